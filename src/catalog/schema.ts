@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+export const PERSONAS = ['builder', 'skeptic', 'futurist', 'founder', 'creator'] as const;
+export const Persona = z.enum(PERSONAS);
+export type Persona = z.infer<typeof Persona>;
+
+export const ShipOrSkip = z.enum(['ship', 'skip']);
+export type ShipOrSkip = z.infer<typeof ShipOrSkip>;
+
+/** One reviewer's take on a tool: a score out of 100 and a ship/skip vote. */
+export const PanelTake = z.strictObject({
+  persona: Persona,
+  score: z.int().min(0).max(100),
+  verdict: ShipOrSkip,
+  take: z.string().min(1),
+});
+export type PanelTake = z.infer<typeof PanelTake>;
+
+export const PricingEntry = z.enum(['free', 'freemium', 'paid']);
+export type PricingEntry = z.infer<typeof PricingEntry>;
+
+const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** `2026-11-17T15:00:00Z` (an instant, offset required) or `2026-11-17` (local midnight in the digest time zone). */
+export const AddedAt = z.union([
+  z.iso.datetime({ offset: true }),
+  z.iso.date(),
+], { error: 'must be an ISO 8601 date-time with offset (2026-11-17T15:00:00Z) or a date (2026-11-17)' });
+
+export function isDateOnly(addedAt: string): boolean {
+  return DATE_ONLY.test(addedAt);
+}
+
+const WebUrl = z.url({
+  protocol: /^https?$/,
+  error: 'must be an absolute http: or https: URL',
+});
+
+/** A tool of the catalog, one file `data/tools/<slug>.json`. */
+export const Tool = z.strictObject({
+  slug: z.string().regex(SLUG, 'must be lowercase letters and digits joined by single hyphens'),
+  name: z.string().min(1).max(80),
+  tagline: z.string().min(1).max(160),
+  category: z.string().trim().min(1),
+  description: z.string().min(1).max(4000),
+  url: WebUrl,
+  addedAt: AddedAt,
+  pricing: z.strictObject({
+    entry: PricingEntry,
+    details: z.string().min(1).optional(),
+  }),
+  panel: z.array(PanelTake).max(5).superRefine((takes, ctx) => {
+    const seen = new Set<string>();
+    takes.forEach((take, i) => {
+      if (seen.has(take.persona)) {
+        ctx.addIssue({ code: 'custom', path: [i, 'persona'], message: `has a second take from the ${take.persona}; at most one per persona` });
+      }
+      seen.add(take.persona);
+    });
+  }),
+  community: z.strictObject({
+    ship: z.int().min(0),
+    skip: z.int().min(0),
+  }).optional(),
+});
+export type Tool = z.infer<typeof Tool>;
+
+/** Categories are compared case-insensitively after trimming. */
+export function categoryKey(category: string): string {
+  return category.trim().toLowerCase();
+}
