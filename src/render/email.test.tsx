@@ -1,0 +1,84 @@
+import { render } from '@react-email/render';
+import { describe, expect, it } from 'vitest';
+import WeeklyDigest, { type DigestProps } from '../../emails/WeeklyDigest.tsx';
+import sampleIssue from '../../emails/fixtures/sample-issue.json' with { type: 'json' };
+import { Issue } from '../digest/schema.ts';
+
+const props: DigestProps = WeeklyDigest.PreviewProps;
+const XSS = '<img src=x onerror=alert(1)>';
+
+function withTagline(tagline: string): DigestProps {
+  const comparisons = structuredClone(props.comparisons);
+  comparisons[0]!.left.tagline = tagline;
+  return { ...props, comparisons };
+}
+
+describe('WeeklyDigest', () => {
+  it('has a fixture that is a valid Issue', () => {
+    expect(() => Issue.parse(sampleIssue)).not.toThrow();
+  });
+
+  it('shows every tool, the panel verdicts, the pick and the split', async () => {
+    const html = await render(<WeeklyDigest {...props} />);
+    for (const c of props.comparisons) {
+      expect(html).toContain(c.left.name);
+      if (c.right) expect(html).toContain(c.right.name);
+    }
+    expect(html).toContain('Ship 75%');
+    expect(html).toContain('3 ship / 1 skip');
+    expect(html).toContain('Ship 100%');
+    expect(html).toContain('Mixed 50%');
+    expect(html).toContain('No community votes yet');
+    expect(html).toContain('120 ship / 31 skip (79%)');
+    expect(html).toContain('Pick: SmolVLM2');
+    expect(html).toContain('Widest gap: Founder, 26 points apart.');
+    expect(html).toContain('from an earlier week');
+    expect(html).toContain('listed on its own');
+  });
+
+  it('carries the preheader, links and postal address', async () => {
+    const html = await render(<WeeklyDigest {...props} />);
+    expect(html).toContain(props.preheader);
+    for (const href of Object.values(props.links)) expect(html).toContain(`href="${href}"`);
+    expect(html).toContain(props.postalAddress);
+  });
+
+  it('is a self-contained, light-only, accessible email under the clipping limit', async () => {
+    const html = await render(<WeeklyDigest {...props} />);
+    expect(html).toContain('lang="en"');
+    expect(html).toContain('<meta name="color-scheme" content="light only"/>');
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/<link[^>]+stylesheet/i);
+    expect(html).not.toContain('dark:');
+    expect(html.match(/<h1[\s>]/g)).toHaveLength(1);
+    expect(html.match(/<h2[\s>]/g)).toHaveLength(props.comparisons.length);
+    expect(Buffer.byteLength(html)).toBeLessThan(102 * 1024);
+  });
+
+  it('shows catalog text as characters, never as markup', async () => {
+    const html = await render(<WeeklyDigest {...withTagline(XSS)} />);
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(html).not.toMatch(/<img/i);
+  });
+
+  it('never links a tool URL that is not http(s)', async () => {
+    const comparisons = structuredClone(props.comparisons);
+    comparisons[0]!.left.url = 'javascript:alert(1)';
+    const html = await render(<WeeklyDigest {...props} comparisons={comparisons} />);
+    expect(html).not.toContain('javascript:');
+  });
+
+  it('stays compact with five comparisons', async () => {
+    const five = [...props.comparisons, ...props.comparisons].slice(0, 5);
+    const html = await render(<WeeklyDigest {...props} comparisons={five} />);
+    expect(Buffer.byteLength(html)).toBeLessThan(60 * 1024);
+  });
+
+  it('renders without a name, an intro or any shared reviewer', async () => {
+    const comparisons = structuredClone(props.comparisons);
+    comparisons[0]!.reviewerSplit = { rows: [], widest: null };
+    const html = await render(<WeeklyDigest {...props} greetingName={null} intro={null} comparisons={comparisons} />);
+    expect(html).toContain('Hi there,');
+    expect(html).toContain('The two panels share no reviewer');
+  });
+});
