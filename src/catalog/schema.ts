@@ -32,6 +32,14 @@ export function isDateOnly(addedAt: string): boolean {
   return DATE_ONLY.test(addedAt);
 }
 
+/** Lengths count characters (code points), so a name in any script gets its full 80. */
+function text(min: number, max: number) {
+  return z.string().check(z.refine((value) => {
+    const length = [...value].length;
+    return length >= min && length <= max;
+  }, `must be ${min} to ${max.toLocaleString('en-US')} characters`));
+}
+
 const WebUrl = z.url({
   protocol: /^https?$/,
   error: 'must be an absolute http: or https: URL',
@@ -40,10 +48,10 @@ const WebUrl = z.url({
 /** A tool of the catalog, one file `data/tools/<slug>.json`. */
 export const Tool = z.strictObject({
   slug: z.string().regex(SLUG, 'must be lowercase letters and digits joined by single hyphens'),
-  name: z.string().min(1).max(80),
-  tagline: z.string().min(1).max(160),
+  name: text(1, 80),
+  tagline: text(1, 160),
   category: z.string().trim().min(1),
-  description: z.string().min(1).max(4000),
+  description: text(1, 4000),
   url: WebUrl,
   addedAt: AddedAt,
   pricing: z.strictObject({

@@ -49,7 +49,8 @@ function splitLines(comparison: Comparison, right: Side): string[] {
   return [...head, ...body, ...(note ? wrap(note, '  ') : [])];
 }
 
-function comparisonLines(comparison: Comparison, index: number): string[] {
+/** One comparison as plain-text lines, numbered from `index` + 1. */
+export function comparisonLines(comparison: Comparison, index: number): string[] {
   const { left, right } = comparison;
   const sides = right === null ? [left] : [left, right];
   const lines = [...underline(`${index + 1}. ${comparisonTitle(comparison)}`, '-'), ''];

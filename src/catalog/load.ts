@@ -1,0 +1,63 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CatalogError, describeIssues } from '../errors.ts';
+import { Tool } from './schema.ts';
+
+/** Parses one tool file's text; returns the tool or the defects, each naming the file. */
+export function parseToolFile(file: string, text: string): { tool: Tool } | { defects: string[] } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { defects: [`${file}: invalid JSON${jsonErrorLocation(text, error)}.`] };
+  }
+  const parsed = Tool.safeParse(json);
+  if (!parsed.success) return { defects: describeIssues(file, parsed.error) };
+  const expected = path.basename(file, '.json');
+  if (parsed.data.slug !== expected) {
+    return { defects: [`${file}: field "slug" is "${parsed.data.slug}" but must equal the file name "${expected}".`] };
+  }
+  return { tool: parsed.data };
+}
+
+function jsonErrorLocation(text: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const position = /position (\d+)/.exec(message);
+  const reason = message.replace(/ in JSON at position \d+.*$/s, '').replace(/^JSON\.parse: /, '');
+  if (!position) return ` (${reason})`;
+  const before = text.slice(0, Number(position[1]));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return ` at line ${line}, column ${column} (${reason})`;
+}
+
+/** Loads every `<dataDir>/tools/*.json`, sorted by slug; any defect anywhere throws a CatalogError listing them all. */
+export async function loadCatalog(dataDir: string): Promise<Tool[]> {
+  const dir = path.join(dataDir, 'tools');
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((name) => name.endsWith('.json')).sort();
+  } catch {
+    throw new CatalogError([`${dir}: the catalog folder does not exist or cannot be read.`]);
+  }
+  const defects: string[] = [];
+  const tools: Tool[] = [];
+  const fileOfSlug = new Map<string, string>();
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const result = parseToolFile(file, await readFile(file, 'utf8'));
+    if ('defects' in result) {
+      defects.push(...result.defects);
+      continue;
+    }
+    const other = fileOfSlug.get(result.tool.slug);
+    if (other) {
+      defects.push(`${file}: field "slug" "${result.tool.slug}" is already used by ${other}.`);
+      continue;
+    }
+    fileOfSlug.set(result.tool.slug, file);
+    tools.push(result.tool);
+  }
+  if (defects.length > 0) throw new CatalogError(defects);
+  return tools.sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
+}

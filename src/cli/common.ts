@@ -1,0 +1,62 @@
+import path from 'node:path';
+import { defineCittyPlugin, type ArgsDef } from 'citty';
+import { resolveConfig, type Config } from '../config.ts';
+import { Outbox } from '../delivery/outbox.ts';
+import { ResendTransport } from '../delivery/resend.ts';
+import type { Transport } from '../delivery/transport.ts';
+import { UserError } from '../errors.ts';
+import type { SenderSettings } from '../render/message.ts';
+
+/** The flags every command takes. */
+export const commonArgs = {
+  data: { type: 'string', description: 'catalog folder (default: data)' },
+  subscribers: { type: 'string', description: 'subscriber CSV (default: subscribers/subscribers.csv)' },
+  state: { type: 'string', description: 'state folder (default: .digest)' },
+  tz: { type: 'string', description: 'IANA time zone of the week (default: $DIGEST_TIMEZONE or UTC)' },
+} satisfies ArgsDef;
+
+export const weekArg = { week: { type: 'string', description: 'ISO week such as 2026-W46 (default: the last week that ended)' } } satisfies ArgsDef;
+
+export const pairingArgs = {
+  strategy: { type: 'enum', options: ['best-match', 'spotlight'], description: 'how tools are paired (default: best-match)' },
+  spotlight: { type: 'string', description: 'the tool compared with every new tool, for --strategy spotlight' },
+} satisfies ArgsDef;
+
+/** Refuses flags a command doesn't define, so a typo such as --weeek never passes silently. */
+export const strictFlags = defineCittyPlugin({
+  name: 'strict-flags',
+  async setup({ args, cmd }) {
+    const defined = Object.keys((await (typeof cmd.args === 'function' ? cmd.args() : cmd.args)) ?? {});
+    const allowed = new Set(['_', ...defined, ...defined.map((n) => n.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()))]);
+    for (const key of Object.keys(args)) {
+      if (!allowed.has(key)) throw new UserError(`Unknown flag --${key}; run with --help to see the flags.`, 2);
+    }
+  },
+});
+
+export function configFrom(args: { data?: string; subscribers?: string; state?: string; tz?: string }): Config {
+  const config = resolveConfig(args);
+  for (const warning of config.warnings) console.error(`Warning: ${warning}`);
+  return config;
+}
+
+/** The clock; DIGEST_NOW (an ISO date-time) pins it, for replaying a past run or testing. */
+export function now(env: NodeJS.ProcessEnv = process.env): Date {
+  if (!env.DIGEST_NOW) return new Date();
+  const pinned = new Date(env.DIGEST_NOW);
+  if (Number.isNaN(pinned.getTime())) throw new UserError(`DIGEST_NOW "${env.DIGEST_NOW}" is not an ISO date-time.`);
+  return pinned;
+}
+
+export function senderSettings(config: Config): SenderSettings {
+  return { from: config.from, publicUrl: config.publicUrl, secret: config.secret, postalAddress: config.postalAddress };
+}
+
+export function outboxDir(config: Config, week: string): string {
+  return path.join(config.stateDir, 'outbox', week);
+}
+
+/** Resend when RESEND_API_KEY is set, else the local outbox. */
+export function transportFor(config: Config, outbox: string): Transport {
+  return config.resendApiKey ? new ResendTransport({ apiKey: config.resendApiKey }) : new Outbox(outbox);
+}

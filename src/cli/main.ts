@@ -1,0 +1,46 @@
+import { defineCommand, runCommand, showUsage } from 'citty';
+import build from './build.ts';
+import preview from './preview.ts';
+import schedule from './schedule.ts';
+import send from './send.ts';
+import subscribers from './subscribers.ts';
+import { UserError } from '../errors.ts';
+
+export const main = defineCommand({
+  meta: { name: 'digest', description: 'Weekly AI Tool Verdicts: build, preview and send the weekly digest' },
+  subCommands: { build, preview, send, schedule, subscribers },
+});
+
+/** Runs the CLI on `rawArgs` and returns the exit status; a user's mistake is one line on stderr, never a stack trace. */
+export async function runCli(rawArgs: string[]): Promise<number> {
+  if (rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h')) {
+    let cmd: Parameters<typeof showUsage>[0] = main;
+    let parent: Parameters<typeof showUsage>[1];
+    for (const name of rawArgs.filter((a) => !a.startsWith('-'))) {
+      const sub = (cmd.subCommands as Record<string, typeof main> | undefined)?.[name];
+      if (!sub) break;
+      [parent, cmd] = [cmd, sub];
+    }
+    await showUsage(cmd, parent);
+    return rawArgs.length === 0 ? 2 : 0;
+  }
+  try {
+    await runCommand(main, { rawArgs });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof UserError) {
+      console.error(error.message);
+      return error.exitCode;
+    }
+    if (error instanceof Error && error.name === 'CLIError') {
+      console.error(`${error.message.replace(/\u001b\[\d+m/g, '')} Run with --help to see the commands and flags.`);
+      return 2;
+    }
+    console.error('Unexpected error (a bug, please report it):', error);
+    return 70;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  process.exitCode = await runCli(process.argv.slice(2));
+}

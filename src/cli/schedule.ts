@@ -1,0 +1,74 @@
+import cron from 'node-cron';
+import { defineCommand } from 'citty';
+import type { Config } from '../config.ts';
+import { lastEndedWeek, weekRange } from '../digest/week.ts';
+import { UserError } from '../errors.ts';
+import { commonArgs, configFrom, now, strictFlags } from './common.ts';
+import { runSend } from './send.ts';
+
+export const DEFAULT_CRON = '0 9 * * 1';
+const MINUTE = 60_000;
+
+/**
+ * The week the schedule owes at `at`: the last week that ended, once the first tick after its end has come.
+ * Null before that tick (the week is not due yet).
+ */
+export function dueWeek(at: Date, timezone: string, matches: (minute: Date) => boolean): string | null {
+  const week = lastEndedWeek(at, timezone);
+  const end = weekRange(week, timezone).end.getTime();
+  for (let minute = end; minute <= at.getTime(); minute += MINUTE) {
+    if (matches(new Date(minute))) return week;
+  }
+  return null;
+}
+
+function log(config: Config, message: string): void {
+  const stamp = new Intl.DateTimeFormat('sv-SE', { timeZone: config.timezone, dateStyle: 'short', timeStyle: 'medium' }).format(now());
+  console.log(`[${stamp} ${config.timezone}] ${message}`);
+}
+
+export default defineCommand({
+  meta: { name: 'schedule', description: 'Stay running and send each week that ends, at each tick (default Monday 09:00)' },
+  args: { ...commonArgs, cron: { type: 'string', description: `cron expression in the digest time zone (default: "${DEFAULT_CRON}")` } },
+  plugins: [strictFlags],
+  async run({ args }) {
+    const config = configFrom(args);
+    const expression = args.cron ?? DEFAULT_CRON;
+    if (!cron.validate(expression)) throw new UserError(`--cron "${expression}" is not a valid cron expression (e.g. "0 9 * * 1" for Monday 09:00).`);
+    let running = false;
+    const sendDue = async (reason: string) => {
+      if (running) {
+        log(config, `${reason}: a send is still running, so this tick starts nothing.`);
+        return;
+      }
+      const week = dueWeek(now(), config.timezone, (minute) => task.match(minute));
+      if (week === null) {
+        log(config, `${reason}: no week is due yet.`);
+        return;
+      }
+      running = true;
+      try {
+        log(config, `${reason}: sending ${week}.`);
+        const status = await runSend(config, { week });
+        log(config, status === 0 ? `${week} done.` : `${week} finished with failures; the next tick retries what is left.`);
+      } catch (error) {
+        log(config, `${week} not sent: ${(error as Error).message}`);
+      } finally {
+        running = false;
+      }
+    };
+    const task = cron.createTask(expression, () => sendDue('tick'), { timezone: config.timezone, noOverlap: true, name: 'weekly-digest' });
+    log(config, `scheduler started with "${expression}"; next tick ${task.getNextRun()?.toISOString() ?? 'never'}.`);
+    await sendDue('start-up catch-up');
+    await task.start();
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        log(config, 'stopping.');
+        void task.stop();
+        resolve();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+  },
+});

@@ -1,0 +1,33 @@
+import path from 'node:path';
+import { loadCatalog } from '../catalog/load.ts';
+import { resolveConfig } from '../config.ts';
+import { addedInstant, weekOf } from '../digest/week.ts';
+import { outboxDir } from './common.ts';
+import { ALL_TOPICS_READER, writePreview } from './preview.ts';
+import { runSend } from './send.ts';
+
+/** `npm start`: the whole job once, on the bundled sample catalog and subscribers, into the local outbox. */
+async function start(): Promise<number> {
+  // The sample run never mails anyone, whatever the shell exports.
+  const env = { ...process.env, RESEND_API_KEY: '' };
+  const config = resolveConfig({ subscribers: 'subscribers/example.csv' }, env);
+  const catalog = await loadCatalog(config.dataDir);
+  const latest = catalog.map((t) => weekOf(addedInstant(t.addedAt, config.timezone), config.timezone)).sort().at(-1);
+  if (!latest) {
+    console.log(`The catalog in ${config.dataDir}/tools is empty; there is nothing to build.`);
+    return 1;
+  }
+  console.log(`Running the weekly job on the sample catalog's latest week, ${latest}, for ${config.subscribersFile}.\n`);
+  const status = await runSend(config, { week: latest });
+  const { files } = await writePreview(config, latest, undefined, ALL_TOPICS_READER);
+  console.log(`\nMessages, one .eml per reader (open them in any mail client): ${path.resolve(outboxDir(config, latest))}`);
+  if (files) console.log(`Preview for a reader of every category: ${path.resolve(files.html)} and ${path.resolve(files.text)}`);
+  console.log(`Frozen issue: ${path.resolve(config.stateDir, 'issues', `${latest}.json`)}`);
+  console.log('Next: `npm run digest -- --help` for every command; README.md for sending through Resend.');
+  return status;
+}
+
+process.exitCode = await start().catch(async (error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  return 1;
+});

@@ -1,0 +1,38 @@
+import path from 'node:path';
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { writeFileDurably } from '../files.ts';
+import type { BatchOutcome, OutgoingEmail, Transport } from './transport.ts';
+
+/** A file name for an address that is safe on every file system. */
+export function messageFileName(address: string): string {
+  return `${address.replace(/[^a-z0-9@._+-]/gi, '_')}.eml`;
+}
+
+/** The MIME message (`.eml`) of an email, openable in any mail client. */
+export async function toEml(email: OutgoingEmail): Promise<Buffer> {
+  const composer = new MailComposer({
+    from: email.from,
+    to: email.to,
+    subject: email.subject,
+    html: email.html,
+    text: email.text,
+    headers: email.headers,
+  });
+  return composer.compile().build();
+}
+
+/** The embedded default: every message becomes `<dir>/<address>.eml`. Writing the same message again replaces the file. */
+export class Outbox implements Transport {
+  constructor(readonly dir: string) {}
+
+  get description(): string {
+    return `the local outbox ${this.dir}`;
+  }
+
+  async sendBatch(emails: readonly OutgoingEmail[]): Promise<BatchOutcome> {
+    for (const email of emails) {
+      await writeFileDurably(path.join(this.dir, messageFileName(email.to)), await toEml(email));
+    }
+    return { kind: 'sent', rejected: [] };
+  }
+}

@@ -1,0 +1,89 @@
+import { Resend } from 'resend';
+import type { BatchOutcome, OutgoingEmail, Transport } from './transport.ts';
+
+export interface ResendTransportOptions {
+  apiKey: string;
+  /** Abort a request that has not answered after this many milliseconds; the SDK itself never times out. */
+  timeoutMs?: number;
+  /** Attempts per batch for retryable errors (rate limit, 5xx, network) before giving up on it. */
+  maxAttempts?: number;
+  /** Upper bound of one backoff wait, in milliseconds. */
+  maxBackoffMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+type ResendError = { name: string; message: string; statusCode: number | null };
+
+const RETRYABLE = new Set(['rate_limit_exceeded', 'concurrent_idempotent_requests', 'application_error', 'internal_server_error']);
+const STOPS_RUN = new Set(['missing_api_key', 'invalid_api_key', 'restricted_api_key', 'daily_quota_exceeded', 'monthly_quota_exceeded', 'invalid_access', 'security_error']);
+
+function isRetryable(error: ResendError): boolean {
+  if (STOPS_RUN.has(error.name)) return false;
+  return RETRYABLE.has(error.name) || error.statusCode === null || error.statusCode >= 500;
+}
+
+function headerSeconds(headers: Record<string, string> | null, name: string): number | null {
+  const value = headers?.[name];
+  if (value === undefined) return null;
+  const seconds = Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Resend through its SDK: batches with an Idempotency-Key, paced by the rate-limit headers, retried with backoff. */
+export class ResendTransport implements Transport {
+  readonly description = 'Resend';
+  private readonly resend: Resend;
+  private readonly timeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly maxBackoffMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  /** Earliest time the next request may start, from the last response's rate-limit headers. */
+  private notBefore = 0;
+
+  constructor(options: ResendTransportOptions) {
+    this.resend = new Resend(options.apiKey);
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.maxAttempts = options.maxAttempts ?? 8;
+    this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.sleep = options.sleep ?? realSleep;
+    this.random = options.random ?? Math.random;
+  }
+
+  async sendBatch(emails: readonly OutgoingEmail[], idempotencyKey: string): Promise<BatchOutcome> {
+    const payload = emails.map((e) => ({ from: e.from, to: [e.to], subject: e.subject, html: e.html, text: e.text, headers: e.headers }));
+    let last: ResendError | null = null;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      const wait = this.notBefore - Date.now();
+      if (wait > 0) await this.sleep(wait);
+      const result = await this.resend.batch.send(payload, {
+        idempotencyKey,
+        batchValidation: 'permissive',
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      this.pace(result.headers);
+      if (result.error === null) {
+        const errors = (result.data as { errors?: { index: number; message: string }[] }).errors ?? [];
+        return { kind: 'sent', rejected: errors.map((e) => ({ index: e.index, reason: e.message })) };
+      }
+      last = result.error;
+      if (!isRetryable(last)) {
+        return { kind: 'failed', reason: `${last.name}: ${last.message}`, stopRun: STOPS_RUN.has(last.name) };
+      }
+      const retryAfter = headerSeconds(result.headers, 'retry-after');
+      const backoff = Math.min(this.maxBackoffMs, 500 * 2 ** attempt) * (0.5 + this.random() / 2);
+      this.notBefore = Math.max(this.notBefore, Date.now() + (retryAfter !== null ? retryAfter * 1000 : backoff));
+    }
+    return { kind: 'failed', reason: `gave up after ${this.maxAttempts} attempts, last ${last?.name}: ${last?.message}`, stopRun: false };
+  }
+
+  /** When the window's requests are used up, hold the next request until the window resets. */
+  private pace(headers: Record<string, string> | null): void {
+    const remaining = headerSeconds(headers, 'ratelimit-remaining');
+    const reset = headerSeconds(headers, 'ratelimit-reset');
+    if (remaining === 0 && reset !== null) this.notBefore = Math.max(this.notBefore, Date.now() + reset * 1000);
+  }
+}

@@ -1,0 +1,24 @@
+/** A message ready to hand to Resend or the outbox. */
+export interface OutgoingEmail {
+  to: string;
+  from: string;
+  subject: string;
+  html: string;
+  text: string;
+  headers: Record<string, string>;
+}
+
+/** How one batch ended: sent (some recipients may have been refused one by one), or failed as a whole. */
+export type BatchOutcome =
+  | { kind: 'sent'; rejected: { index: number; reason: string }[] }
+  | { kind: 'failed'; reason: string; /** The rest of the run cannot succeed either (revoked key, quota). */ stopRun: boolean };
+
+/** Where messages go: Resend, or the local outbox. */
+export interface Transport {
+  /** Shown to the operator, e.g. "Resend" or the outbox folder. */
+  readonly description: string;
+  /** Delivers up to 100 messages at most once per `idempotencyKey`. */
+  sendBatch(emails: readonly OutgoingEmail[], idempotencyKey: string): Promise<BatchOutcome>;
+}
+
+export const MAX_BATCH = 100;

@@ -1,0 +1,263 @@
+import { describe, expect, it } from 'vitest';
+import { categoryKey, type PanelTake, type Tool } from '../catalog/schema.ts';
+import { bestMatch, maxWeightMatching, oddToolMatch, pairKey, spotlight, type Pairing } from './pair.ts';
+import { similarity } from './similarity.ts';
+import { compareRank } from './verdict.ts';
+
+const PERSONAS = ['builder', 'skeptic', 'futurist', 'founder', 'creator'] as const;
+
+type ToolFields = Partial<Tool> & { ship?: number; skip?: number; score?: number };
+
+function tool(slug: string, fields: ToolFields = {}): Tool {
+  const { ship = 0, skip = 0, score = 70, ...rest } = fields;
+  const panel: PanelTake[] = [...Array(ship).fill('ship'), ...Array(skip).fill('skip')].map((verdict, i) => ({
+    persona: PERSONAS[i]!, score, verdict, take: 'A take.',
+  }));
+  return {
+    slug, name: slug, tagline: 'A tool.', category: 'Design', description: 'Does things.',
+    url: `https://example.com/${slug}`, addedAt: '2026-11-17', pricing: { entry: 'free' }, panel, ...rest,
+  };
+}
+
+/** Seeded PRNG so that every random case is reproducible. */
+function mulberry32(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffled<T>(items: T[], rand: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/** Every matching of `items` with floor(n/2) pairs. */
+function* matchings<T>(items: T[]): Generator<[T, T][]> {
+  if (items.length < 2) {
+    yield [];
+    return;
+  }
+  const [first, ...rest] = items;
+  if (items.length % 2 === 1) yield* matchings(rest);
+  for (let i = 0; i < rest.length; i++) {
+    for (const m of matchings(rest.filter((_, j) => j !== i))) yield [[first!, rest[i]!], ...m];
+  }
+}
+
+type Objective = [sameCategory: number, unsent: number, similarity: number];
+
+function objective(pairs: [Tool, Tool][], sent: ReadonlySet<string>, sim = similarity): Objective {
+  return pairs.reduce<Objective>(([same, unsent, total], [a, b]) => [
+    same + (categoryKey(a.category) === categoryKey(b.category) ? 1 : 0),
+    unsent + (sent.has(pairKey(a.slug, b.slug)) ? 0 : 1),
+    total + sim(a, b),
+  ], [0, 0, 0]);
+}
+
+const better = (a: Objective, b: Objective) => a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2];
+
+function bruteForceBest(tools: Tool[], sent: ReadonlySet<string>): Objective {
+  const cache = new Map<string, number>();
+  const sim = (a: Tool, b: Tool) => {
+    const key = pairKey(a.slug, b.slug);
+    if (!cache.has(key)) cache.set(key, similarity(a, b));
+    return cache.get(key)!;
+  };
+  let best: Objective | undefined;
+  for (const m of matchings(tools)) {
+    const o = objective(m, sent, sim);
+    if (!best || better(o, best)) best = o;
+  }
+  return best!;
+}
+
+const slugs = (pairing: Pairing) => pairing.map(({ left, right }) => [left.slug, right?.slug ?? null]);
+
+const WORDS = ['code', 'review', 'image', 'video', 'voice', 'agent', 'chat', 'search', 'notes', 'music', 'data', 'slides'];
+const CATEGORIES = ['Design', 'Coding', 'Audio', 'Video'];
+const VARIANTS = [(c: string) => c, (c: string) => c.toLowerCase(), (c: string) => `${c.toUpperCase()} `, (c: string) => ` ${c}`];
+
+function randomCatalog(seed: number) {
+  const rand = mulberry32(seed);
+  const pick = <T,>(items: readonly T[]) => items[Math.floor(rand() * items.length)]!;
+  const words = (k: number) => Array.from({ length: k }, () => pick(WORDS)).join(' ');
+  const categories = CATEGORIES.slice(0, 1 + Math.floor(rand() * 4));
+  const randomTool = (slug: string, category: string) => tool(slug, {
+    category: pick(VARIANTS)(category),
+    tagline: words(3),
+    description: words(5),
+    pricing: { entry: pick(['free', 'freemium', 'paid'] as const) },
+    ship: Math.floor(rand() * 3),
+    skip: Math.floor(rand() * 3),
+    score: Math.floor(rand() * 101),
+    ...(rand() < 0.7 ? { community: { ship: Math.floor(rand() * 20), skip: Math.floor(rand() * 20) } } : {}),
+  });
+  const n = 2 + (seed % 10);
+  const newTools = Array.from({ length: n }, (_, i) => randomTool(`new-${i}`, pick(categories)));
+  const earlierTools = Array.from({ length: Math.floor(rand() * 5) }, (_, i) => randomTool(`old-${i}`, pick([...categories, 'Other'])));
+  const sentPairs = new Set<string>();
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (rand() < 0.3) sentPairs.add(pairKey(`new-${i}`, `new-${j}`));
+  return { newTools, earlierTools, sentPairs, rand };
+}
+
+/** The odd-tool rule written out plainly, to check `bestMatch` against. */
+function expectedOddPartner(odd: Tool, earlier: Tool[]): Tool | null {
+  const bySlug = (a: Tool, b: Tool) => (a.slug < b.slug ? -1 : 1);
+  const same = earlier.filter((t) => categoryKey(t.category) === categoryKey(odd.category));
+  if (same.length > 0) return [...same].sort((a, b) => similarity(odd, b) - similarity(odd, a) || bySlug(a, b))[0]!;
+  return [...earlier].sort((a, b) => compareRank(a, b) || bySlug(a, b))[0] ?? null;
+}
+
+describe('pairKey', () => {
+  it('is the same for both orders', () => {
+    expect(pairKey('b-tool', 'a-tool')).toBe('a-tool|b-tool');
+    expect(pairKey('a-tool', 'b-tool')).toBe('a-tool|b-tool');
+  });
+});
+
+describe('maxWeightMatching', () => {
+  it('finds the best maximum-cardinality matching of 400 random complete graphs (brute force)', () => {
+    const rand = mulberry32(7);
+    for (let c = 0; c < 400; c++) {
+      const n = c % 11;
+      const w = Array.from({ length: n }, () => Array.from({ length: n }, () => Math.floor(rand() * 8)));
+      const weight = (i: number, j: number) => w[Math.min(i, j)]![Math.max(i, j)]!;
+      const mate = maxWeightMatching(n, weight);
+      let total = 0;
+      let matched = 0;
+      mate.forEach((m, i) => {
+        if (m === -1) return;
+        expect(mate[m]).toBe(i);
+        matched++;
+        if (i < m) total += weight(i, m);
+      });
+      expect(matched).toBe(n - (n % 2));
+      let best = 0;
+      for (const m of matchings(Array.from({ length: n }, (_, i) => i))) best = Math.max(best, m.reduce((s, [i, j]) => s + weight(i, j), 0));
+      expect(total).toBe(best);
+    }
+  });
+});
+
+describe('bestMatch', () => {
+  it('equals the brute-force optimum on 400 random catalogs, keeps every rule, and ignores input order', () => {
+    for (let seed = 0; seed < 400; seed++) {
+      const { newTools, earlierTools, sentPairs, rand } = randomCatalog(seed);
+      const pairing = bestMatch(newTools, earlierTools, sentPairs);
+      const n = newTools.length;
+      expect(pairing).toHaveLength(Math.ceil(n / 2));
+      const newPairs = pairing.slice(0, Math.floor(n / 2)).map(({ left, right }) => [left, right!] as [Tool, Tool]);
+      for (const [left, right] of newPairs) expect(left.slug < right.slug).toBe(true);
+      expect(newPairs.map(([left]) => left.slug)).toEqual(newPairs.map(([left]) => left.slug).sort());
+      const seen = newPairs.flat();
+      if (n % 2 === 1) {
+        const odd = pairing[n >> 1]!;
+        seen.push(odd.left);
+        expect(odd.right).toBe(expectedOddPartner(odd.left, earlierTools));
+      }
+      expect(new Set(seen)).toEqual(new Set(newTools));
+      expect(objective(newPairs, sentPairs), `seed ${seed}`).toEqual(bruteForceBest(newTools, sentPairs));
+      const again = bestMatch(shuffled(newTools, rand), shuffled(earlierTools, rand), sentPairs);
+      expect(slugs(again)).toEqual(slugs(pairing));
+    }
+  });
+
+  it.each([
+    ['no new tools', [], []],
+    ['one new tool and no earlier tool: listed alone', [tool('solo')], [['solo', null]]],
+  ])('%s', (_, newTools, expected) => {
+    expect(slugs(bestMatch(newTools, [], new Set()))).toEqual(expected);
+  });
+
+  const coder = (slug: string, fields: ToolFields = {}) => tool(slug, { tagline: 'Code review bot for pull requests', ...fields });
+  const painter = (slug: string, fields: ToolFields = {}) => tool(slug, { tagline: 'Paints images from prompts', ...fields });
+
+  it.each([
+    ['pairs the most similar tools', [], [['coder-a', 'coder-b'], ['painter-a', 'painter-b']]],
+    ['avoids a repeat when an equal-category alternative exists', ['coder-a|coder-b'], [['coder-a', 'painter-a'], ['coder-b', 'painter-b']]],
+  ])('same category: %s', (_, sent, expected) => {
+    const tools = [coder('coder-a'), coder('coder-b'), painter('painter-a'), painter('painter-b')];
+    expect(slugs(bestMatch(tools, [], new Set(sent)))).toEqual(expected);
+  });
+
+  it('repeats a pair when that is the only way to keep the same-category count', () => {
+    const tools = [coder('coder-a', { category: 'Coding' }), coder('coder-b', { category: ' coding' }), painter('painter-a'), painter('painter-b', { category: 'DESIGN ' })];
+    const sent = new Set([pairKey('coder-a', 'coder-b'), pairKey('painter-a', 'painter-b')]);
+    expect(slugs(bestMatch(tools, [], sent))).toEqual([['coder-a', 'coder-b'], ['painter-a', 'painter-b']]);
+  });
+
+  it('leaves out the tool whose category cannot pair it, and compares it last', () => {
+    const tools = [painter('painter-b'), coder('coder-a', { category: 'Coding' }), painter('painter-a')];
+    const earlier = [coder('old-coder', { category: 'coding' }), painter('old-painter')];
+    expect(slugs(bestMatch(tools, earlier, new Set()))).toEqual([['painter-a', 'painter-b'], ['coder-a', 'old-coder']]);
+  });
+});
+
+describe('oddToolMatch', () => {
+  const odd = tool('new', { category: 'Design', tagline: 'Turns sketches into slides' });
+  it.each([
+    ['the most similar earlier tool of its category', [
+      tool('far', { category: 'Design' }),
+      tool('near', { category: ' design', tagline: 'Turns sketches into decks' }),
+      tool('twin', { category: 'Audio', tagline: 'Turns sketches into slides' }),
+    ], 'near'],
+    ['on a similarity tie, the smaller slug', [tool('b-same', { category: 'DESIGN' }), tool('a-same')], 'a-same'],
+    ['with none of its category, the best-ranked earlier tool', [
+      tool('mixed', { category: 'Audio', ship: 2, skip: 2 }),
+      tool('ship-low', { category: 'Audio', ship: 3, skip: 1, score: 60 }),
+      tool('ship-high', { category: 'Video', ship: 3, skip: 1, score: 80 }),
+    ], 'ship-high'],
+    ['then by community ship percentage', [
+      tool('crowd-low', { category: 'Audio', community: { ship: 1, skip: 9 } }),
+      tool('crowd-high', { category: 'Audio', community: { ship: 9, skip: 1 } }),
+    ], 'crowd-high'],
+    ['then by slug', [tool('zed', { category: 'Audio' }), tool('abc', { category: 'Audio' })], 'abc'],
+    ['with no earlier tool, nobody', [], null],
+  ])('%s', (_, earlier, expected) => {
+    expect(oddToolMatch(odd, earlier)?.slug ?? null).toBe(expected);
+    expect(slugs(bestMatch([odd], earlier, new Set()))).toEqual([['new', expected]]);
+  });
+});
+
+describe('spotlight', () => {
+  const newTools = [
+    tool('alpha', { community: { ship: 5, skip: 5 } }),
+    tool('beta', { community: { ship: 20, skip: 5 }, ship: 2, skip: 2 }),
+    tool('gamma', { community: { ship: 1, skip: 24 }, ship: 3, skip: 1 }),
+    tool('delta'),
+  ];
+  const earlier = [tool('skillclaw', { category: 'Coding' })];
+
+  it.each([
+    ["the editor's choice among new tools", 'beta', [['alpha', 'beta'], ['delta', 'beta'], ['gamma', 'beta']]],
+    ["the editor's choice among earlier tools", 'skillclaw', [['alpha', 'skillclaw'], ['beta', 'skillclaw'], ['delta', 'skillclaw'], ['gamma', 'skillclaw']]],
+    ['by default the most votes, then the best panel', undefined, [['alpha', 'gamma'], ['beta', 'gamma'], ['delta', 'gamma']]],
+  ])('%s', (_, choice, expected) => {
+    const rand = mulberry32(3);
+    expect(slugs(spotlight(newTools, earlier, new Set(), choice))).toEqual(expected);
+    expect(slugs(spotlight(shuffled(newTools, rand), earlier, new Set(), choice))).toEqual(expected);
+  });
+
+  it('breaks a full tie by slug', () => {
+    expect(slugs(spotlight([tool('b'), tool('a'), tool('c')], [], new Set()))).toEqual([['b', 'a'], ['c', 'a']]);
+  });
+
+  it('throws for a spotlight outside the catalog', () => {
+    expect(() => spotlight(newTools, earlier, new Set(), 'nope')).toThrow('Spotlight tool "nope" is not in the catalog.');
+  });
+
+  it.each([
+    ['one new tool: the odd-tool rule', [tool('solo')], undefined, [['solo', 'skillclaw']]],
+    ['one new tool that is the spotlight: the odd-tool rule', [tool('solo')], 'solo', [['solo', 'skillclaw']]],
+    ['no new tools', [], undefined, []],
+  ])('%s', (_, tools, choice, expected) => {
+    expect(slugs(spotlight(tools, earlier, new Set(), choice))).toEqual(expected);
+  });
+});

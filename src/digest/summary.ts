@@ -1,0 +1,72 @@
+import type { Comparison, Side } from './schema.ts';
+
+/** A comparison before its summary is written. */
+export type ComparisonDraft = Omit<Comparison, 'summary'>;
+
+const PRICE_WORDS = { free: 'free', freemium: 'free to start with paid tiers', paid: 'paid' } as const;
+
+function split(side: Side): string {
+  return `${side.panel.ship} ship / ${side.panel.skip} skip`;
+}
+
+function panelRead(side: Side): string {
+  return side.panel.percent === null ? 'no panel takes yet' : `${split(side)} (${side.panel.percent}% ship)`;
+}
+
+function capitalize(word: string): string {
+  return word[0]!.toUpperCase() + word.slice(1);
+}
+
+function margin(points: number): string {
+  if (points >= 40) return 'a decisive margin';
+  if (points >= 15) return 'a clear margin';
+  return 'a narrow margin';
+}
+
+function pickSentence(winner: Side, loser: Side): string {
+  const w = winner.panel;
+  const l = loser.panel;
+  const opening = w.label === 'Ship' ? `Ship with ${winner.name}` : `If you must choose one, take ${winner.name}`;
+  if (l.percent === null) return `${opening}: the panel has it at ${panelRead(winner)}, while ${loser.name} has no panel takes yet.`;
+  if (w.percent !== l.percent) {
+    return `${opening}: the panel has it at ${panelRead(winner)} against ${panelRead(loser)} for ${loser.name}, ${margin(w.percent! - l.percent!)}.`;
+  }
+  if (w.meanScore !== l.meanScore) {
+    return `${opening}: both draw ${w.percent}% ship from the panel, and ${winner.name} wins on mean score, ${Math.round(w.meanScore!)} to ${Math.round(l.meanScore!)}.`;
+  }
+  return `${opening}: the panel cannot separate them, so the community decides: ${winner.community.percent}% ship against ${loser.community.percent === null ? 'no votes' : `${loser.community.percent}%`}.`;
+}
+
+function tossUpSentence(left: Side, right: Side): string {
+  if (left.panel.percent === null) return `It's a toss-up: neither ${left.name} nor ${right.name} has panel takes or community votes to go on.`;
+  return `It's a toss-up: ${left.name} and ${right.name} draw the same panel ship rate (${left.panel.percent}%), the same mean score and the same community read.`;
+}
+
+function splitSentence(comparison: ComparisonDraft, right: Side): string {
+  const { rows, widest } = comparison.reviewerSplit;
+  const row = rows.find((r) => r.persona === widest);
+  if (!row) return 'No reviewer scored both tools, so there is no head-to-head split.';
+  if (row.gap === 0) return `Every reviewer who scored both gave them the same score.`;
+  const read = (name: string, take: { score: number; verdict: string }) => `${name} ${take.score} (${take.verdict})`;
+  return `The ${capitalize(row.persona)} splits them most, scoring ${read(comparison.left.name, row.left)} and ${read(right.name, row.right)}.`;
+}
+
+function priceSentence(left: Side, right: Side): string {
+  if (left.pricing.entry === right.pricing.entry) return `On price they match: both are ${PRICE_WORDS[left.pricing.entry]}.`;
+  return `On price, ${left.name} is ${PRICE_WORDS[left.pricing.entry]} and ${right.name} is ${PRICE_WORDS[right.pricing.entry]}.`;
+}
+
+/** Two or three plain sentences that say only what the comparison's numbers say. */
+export function summarize(comparison: ComparisonDraft): string {
+  const { left, right } = comparison;
+  if (right === null) {
+    const panel = left.panel.percent === null
+      ? 'The panel has not weighed in yet.'
+      : `The panel reads ${left.panel.label} at ${panelRead(left)}.`;
+    return `${left.name} had no match this week, so it stands on its own. ${panel} It is ${PRICE_WORDS[left.pricing.entry]}.`;
+  }
+  const first = comparison.pick === 'toss-up'
+    ? tossUpSentence(left, right)
+    : comparison.pick === left.slug ? pickSentence(left, right) : pickSentence(right, left);
+  return [first, splitSentence(comparison, right), priceSentence(left, right)].join(' ');
+}

@@ -1,0 +1,56 @@
+import type { z } from 'zod';
+
+/** A mistake a user can make and fix: printed as one sentence, never as a stack trace. */
+export class UserError extends Error {
+  override name = 'UserError';
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+/** A defect in the catalog: names the file and the field or key. */
+export class CatalogError extends UserError {
+  override name = 'CatalogError';
+  constructor(readonly defects: string[]) {
+    super(defects.join('\n'));
+  }
+}
+
+/** A defect in the subscriber list or store: names the file and line. */
+export class SubscribersError extends UserError {
+  override name = 'SubscribersError';
+}
+
+/** A missing or invalid setting: names the variable or flag. */
+export class ConfigError extends UserError {
+  override name = 'ConfigError';
+}
+
+/** Resend or the outbox refused or failed: says what failed and where. */
+export class DeliveryError extends UserError {
+  override name = 'DeliveryError';
+}
+
+/** `panel[1].score` from a zod path. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+}
+
+/** One sentence per zod issue, each prefixed with `where` (a file, or a file and line). */
+export function describeIssues(where: string, error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      const keys = issue.keys.map((k) => `"${fieldPath([...issue.path, k])}"`).join(', ');
+      return `${where}: unknown key ${keys}.`;
+    }
+    const field = fieldPath(issue.path);
+    const message = issue.code === 'invalid_type' && issue.message.endsWith('received undefined')
+      ? 'is missing'
+      : issue.message.replace(/\.$/, '');
+    return field ? `${where}: field "${field}" ${lowerFirst(message)}.` : `${where}: ${lowerFirst(message)}.`;
+  });
+}
+
+function lowerFirst(text: string): string {
+  return /^[A-Z][a-z]/.test(text) ? text[0]!.toLowerCase() + text.slice(1) : text;
+}

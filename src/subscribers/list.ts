@@ -1,0 +1,68 @@
+import type { Subscriber, SubscriberEvent, SubscriberStatus } from './schema.ts';
+
+/** One valid row of a subscriber CSV. */
+export interface ListRow {
+  line: number;
+  email: string;
+  name: string | null;
+  categories: string[];
+  status: SubscriberStatus;
+}
+
+function union(a: readonly string[], b: readonly string[]): string[] {
+  const seen = new Set(a.map((c) => c.toLowerCase()));
+  return [...a, ...b.filter((c) => !seen.has(c.toLowerCase()) && seen.add(c.toLowerCase()))];
+}
+
+/** Folds one more row for an address into what is known of it: any row that is not active wins; categories add up. */
+export function mergeRow(known: Subscriber | undefined, row: Omit<ListRow, 'line'>): Subscriber {
+  if (!known) return { email: row.email, name: row.name, categories: row.categories, status: row.status };
+  return {
+    email: known.email,
+    name: known.name ?? row.name,
+    // An empty list means every category, so it absorbs any narrower one.
+    categories: known.categories.length === 0 || row.categories.length === 0 ? [] : union(known.categories, row.categories),
+    status: known.status !== 'active' ? known.status : row.status,
+  };
+}
+
+const STOPPED: ReadonlySet<SubscriberStatus> = new Set(['unsubscribed', 'bounced', 'complained']);
+
+/** Applies one recorded event. A stop (unsubscribe, bounce, complaint) holds until the reader opts in again and confirms. */
+export function applyEvent(known: Subscriber | undefined, event: SubscriberEvent): Subscriber | undefined {
+  switch (event.type) {
+    case 'add':
+      return mergeRow(known, event);
+    case 'subscribe':
+      if (known?.status === 'active') return known;
+      return { email: event.email, name: event.name ?? known?.name ?? null, categories: event.categories, status: 'pending' };
+    case 'confirm':
+      return known?.status === 'pending' ? { ...known, status: 'active' } : known;
+    case 'preferences':
+      return known ? { ...known, categories: event.categories } : known;
+    case 'unsubscribe':
+      return known ? { ...known, status: 'unsubscribed' } : { email: event.email, name: null, categories: [], status: 'unsubscribed' };
+    case 'bounce':
+    case 'complaint': {
+      const status = event.type === 'bounce' ? 'bounced' : 'complained';
+      return known ? { ...known, status } : { email: event.email, name: null, categories: [], status };
+    }
+  }
+}
+
+/** The list as the next send sees it: the editor's rows, then every recorded event in order. Rows marked stopped in the file stay stopped. */
+export function resolveList(rows: Iterable<Omit<ListRow, 'line'>>, events: Iterable<SubscriberEvent>): Map<string, Subscriber> {
+  const list = new Map<string, Subscriber>();
+  for (const row of rows) list.set(row.email, mergeRow(list.get(row.email), row));
+  const stoppedInFile = new Set([...list.values()].filter((s) => STOPPED.has(s.status)).map((s) => s.email));
+  for (const event of events) {
+    const next = applyEvent(list.get(event.email), event);
+    if (!next) continue;
+    list.set(event.email, stoppedInFile.has(event.email) && !STOPPED.has(next.status) ? { ...next, status: list.get(event.email)!.status } : next);
+  }
+  return list;
+}
+
+export function isStopped(status: SubscriberStatus): boolean {
+  return STOPPED.has(status);
+}

@@ -1,0 +1,41 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+
+export const TokenPurpose = z.enum(['unsubscribe', 'preferences', 'confirm']);
+export type TokenPurpose = z.infer<typeof TokenPurpose>;
+
+const Claims = z.strictObject({
+  p: TokenPurpose,
+  e: z.string(),
+  /** Expiry, seconds since the epoch; absent: never expires (unsubscribe links must keep working). */
+  x: z.int().optional(),
+});
+
+function mac(secret: string, payload: string): Buffer {
+  return createHmac('sha256', secret).update(payload).digest();
+}
+
+/** A token bound to one address and one purpose. Deterministic, so a re-rendered email is byte-identical. */
+export function signToken(secret: string, purpose: TokenPurpose, email: string, expiresAt?: Date): string {
+  const claims = { p: purpose, e: email, ...(expiresAt ? { x: Math.floor(expiresAt.getTime() / 1000) } : {}) };
+  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+  return `${payload}.${mac(secret, payload).toString('base64url')}`;
+}
+
+/** The address a token was issued to, or null when it is forged, altered, for another purpose or expired. */
+export function verifyToken(secret: string, purpose: TokenPurpose, token: string, now: Date): string | null {
+  const [payload, signature, extra] = token.split('.');
+  if (!payload || !signature || extra !== undefined) return null;
+  const expected = mac(secret, payload);
+  const given = Buffer.from(signature, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  let claims: z.infer<typeof Claims>;
+  try {
+    claims = Claims.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+  } catch {
+    return null;
+  }
+  if (claims.p !== purpose) return null;
+  if (claims.x !== undefined && claims.x * 1000 < now.getTime()) return null;
+  return claims.e;
+}
