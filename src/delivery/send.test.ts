@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import type { Tool } from '../catalog/schema.ts';
+import { buildIssue } from '../digest/issue.ts';
+import type { Issue } from '../digest/schema.ts';
+import { weekRange } from '../digest/week.ts';
+import type { RowProblem } from '../subscribers/csv.ts';
+import type { Subscriber, SubscriberStatus } from '../subscribers/schema.ts';
+import type { Recipient } from './ledger.ts';
+import { audienceOf, batchKey } from './send.ts';
+
+function tool(slug: string, category: string): Tool {
+  return {
+    slug,
+    name: slug,
+    tagline: `${slug} tagline`,
+    category,
+    description: `${slug} description`,
+    url: `https://${slug}.example`,
+    addedAt: '2026-11-17',
+    pricing: { entry: 'free' },
+    panel: [{ persona: 'builder', score: 70, verdict: 'ship', take: 'Good.' }],
+  };
+}
+
+const issue = buildIssue(
+  [tool('dev-a', 'Developer Tools'), tool('dev-b', 'Developer Tools'), tool('res-a', 'Research'), tool('res-b', 'Research')],
+  weekRange('2026-W47', 'UTC'),
+  'UTC',
+  { strategy: 'best-match', sentPairs: new Set() },
+);
+
+function subscriber(email: string, status: SubscriberStatus = 'active', categories: string[] = []): Subscriber {
+  return { email, name: null, categories, status };
+}
+
+describe('audienceOf', () => {
+  const list = [
+    subscriber('zed@example.com'),
+    subscriber('ana@example.com', 'active', ['research']),
+    subscriber('bo@example.com', 'unsubscribed'),
+    subscriber('cy@example.com', 'bounced'),
+    subscriber('di@example.com', 'complained'),
+    subscriber('ed@example.com', 'pending'),
+    subscriber('fay@example.com', 'active', ['Marketing']),
+    subscriber('gus@example.com', 'unsubscribed', ['Marketing']),
+    subscriber('hal@example.com', 'active', [' DEVELOPER TOOLS ', 'Audio']),
+  ];
+  const problems: RowProblem[] = [
+    { line: 4, problem: 'x, line 4: "nope" is not a valid email address; skipped.' },
+    { line: 9, problem: 'x, line 9: "" is not a valid email address; skipped.' },
+  ];
+  const audience = audienceOf(issue, list, problems);
+
+  it('keeps active readers with a matching category, sorted by address, with their categories', () => {
+    expect(audience.recipients).toEqual([
+      { email: 'ana@example.com', name: null, categories: ['research'] },
+      { email: 'hal@example.com', name: null, categories: [' DEVELOPER TOOLS ', 'Audio'] },
+      { email: 'zed@example.com', name: null, categories: [] },
+    ]);
+  });
+
+  it.each([
+    ['unsubscribed', 2],
+    ['bounced', 1],
+    ['complained', 1],
+    ['pending', 1],
+    ['no matching categories', 1],
+    ['invalid address', 2],
+  ] as const)('counts %s: %i', (reason, count) => {
+    expect(audience.skipped.get(reason)).toBe(count);
+  });
+
+  it('accounts for everyone exactly once', () => {
+    const skipped = [...audience.skipped.values()].reduce((a, b) => a + b, 0);
+    expect(audience.recipients.length + skipped).toBe(list.length + problems.length);
+  });
+
+  it('does not depend on the order of the list', () => {
+    expect(audienceOf(issue, [...list].reverse(), problems)).toEqual(audience);
+  });
+
+  it('sends nothing for an issue without comparisons to readers who chose categories', () => {
+    const empty: Issue = { ...issue, comparisons: [] };
+    const result = audienceOf(empty, [subscriber('ana@example.com', 'active', ['Research'])], []);
+    expect(result.recipients).toEqual([]);
+    expect(result.skipped.get('no matching categories')).toBe(1);
+  });
+});
+
+describe('batchKey', () => {
+  const readers: Recipient[] = [
+    { email: 'ana@example.com', name: 'Ana', categories: [] },
+    { email: 'bo@example.com', name: null, categories: ['Research'] },
+  ];
+  const key = batchKey(issue, readers);
+
+  it('is a short key naming the week', () => {
+    expect(key).toMatch(/^digest-2026-W47-[0-9a-f]{40}$/);
+    expect(key.length).toBeLessThanOrEqual(256);
+  });
+
+  it('is the same for the same issue and readers, also from copies', () => {
+    expect(batchKey(structuredClone(issue), structuredClone(readers))).toBe(key);
+  });
+
+  it.each([
+    ['one reader fewer', issue, readers.slice(0, 1)],
+    ['one reader more', issue, [...readers, { email: 'cy@example.com', name: null, categories: [] }]],
+    ['another reader', issue, [readers[0]!, { ...readers[1]!, email: 'bob@example.com' }]],
+    ['the readers in another order', issue, [...readers].reverse()],
+    ['other categories', issue, [readers[0]!, { ...readers[1]!, categories: ['Design'] }]],
+    ['another week', { ...issue, week: '2026-W48' }, readers],
+    ['another summary', { ...issue, comparisons: issue.comparisons.map((c, i) => (i === 0 ? { ...c, summary: 'Changed.' } : c)) }, readers],
+    ['no readers', issue, []],
+  ] as const)('changes with %s', (_, otherIssue, otherReaders) => {
+    expect(batchKey(otherIssue as Issue, otherReaders as Recipient[])).not.toBe(key);
+  });
+});

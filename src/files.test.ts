@@ -1,0 +1,114 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendLinesDurably, readJsonLines, readTextIfExists, writeFileDurably } from './files.ts';
+
+let dir: string;
+let counter = 0;
+const fresh = (name: string) => path.join(dir, `${++counter}`, name);
+
+/** Writes `text` by hand, as a crash mid-append would leave it. */
+async function writeRaw(file: string, text: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, text);
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'files-test-'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('writeFileDurably', () => {
+  it('creates the folder and the file', async () => {
+    const file = fresh('nested/deeper/issue.json');
+    await writeFileDurably(file, '{"week":"2026-W47"}');
+    expect(await readFile(file, 'utf8')).toBe('{"week":"2026-W47"}');
+  });
+
+  it.each([
+    ['a shorter text', 'a much longer original content', 'short'],
+    ['a longer text', 'short', 'a much longer replacement content'],
+    ['an empty text', 'something', ''],
+    ['unicode text', 'old', 'Ünïcødé ✓ 工具'],
+  ])('replaces the whole content with %s', async (_, before, after) => {
+    const file = fresh('file.txt');
+    await writeFileDurably(file, before);
+    await writeFileDurably(file, after);
+    expect(await readFile(file, 'utf8')).toBe(after);
+  });
+
+  it('writes bytes as they are', async () => {
+    const file = fresh('bytes.bin');
+    await writeFileDurably(file, new Uint8Array([0, 1, 2, 255]));
+    expect([...(await readFile(file))]).toEqual([0, 1, 2, 255]);
+  });
+
+  it('leaves no temporary file behind', async () => {
+    const file = fresh('clean.txt');
+    await writeFileDurably(file, 'one');
+    await writeFileDurably(file, 'two');
+    expect(await readdir(path.dirname(file))).toEqual(['clean.txt']);
+  });
+});
+
+describe('appendLinesDurably and readJsonLines', () => {
+  it.each([
+    ['objects', [{ type: 'unsubscribe', email: 'ana@example.com' }, { type: 'bounce', email: 'bo@example.com' }]],
+    ['scalars and arrays', [1, 'two', [3], null, true]],
+    ['text with line breaks inside strings', [{ name: 'Line one\nline two' }]],
+  ])('round-trips %s', async (_, values) => {
+    const file = fresh('events.jsonl');
+    await appendLinesDurably(file, values.map((v) => JSON.stringify(v)));
+    expect(await readJsonLines(file)).toEqual(values);
+  });
+
+  it('appends after what is there, in order, one line each', async () => {
+    const file = fresh('events.jsonl');
+    await appendLinesDurably(file, ['{"n":1}']);
+    await appendLinesDurably(file, ['{"n":2}', '{"n":3}']);
+    await appendLinesDurably(file, []);
+    await appendLinesDurably(file, ['{"n":4}']);
+    expect(await readJsonLines(file)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
+    expect(await readFile(file, 'utf8')).toBe('{"n":1}\n{"n":2}\n{"n":3}\n{"n":4}\n');
+  });
+
+  it('appending nothing creates no file', async () => {
+    const file = fresh('none.jsonl');
+    await appendLinesDurably(file, []);
+    expect(await readTextIfExists(file)).toBeNull();
+  });
+
+  it('reads a missing file as no lines', async () => {
+    expect(await readJsonLines(fresh('missing.jsonl'))).toEqual([]);
+  });
+
+  it.each([
+    ['a torn last line', '{"n":1}\n{"n":2}\n{"n":', [{ n: 1 }, { n: 2 }]],
+    ['a torn line in the middle', '{"n":1}\n{"n":\n{"n":3}\n', [{ n: 1 }, { n: 3 }]],
+    ['blank lines', '\n{"n":1}\n\n  \n{"n":2}\n', [{ n: 1 }, { n: 2 }]],
+    ['CRLF line ends', '{"n":1}\r\n{"n":2}\r\n', [{ n: 1 }, { n: 2 }]],
+  ])('ignores %s', async (_, text, values) => {
+    const file = fresh('torn.jsonl');
+    await writeRaw(file, text);
+    expect(await readJsonLines(file)).toEqual(values);
+  });
+
+  it('starts the next append on a new line after a torn last line', async () => {
+    const file = fresh('torn.jsonl');
+    await writeRaw(file, '{"n":1}\n{"type":"unsub');
+    await appendLinesDurably(file, ['{"n":2}', '{"n":3}']);
+    expect(await readJsonLines(file)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(await readFile(file, 'utf8')).toBe('{"n":1}\n{"type":"unsub\n{"n":2}\n{"n":3}\n');
+  });
+
+  it('does not add a blank line after a complete last line', async () => {
+    const file = fresh('whole.jsonl');
+    await writeRaw(file, '{"n":1}\n');
+    await appendLinesDurably(file, ['{"n":2}']);
+    expect(await readFile(file, 'utf8')).toBe('{"n":1}\n{"n":2}\n');
+  });
+});

@@ -1,0 +1,156 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SubscribersError } from '../errors.ts';
+import { isProblem, readSubscriberCsv, type RowProblem } from './csv.ts';
+import type { ListRow } from './list.ts';
+
+let dir: string;
+let counter = 0;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'subscribers-csv-'));
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function csvFile(text: string): Promise<string> {
+  const file = path.join(dir, `list-${++counter}.csv`);
+  await writeFile(file, text);
+  return file;
+}
+
+async function drain(file: string): Promise<(ListRow | RowProblem)[]> {
+  const items: (ListRow | RowProblem)[] = [];
+  for await (const item of readSubscriberCsv(file)) items.push(item);
+  return items;
+}
+
+async function read(text: string): Promise<{ file: string; rows: ListRow[]; problems: RowProblem[] }> {
+  const file = await csvFile(text);
+  const items = await drain(file);
+  return { file, rows: items.filter((i): i is ListRow => !isProblem(i)), problems: items.filter(isProblem) };
+}
+
+describe('readSubscriberCsv', () => {
+  it.each([
+    ['lowercase header', 'email,name,categories,status\nana@example.com,Ana,Research,active\n'],
+    ['columns in another order', 'status,categories,name,email\nactive,Research,Ana,ana@example.com\n'],
+    ['header in any case', 'Name,EMAIL,Categories,STATUS\nAna,ana@example.com,Research,Active\n'],
+    ['header with spaces', ' Email , Name ,Categories, Status\nana@example.com,Ana,Research,active\n'],
+    ['extra columns ignored', 'id,email,plan,name,created_at,categories,status\n17,ana@example.com,pro,Ana,2024-01-01,Research,active\n'],
+    ['a byte-order mark', '\uFEFFemail,name,categories,status\nana@example.com,Ana,Research,active\n'],
+    ['CRLF line ends', 'email,name,categories,status\r\nana@example.com,Ana,Research,active\r\n'],
+    ['no trailing newline', 'email,name,categories,status\nana@example.com,Ana,Research,active'],
+  ])('reads %s', async (_, text) => {
+    const { rows, problems } = await read(text);
+    expect(problems).toEqual([]);
+    expect(rows).toEqual([{ line: 2, email: 'ana@example.com', name: 'Ana', categories: ['Research'], status: 'active' }]);
+  });
+
+  it('reads a file with only the email column', async () => {
+    const { rows } = await read('email\nana@example.com\n');
+    expect(rows).toEqual([{ line: 2, email: 'ana@example.com', name: null, categories: [], status: 'active' }]);
+  });
+
+  it.each([
+    // email cell, stored address
+    ['Ana@Example.COM', 'ana@example.com'],
+    ['  ana@example.com  ', 'ana@example.com'],
+    ['"  ANA@example.com "', 'ana@example.com'],
+  ])('trims and lowercases %j', async (cell, email) => {
+    const { rows } = await read(`email\n${cell}\n`);
+    expect(rows.map((r) => r.email)).toEqual([email]);
+  });
+
+  it.each([
+    // status cell, status
+    ['', 'active'],
+    ['active', 'active'],
+    ['Active', 'active'],
+    ['pending', 'pending'],
+    ['UNSUBSCRIBED', 'unsubscribed'],
+    ['bounced', 'bounced'],
+    ['complained', 'complained'],
+  ])('status %j is %s', async (cell, status) => {
+    const { rows } = await read(`email,status\nana@example.com,${cell}\n`);
+    expect(rows.map((r) => r.status)).toEqual([status]);
+  });
+
+  it.each([
+    // categories cell, categories
+    ['', []],
+    ['Research', ['Research']],
+    ['Developer Tools; Research', ['Developer Tools', 'Research']],
+    ['"  Design ;Research;; "', ['Design', 'Research']],
+  ])('categories %j are %j', async (cell, categories) => {
+    const { rows } = await read(`email,categories\nana@example.com,${cell}\n`);
+    expect(rows.map((r) => r.categories)).toEqual([categories]);
+  });
+
+  it('reads quoted names with commas, quotes and line breaks, and counts lines past them', async () => {
+    const { rows, problems } = await read([
+      'email,name',
+      'ana@example.com,"Doe, Ana"',
+      'bo@example.com,"Bo ""The Builder"" Li"',
+      'cy@example.com,"Cy',
+      'Second Line"',
+      'not-an-address,Dee',
+      'ed@example.com,Ed',
+    ].join('\n'));
+    expect(rows.map((r) => [r.email, r.name])).toEqual([
+      ['ana@example.com', 'Doe, Ana'],
+      ['bo@example.com', 'Bo "The Builder" Li'],
+      ['cy@example.com', 'Cy\nSecond Line'],
+      ['ed@example.com', 'Ed'],
+    ]);
+    expect(problems.map((p) => p.line)).toEqual([6]);
+    expect(rows.at(-1)!.line).toBe(7);
+  });
+
+  it('reports each invalid address with its line and goes on with the others', async () => {
+    const { file, rows, problems } = await read([
+      'name,email',
+      'Ana,ana@example.com',
+      'Bad,not-an-address',
+      'Empty,',
+      'Bo,bo@example.com',
+      'Spaces,two words@example.com',
+      'Cy,cy@example.com',
+    ].join('\n'));
+    expect(rows.map((r) => r.email)).toEqual(['ana@example.com', 'bo@example.com', 'cy@example.com']);
+    expect(problems.map((p) => p.line)).toEqual([3, 4, 6]);
+    for (const p of problems) {
+      expect(p.problem).toContain(file);
+      expect(p.problem).toContain(`line ${p.line}`);
+    }
+    expect(problems[0]!.problem).toContain('not-an-address');
+  });
+
+  it('skips empty lines', async () => {
+    const { rows } = await read('email\n\nana@example.com\n\n\nbo@example.com\n');
+    expect(rows.map((r) => r.email)).toEqual(['ana@example.com', 'bo@example.com']);
+  });
+
+  it.each([
+    ['rows without an email column', 'name,status\nAna,active\n'],
+    ['an "e-mail" column instead', 'e-mail,name\nana@example.com,Ana\n'],
+    ['a header-only file without an email column', 'name,status\n'],
+  ])('throws a SubscribersError naming the file for %s', async (_, text) => {
+    const file = await csvFile(text);
+    const error = await drain(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SubscribersError);
+    expect((error as Error).message).toContain(file);
+    expect((error as Error).message).toContain('"email"');
+  });
+
+  it('throws a SubscribersError naming a missing file', async () => {
+    const file = path.join(dir, 'missing.csv');
+    const error = await drain(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SubscribersError);
+    expect((error as Error).message).toContain(file);
+  });
+});

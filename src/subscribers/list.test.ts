@@ -1,0 +1,170 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isProblem, readSubscriberCsv } from './csv.ts';
+import { applyEvent, isStopped, mergeRow, resolveList, type ListRow } from './list.ts';
+import type { Subscriber, SubscriberEvent, SubscriberStatus } from './schema.ts';
+
+const AT = '2026-11-17T09:00:00.000Z';
+const EMAIL = 'ana@example.com';
+
+type Row = Omit<ListRow, 'line'>;
+
+function row(status: SubscriberStatus | '' = 'active', overrides: Partial<Row> = {}): Row {
+  return { email: EMAIL, name: null, categories: [], status: status || 'active', ...overrides };
+}
+
+const ev = {
+  add: (status: SubscriberStatus = 'active', categories: string[] = []): SubscriberEvent => ({ type: 'add', email: EMAIL, name: null, categories, status, at: AT, source: 'cli' }),
+  subscribe: (categories: string[] = []): SubscriberEvent => ({ type: 'subscribe', email: EMAIL, name: 'Ana', categories, at: AT }),
+  confirm: (): SubscriberEvent => ({ type: 'confirm', email: EMAIL, at: AT }),
+  preferences: (categories: string[]): SubscriberEvent => ({ type: 'preferences', email: EMAIL, categories, at: AT }),
+  unsubscribe: (): SubscriberEvent => ({ type: 'unsubscribe', email: EMAIL, at: AT, source: 'link' }),
+  bounce: (): SubscriberEvent => ({ type: 'bounce', email: EMAIL, at: AT }),
+  complaint: (): SubscriberEvent => ({ type: 'complaint', email: EMAIL, at: AT }),
+};
+
+function statusAfter(rows: Row[], events: SubscriberEvent[]): SubscriberStatus | undefined {
+  return resolveList(rows, events).get(EMAIL)?.status;
+}
+
+const NOT_ACTIVE = ['pending', 'unsubscribed', 'bounced', 'complained'] as const;
+const STOPS = ['unsubscribed', 'bounced', 'complained'] as const;
+
+describe('mergeRow', () => {
+  it('takes the first row as it is', () => {
+    expect(mergeRow(undefined, row('pending', { name: 'Ana', categories: ['Research'] }))).toEqual({ email: EMAIL, name: 'Ana', categories: ['Research'], status: 'pending' });
+  });
+
+  it.each(NOT_ACTIVE)('a %s row wins over an active one, in either order', (status) => {
+    expect(mergeRow(mergeRow(undefined, row('active')), row(status)).status).toBe(status);
+    expect(mergeRow(mergeRow(undefined, row(status)), row('active')).status).toBe(status);
+  });
+
+  it.each([
+    // first categories, second categories, merged
+    [['Research'], ['Design'], ['Research', 'Design']],
+    [['Research'], ['research', 'Design'], ['Research', 'Design']],
+    [[], ['Design'], []],
+    [['Design'], [], []],
+  ])('categories %j and %j merge to %j', (a, b, merged) => {
+    expect(mergeRow(mergeRow(undefined, row('active', { categories: a })), row('active', { categories: b })).categories).toEqual(merged);
+  });
+
+  it('keeps the first name and fills a missing one', () => {
+    expect(mergeRow(mergeRow(undefined, row('active', { name: 'Ana' })), row('active', { name: 'Other' })).name).toBe('Ana');
+    expect(mergeRow(mergeRow(undefined, row('active')), row('active', { name: 'Ana' })).name).toBe('Ana');
+  });
+});
+
+describe('resolveList: duplicate rows', () => {
+  it.each(NOT_ACTIVE.flatMap((status) => [[['active', status]], [[status, 'active']], [['active', status, 'active']]]))(
+    'rows %j: not active',
+    (statuses) => {
+      expect(statusAfter(statuses.map((s) => row(s as SubscriberStatus)), [])).not.toBe('active');
+    },
+  );
+
+  it.each(STOPS.flatMap((stop) => [[['pending', stop]], [[stop, 'pending']]]))('rows %j: stopped, whatever the order', (statuses) => {
+    expect(isStopped(statusAfter(statuses.map((s) => row(s as SubscriberStatus)), [])!)).toBe(true);
+  });
+
+  it.each(STOPS.flatMap((stop) => [[['pending', stop]], [[stop, 'pending']], [['active', stop, 'pending']]]))(
+    'rows %j then a confirmation: still gets nothing, whatever the order',
+    (statuses) => {
+      expect(statusAfter(statuses.map((s) => row(s as SubscriberStatus)), [ev.confirm()])).not.toBe('active');
+    },
+  );
+
+  it('merges addresses that differ in case and spaces in the CSV into one reader', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'subscribers-list-'));
+    try {
+      const file = path.join(dir, 'list.csv');
+      await writeFile(file, 'email,name,status,categories\nAna@Example.com,Ana,,Research\n ana@example.COM ,,unsubscribed,Design\nbo@example.com,Bo,,\n');
+      const rows: ListRow[] = [];
+      for await (const item of readSubscriberCsv(file)) if (!isProblem(item)) rows.push(item);
+      const list = resolveList(rows, []);
+      expect([...list.keys()].sort()).toEqual(['ana@example.com', 'bo@example.com']);
+      expect(list.get('ana@example.com')).toMatchObject({ name: 'Ana', status: 'unsubscribed' });
+      expect(list.get('bo@example.com')!.status).toBe('active');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('applyEvent', () => {
+  const active: Subscriber = { email: EMAIL, name: 'Ana', categories: ['Research'], status: 'active' };
+
+  it.each([
+    ['unsubscribe', ev.unsubscribe(), 'unsubscribed'],
+    ['bounce', ev.bounce(), 'bounced'],
+    ['complaint', ev.complaint(), 'complained'],
+  ] as const)('%s stops an active reader', (_, event, status) => {
+    expect(applyEvent(active, event)).toEqual({ ...active, status });
+  });
+
+  it.each([ev.unsubscribe(), ev.bounce(), ev.complaint()])('$type of an unknown address is remembered as stopped', (event) => {
+    const next = applyEvent(undefined, event);
+    expect(next?.email).toBe(EMAIL);
+    expect(isStopped(next!.status)).toBe(true);
+  });
+
+  it('subscribe makes a new reader pending, confirm makes them active', () => {
+    const pending = applyEvent(undefined, ev.subscribe(['Design']));
+    expect(pending).toEqual({ email: EMAIL, name: 'Ana', categories: ['Design'], status: 'pending' });
+    expect(applyEvent(pending, ev.confirm())).toEqual({ ...pending, status: 'active' });
+  });
+
+  it('confirm without a pending subscription changes nothing', () => {
+    expect(applyEvent(undefined, ev.confirm())).toBeUndefined();
+    const stopped = { ...active, status: 'unsubscribed' as const };
+    expect(applyEvent(stopped, ev.confirm())).toEqual(stopped);
+  });
+
+  it('preferences change the categories and nothing else', () => {
+    expect(applyEvent(active, ev.preferences(['Design', 'Audio']))).toEqual({ ...active, categories: ['Design', 'Audio'] });
+    expect(applyEvent(active, ev.preferences([]))).toEqual({ ...active, categories: [] });
+  });
+});
+
+describe('resolveList: rows then events', () => {
+  it.each([
+    // description, rows, events, status
+    ['no events', [row('active')], [], 'active'],
+    ['empty status is active', [row('')], [], 'active'],
+    ['unsubscribe', [row('active')], [ev.unsubscribe()], 'unsubscribed'],
+    ['bounce', [row('active')], [ev.bounce()], 'bounced'],
+    ['complaint', [row('active')], [ev.complaint()], 'complained'],
+    ['a stop then an active add', [row('active')], [ev.unsubscribe(), ev.add('active')], 'unsubscribed'],
+    ['a pending row, confirmed', [row('pending')], [ev.confirm()], 'active'],
+    ['signup from a form, confirmed', [], [ev.subscribe(), ev.confirm()], 'active'],
+    ['signup, not confirmed', [], [ev.subscribe()], 'pending'],
+    ['unsubscribed by event, then a new signup confirmed', [row('active')], [ev.unsubscribe(), ev.subscribe(), ev.confirm()], 'active'],
+    ['signup, confirm, then bounce', [], [ev.subscribe(), ev.confirm(), ev.bounce()], 'bounced'],
+    ['add of an unknown address', [], [ev.add('active')], 'active'],
+    ['preferences of an unknown address', [], [ev.preferences(['Design'])], undefined],
+  ] as const)('%s → %s', (_, rows, events, status) => {
+    expect(statusAfter([...rows], [...events])).toBe(status);
+  });
+
+  it.each(STOPS.flatMap((stop) => [
+    [stop, [ev.add('active')]],
+    [stop, [ev.subscribe(), ev.confirm()]],
+    [stop, [ev.add('active'), ev.subscribe(), ev.confirm(), ev.preferences(['Design'])]],
+  ] as const))('a reader %s in the CSV stays stopped after %j', (stop, events) => {
+    expect(statusAfter([row(stop)], [...events])).toBe(stop);
+  });
+
+  it('keeps other readers apart', () => {
+    const bo: Row = { email: 'bo@example.com', name: 'Bo', categories: [], status: 'active' };
+    const list = resolveList([row('active'), bo], [ev.unsubscribe()]);
+    expect(list.get('bo@example.com')!.status).toBe('active');
+    expect(list.get(EMAIL)!.status).toBe('unsubscribed');
+  });
+
+  it('applies preferences to a reader from the CSV', () => {
+    expect(resolveList([row('active', { categories: ['Research'] })], [ev.preferences(['Design'])]).get(EMAIL)!.categories).toEqual(['Design']);
+  });
+});

@@ -1,0 +1,113 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { signToken, verifyToken, type TokenPurpose } from './tokens.ts';
+
+const SECRET = 'test-secret-0123456789';
+const EMAIL = 'ana@example.com';
+const NOW = new Date('2026-11-17T09:00:00Z');
+const PURPOSES: TokenPurpose[] = ['unsubscribe', 'preferences', 'confirm'];
+
+const b64 = (text: string) => Buffer.from(text).toString('base64url');
+
+describe('signToken / verifyToken', () => {
+  it.each(PURPOSES)('a %s token verifies to its address', (purpose) => {
+    expect(verifyToken(SECRET, purpose, signToken(SECRET, purpose, EMAIL), NOW)).toBe(EMAIL);
+  });
+
+  it.each(['ana+news@example.com', 'Ünïcødé@example.com', 'a.b-c_d@sub.example.co.uk'])('round-trips %s', (email) => {
+    expect(verifyToken(SECRET, 'unsubscribe', signToken(SECRET, 'unsubscribe', email), NOW)).toBe(email);
+  });
+
+  it('is deterministic and URL-safe', () => {
+    const token = signToken(SECRET, 'unsubscribe', EMAIL);
+    expect(signToken(SECRET, 'unsubscribe', EMAIL)).toBe(token);
+    expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+  });
+
+  it('differs by address, purpose and secret', () => {
+    const token = signToken(SECRET, 'unsubscribe', EMAIL);
+    expect(signToken(SECRET, 'unsubscribe', 'bo@example.com')).not.toBe(token);
+    expect(signToken(SECRET, 'preferences', EMAIL)).not.toBe(token);
+    expect(signToken('other-secret', 'unsubscribe', EMAIL)).not.toBe(token);
+  });
+
+  it.each(PURPOSES.flatMap((signed) => PURPOSES.filter((p) => p !== signed).map((checked) => [signed, checked])))(
+    'a %s token is refused as %s',
+    (signed, checked) => {
+      expect(verifyToken(SECRET, checked as TokenPurpose, signToken(SECRET, signed as TokenPurpose, EMAIL), NOW)).toBeNull();
+    },
+  );
+
+  it('is refused under another secret', () => {
+    expect(verifyToken('other-secret', 'unsubscribe', signToken(SECRET, 'unsubscribe', EMAIL), NOW)).toBeNull();
+  });
+
+  describe('altered tokens are refused', () => {
+    const token = signToken(SECRET, 'unsubscribe', EMAIL);
+    const [payload, signature] = token.split('.') as [string, string];
+    const flip = (text: string, i: number) => text.slice(0, i) + (text[i] === 'A' ? 'B' : 'A') + text.slice(i + 1);
+
+    it.each([
+      ['another address in the payload', `${b64(JSON.stringify({ p: 'unsubscribe', e: 'bo@example.com' }))}.${signature}`],
+      ['another purpose in the payload', `${b64(JSON.stringify({ p: 'preferences', e: EMAIL }))}.${signature}`],
+      ['a changed payload character', `${flip(payload, 3)}.${signature}`],
+      ['a changed first signature character', `${payload}.${flip(signature, 0)}`],
+      ['a changed middle signature character', `${payload}.${flip(signature, 20)}`],
+      ['a truncated signature', `${payload}.${signature.slice(0, -4)}`],
+      ['a doubled signature', `${payload}.${signature}${signature}`],
+      ['no signature', `${payload}.`],
+      ['no payload', `.${signature}`],
+      ['an extra part', `${token}.extra`],
+      ['the parts swapped', `${signature}.${payload}`],
+    ])('%s', (_, altered) => {
+      expect(verifyToken(SECRET, 'unsubscribe', altered, NOW)).toBeNull();
+    });
+  });
+
+  it.each([
+    ['empty', ''],
+    ['one dot', '.'],
+    ['no dot', 'abcdef'],
+    ['many dots', 'a.b.c.d'],
+    ['spaces', 'not a token'],
+    ['non-base64 characters', '%%%.$$$'],
+    ['unicode', 'ünï.cødé'],
+    ['very long', `${'a'.repeat(10_000)}.${'b'.repeat(10_000)}`],
+  ])('refuses garbage without throwing: %s', (_, garbage) => {
+    expect(() => verifyToken(SECRET, 'unsubscribe', garbage, NOW)).not.toThrow();
+    expect(verifyToken(SECRET, 'unsubscribe', garbage, NOW)).toBeNull();
+  });
+
+  it('refuses a correctly signed payload that is not JSON claims, without throwing', () => {
+    for (const body of ['not json', '[]', '{"p":"unsubscribe"}', '{"p":"unsubscribe","e":"a@b.c","extra":1}', '{"p":"delete","e":"a@b.c"}']) {
+      const payload = b64(body);
+      const token = `${payload}.${createHmac('sha256', SECRET).update(payload).digest('base64url')}`;
+      expect(verifyToken(SECRET, 'unsubscribe', token, NOW), body).toBeNull();
+    }
+  });
+
+  describe('expiry', () => {
+    const expires = new Date('2026-11-20T00:00:00Z');
+    const token = signToken(SECRET, 'confirm', EMAIL, expires);
+
+    it.each([
+      ['long before', '2026-11-17T00:00:00Z', EMAIL],
+      ['a second before', '2026-11-19T23:59:59Z', EMAIL],
+      ['a second after', '2026-11-20T00:00:01Z', null],
+      ['a year after', '2027-11-20T00:00:00Z', null],
+    ])('a confirm token checked %s it expires', (_, now, expected) => {
+      expect(verifyToken(SECRET, 'confirm', token, new Date(now))).toBe(expected);
+    });
+
+    it('an unsubscribe token without expiry keeps working years later', () => {
+      const unsubscribe = signToken(SECRET, 'unsubscribe', EMAIL);
+      expect(verifyToken(SECRET, 'unsubscribe', unsubscribe, new Date('2036-01-01T00:00:00Z'))).toBe(EMAIL);
+    });
+
+    it('the expiry cannot be removed or extended without the secret', () => {
+      const [, signature] = token.split('.') as [string, string];
+      expect(verifyToken(SECRET, 'confirm', `${b64(JSON.stringify({ p: 'confirm', e: EMAIL }))}.${signature}`, new Date('2027-01-01T00:00:00Z'))).toBeNull();
+      expect(verifyToken(SECRET, 'confirm', `${b64(JSON.stringify({ p: 'confirm', e: EMAIL, x: 4_000_000_000 }))}.${signature}`, new Date('2027-01-01T00:00:00Z'))).toBeNull();
+    });
+  });
+});
