@@ -36,15 +36,20 @@ export function fieldPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
 }
 
-/** One sentence per zod issue, each prefixed with `where` (a file, or a file and line). */
-export function describeIssues(where: string, error: z.ZodError): string[] {
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined), input);
+}
+
+/** One sentence per zod issue, each prefixed with `where` (a file, or a file and line); `input` lets a missing field say so. */
+export function describeIssues(where: string, error: z.ZodError, input?: unknown): string[] {
   return error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
       const keys = issue.keys.map((k) => `"${fieldPath([...issue.path, k])}"`).join(', ');
       return `${where}: unknown key ${keys}.`;
     }
     const field = fieldPath(issue.path);
-    const message = issue.code === 'invalid_type' && issue.message.endsWith('received undefined')
+    const missing = input !== undefined && issue.path.length > 0 && valueAt(input, issue.path) === undefined;
+    const message = missing || (issue.code === 'invalid_type' && issue.message.endsWith('received undefined'))
       ? 'is missing'
       : issue.message.replace(/\.$/, '');
     return field ? `${where}: field "${field}" ${lowerFirst(message)}.` : `${where}: ${lowerFirst(message)}.`;

@@ -12,7 +12,7 @@ export function parseToolFile(file: string, text: string): { tool: Tool } | { de
     return { defects: [`${file}: invalid JSON${jsonErrorLocation(text, error)}.`] };
   }
   const parsed = Tool.safeParse(json);
-  if (!parsed.success) return { defects: describeIssues(file, parsed.error) };
+  if (!parsed.success) return { defects: describeIssues(file, parsed.error, json) };
   const expected = path.basename(file, '.json');
   if (parsed.data.slug !== expected) {
     return { defects: [`${file}: field "slug" is "${parsed.data.slug}" but must equal the file name "${expected}".`] };
@@ -24,8 +24,7 @@ function jsonErrorLocation(text: string, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const position = /position (\d+)/.exec(message);
   const reason = message.replace(/ in JSON at position \d+.*$/s, '').replace(/^JSON\.parse: /, '');
-  if (!position) return ` (${reason})`;
-  const before = text.slice(0, Number(position[1]));
+  const before = position ? text.slice(0, Number(position[1])) : text;
   const line = before.split('\n').length;
   const column = before.length - before.lastIndexOf('\n');
   return ` at line ${line}, column ${column} (${reason})`;

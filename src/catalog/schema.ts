@@ -21,12 +21,24 @@ export type PricingEntry = z.infer<typeof PricingEntry>;
 
 const SLUG = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/i;
+
+/** An ISO 8601 date-time with offset as the instant it names; `+0100` and `+01` offsets are written `+01:00` first. */
+export function parseDateTime(text: string): Date {
+  const iso = text.replace(/([+-]\d{2})(\d{2})$/, '$1:$2').replace(/([+-]\d{2})$/, '$1:00');
+  return new Date(iso);
+}
+
+function isRealDate(text: string): boolean {
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
+}
 
 /** `2026-11-17T15:00:00Z` (an instant, offset required) or `2026-11-17` (local midnight in the digest time zone). */
-export const AddedAt = z.union([
-  z.iso.datetime({ offset: true }),
-  z.iso.date(),
-], { error: 'must be an ISO 8601 date-time with offset (2026-11-17T15:00:00Z) or a date (2026-11-17)' });
+export const AddedAt = z.string().check(z.refine(
+  (text) => (DATE_ONLY.test(text) ? isRealDate(text) : DATE_TIME.test(text) && isRealDate(text.slice(0, 10)) && !Number.isNaN(parseDateTime(text).getTime())),
+  'must be an ISO 8601 date-time with offset (2026-11-17T15:00:00Z) or a date (2026-11-17)',
+));
 
 export function isDateOnly(addedAt: string): boolean {
   return DATE_ONLY.test(addedAt);

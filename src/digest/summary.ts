@@ -23,23 +23,36 @@ function margin(points: number): string {
   return 'a narrow margin';
 }
 
+function communityRead(side: Side): string {
+  return side.community.percent === null ? 'no community votes' : `${side.community.percent}% community ship`;
+}
+
+/** Two means as they differ: whole numbers, or one decimal where rounding would hide the gap. */
+function means(a: number, b: number): [string, string] {
+  const digits = Math.round(a) === Math.round(b) ? 1 : 0;
+  return [a.toFixed(digits), b.toFixed(digits)];
+}
+
 function pickSentence(winner: Side, loser: Side): string {
   const w = winner.panel;
   const l = loser.panel;
   const opening = w.label === 'Ship' ? `Ship with ${winner.name}` : `If you must choose one, take ${winner.name}`;
+  if (w.percent === null) return `${opening}: neither tool has panel takes yet, so the community decides with ${communityRead(winner)} against ${communityRead(loser)}.`;
   if (l.percent === null) return `${opening}: the panel has it at ${panelRead(winner)}, while ${loser.name} has no panel takes yet.`;
   if (w.percent !== l.percent) {
-    return `${opening}: the panel has it at ${panelRead(winner)} against ${panelRead(loser)} for ${loser.name}, ${margin(w.percent! - l.percent!)}.`;
+    return `${opening}: the panel has it at ${panelRead(winner)} against ${panelRead(loser)} for ${loser.name}, ${margin(w.percent - l.percent)}.`;
   }
   if (w.meanScore !== l.meanScore) {
-    return `${opening}: both draw ${w.percent}% ship from the panel, and ${winner.name} wins on mean score, ${Math.round(w.meanScore!)} to ${Math.round(l.meanScore!)}.`;
+    const [wm, lm] = means(w.meanScore!, l.meanScore!);
+    return `${opening}: both draw ${w.percent}% ship from the panel, and ${winner.name} wins on mean score, ${wm} to ${lm}.`;
   }
-  return `${opening}: the panel cannot separate them, so the community decides: ${winner.community.percent}% ship against ${loser.community.percent === null ? 'no votes' : `${loser.community.percent}%`}.`;
+  return `${opening}: the panel cannot separate them, so the community decides with ${communityRead(winner)} against ${communityRead(loser)}.`;
 }
 
 function tossUpSentence(left: Side, right: Side): string {
-  if (left.panel.percent === null) return `It's a toss-up: neither ${left.name} nor ${right.name} has panel takes or community votes to go on.`;
-  return `It's a toss-up: ${left.name} and ${right.name} draw the same panel ship rate (${left.panel.percent}%), the same mean score and the same community read.`;
+  const community = left.community.percent === null ? 'no community votes to break the tie' : `the same ${left.community.percent}% community ship`;
+  const panel = left.panel.percent === null ? 'no panel takes' : `the same panel ship rate (${left.panel.percent}%) and mean score`;
+  return `It's a toss-up: ${left.name} and ${right.name} have ${panel} and ${community}.`;
 }
 
 function splitSentence(comparison: ComparisonDraft, right: Side): string {

@@ -1,6 +1,6 @@
 import { TZDate } from '@date-fns/tz';
 import { getISOWeek, getISOWeekYear } from 'date-fns';
-import { isDateOnly } from '../catalog/schema.ts';
+import { isDateOnly, parseDateTime } from '../catalog/schema.ts';
 import type { WeekId } from './schema.ts';
 
 /** A week's bounds as instants: Monday 00:00 (inclusive) to the next Monday 00:00 (exclusive), on the wall clock of `timezone`. */
@@ -57,7 +57,7 @@ export function addedInstant(addedAt: string, timezone: string): Date {
     const [y, m, d] = addedAt.split('-').map(Number) as [number, number, number];
     return localMidnight(y, m - 1, d, timezone);
   }
-  return new Date(addedAt);
+  return parseDateTime(addedAt);
 }
 
 /** A human label: "Nov 9–15, 2026" style, from the week's local Monday to Sunday. */

@@ -17,20 +17,19 @@ export interface RowProblem {
 export async function* readSubscriberCsv(file: string): AsyncGenerator<ListRow | RowProblem> {
   const parser = parse({
     bom: true,
-    columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+    columns: (header: string[]) => {
+      const columns = header.map((h) => h.trim().toLowerCase());
+      if (!columns.includes('email')) throw new SubscribersError(`${file}: the header row has no "email" column.`);
+      return columns;
+    },
     skip_empty_lines: true,
     relax_column_count: true,
     trim: true,
     info: true,
   });
   createReadStream(file).on('error', (error) => parser.destroy(error)).pipe(parser);
-  let checkedHeader = false;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-      if (!checkedHeader) {
-        if (!('email' in record)) throw new SubscribersError(`${file}: the header row has no "email" column.`);
-        checkedHeader = true;
-      }
       const line = info.lines;
       const email = Address.safeParse(record.email ?? '');
       if (!email.success) {

@@ -14,6 +14,9 @@ function union(a: readonly string[], b: readonly string[]): string[] {
   return [...a, ...b.filter((c) => !seen.has(c.toLowerCase()) && seen.add(c.toLowerCase()))];
 }
 
+/** When rows disagree, the one furthest from active wins, whatever their order. */
+const STATUS_RANK: Record<SubscriberStatus, number> = { active: 0, pending: 1, unsubscribed: 2, bounced: 3, complained: 4 };
+
 /** Folds one more row for an address into what is known of it: any row that is not active wins; categories add up. */
 export function mergeRow(known: Subscriber | undefined, row: Omit<ListRow, 'line'>): Subscriber {
   if (!known) return { email: row.email, name: row.name, categories: row.categories, status: row.status };
@@ -22,7 +25,7 @@ export function mergeRow(known: Subscriber | undefined, row: Omit<ListRow, 'line
     name: known.name ?? row.name,
     // An empty list means every category, so it absorbs any narrower one.
     categories: known.categories.length === 0 || row.categories.length === 0 ? [] : union(known.categories, row.categories),
-    status: known.status !== 'active' ? known.status : row.status,
+    status: STATUS_RANK[row.status] > STATUS_RANK[known.status] ? row.status : known.status,
   };
 }
 
