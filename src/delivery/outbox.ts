@@ -23,6 +23,8 @@ export async function toEml(email: OutgoingEmail): Promise<Buffer> {
 
 /** The embedded default: every message becomes `<dir>/<address>.eml`. Writing the same message again replaces the file. */
 export class Outbox implements Transport {
+  readonly parallelism = 4;
+
   constructor(readonly dir: string) {}
 
   get description(): string {

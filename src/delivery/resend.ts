@@ -1,4 +1,5 @@
 import { Resend } from 'resend';
+import { Pacer } from './pacer.ts';
 import type { BatchOutcome, OutgoingEmail, Transport } from './transport.ts';
 
 export interface ResendTransportOptions {
@@ -35,14 +36,15 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
 /** Resend through its SDK: batches with an Idempotency-Key, paced by the rate-limit headers, retried with backoff. */
 export class ResendTransport implements Transport {
   readonly description = 'Resend';
+  /** Enough batches in flight to keep a raised rate limit busy; the pacer decides when each may start. */
+  readonly parallelism = 16;
   private readonly resend: Resend;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly maxBackoffMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
-  /** Earliest time the next request may start, from the last response's rate-limit headers. */
-  private notBefore = 0;
+  private readonly pacer = new Pacer();
 
   constructor(options: ResendTransportOptions) {
     this.resend = new Resend(options.apiKey);
@@ -57,14 +59,13 @@ export class ResendTransport implements Transport {
     const payload = emails.map((e) => ({ from: e.from, to: [e.to], subject: e.subject, html: e.html, text: e.text, headers: e.headers }));
     let last: ResendError | null = null;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const wait = this.notBefore - Date.now();
-      if (wait > 0) await this.sleep(wait);
+      await this.pacer.acquire();
       const result = await this.resend.batch.send(payload, {
         idempotencyKey,
         batchValidation: 'permissive',
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-      this.pace(result.headers);
+      this.pacer.observe(result.headers);
       if (result.error === null) {
         const errors = (result.data as { errors?: { index: number; message: string }[] }).errors ?? [];
         return { kind: 'sent', rejected: errors.map((e) => ({ index: e.index, reason: e.message })) };
@@ -74,16 +75,9 @@ export class ResendTransport implements Transport {
         return { kind: 'failed', reason: `${last.name}: ${last.message}`, stopRun: STOPS_RUN.has(last.name) };
       }
       const retryAfter = headerSeconds(result.headers, 'retry-after');
-      const backoff = Math.min(this.maxBackoffMs, 500 * 2 ** attempt) * (0.5 + this.random() / 2);
-      this.notBefore = Math.max(this.notBefore, Date.now() + (retryAfter !== null ? retryAfter * 1000 : backoff));
+      if (retryAfter !== null) this.pacer.holdFor(retryAfter * 1000);
+      else await this.sleep(Math.min(this.maxBackoffMs, 250 * 2 ** attempt) * (0.5 + this.random() / 2));
     }
     return { kind: 'failed', reason: `gave up after ${this.maxAttempts} attempts, last ${last?.name}: ${last?.message}`, stopRun: false };
-  }
-
-  /** When the window's requests are used up, hold the next request until the window resets. */
-  private pace(headers: Record<string, string> | null): void {
-    const remaining = headerSeconds(headers, 'ratelimit-remaining');
-    const reset = headerSeconds(headers, 'ratelimit-reset');
-    if (remaining === 0 && reset !== null) this.notBefore = Math.max(this.notBefore, Date.now() + reset * 1000);
   }
 }

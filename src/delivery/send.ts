@@ -104,12 +104,8 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
   if (options.dryRun) return report;
 
   await ledger.plan(planned);
-  for (const [index, batch] of todo.entries()) {
-    if (options.shouldStop?.()) {
-      report.stoppedEarly = 'interrupted';
-      todo.slice(index).forEach((b) => add(report.failed, 'not sent yet (run send again to finish)', b.recipients.length));
-      break;
-    }
+  let nextIndex = 0;
+  const sendOne = async (batch: Batch): Promise<void> => {
     const emails = await renderBatch(issue, batch, settings);
     await ledger.submitting(batch.batch);
     const outcome = await transport.sendBatch(emails, batch.key);
@@ -119,17 +115,24 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
       report.sent += batch.recipients.length - rejected.length;
       report.sentThisRun += batch.recipients.length - rejected.length;
       rejected.forEach((r) => add(report.failed, r.reason, 1));
-      options.onBatch?.({ batch: batch.batch, recipients: batch.recipients.length, outcome: 'sent' });
-      continue;
+    } else {
+      await ledger.failed(batch.batch, outcome.reason);
+      add(report.failed, outcome.reason, batch.recipients.length);
+      if (outcome.stopRun) report.stoppedEarly ??= outcome.reason;
     }
-    await ledger.failed(batch.batch, outcome.reason);
-    add(report.failed, outcome.reason, batch.recipients.length);
-    options.onBatch?.({ batch: batch.batch, recipients: batch.recipients.length, outcome: 'failed' });
-    if (outcome.stopRun) {
-      report.stoppedEarly = outcome.reason;
-      todo.slice(index + 1).forEach((b) => add(report.failed, 'not sent: the run stopped', b.recipients.length));
-      break;
+    options.onBatch?.({ batch: batch.batch, recipients: batch.recipients.length, outcome: outcome.kind });
+  };
+  const worker = async (): Promise<void> => {
+    while (nextIndex < todo.length && report.stoppedEarly === null) {
+      if (options.shouldStop?.()) {
+        report.stoppedEarly = 'interrupted';
+        break;
+      }
+      await sendOne(todo[nextIndex++]!);
     }
-  }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(transport.parallelism, todo.length)) }, worker));
+  const unsent = todo.slice(nextIndex).reduce((n, b) => n + b.recipients.length, 0);
+  add(report.failed, report.stoppedEarly === 'interrupted' ? 'not sent yet (run send again to finish)' : 'not sent: the run stopped', unsent);
   return report;
 }

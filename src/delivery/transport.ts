@@ -17,6 +17,8 @@ export type BatchOutcome =
 export interface Transport {
   /** Shown to the operator, e.g. "Resend" or the outbox folder. */
   readonly description: string;
+  /** How many batches may be in flight at once. */
+  readonly parallelism: number;
   /** Delivers up to 100 messages at most once per `idempotencyKey`. */
   sendBatch(emails: readonly OutgoingEmail[], idempotencyKey: string): Promise<BatchOutcome>;
 }
