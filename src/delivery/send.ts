@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { comparisonsFor } from '../digest/issue.ts';
 import type { Issue } from '../digest/schema.ts';
-import { renderMessage, type SenderSettings } from '../render/message.ts';
+import type { SenderSettings } from '../render/message.ts';
+import { DigestRenderer } from '../render/variants.ts';
 import type { RowProblem } from '../subscribers/csv.ts';
 import type { Subscriber } from '../subscribers/schema.ts';
 import { Ledger, type Batch, type Recipient } from './ledger.ts';
@@ -64,8 +65,8 @@ export interface SendOptions {
 }
 
 /** Renders a batch's messages from what the ledger recorded, so a resubmitted batch carries the same bytes. */
-async function renderBatch(issue: Issue, batch: Batch, settings: SenderSettings): Promise<OutgoingEmail[]> {
-  const messages = await Promise.all(batch.recipients.map((r) => renderMessage(issue, r, settings)));
+async function renderBatch(renderer: DigestRenderer, batch: Batch): Promise<OutgoingEmail[]> {
+  const messages = await Promise.all(batch.recipients.map((r) => renderer.render(r)));
   return messages.filter((m): m is OutgoingEmail => m !== null);
 }
 
@@ -104,9 +105,10 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
   if (options.dryRun) return report;
 
   await ledger.plan(planned);
+  const renderer = new DigestRenderer(issue, settings);
   let nextIndex = 0;
   const sendOne = async (batch: Batch): Promise<void> => {
-    const emails = await renderBatch(issue, batch, settings);
+    const emails = await renderBatch(renderer, batch);
     await ledger.submitting(batch.batch);
     const outcome = await transport.sendBatch(emails, batch.key);
     if (outcome.kind === 'sent') {

@@ -21,11 +21,16 @@ export interface SenderSettings {
 export const NEWSLETTER = 'Weekly AI Tool Verdicts';
 const MISSING_POSTAL_ADDRESS = 'Postal address not set: define DIGEST_POSTAL_ADDRESS.';
 
-export function digestLinks(settings: SenderSettings, week: string, email: string): DigestProps['links'] {
+/** The reader's signed tokens for the unsubscribe and preferences links. */
+export function readerTokens(secret: string, email: string): { unsubscribe: string; preferences: string } {
+  return { unsubscribe: signToken(secret, 'unsubscribe', email), preferences: signToken(secret, 'preferences', email) };
+}
+
+export function digestLinks(settings: SenderSettings, week: string, tokens: { unsubscribe: string; preferences: string }): DigestProps['links'] {
   return {
     viewInBrowser: `${settings.publicUrl}/issues/${week}`,
-    unsubscribe: `${settings.publicUrl}/unsubscribe?token=${signToken(settings.secret, 'unsubscribe', email)}`,
-    preferences: `${settings.publicUrl}/preferences?token=${signToken(settings.secret, 'preferences', email)}`,
+    unsubscribe: `${settings.publicUrl}/unsubscribe?token=${tokens.unsubscribe}`,
+    preferences: `${settings.publicUrl}/preferences?token=${tokens.preferences}`,
   };
 }
 
@@ -54,29 +59,33 @@ export function digestProps(issue: Issue, recipient: Recipient, settings: Sender
     greetingName: recipient.name,
     intro: null,
     comparisons,
-    links: digestLinks(settings, issue.week, recipient.email),
+    links: digestLinks(settings, issue.week, readerTokens(settings.secret, recipient.email)),
     postalAddress: settings.postalAddress ?? MISSING_POSTAL_ADDRESS,
   };
 }
 
-/**
- * The message one reader gets: HTML, plain text, subject and the RFC 8058 one-click unsubscribe headers.
- * Deterministic: the same issue, reader and settings always give the same bytes.
- */
-export async function renderMessage(issue: Issue, recipient: Recipient, settings: SenderSettings, options: { test?: boolean } = {}): Promise<OutgoingEmail | null> {
-  const props = digestProps(issue, recipient, settings);
-  if (props === null) return null;
-  const element = createElement(WeeklyDigest, props);
+/** The message around a rendered HTML body: subject, plain text and the RFC 8058 one-click unsubscribe headers. */
+export function messageFrom(props: DigestProps, recipient: Recipient, issue: Issue, settings: SenderSettings, html: string, options: { test?: boolean } = {}): OutgoingEmail {
   const subject = subjectOf(issue.week, props.comparisons);
   return {
     to: recipient.email,
     from: settings.from,
     subject: options.test ? `[TEST] ${subject}` : subject,
-    html: await render(element),
+    html,
     text: digestText(props),
     headers: {
       'List-Unsubscribe': `<${props.links.unsubscribe}>`,
       'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     },
   };
+}
+
+/**
+ * The message one reader gets, rendered directly: the reference that DigestRenderer's fast path must match.
+ * Deterministic: the same issue, reader and settings always give the same bytes.
+ */
+export async function renderMessage(issue: Issue, recipient: Recipient, settings: SenderSettings, options: { test?: boolean } = {}): Promise<OutgoingEmail | null> {
+  const props = digestProps(issue, recipient, settings);
+  if (props === null) return null;
+  return messageFrom(props, recipient, issue, settings, await render(createElement(WeeklyDigest, props)), options);
 }

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { Issue } from '../digest/schema.ts';
+import { renderMessage, type SenderSettings } from './message.ts';
+import { DigestRenderer } from './variants.ts';
+
+const issue = Issue.parse(JSON.parse(readFileSync(new URL('../../emails/fixtures/sample-issue.json', import.meta.url), 'utf8')));
+const settings: SenderSettings = { from: 'Verdicts <v@example.com>', publicUrl: 'https://verdicts.example.com/a&b', secret: 's3cret', postalAddress: '1 Main St\nSpringfield' };
+const categories = [...new Set(issue.comparisons.flatMap((c) => [c.left.category, c.right?.category ?? c.left.category]))];
+
+function mulberry32(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const NAMES = [null, '', '   ', 'Ada', '  Ada Park  ', 'O\'Brien & "Sons" <b>', '佐藤 美咲', 'Zoë ∑', '<script>alert(1)</script>', 'a&amp;b'];
+
+describe('DigestRenderer', () => {
+  it('gives byte for byte what rendering each reader directly gives, over random readers and every variant', async () => {
+    const random = mulberry32(47);
+    const renderer = new DigestRenderer(issue, settings);
+    const readers = Array.from({ length: 60 }, (_, i) => ({
+      email: `reader${i}+${Math.floor(random() * 1000)}@example.com`,
+      name: NAMES[Math.floor(random() * NAMES.length)]!,
+      categories: categories.filter(() => random() < 0.3).map((c) => (random() < 0.5 ? c.toUpperCase() : ` ${c}`)),
+    }));
+    for (const reader of readers) {
+      const direct = await renderMessage(issue, reader, settings);
+      const fast = await renderer.render(reader);
+      expect(fast).toEqual(direct);
+    }
+  });
+
+  it('marks a test copy the same way', async () => {
+    const reader = { email: 'ops@example.com', name: 'Ops', categories: [] };
+    expect(await new DigestRenderer(issue, settings).render(reader, { test: true })).toEqual(await renderMessage(issue, reader, settings, { test: true }));
+  });
+
+  it('still matches when the catalog itself contains a placeholder', async () => {
+    const tricky = structuredClone(issue);
+    tricky.comparisons[0]!.left.tagline = 'WatvPlaceholderName in a tagline';
+    const reader = { email: 'x@example.com', name: 'Xavier', categories: [] };
+    const fast = await new DigestRenderer(tricky, settings).render(reader);
+    expect(fast).toEqual(await renderMessage(tricky, reader, settings));
+    expect(fast!.html).toContain('WatvPlaceholderName in a tagline');
+  });
+
+  it('returns null for a reader whose categories match nothing', async () => {
+    expect(await new DigestRenderer(issue, settings).render({ email: 'n@example.com', name: null, categories: ['Nothing Here'] })).toBeNull();
+  });
+});

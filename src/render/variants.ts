@@ -1,0 +1,76 @@
+import { render } from '@react-email/render';
+import { createElement } from 'react';
+import WeeklyDigest from '../../emails/WeeklyDigest.tsx';
+import { categoryKey } from '../catalog/schema.ts';
+import type { Issue } from '../digest/schema.ts';
+import type { Recipient } from '../delivery/ledger.ts';
+import type { OutgoingEmail } from '../delivery/transport.ts';
+import { digestLinks, digestProps, messageFrom, readerTokens, renderMessage, type SenderSettings } from './message.ts';
+
+// Letters only, so React's escaping leaves them as they are and they can be found in its output.
+const NAME = 'WatvPlaceholderName';
+const UNSUBSCRIBE = 'WatvPlaceholderUnsubscribe';
+const PREFERENCES = 'WatvPlaceholderPreferences';
+const PLACEHOLDERS = new RegExp(`${NAME}|${UNSUBSCRIBE}|${PREFERENCES}`, 'g');
+
+/** What React's server renderer writes for text and attribute values. */
+function escapeLikeReact(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;' })[c]!);
+}
+
+/** A message with the reader's parts left as placeholders. */
+type Variant = Omit<OutgoingEmail, 'to' | 'headers'>;
+
+/**
+ * Renders the digest once per variant (the same categories, with or without a name) and fills in each
+ * reader's name and signed links afterwards. The result is byte for byte what `renderMessage` gives.
+ */
+export class DigestRenderer {
+  private readonly variants = new Map<string, Promise<Variant | null>>();
+  /** A catalog that happens to contain a placeholder would be corrupted by substitution, so it is rendered directly. */
+  private readonly safe: boolean;
+
+  constructor(private readonly issue: Issue, private readonly settings: SenderSettings) {
+    this.safe = !new RegExp(PLACEHOLDERS.source).test(JSON.stringify(issue) + JSON.stringify(settings));
+  }
+
+  /** The reader's message, or null when none of the issue's comparisons is in their categories. */
+  async render(recipient: Recipient, options: { test?: boolean } = {}): Promise<OutgoingEmail | null> {
+    if (!this.safe) return renderMessage(this.issue, recipient, this.settings, options);
+    const name = recipient.name?.trim() ? recipient.name.trim() : null;
+    const variant = await this.variant(recipient.categories, name !== null);
+    if (variant === null) return null;
+    const tokens = readerTokens(this.settings.secret, recipient.email);
+    const fill = (text: string, name: string) => text.replace(PLACEHOLDERS, (p) => (p === NAME ? name : p === UNSUBSCRIBE ? tokens.unsubscribe : tokens.preferences));
+    return {
+      to: recipient.email,
+      from: variant.from,
+      subject: options.test ? `[TEST] ${variant.subject}` : variant.subject,
+      html: fill(variant.html, escapeLikeReact(name ?? '')),
+      text: fill(variant.text, name ?? ''),
+      headers: {
+        'List-Unsubscribe': `<${digestLinks(this.settings, this.issue.week, tokens).unsubscribe}>`,
+        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+      },
+    };
+  }
+
+  private variant(categories: readonly string[], named: boolean): Promise<Variant | null> {
+    const key = `${named ? '+' : '-'}${[...new Set(categories.map(categoryKey))].sort().join(';')}`;
+    let variant = this.variants.get(key);
+    if (!variant) {
+      variant = this.renderVariant(categories, named);
+      this.variants.set(key, variant);
+    }
+    return variant;
+  }
+
+  private async renderVariant(categories: readonly string[], named: boolean): Promise<Variant | null> {
+    const reader = { email: '', name: named ? NAME : null, categories: [...categories] };
+    const props = digestProps(this.issue, reader, this.settings);
+    if (props === null) return null;
+    props.links = digestLinks(this.settings, this.issue.week, { unsubscribe: UNSUBSCRIBE, preferences: PREFERENCES });
+    const { to: _to, headers: _headers, ...variant } = messageFrom(props, reader, this.issue, this.settings, await render(createElement(WeeklyDigest, props)));
+    return variant;
+  }
+}
