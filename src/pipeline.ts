@@ -3,7 +3,7 @@ import type { Config } from './config.ts';
 import { Ledger } from './delivery/ledger.ts';
 import { UserError } from './errors.ts';
 import { buildIssue, sentPairsOf } from './digest/issue.ts';
-import { WeekId, type Issue, type Strategy } from './digest/schema.ts';
+import { Issue, WeekId, type Strategy } from './digest/schema.ts';
 import { selectWeek } from './digest/select.ts';
 import { lastEndedWeek, weekRange, type WeekRange } from './digest/week.ts';
 import { IssueStore } from './state/issues.ts';
@@ -53,11 +53,12 @@ export async function prepareIssue(config: Config, request: IssueRequest): Promi
       throw new UserError(`--spotlight "${request.spotlight}" is not a tool of ${config.dataDir}/tools added by the end of ${range.week}.`);
     }
   }
-  const issue = buildIssue(catalog, range, config.timezone, {
+  // Parsed back as the store will read it, so keys derived from it are the same in every run.
+  const issue = Issue.parse(buildIssue(catalog, range, config.timezone, {
     strategy: request.strategy ?? 'best-match',
     spotlight: request.spotlight,
     sentPairs: sentPairsOf(earlier),
-  });
+  }));
   await store.write(issue);
   return { issue, range, locked: false };
 }

@@ -13,6 +13,7 @@ import { withLock } from '../state/lock.ts';
 import { issueHeadline } from './build.ts';
 import { commonArgs, configFrom, now, outboxDir, pairingArgs, senderSettings, strictFlags, transportFor, weekArg } from './common.ts';
 import { ALL_TOPICS_READER } from './preview.ts';
+import { sendProgress, type Progress } from './progress.ts';
 
 function counts(map: ReadonlyMap<string, number>): string {
   return [...map].map(([reason, n]) => `${n} ${reason}`).join(', ') || 'none';
@@ -66,6 +67,7 @@ export async function runSend(config: Config, options: { week?: string; dryRun?:
   process.once('SIGTERM', onSignal);
   try {
     return await withLock(config.stateDir, `send-${issue.week}`, async () => {
+      let progress: Progress | null = null;
       const report = await sendIssue({
         issue,
         audience,
@@ -74,8 +76,12 @@ export async function runSend(config: Config, options: { week?: string; dryRun?:
         stateDir: config.stateDir,
         dryRun: options.dryRun,
         shouldStop: () => stop,
-        onBatch: ({ batch, recipients, outcome }) => console.error(`batch ${batch}: ${recipients} ${outcome}`),
+        onStart: (total) => {
+          progress = sendProgress(total);
+        },
+        onBatch: ({ batch, recipients, outcome }) => progress?.batchDone(batch, recipients, outcome),
       });
+      (progress as Progress | null)?.stop();
       if (options.dryRun) {
         console.log(report.alreadyComplete
           ? `Dry run: ${issue.week} was already sent to everyone; nothing would be sent.`

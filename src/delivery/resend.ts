@@ -71,6 +71,9 @@ export class ResendTransport implements Transport {
         return { kind: 'sent', rejected: errors.map((e) => ({ index: e.index, reason: e.message })) };
       }
       last = result.error;
+      if (last.name === 'invalid_idempotent_request') {
+        return { kind: 'failed', reason: 'invalid_idempotent_request: this batch was first sent with other content; resume with the same DIGEST_FROM, DIGEST_PUBLIC_URL, DIGEST_SECRET and DIGEST_POSTAL_ADDRESS', stopRun: true };
+      }
       if (!isRetryable(last)) {
         return { kind: 'failed', reason: `${last.name}: ${last.message}`, stopRun: STOPS_RUN.has(last.name) };
       }

@@ -61,6 +61,8 @@ export interface SendOptions {
   dryRun?: boolean;
   /** Checked between batches: true stops the run after the batch in flight. */
   shouldStop?: () => boolean;
+  /** Called once before the first batch goes, with the number of messages this run will try. */
+  onStart?: (total: number) => void;
   onBatch?: (done: { batch: number; recipients: number; outcome: 'sent' | 'failed' }) => void;
 }
 
@@ -105,6 +107,7 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
   if (options.dryRun) return report;
 
   await ledger.plan(planned);
+  options.onStart?.(report.planned.recipients);
   const renderer = new DigestRenderer(issue, settings);
   let nextIndex = 0;
   const sendOne = async (batch: Batch): Promise<void> => {
