@@ -103,7 +103,8 @@ function randomCatalog(seed: number) {
   const newTools = Array.from({ length: n }, (_, i) => randomTool(`new-${i}`, pick(categories)));
   const earlierTools = Array.from({ length: Math.floor(rand() * 5) }, (_, i) => randomTool(`old-${i}`, pick([...categories, 'Other'])));
   const sentPairs = new Set<string>();
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (rand() < 0.3) sentPairs.add(pairKey(`new-${i}`, `new-${j}`));
+  const sentShare = rand();
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (rand() < sentShare) sentPairs.add(pairKey(`new-${i}`, `new-${j}`));
   return { newTools, earlierTools, sentPairs, rand };
 }
 
@@ -115,6 +116,24 @@ function expectedOddPartner(odd: Tool, earlier: Tool[]): Tool | null {
   return [...earlier].sort((a, b) => compareRank(a, b) || bySlug(a, b))[0] ?? null;
 }
 
+/** The best total weight of a matching with floor(n/2) pairs, by dynamic programming over vertex subsets. */
+function bestTotalWeight(n: number, weight: (i: number, j: number) => number): number {
+  const best = new Float64Array(1 << n);
+  for (let set = 1; set < 1 << n; set++) {
+    const i = 31 - Math.clz32(set & -set);
+    const rest = set & ~(1 << i);
+    let size = 0;
+    for (let s = set; s; s &= s - 1) size++;
+    let value = size % 2 === 1 ? best[rest]! : -Infinity; // an odd set leaves one vertex over, maybe i
+    for (let s = rest; s; s &= s - 1) {
+      const j = 31 - Math.clz32(s & -s);
+      value = Math.max(value, weight(i, j) + best[rest & ~(1 << j)]!);
+    }
+    best[set] = value;
+  }
+  return best[(1 << n) - 1]!;
+}
+
 describe('pairKey', () => {
   it('is the same for both orders', () => {
     expect(pairKey('b-tool', 'a-tool')).toBe('a-tool|b-tool');
@@ -123,25 +142,29 @@ describe('pairKey', () => {
 });
 
 describe('maxWeightMatching', () => {
-  it('finds the best maximum-cardinality matching of 400 random complete graphs (brute force)', () => {
-    const rand = mulberry32(7);
-    for (let c = 0; c < 400; c++) {
-      const n = c % 11;
-      const w = Array.from({ length: n }, () => Array.from({ length: n }, () => Math.floor(rand() * 8)));
-      const weight = (i: number, j: number) => w[Math.min(i, j)]![Math.max(i, j)]!;
+  const uniform = (range: number) => (n: number, rand: () => number) => Array.from({ length: n * n }, () => Math.floor(rand() * range));
+  it.each([
+    ['with many ties', uniform(3)],
+    ['with few ties', uniform(1000)],
+    ['with a wide range', uniform(1e9)],
+    ['whose weights mostly follow vertex values', (n: number, rand: () => number) => {
+      const value = Array.from({ length: n }, () => Math.floor(rand() * 100));
+      return Array.from({ length: n * n }, (_, k) => value[Math.floor(k / n)]! + value[k % n]! + Math.floor(rand() * 10));
+    }],
+  ])('finds the best maximum-cardinality matching of 600 random complete graphs %s', (_, weights) => {
+    const rand = mulberry32(1);
+    for (let c = 0; c < 600; c++) {
+      const n = c % 17;
+      const w = weights(n, rand);
+      const weight = (i: number, j: number) => w[i * n + j]!;
       const mate = maxWeightMatching(n, weight);
       let total = 0;
-      let matched = 0;
       mate.forEach((m, i) => {
-        if (m === -1) return;
-        expect(mate[m]).toBe(i);
-        matched++;
+        if (m !== -1) expect(mate[m]).toBe(i);
         if (i < m) total += weight(i, m);
       });
-      expect(matched).toBe(n - (n % 2));
-      let best = 0;
-      for (const m of matchings(Array.from({ length: n }, (_, i) => i))) best = Math.max(best, m.reduce((s, [i, j]) => s + weight(i, j), 0));
-      expect(total).toBe(best);
+      expect(mate.filter((m) => m === -1)).toHaveLength(n % 2);
+      expect(total).toBe(bestTotalWeight(n, weight));
     }
   });
 });
@@ -193,6 +216,17 @@ describe('bestMatch', () => {
     expect(slugs(bestMatch(tools, [], sent))).toEqual([['coder-a', 'coder-b'], ['painter-a', 'painter-b']]);
   });
 
+  it('keeps the same-category count even when those pairs were all sent and the others look alike', () => {
+    const topics = ['invoices', 'podcasts', 'recipes'];
+    const tools = topics.flatMap((topic, i) => [
+      tool(`code-${i}`, { name: 'C', category: 'Coding', tagline: `Plans ${topic}` }),
+      tool(`design-${i}`, { name: 'D', category: 'Design', tagline: `Plans ${topic}` }),
+    ]);
+    const sent = new Set(tools.flatMap((a) => tools.filter((b) => a.category === b.category && a.slug < b.slug).map((b) => pairKey(a.slug, b.slug))));
+    const pairs = bestMatch(tools, [], sent).map(({ left, right }) => [left, right!] as [Tool, Tool]);
+    expect(objective(pairs, sent).slice(0, 2)).toEqual([2, 1]);
+  });
+
   it('leaves out the tool whose category cannot pair it, and compares it last', () => {
     const tools = [painter('painter-b'), coder('coder-a', { category: 'Coding' }), painter('painter-a')];
     const earlier = [coder('old-coder', { category: 'coding' }), painter('old-painter')];
@@ -223,6 +257,12 @@ describe('oddToolMatch', () => {
   ])('%s', (_, earlier, expected) => {
     expect(oddToolMatch(odd, earlier)?.slug ?? null).toBe(expected);
     expect(slugs(bestMatch([odd], earlier, new Set()))).toEqual([['new', expected]]);
+  });
+
+  it('prefers an earlier tool of its category it was not compared with before', () => {
+    const earlier = [tool('near', { tagline: 'Turns sketches into slides' }), tool('far')];
+    expect(oddToolMatch(odd, earlier, new Set([pairKey('new', 'near')]))?.slug).toBe('far');
+    expect(oddToolMatch(odd, [earlier[0]!], new Set([pairKey('new', 'near')]))?.slug).toBe('near');
   });
 });
 

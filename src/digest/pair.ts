@@ -27,7 +27,7 @@ export function bestMatch(newTools: Tool[], earlierTools: Tool[], sentPairs: Rea
     if (mate[i] === -1) odd = tool;
     else if (i < mate[i]!) pairing.push({ left: tool, right: tools[mate[i]!]! });
   });
-  if (odd) pairing.push({ left: odd, right: oddToolMatch(odd, earlierTools) });
+  if (odd) pairing.push({ left: odd, right: oddToolMatch(odd, earlierTools, sentPairs) });
   return pairing;
 }
 
@@ -35,14 +35,15 @@ export function bestMatch(newTools: Tool[], earlierTools: Tool[], sentPairs: Rea
  * The partner of a new tool left over: the most similar earlier tool of its category (slug on a tie),
  * else the best-ranked earlier tool (as the comparison pick ranks, then slug), else null.
  */
-export function oddToolMatch(tool: Tool, earlierTools: Tool[]): Tool | null {
+export function oddToolMatch(tool: Tool, earlierTools: Tool[], sentPairs: ReadonlySet<string> = new Set()): Tool | null {
   const sorted = [...earlierTools].sort(bySlug);
   const category = categoryKey(tool.category);
   let best: Tool | null = null;
   let bestScore = -1;
   for (const other of sorted) {
     if (categoryKey(other.category) !== category) continue;
-    const score = similarity(tool, other);
+    // A pair not sent before beats any repeat, as in the matching.
+    const score = (sentPairs.has(pairKey(tool.slug, other.slug)) ? 0 : 1001) + similarity(tool, other);
     if (score > bestScore) [best, bestScore] = [other, score];
   }
   return best ?? sorted.reduce<Tool | null>((top, t) => (top === null || compareRank(t, top) < 0 ? t : top), null);
@@ -85,7 +86,7 @@ function matchNewTools(tools: Tool[], sentPairs: ReadonlySet<string>): Int32Arra
   const index = new Map(tools.map((t, i) => [t.slug, i]));
   const sent = new Set<number>();
   for (const key of sentPairs) {
-    const [a, b] = key.split('|').map((slug) => index.get(slug ?? ''));
+    const [a, b] = key.split('|').map((slug) => index.get(slug));
     if (a !== undefined && b !== undefined) sent.add(Math.min(a, b) * n + Math.max(a, b));
   }
   const category = tools.map((t) => categoryKey(t.category));
@@ -101,6 +102,7 @@ function matchNewTools(tools: Tool[], sentPairs: ReadonlySet<string>): Int32Arra
   const pairs = Math.floor(n / 2);
   const unsentUnit = 1000 * pairs + 1;
   const categoryUnit = (unsentUnit + 1000) * pairs + 1;
+  // Past this the weights and the doubled duals would lose integer precision.
   if (!Number.isSafeInteger(4 * pairs * (categoryUnit + unsentUnit + 1000))) throw new Error(`Too many new tools to pair exactly: ${n}.`);
   const weight = (i: number, j: number) =>
     (category[i] === category[j] ? categoryUnit : 0) + (sent.has(i * n + j) ? 0 : unsentUnit) + sim(i, j);
@@ -116,36 +118,21 @@ function matchNewTools(tools: Tool[], sentPairs: ReadonlySet<string>): Int32Arra
 }
 
 /**
- * Maximum-weight matching among the maximum-cardinality matchings of the complete graph on `n`
- * vertices with integer edge weights `weight(i, j)` (i < j). Returns each vertex's partner or -1.
- * A port of Joris van Rantwijk's mwmatching.py (Edmonds' blossom algorithm, primal-dual, O(n³));
- * names follow it: endpoints 2k and 2k+1 belong to edge k, blossoms are numbered n..2n-1, and
- * dual variables are doubled so that everything stays integral.
+ * The maximum-weight matching among the maximum-cardinality matchings of the complete graph on `n`
+ * vertices, for integer weights `weight(i, j)` (called with i < j): each vertex's partner, or -1 for the
+ * one left over when `n` is odd. Edmonds' blossom algorithm (primal-dual, O(n³)), ported from Joris van
+ * Rantwijk's mwmatching.py and keeping its names, on a dense matrix: an endpoint `p = a * n + b` is
+ * vertex b reached from a, so the original's `endpoint[p]`, `p ^ 1` and `p // 2` become `to(p)`,
+ * `rev(p)` and `p` itself. Vertex duals are doubled, as there, so that all arithmetic stays integral.
  */
 export function maxWeightMatching(n: number, weight: (i: number, j: number) => number): Int32Array {
-  const nedge = (n * (n - 1)) / 2;
-  const endpoint = new Int32Array(2 * nedge);
-  const wt = new Float64Array(nedge);
-  const neighbStart = new Int32Array(n + 1);
-  const neighbend = new Int32Array(2 * nedge);
-  {
-    let k = 0;
-    for (let i = 0; i < n; i++) {
-      neighbStart[i + 1] = neighbStart[i]! + n - 1;
-      for (let j = i + 1; j < n; j++, k++) {
-        endpoint[2 * k] = i;
-        endpoint[2 * k + 1] = j;
-        wt[k] = weight(i, j);
-      }
-    }
-    const fill = neighbStart.slice(0, n);
-    for (let k = 0; k < nedge; k++) {
-      neighbend[fill[endpoint[2 * k]!]!++] = 2 * k + 1;
-      neighbend[fill[endpoint[2 * k + 1]!]!++] = 2 * k;
-    }
+  if (n % 2 === 1) {
+    // A zero-weight dummy vertex turns the left-over choice into a perfect matching.
+    const mate = maxWeightMatching(n + 1, (i, j) => (j === n ? 0 : weight(i, j)));
+    return mate.subarray(0, n).map((m) => (m === n ? -1 : m));
   }
-  let maxweight = 0;
-  for (let k = 0; k < nedge; k++) maxweight = Math.max(maxweight, wt[k]!);
+  const W = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) W[i * n + j] = W[j * n + i] = weight(i, j);
 
   const mate = new Int32Array(n).fill(-1);
   const label = new Int8Array(2 * n);
@@ -158,11 +145,40 @@ export function maxWeightMatching(n: number, weight: (i: number, j: number) => n
   const bestedge = new Int32Array(2 * n).fill(-1);
   const blossombestedges: (number[] | null)[] = new Array(2 * n).fill(null);
   const unusedblossoms = Array.from({ length: n }, (_, i) => n + i);
-  const dualvar = Float64Array.from({ length: 2 * n }, (_, v) => (v < n ? maxweight : 0));
-  const allowedge = new Uint8Array(nedge);
+  const dualvar = new Float64Array(2 * n);
+  const allowedge = new Uint8Array(n * n);
   let queue: number[] = [];
 
-  const slack = (k: number) => dualvar[endpoint[2 * k]!]! + dualvar[endpoint[2 * k + 1]!]! - 2 * wt[k]!;
+  const from = (p: number) => (p / n) | 0;
+  const to = (p: number) => p % n;
+  const rev = (p: number) => (p % n) * n + ((p / n) | 0);
+  const flip = (p: number, t: number) => (t ? rev(p) : p);
+  const slack = (p: number) => dualvar[from(p)]! + dualvar[to(p)]! - 2 * W[p]!;
+  const allow = (p: number) => {
+    allowedge[p] = allowedge[rev(p)] = 1;
+  };
+
+  // Jump start instead of all duals at the top weight: feasible duals, each lowered until one of its
+  // edges is tight, and greedy pairs along tight edges, which leaves far fewer stages to run. The duals
+  // start even, since the halved slacks between S-vertices stay integral only if all share a parity.
+  for (let v = 0; v < n; v++) {
+    let max = -Infinity;
+    for (let w = 0; w < n; w++) if (w !== v) max = Math.max(max, W[v * n + w]!);
+    dualvar[v] = 2 * Math.ceil(max / 2);
+  }
+  for (let v = 0; v < n; v++) {
+    if (mate[v] !== -1) continue;
+    let best = -Infinity;
+    for (let w = 0; w < n; w++) if (w !== v) best = Math.max(best, 2 * W[v * n + w]! - dualvar[w]!);
+    dualvar[v] = best;
+    for (let w = 0; w < n; w++) {
+      if (w !== v && mate[w] === -1 && 2 * W[v * n + w]! - dualvar[w]! === best) {
+        mate[v] = v * n + w;
+        mate[w] = w * n + v;
+        break;
+      }
+    }
+  }
 
   const blossomLeaves = (b: number, out: number[] = []): number[] => {
     if (b < n) out.push(b);
@@ -179,7 +195,7 @@ export function maxWeightMatching(n: number, weight: (i: number, j: number) => n
       blossomLeaves(b, queue);
     } else {
       const base = blossombase[b]!;
-      assignLabel(endpoint[mate[base]!]!, 1, mate[base]! ^ 1);
+      assignLabel(to(mate[base]!), 1, rev(mate[base]!));
     }
   };
 
@@ -198,9 +214,9 @@ export function maxWeightMatching(n: number, weight: (i: number, j: number) => n
       if (labelend[b] === -1) {
         v = -1;
       } else {
-        v = endpoint[labelend[b]!]!;
+        v = to(labelend[b]!);
         b = inblossom[v]!;
-        v = endpoint[labelend[b]!]!;
+        v = to(labelend[b]!);
       }
       if (w !== -1) [v, w] = [w, v];
     }
@@ -208,12 +224,11 @@ export function maxWeightMatching(n: number, weight: (i: number, j: number) => n
     return base;
   };
 
+  // The edge k connects two S-vertices of the same tree: contract the cycle through `base`.
   const addBlossom = (base: number, k: number): void => {
-    let v = endpoint[2 * k]!;
-    let w = endpoint[2 * k + 1]!;
     const bb = inblossom[base]!;
-    let bv = inblossom[v]!;
-    let bw = inblossom[w]!;
+    let bv = inblossom[from(k)]!;
+    let bw = inblossom[to(k)]!;
     const b = unusedblossoms.pop()!;
     blossombase[b] = base;
     blossomparent[b] = -1;
@@ -224,19 +239,17 @@ export function maxWeightMatching(n: number, weight: (i: number, j: number) => n
       blossomparent[bv] = b;
       path.push(bv);
       endps.push(labelend[bv]!);
-      v = endpoint[labelend[bv]!]!;
-      bv = inblossom[v]!;
+      bv = inblossom[to(labelend[bv]!)]!;
     }
     path.push(bb);
     path.reverse();
     endps.reverse();
-    endps.push(2 * k);
+    endps.push(rev(k));
     while (bw !== bb) {
       blossomparent[bw] = b;
       path.push(bw);
-      endps.push(labelend[bw]! ^ 1);
-      w = endpoint[labelend[bw]!]!;
-      bw = inblossom[w]!;
+      endps.push(rev(labelend[bw]!));
+      bw = inblossom[to(labelend[bw]!)]!;
     }
     blossomchilds[b] = path;
     blossomendps[b] = endps;
@@ -247,16 +260,16 @@ export function maxWeightMatching(n: number, weight: (i: number, j: number) => n
       if (label[inblossom[leaf]!] === 2) queue.push(leaf);
       inblossom[leaf] = b;
     }
+    // Least-slack edges from b to each other S-blossom, oriented from inside b.
     const bestedgeto = new Int32Array(2 * n).fill(-1);
+    const consider = (e: number) => {
+      const bj = inblossom[to(e)]!;
+      if (bj !== b && label[bj] === 1 && (bestedgeto[bj] === -1 || slack(e) < slack(bestedgeto[bj]!))) bestedgeto[bj] = e;
+    };
     for (const sub of path) {
-      const edges = blossombestedges[sub] ?? blossomLeaves(sub).flatMap((leaf) =>
-        Array.from(neighbend.subarray(neighbStart[leaf]!, neighbStart[leaf + 1]!), (p) => p >> 1));
-      for (const e of edges) {
-        let j = endpoint[2 * e + 1]!;
-        if (inblossom[j] === b) j = endpoint[2 * e]!;
-        const bj = inblossom[j]!;
-        if (bj !== b && label[bj] === 1 && (bestedgeto[bj] === -1 || slack(e) < slack(bestedgeto[bj]!))) bestedgeto[bj] = e;
-      }
+      const known = blossombestedges[sub];
+      if (known) known.forEach(consider);
+      else for (const leaf of blossomLeaves(sub)) for (let w = 0; w < n; w++) if (w !== leaf) consider(leaf * n + w);
       blossombestedges[sub] = null;
       bestedge[sub] = -1;
     }
@@ -277,33 +290,27 @@ export function maxWeightMatching(n: number, weight: (i: number, j: number) => n
     }
     if (!endstage && label[b] === 2) {
       // Relabel the sub-blossoms of an expanding T-blossom from where it got its label to the base.
-      const entrychild = inblossom[endpoint[labelend[b]! ^ 1]!]!;
+      const entrychild = inblossom[from(labelend[b]!)]!;
       let j = childs.indexOf(entrychild);
-      let jstep: number;
-      let endptrick: number;
-      if (j & 1) {
-        j -= childs.length;
-        jstep = 1;
-        endptrick = 0;
-      } else {
-        jstep = -1;
-        endptrick = 1;
-      }
+      const forward = (j & 1) === 1;
+      const jstep = forward ? 1 : -1;
+      const endptrick = forward ? 0 : 1;
+      if (forward) j -= childs.length;
       const at = (i: number) => (i < 0 ? i + childs.length : i);
       let p = labelend[b]!;
       while (j !== 0) {
-        label[endpoint[p ^ 1]!] = 0;
-        label[endpoint[endps[at(j - endptrick)]! ^ endptrick ^ 1]!] = 0;
-        assignLabel(endpoint[p ^ 1]!, 2, p);
-        allowedge[endps[at(j - endptrick)]! >> 1] = 1;
+        label[from(p)] = 0;
+        label[from(flip(endps[at(j - endptrick)]!, endptrick))] = 0;
+        assignLabel(from(p), 2, p);
+        allow(endps[at(j - endptrick)]!);
         j += jstep;
-        p = endps[at(j - endptrick)]! ^ endptrick;
-        allowedge[p >> 1] = 1;
+        p = flip(endps[at(j - endptrick)]!, endptrick);
+        allow(p);
         j += jstep;
       }
       const bv = childs[at(j)]!;
-      label[endpoint[p ^ 1]!] = label[bv] = 2;
-      labelend[endpoint[p ^ 1]!] = labelend[bv] = p;
+      label[from(p)] = label[bv] = 2;
+      labelend[from(p)] = labelend[bv] = p;
       bestedge[bv] = -1;
       j += jstep;
       while (childs[at(j)] !== entrychild) {
@@ -313,7 +320,7 @@ export function maxWeightMatching(n: number, weight: (i: number, j: number) => n
         const reached = blossomLeaves(sub).find((leaf) => label[leaf] !== 0);
         if (reached !== undefined) {
           label[reached] = 0;
-          label[endpoint[mate[blossombase[sub]!]!]!] = 0;
+          label[to(mate[blossombase[sub]!]!)] = 0;
           assignLabel(reached, 2, labelend[reached]!);
         }
       }
@@ -335,28 +342,21 @@ export function maxWeightMatching(n: number, weight: (i: number, j: number) => n
     const childs = blossomchilds[b]!;
     const endps = blossomendps[b]!;
     const i = childs.indexOf(t);
-    let j = i;
-    let jstep: number;
-    let endptrick: number;
-    if (i & 1) {
-      j -= childs.length;
-      jstep = 1;
-      endptrick = 0;
-    } else {
-      jstep = -1;
-      endptrick = 1;
-    }
+    const forward = (i & 1) === 1;
+    const jstep = forward ? 1 : -1;
+    const endptrick = forward ? 0 : 1;
+    let j = forward ? i - childs.length : i;
     const at = (x: number) => (x < 0 ? x + childs.length : x);
     while (j !== 0) {
       j += jstep;
       t = childs[at(j)]!;
-      const p = endps[at(j - endptrick)]! ^ endptrick;
-      if (t >= n) augmentBlossom(t, endpoint[p]!);
+      const p = flip(endps[at(j - endptrick)]!, endptrick);
+      if (t >= n) augmentBlossom(t, to(p));
       j += jstep;
       t = childs[at(j)]!;
-      if (t >= n) augmentBlossom(t, endpoint[p ^ 1]!);
-      mate[endpoint[p]!] = p ^ 1;
-      mate[endpoint[p ^ 1]!] = p;
+      if (t >= n) augmentBlossom(t, from(p));
+      mate[to(p)] = rev(p);
+      mate[from(p)] = p;
     }
     blossomchilds[b] = [...childs.slice(i), ...childs.slice(0, i)];
     blossomendps[b] = [...endps.slice(i), ...endps.slice(0, i)];
@@ -364,24 +364,23 @@ export function maxWeightMatching(n: number, weight: (i: number, j: number) => n
   };
 
   const augmentMatching = (k: number): void => {
-    for (let [s, p] of [[endpoint[2 * k]!, 2 * k + 1], [endpoint[2 * k + 1]!, 2 * k]] as [number, number][]) {
+    for (let [s, p] of [[from(k), k], [to(k), rev(k)]] as [number, number][]) {
       for (;;) {
         const bs = inblossom[s]!;
         if (bs >= n) augmentBlossom(bs, s);
         mate[s] = p;
         if (labelend[bs] === -1) break;
-        const t = endpoint[labelend[bs]!]!;
-        const bt = inblossom[t]!;
-        s = endpoint[labelend[bt]!]!;
-        const j = endpoint[labelend[bt]! ^ 1]!;
-        if (bt >= n) augmentBlossom(bt, j);
-        mate[j] = labelend[bt]!;
-        p = labelend[bt]! ^ 1;
+        const bt = inblossom[to(labelend[bs]!)]!;
+        const q = labelend[bt]!;
+        s = to(q);
+        if (bt >= n) augmentBlossom(bt, from(q));
+        mate[from(q)] = q;
+        p = rev(q);
       }
     }
   };
 
-  for (let stage = 0; stage < n; stage++) {
+  for (;;) {
     label.fill(0);
     bestedge.fill(-1);
     blossombestedges.fill(null, n);
@@ -395,57 +394,54 @@ export function maxWeightMatching(n: number, weight: (i: number, j: number) => n
     for (;;) {
       while (queue.length > 0 && !augmented) {
         const v = queue.pop()!;
-        for (let x = neighbStart[v]!; x < neighbStart[v + 1]!; x++) {
-          const p = neighbend[x]!;
-          const k = p >> 1;
-          const w = endpoint[p]!;
-          if (inblossom[v] === inblossom[w]) continue;
+        for (let w = 0; w < n; w++) {
+          const bv = inblossom[v]!; // a blossom formed during the scan may take in v
+          const bw = inblossom[w]!;
+          if (bv === bw) continue;
+          const p = v * n + w;
           let kslack = 0;
-          if (!allowedge[k]) {
-            kslack = slack(k);
-            if (kslack <= 0) allowedge[k] = 1;
+          if (!allowedge[p]) {
+            kslack = dualvar[v]! + dualvar[w]! - 2 * W[p]!;
+            if (kslack <= 0) allow(p);
           }
-          if (allowedge[k]) {
-            if (label[inblossom[w]!] === 0) {
-              assignLabel(w, 2, p ^ 1);
-            } else if (label[inblossom[w]!] === 1) {
+          if (allowedge[p]) {
+            if (label[bw] === 0) {
+              assignLabel(w, 2, rev(p));
+            } else if (label[bw] === 1) {
               const base = scanBlossom(v, w);
               if (base >= 0) {
-                addBlossom(base, k);
+                addBlossom(base, p);
               } else {
-                augmentMatching(k);
+                augmentMatching(p);
                 augmented = true;
                 break;
               }
             } else if (label[w] === 0) {
               label[w] = 2;
-              labelend[w] = p ^ 1;
+              labelend[w] = rev(p);
             }
-          } else if (label[inblossom[w]!] === 1) {
-            const b = inblossom[v]!;
-            if (bestedge[b] === -1 || kslack < slack(bestedge[b]!)) bestedge[b] = k;
+          } else if (label[bw] === 1) {
+            if (bestedge[bv] === -1 || kslack < slack(bestedge[bv]!)) bestedge[bv] = p;
           } else if (label[w] === 0) {
-            if (bestedge[w] === -1 || kslack < slack(bestedge[w]!)) bestedge[w] = k;
+            if (bestedge[w] === -1 || kslack < slack(bestedge[w]!)) bestedge[w] = p;
           }
         }
       }
       if (augmented) break;
 
-      // No augmenting path with tight edges: move the duals by the largest safe delta.
+      // No augmenting path along tight edges: move the duals by the largest safe delta.
       let deltatype = -1;
       let delta = 0;
       let deltaedge = -1;
       let deltablossom = -1;
       for (let v = 0; v < n; v++) {
-        if (label[inblossom[v]!] === 0 && bestedge[v] !== -1) {
-          const d = slack(bestedge[v]!);
-          if (deltatype === -1 || d < delta) [delta, deltatype, deltaedge] = [d, 2, bestedge[v]!];
+        if (label[inblossom[v]!] === 0 && bestedge[v] !== -1 && (deltatype === -1 || slack(bestedge[v]!) < delta)) {
+          [delta, deltatype, deltaedge] = [slack(bestedge[v]!), 2, bestedge[v]!];
         }
       }
       for (let b = 0; b < 2 * n; b++) {
-        if (blossomparent[b] === -1 && label[b] === 1 && bestedge[b] !== -1) {
-          const d = slack(bestedge[b]!) / 2;
-          if (deltatype === -1 || d < delta) [delta, deltatype, deltaedge] = [d, 3, bestedge[b]!];
+        if (blossomparent[b] === -1 && label[b] === 1 && bestedge[b] !== -1 && (deltatype === -1 || slack(bestedge[b]!) / 2 < delta)) {
+          [delta, deltatype, deltaedge] = [slack(bestedge[b]!) / 2, 3, bestedge[b]!];
         }
       }
       for (let b = n; b < 2 * n; b++) {
@@ -453,7 +449,7 @@ export function maxWeightMatching(n: number, weight: (i: number, j: number) => n
           [delta, deltatype, deltablossom] = [dualvar[b]!, 4, b];
         }
       }
-      if (deltatype === -1) break; // maximum cardinality reached
+      if (deltatype === -1) break; // every vertex is matched
 
       for (let v = 0; v < n; v++) {
         const l = label[inblossom[v]!];
@@ -468,12 +464,11 @@ export function maxWeightMatching(n: number, weight: (i: number, j: number) => n
       }
 
       if (deltatype === 2) {
-        allowedge[deltaedge] = 1;
-        const i = endpoint[2 * deltaedge]!;
-        queue.push(label[inblossom[i]!] === 0 ? endpoint[2 * deltaedge + 1]! : i);
+        allow(deltaedge);
+        queue.push(label[inblossom[from(deltaedge)]!] === 0 ? to(deltaedge) : from(deltaedge));
       } else if (deltatype === 3) {
-        allowedge[deltaedge] = 1;
-        queue.push(endpoint[2 * deltaedge]!);
+        allow(deltaedge);
+        queue.push(from(deltaedge));
       } else {
         expandBlossom(deltablossom, false);
       }
@@ -485,5 +480,5 @@ export function maxWeightMatching(n: number, weight: (i: number, j: number) => n
     }
   }
 
-  return mate.map((p) => (p >= 0 ? endpoint[p]! : -1));
+  return mate.map((p) => (p >= 0 ? to(p) : -1));
 }
