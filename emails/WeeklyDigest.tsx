@@ -4,7 +4,7 @@ import { ComparisonCard } from './components/ComparisonCard.tsx';
 import { Footer } from './components/Footer.tsx';
 import { greeting, paragraphs } from './components/format.ts';
 import { body, color, container, h1, link, page, small } from './components/theme.ts';
-import sampleIssue from './fixtures/sample-issue.json' with { type: 'json' };
+import previewProps from './fixtures/preview-props.json' with { type: 'json' };
 
 /** Everything the digest shows. Every prop is required (nullable, never optional) so a missing value fails the typecheck instead of rendering "undefined". */
 export type DigestProps = {
@@ -49,18 +49,8 @@ export default function WeeklyDigest({ weekLabel, preheader, greetingName, intro
   );
 }
 
-const sample = Issue.parse(sampleIssue);
-
+// Built from the sample catalog's latest week by `npm run fixtures`, checked against the pipeline by src/sample.test.ts.
 WeeklyDigest.PreviewProps = {
-  weekLabel: 'Week 46 · Nov 9–15, 2026',
-  preheader: 'SmolLM3 vs SmolVLM2, ml-intern vs SkillClaw, and a Mistral MoE on its own: this week’s panel verdicts.',
-  greetingName: 'Ada',
-  intro: 'Four new tools this week, and a rematch for SkillClaw from an earlier issue.\n\nThe pick goes to the higher panel ship percentage; ties fall to the mean panel score.',
-  comparisons: sample.comparisons,
-  links: {
-    viewInBrowser: 'https://verdicts.example.com/issues/2026-W46',
-    unsubscribe: 'https://verdicts.example.com/unsubscribe?token=sample-token',
-    preferences: 'https://verdicts.example.com/preferences?token=sample-token',
-  },
-  postalAddress: 'Weekly AI Tool Verdicts, 123 Example Street, Springfield, ST 00000, USA',
+  ...previewProps,
+  comparisons: Issue.shape.comparisons.parse(previewProps.comparisons),
 } satisfies DigestProps;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { loadCatalog } from '../catalog/load.ts';
 import { resolveConfig } from '../config.ts';
-import { addedInstant, weekOf } from '../digest/week.ts';
+import { latestWeek } from '../sample.ts';
 import { outboxDir } from './common.ts';
 import { ALL_TOPICS_READER, writePreview } from './preview.ts';
 import { runSend } from './send.ts';
@@ -12,7 +12,7 @@ async function start(): Promise<number> {
   const env = { ...process.env, RESEND_API_KEY: '' };
   const config = resolveConfig({ subscribers: 'subscribers/example.csv' }, env);
   const catalog = await loadCatalog(config.dataDir);
-  const latest = catalog.map((t) => weekOf(addedInstant(t.addedAt, config.timezone), config.timezone)).sort().at(-1);
+  const latest = latestWeek(catalog, config.timezone);
   if (!latest) {
     console.log(`The catalog in ${config.dataDir}/tools is empty; there is nothing to build.`);
     return 1;

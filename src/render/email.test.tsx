@@ -1,10 +1,10 @@
 import { render } from '@react-email/render';
 import { describe, expect, it } from 'vitest';
 import WeeklyDigest, { type DigestProps } from '../../emails/WeeklyDigest.tsx';
-import sampleIssue from '../../emails/fixtures/sample-issue.json' with { type: 'json' };
+import sampleIssue from '../../test/fixtures/hand-issue.json' with { type: 'json' };
 import { Issue } from '../digest/schema.ts';
 
-const props: DigestProps = WeeklyDigest.PreviewProps;
+const props: DigestProps = { ...WeeklyDigest.PreviewProps, comparisons: Issue.parse(sampleIssue).comparisons };
 const XSS = '<img src=x onerror=alert(1)>';
 
 function withTagline(tagline: string): DigestProps {

@@ -167,7 +167,7 @@ describe('renderMessage', () => {
   });
 
   it('never links a tool URL that is not http(s)', async () => {
-    const sample = Issue.parse(JSON.parse(readFileSync(new URL('../../emails/fixtures/sample-issue.json', import.meta.url), 'utf8')));
+    const sample = Issue.parse(JSON.parse(readFileSync(new URL('../../test/fixtures/hand-issue.json', import.meta.url), 'utf8')));
     sample.comparisons[0]!.left.url = 'javascript:alert(1)';
     const message = await render(reader(), {}, sample);
     expect(message.html).not.toContain('javascript:');
@@ -176,7 +176,7 @@ describe('renderMessage', () => {
   });
 
   it('renders the sample issue for a reader of one category', async () => {
-    const sample = Issue.parse(JSON.parse(readFileSync(new URL('../../emails/fixtures/sample-issue.json', import.meta.url), 'utf8')));
+    const sample = Issue.parse(JSON.parse(readFileSync(new URL('../../test/fixtures/hand-issue.json', import.meta.url), 'utf8')));
     const message = await render(reader(['foundation models']), {}, sample);
     expect(message.text).toContain('Mistral 8x24B');
     expect(message.text).not.toContain('SmolLM3');

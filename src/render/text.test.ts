@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import WeeklyDigest from '../../emails/WeeklyDigest.tsx';
+import WeeklyDigest, { type DigestProps } from '../../emails/WeeklyDigest.tsx';
+import handIssue from '../../test/fixtures/hand-issue.json' with { type: 'json' };
+import { Issue } from '../digest/schema.ts';
 import { digestText, wrap } from './text.ts';
 
-const props = WeeklyDigest.PreviewProps;
+const props: DigestProps = { ...WeeklyDigest.PreviewProps, comparisons: Issue.parse(handIssue).comparisons };
 
 describe('digestText', () => {
   const text = digestText(props);
