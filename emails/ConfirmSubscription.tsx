@@ -1,0 +1,64 @@
+import { Body, Container, Head, Heading, Hr, Html, Link, Preview, Section } from '@react-email/components';
+import type { CSSProperties } from 'react';
+import { body, color, container, h1, link, page, small } from './components/theme.ts';
+
+/** The double opt-in email. Every prop is required, so a missing value fails the typecheck. */
+export type ConfirmSubscriptionProps = {
+  /** The signed, expiring `/confirm?token=...` link. */
+  confirmUrl: string;
+  /** How long the link works, in days. */
+  expiresInDays: number;
+  /** The signup page, for someone who did not ask for this. */
+  homeUrl: string;
+  postalAddress: string;
+};
+
+const button: CSSProperties = {
+  display: 'inline-block',
+  padding: '12px 20px',
+  borderRadius: '4px',
+  backgroundColor: color.link,
+  color: '#ffffff',
+  fontSize: '16px',
+  fontWeight: 700,
+  textDecoration: 'none',
+};
+
+export default function ConfirmSubscription({ confirmUrl, expiresInDays, homeUrl, postalAddress }: ConfirmSubscriptionProps) {
+  return (
+    <Html lang="en">
+      <Head>
+        <meta name="color-scheme" content="light only" />
+        <meta name="supported-color-schemes" content="light only" />
+        <title>Confirm your subscription · Weekly AI Tool Verdicts</title>
+      </Head>
+      <Preview>One click to start getting the weekly AI tool verdicts.</Preview>
+      <Body style={page}>
+        <Container style={container}>
+          <Section style={{ padding: '20px 12px', backgroundColor: color.card }}>
+            <Heading as="h1" style={h1}>Confirm your subscription</Heading>
+            <p style={body}>Someone, hopefully you, asked to get Weekly AI Tool Verdicts at this address: one email a week with head-to-head comparisons of the new AI tools.</p>
+            <p style={body}>
+              <Link href={confirmUrl} style={button}>Yes, subscribe me</Link>
+            </p>
+            <p style={small}>{`The link works for ${expiresInDays} days. If it doesn't open, paste this address into your browser:`}</p>
+            <p style={small}><Link href={confirmUrl} style={link}>{confirmUrl}</Link></p>
+            <p style={body}>Didn't ask for this? Ignore this email: without the click, you get nothing more from us.</p>
+          </Section>
+          <Section style={{ padding: '8px 12px 20px', backgroundColor: color.card, color: color.muted }}>
+            <Hr style={{ borderTop: `1px solid ${color.border}`, margin: '0 0 16px' }} />
+            <p style={small}><Link href={homeUrl} style={link}>Weekly AI Tool Verdicts</Link></p>
+            <p style={{ ...small, whiteSpace: 'pre-line' }}>{postalAddress}</p>
+          </Section>
+        </Container>
+      </Body>
+    </Html>
+  );
+}
+
+ConfirmSubscription.PreviewProps = {
+  confirmUrl: 'https://verdicts.example.com/confirm?token=sample-token',
+  expiresInDays: 7,
+  homeUrl: 'https://verdicts.example.com/',
+  postalAddress: 'Weekly AI Tool Verdicts, 123 Example Street, Springfield, ST 00000, USA',
+} satisfies ConfirmSubscriptionProps;

@@ -1,0 +1,230 @@
+import { randomUUID } from 'node:crypto';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { loadCatalog } from '../catalog/load.ts';
+import { categoryKey, type Tool } from '../catalog/schema.ts';
+import { senderSettings } from '../cli/common.ts';
+import type { Config } from '../config.ts';
+import type { Transport } from '../delivery/transport.ts';
+import { WeekId } from '../digest/schema.ts';
+import { IssueStore } from '../state/issues.ts';
+import { Address } from '../subscribers/schema.ts';
+import { loadSubscribers, SubscriberStore } from '../subscribers/store.ts';
+import { signToken, verifyToken, type TokenPurpose } from '../subscribers/tokens.ts';
+import { archivePage, pastIssues } from './archive.ts';
+import { confirmationMessage } from './confirmation.ts';
+import {
+  checkInboxPage, confirmedPage, errorPage, homePage, issueIndexPage, personalLinkPage, preferencesPage,
+  unsubscribedPage, unsubscribePage, type SignupValues,
+} from './pages.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { stopEventsOf, verifyWebhook, webhookHeaders, WebhookLog } from './webhooks.ts';
+
+/** What the server is handed instead of reaching for it: the clock and where confirmation emails go. */
+export interface ServerDeps {
+  now: () => Date;
+  transport: Transport;
+}
+
+const FORM_LIMIT = 16 * 1024;
+const WEBHOOK_LIMIT = 256 * 1024;
+const TEN_MINUTES = 10 * 60 * 1000;
+
+const SECURITY_HEADERS = {
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  // Token links must not leak to other sites through the Referer header.
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+};
+
+/** The catalog's categories, each once whatever its case, sorted. */
+export function catalogTopics(tools: readonly Tool[]): string[] {
+  const byKey = new Map<string, string>();
+  for (const tool of tools) if (!byKey.has(categoryKey(tool.category))) byKey.set(categoryKey(tool.category), tool.category.trim());
+  return [...byKey.values()].sort((a, b) => a.localeCompare(b, 'en'));
+}
+
+/** `chosen` as the catalog spells it, or null when none is a catalog topic. All of them is stored as [], every topic, new ones included. */
+export function chooseTopics(topics: readonly string[], chosen: readonly string[]): string[] | null {
+  const wanted = new Set(chosen.map(categoryKey));
+  const picked = topics.filter((t) => wanted.has(categoryKey(t)));
+  if (picked.length === 0) return null;
+  return picked.length === topics.length ? [] : picked;
+}
+
+type Form = Record<string, string | File | (string | File)[]>;
+
+function field(form: Form, name: string): string {
+  const value = form[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return typeof first === 'string' ? first : '';
+}
+
+function fields(form: Form, name: string): string[] {
+  const value = form[name];
+  return (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((v): v is string => typeof v === 'string');
+}
+
+async function formOf(c: Context): Promise<Form | null> {
+  return c.req.parseBody({ all: true }).then((form) => form as Form, () => null);
+}
+
+function clientIp(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+const badLink = (c: Context) => c.html(errorPage('This link does not work', 'It is incomplete, altered or expired. Use the latest link from your email, or subscribe again from the home page.'), 400);
+const badForm = (c: Context) => c.html(errorPage('Something is wrong with this form', 'Go back, reload the page and try again.'), 400);
+const tooLarge = (c: Context) => c.html(errorPage('Request too large', 'That was more than this page accepts.'), 413);
+const tooMany = (c: Context, seconds: number) => c.html(
+  errorPage('Too many requests', `Please wait ${Math.ceil(seconds / 60)} minutes before trying again.`),
+  429,
+  { 'Retry-After': String(seconds) },
+);
+
+/** The subscriber-facing web app: unsubscribe, preferences, signup and confirm, the archive and the Resend webhook. */
+export function createApp(config: Config, deps: ServerDeps): Hono {
+  const settings = senderSettings(config);
+  const subscribers = new SubscriberStore(config.stateDir);
+  const issues = new IssueStore(config.stateDir);
+  const webhookLog = new WebhookLog(config.stateDir);
+  const perAddress = new RateLimiter(1, TEN_MINUTES);
+  const perClient = new RateLimiter(5, TEN_MINUTES);
+
+  const list = async () => (await loadSubscribers(config.subscribersFile, subscribers, { allowMissingCsv: true })).list;
+  const topics = async () => catalogTopics(await loadCatalog(config.dataDir));
+  const reader = (purpose: TokenPurpose, token: string | undefined) => (token ? verifyToken(config.secret, purpose, token, deps.now()) : null);
+  const sign = (purpose: TokenPurpose, email: string) => signToken(config.secret, purpose, email);
+  const preferencesOf = async (email: string, token: string) => {
+    const [all, everyone] = await Promise.all([topics(), list()]);
+    const known = everyone.get(email);
+    return { email, token, unsubscribeToken: sign('unsubscribe', email), topics: all, chosen: known?.categories ?? [], status: known?.status ?? null };
+  };
+
+  const app = new Hono();
+  app.use(async (c, next) => {
+    await next();
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
+  });
+  app.on('POST', ['/subscribe', '/unsubscribe', '/preferences'], bodyLimit({ maxSize: FORM_LIMIT, onError: tooLarge }));
+  app.onError((error, c) => {
+    console.error(`${c.req.method} ${c.req.path} failed:`, error);
+    return c.html(errorPage('Something went wrong', 'This is our fault. Please try again in a few minutes.'), 500);
+  });
+  app.notFound((c) => c.html(errorPage('Page not found', 'There is nothing at this address.'), 404));
+
+  app.get('/', async (c) => c.html(homePage(await topics(), await pastIssues(issues, settings))));
+
+  app.get('/issues', async (c) => c.html(issueIndexPage(await pastIssues(issues, settings))));
+
+  app.get('/issues/:week', async (c) => {
+    const week = WeekId.safeParse(c.req.param('week'));
+    const issue = week.success ? await issues.read(week.data).catch(() => null) : null;
+    const page = issue && (await archivePage(issue, settings));
+    return page ? c.html(page) : c.html(errorPage('Issue not found', 'There is no issue for this week.'), 404);
+  });
+
+  app.get('/unsubscribe', (c) => {
+    const token = c.req.query('token');
+    if (token === undefined) return c.html(personalLinkPage());
+    const email = reader('unsubscribe', token);
+    if (!email) return badLink(c);
+    return c.html(unsubscribePage(email, token, `/preferences?token=${sign('preferences', email)}`));
+  });
+
+  // RFC 8058 one-click: the mail client posts `List-Unsubscribe=One-Click` to the link itself; the page's button posts the token.
+  app.post('/unsubscribe', async (c) => {
+    const form = await formOf(c);
+    if (!form) return badForm(c);
+    const email = reader('unsubscribe', c.req.query('token') ?? field(form, 'token'));
+    if (!email) return badLink(c);
+    const source = field(form, 'List-Unsubscribe') === 'One-Click' ? 'one-click' : 'unsubscribe page';
+    await subscribers.record({ type: 'unsubscribe', email, at: deps.now().toISOString(), source });
+    return c.html(unsubscribedPage(email));
+  });
+
+  app.get('/preferences', async (c) => {
+    const token = c.req.query('token');
+    if (token === undefined) return c.html(personalLinkPage());
+    const email = reader('preferences', token);
+    if (!email) return badLink(c);
+    return c.html(preferencesPage(await preferencesOf(email, token)));
+  });
+
+  app.post('/preferences', async (c) => {
+    const form = await formOf(c);
+    if (!form) return badForm(c);
+    const token = field(form, 'token');
+    const email = reader('preferences', token);
+    if (!email) return badLink(c);
+    const page = await preferencesOf(email, token);
+    const categories = chooseTopics(page.topics, fields(form, 'categories'));
+    if (categories === null) return c.html(preferencesPage({ ...page, error: 'Nothing saved: choose at least one topic, or unsubscribe below.' }), 400);
+    await subscribers.record({ type: 'preferences', email, categories, at: deps.now().toISOString() });
+    const notice = `Saved. You get ${categories.length === 0 ? 'every topic' : categories.join(', ')}.`;
+    return c.html(preferencesPage({ ...page, chosen: categories, notice }));
+  });
+
+  app.post('/subscribe', async (c) => {
+    const form = await formOf(c);
+    if (!form) return badForm(c);
+    const now = deps.now();
+    const byClient = perClient.take(clientIp(c), now.getTime());
+    if (!byClient.ok) return tooMany(c, byClient.retryAfterSeconds);
+    const values: SignupValues = {
+      email: field(form, 'email').trim(),
+      name: field(form, 'name').replace(/\p{Cc}/gu, ' ').trim().slice(0, 100),
+      topics: fields(form, 'categories'),
+    };
+    const address = Address.safeParse(values.email);
+    if (!address.success) {
+      return c.html(homePage(await topics(), await pastIssues(issues, settings), values, 'Enter a valid email address, such as ada@example.com.'), 400);
+    }
+    const email = address.data;
+    const byAddress = perAddress.take(email, now.getTime());
+    if (!byAddress.ok) return tooMany(c, byAddress.retryAfterSeconds);
+    // An address already active gets the same page and no email, so the form never tells who is on the list.
+    if ((await list()).get(email)?.status !== 'active') {
+      const categories = chooseTopics(await topics(), values.topics) ?? [];
+      await subscribers.record({ type: 'subscribe', email, name: values.name || null, categories, at: now.toISOString() });
+      const outcome = await deps.transport.sendBatch([await confirmationMessage(email, settings, now)], `confirm-${randomUUID()}`);
+      if (outcome.kind === 'failed' || outcome.rejected.length > 0) {
+        console.error(`The confirmation email to ${email} was not sent: ${outcome.kind === 'failed' ? outcome.reason : outcome.rejected[0]!.reason}.`);
+        return c.html(errorPage('We could not send the confirmation email', 'Please try again later.'), 503);
+      }
+    }
+    return c.html(checkInboxPage());
+  });
+
+  app.get('/confirm', async (c) => {
+    const email = reader('confirm', c.req.query('token'));
+    if (!email) return badLink(c);
+    const status = (await list()).get(email)?.status;
+    if (status === 'pending') await subscribers.record({ type: 'confirm', email, at: deps.now().toISOString() });
+    else if (status !== 'active') return c.html(errorPage('This link no longer works', 'Subscribe again from the home page to get a new one.'), 400);
+    return c.html(confirmedPage(email));
+  });
+
+  app.post('/webhooks/resend', bodyLimit({ maxSize: WEBHOOK_LIMIT, onError: tooLarge }), async (c) => {
+    if (!config.webhookSecret) return c.text('RESEND_WEBHOOK_SECRET is not set, so webhooks cannot be verified.', 503);
+    const headers = webhookHeaders((name) => c.req.header(name));
+    if (!headers) return c.text('Missing svix-id, svix-timestamp or svix-signature header.', 400);
+    const verified = verifyWebhook(await c.req.text(), headers, config.webhookSecret);
+    if (!verified) return c.text('Invalid webhook signature.', 401);
+    const now = deps.now();
+    const events = stopEventsOf(verified.event, headers.id, now);
+    if (events.length === 0) return c.text('Ignored.');
+    if (await webhookLog.has(headers.id)) return c.text('Already recorded.');
+    await subscribers.record(...events);
+    await webhookLog.add(headers.id, now);
+    return c.text(`Recorded ${events.length}.`);
+  });
+
+  return app;
+}

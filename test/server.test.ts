@@ -1,0 +1,308 @@
+import { createHmac } from 'node:crypto';
+import { readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resolveConfig, type Config } from '../src/config.ts';
+import { prepareIssue } from '../src/pipeline.ts';
+import { startServer, type RunningServer } from '../src/server/serve.ts';
+import { loadSubscribers, SubscriberStore } from '../src/subscribers/store.ts';
+import { signToken } from '../src/subscribers/tokens.ts';
+import { linkTo, readEml, tool, workspace, type Workspace } from './browser/support.ts';
+
+const SECRET = 'test-digest-secret';
+const WEBHOOK_KEY = Buffer.from('a webhook signing key of 32 byte');
+const WEBHOOK_SECRET = `whsec_${WEBHOOK_KEY.toString('base64')}`;
+const ADA = 'ada@example.com';
+const BEN = 'ben@example.com';
+const XSS = '<img src=x onerror=alert(1)>';
+
+let ws: Workspace;
+let config: Config;
+let server: RunningServer;
+let clock: Date;
+
+beforeEach(async () => {
+  ws = await workspace(
+    [
+      tool('echo', 'Developer Tools', '2026-11-03'),
+      tool('foxtrot', 'Design', '2026-11-04'),
+      tool('alpha', 'Developer Tools', '2026-11-10', { tagline: XSS }),
+      tool('beta', 'developer tools ', '2026-11-11'),
+      tool('gamma', 'Design', '2026-11-12'),
+      tool('delta', 'Writing', '2026-11-12'),
+    ],
+    [`${ADA},Ada,Design,active`, `${BEN},Ben,,active`, 'pat@example.com,Pat,,pending'],
+  );
+  config = resolveConfig(
+    { data: ws.data, subscribers: ws.subscribers, state: ws.state },
+    { DIGEST_SECRET: SECRET, DIGEST_PUBLIC_URL: 'https://verdicts.example.com', RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET },
+  );
+  clock = new Date('2026-11-20T10:00:00Z');
+  server = await startServer(config, 0, { now: () => clock });
+});
+
+afterEach(async () => {
+  await server.close();
+  await rm(ws.root, { recursive: true, force: true });
+});
+
+const token = (purpose: 'unsubscribe' | 'preferences' | 'confirm', email: string, expiresAt?: Date) => signToken(SECRET, purpose, email, expiresAt);
+const get = (route: string) => fetch(`${server.url}${route}`);
+const post = (route: string, form: Record<string, string | string[]>, headers: Record<string, string> = {}) => {
+  const body = new URLSearchParams();
+  for (const [k, v] of Object.entries(form)) for (const one of [v].flat()) body.append(k, one);
+  return fetch(`${server.url}${route}`, { method: 'POST', body, headers });
+};
+const events = () => new SubscriberStore(ws.state).events();
+const statusOf = async (email: string) => (await loadSubscribers(ws.subscribers, new SubscriberStore(ws.state))).list.get(email)?.status;
+
+describe('unsubscribe', () => {
+  it('GET shows a page with one button and changes nothing', async () => {
+    const response = await get(`/unsubscribe?token=${token('unsubscribe', ADA)}`);
+    const page = await response.text();
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page).toContain('<html lang="en">');
+    expect(page).toMatch(/<form method="post" action="\/unsubscribe">/);
+    expect(page.match(/<button/g)).toHaveLength(1);
+    expect(page).toContain(ADA);
+    expect(await events()).toEqual([]);
+    expect(await statusOf(ADA)).toBe('active');
+  });
+
+  it('the RFC 8058 one-click POST to the List-Unsubscribe URL unsubscribes at once', async () => {
+    const response = await post(`/unsubscribe?token=${token('unsubscribe', ADA)}`, { 'List-Unsubscribe': 'One-Click' });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('You are unsubscribed');
+    expect(await statusOf(ADA)).toBe('unsubscribed');
+    expect(await statusOf(BEN)).toBe('active');
+    expect(await events()).toMatchObject([{ type: 'unsubscribe', email: ADA, source: 'one-click', at: clock.toISOString() }]);
+  });
+
+  it('the button posts the token in the form', async () => {
+    const response = await post('/unsubscribe', { token: token('unsubscribe', BEN) });
+    expect(response.status).toBe(200);
+    expect(await statusOf(BEN)).toBe('unsubscribed');
+  });
+
+  it('forged, altered and other-purpose tokens get a plain 4xx page and change nothing', async () => {
+    const purposes = ['unsubscribe', 'preferences', 'confirm'] as const;
+    const badTokens = (purpose: (typeof purposes)[number], email = ADA) => {
+      const [payload, signature] = token(purpose, email).split('.');
+      return [
+        `${Buffer.from(JSON.stringify({ p: purpose, e: BEN })).toString('base64url')}.${signature}`,
+        `${payload}.${signature!.slice(0, -2)}AA`,
+        signToken('another-secret', purpose, email),
+        ...purposes.filter((p) => p !== purpose).map((p) => token(p, email, new Date('2027-01-01T00:00:00Z'))),
+        'nonsense',
+        '',
+      ];
+    };
+    for (const bad of badTokens('unsubscribe').map(encodeURIComponent)) {
+      const page = await get(`/unsubscribe?token=${bad}`);
+      expect(page.status).toBe(400);
+      expect(await page.text()).toContain('This link does not work');
+      expect((await post(`/unsubscribe?token=${bad}`, { 'List-Unsubscribe': 'One-Click' })).status).toBe(400);
+    }
+    for (const bad of badTokens('preferences')) {
+      expect((await get(`/preferences?token=${encodeURIComponent(bad)}`)).status).toBe(400);
+      expect((await post('/preferences', { token: bad, categories: 'Design' })).status).toBe(400);
+    }
+    for (const bad of badTokens('confirm', 'pat@example.com')) expect((await get(`/confirm?token=${encodeURIComponent(bad)}`)).status).toBe(400);
+    expect(await events()).toEqual([]);
+    expect(await statusOf('pat@example.com')).toBe('pending');
+  });
+});
+
+describe('preferences', () => {
+  it('GET shows the catalog categories once each, with the reader’s choice checked, and an unsubscribe button', async () => {
+    const page = await (await get(`/preferences?token=${token('preferences', ADA)}`)).text();
+    const boxes = [...page.matchAll(/<input type="checkbox" id="(topic-\d)" name="categories" value="([^"]+)"( checked)?>/g)];
+    expect(boxes.map((b) => [b[2], Boolean(b[3])])).toEqual([['Design', true], ['Developer Tools', false], ['Writing', false]]);
+    for (const box of boxes) expect(page).toContain(`<label for="${box[1]}">`);
+    expect(page).toContain('Unsubscribe from every email');
+    expect(page).toMatch(/name="token" value="[^"]+"/);
+  });
+
+  it('POST saves the choice, and every box checked means every topic', async () => {
+    const save = await post('/preferences', { token: token('preferences', ADA), categories: ['developer tools', 'Writing'] });
+    expect(save.status).toBe(200);
+    expect(await save.text()).toContain('Saved. You get Developer Tools, Writing.');
+    let list = (await loadSubscribers(ws.subscribers, new SubscriberStore(ws.state))).list;
+    expect(list.get(ADA)?.categories).toEqual(['Developer Tools', 'Writing']);
+
+    await post('/preferences', { token: token('preferences', ADA), categories: ['Design', 'Developer Tools', 'Writing'] });
+    list = (await loadSubscribers(ws.subscribers, new SubscriberStore(ws.state))).list;
+    expect(list.get(ADA)?.categories).toEqual([]);
+  });
+
+  it('POST with no known topic saves nothing', async () => {
+    const response = await post('/preferences', { token: token('preferences', ADA), categories: 'Astrology' });
+    expect(response.status).toBe(400);
+    expect(await events()).toEqual([]);
+  });
+});
+
+describe('subscribe and confirm', () => {
+  const confirmations = () => path.join(ws.state, 'outbox', 'confirmations');
+
+  it('records a pending subscriber and sends a confirmation email whose link activates them', async () => {
+    const response = await post('/subscribe', { email: ' New@Example.com ', name: 'Nia', categories: ['Design', 'Nope'] });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('Check your inbox');
+    expect(await statusOf('new@example.com')).toBe('pending');
+    expect(await events()).toMatchObject([{ type: 'subscribe', email: 'new@example.com', name: 'Nia', categories: ['Design'] }]);
+
+    expect(await readdir(confirmations())).toEqual(['new@example.com.eml']);
+    const eml = await readEml(path.join(confirmations(), 'new@example.com.eml'));
+    expect(eml.headers.get('subject')).toBe('Confirm your subscription to Weekly AI Tool Verdicts');
+    const link = linkTo(eml.body, '/confirm');
+    expect(link.startsWith('https://verdicts.example.com/confirm?token=')).toBe(true);
+
+    const confirm = await get(new URL(link).pathname + new URL(link).search);
+    expect(confirm.status).toBe(200);
+    expect(await confirm.text()).toContain('You are in');
+    expect(await statusOf('new@example.com')).toBe('active');
+  });
+
+  it('an already active address gets the same page, and no email or event', async () => {
+    const response = await post('/subscribe', { email: BEN });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('Check your inbox');
+    expect(await readdir(confirmations()).catch(() => [])).toEqual([]);
+    expect(await events()).toEqual([]);
+  });
+
+  it('rejects a confirmation token after 7 days', async () => {
+    await post('/subscribe', { email: 'late@example.com' });
+    const link = linkTo((await readEml(path.join(confirmations(), 'late@example.com.eml'))).body, '/confirm');
+    clock = new Date(clock.getTime() + 7 * 24 * 3600 * 1000 + 1000);
+    const response = await get(new URL(link).pathname + new URL(link).search);
+    expect(response.status).toBe(400);
+    expect(await statusOf('late@example.com')).toBe('pending');
+  });
+
+  it('a confirmation link for someone who never subscribed activates nobody', async () => {
+    const response = await get(`/confirm?token=${token('confirm', 'stranger@example.com', new Date('2026-12-01T00:00:00Z'))}`);
+    expect(response.status).toBe(400);
+    expect(await events()).toEqual([]);
+  });
+
+  it('rejects an invalid address with the form shown again, escaped', async () => {
+    const response = await post('/subscribe', { email: '"><script>x</script>', name: '<b>Eve</b>' });
+    const page = await response.text();
+    expect(response.status).toBe(400);
+    expect(page).toContain('Enter a valid email address');
+    expect(page).toContain('value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"');
+    expect(page).not.toContain('<b>Eve</b>');
+  });
+
+  it('limits confirmations per address and signups per client to a few per 10 minutes (429)', async () => {
+    expect((await post('/subscribe', { email: 'one@example.com' })).status).toBe(200);
+    const again = await post('/subscribe', { email: 'ONE@example.com' });
+    expect(again.status).toBe(429);
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0);
+    for (const n of [2, 3, 4]) expect((await post('/subscribe', { email: `user${n}@example.com` })).status).toBe(200);
+    expect((await post('/subscribe', { email: 'user6@example.com' })).status).toBe(429);
+    expect((await readdir(confirmations())).length).toBe(4);
+
+    clock = new Date(clock.getTime() + 11 * 60 * 1000);
+    expect((await post('/subscribe', { email: 'one@example.com' })).status).toBe(200);
+  });
+});
+
+describe('abuse', () => {
+  it('refuses bodies over 16 KB on forms and 256 KB on webhooks (413), recording nothing', async () => {
+    const form = await post('/subscribe', { email: 'big@example.com', name: 'x'.repeat(17 * 1024) });
+    expect(form.status).toBe(413);
+    const hook = await fetch(`${server.url}/webhooks/resend`, { method: 'POST', body: 'x'.repeat(300 * 1024), headers: { 'content-type': 'application/json' } });
+    expect(hook.status).toBe(413);
+    expect(await events()).toEqual([]);
+  });
+
+  it('sends security headers and never redirects', async () => {
+    const response = await get(`/unsubscribe?token=${token('unsubscribe', ADA)}`);
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(response.redirected).toBe(false);
+    const missing = await get('/nowhere');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+});
+
+describe('Resend webhook', () => {
+  function signed(payload: unknown, id = 'msg_1', key = WEBHOOK_KEY): RequestInit {
+    const body = JSON.stringify(payload);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
+    return { method: 'POST', body, headers: { 'content-type': 'application/json', 'svix-id': id, 'svix-timestamp': timestamp, 'svix-signature': `v1,${signature}` } };
+  }
+  const hook = (init: RequestInit) => fetch(`${server.url}/webhooks/resend`, init);
+  const bounced = (to: string[]) => ({ type: 'email.bounced', created_at: '2026-11-20T10:00:00Z', data: { email_id: 'e1', to, subject: 'x', bounce: { message: 'Mailbox does not exist', type: 'Permanent', subType: 'General' } } });
+
+  it('records a bounce for a correctly signed email.bounced, once even when redelivered', async () => {
+    const request = signed(bounced([ADA]));
+    expect((await hook(request)).status).toBe(200);
+    expect(await statusOf(ADA)).toBe('bounced');
+    expect((await hook(signed(bounced([ADA])))).status).toBe(200);
+    expect(await events()).toMatchObject([{ type: 'bounce', email: ADA, detail: expect.stringContaining('Mailbox does not exist') }]);
+  });
+
+  it('records a complaint for every address of email.complained, and ignores other types', async () => {
+    expect((await hook(signed({ type: 'email.complained', data: { to: [ADA, BEN] } }, 'msg_2')))).toMatchObject({ status: 200 });
+    expect(await statusOf(ADA)).toBe('complained');
+    expect(await statusOf(BEN)).toBe('complained');
+    expect((await hook(signed({ type: 'email.delivered', data: { to: ['pat@example.com'] } }, 'msg_3'))).status).toBe(200);
+    expect(await events()).toHaveLength(2);
+  });
+
+  it('refuses a bad or missing signature and records nothing', async () => {
+    expect((await hook(signed(bounced([ADA]), 'msg_4', Buffer.from('not the webhook key, 32 bytes!!')))).status).toBe(401);
+    const tampered = signed(bounced([ADA]), 'msg_5');
+    tampered.body = JSON.stringify(bounced([BEN]));
+    expect((await hook(tampered)).status).toBe(401);
+    expect((await hook({ method: 'POST', body: JSON.stringify(bounced([ADA])) })).status).toBe(400);
+    expect(await events()).toEqual([]);
+  });
+});
+
+describe('issue archive', () => {
+  const freeze = (week: string) => prepareIssue(config, { week, now: clock });
+
+  it('renders a frozen issue for an all-topics reader, with no personal links, escaping its text', async () => {
+    await freeze('2026-W46');
+    const response = await get('/issues/2026-W46');
+    const page = await response.text();
+    expect(response.status).toBe(200);
+    expect(page).toMatch(/<html[^>]* lang="en"/);
+    expect(page).toContain('Alpha vs Beta');
+    expect(page).toContain('Delta');
+    expect(page).toContain('Gamma');
+    expect(page).not.toContain('<img src=x');
+    expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(page).not.toContain('token=');
+    expect(page).toContain('href="https://verdicts.example.com/issues"');
+    expect(page).toContain('href="https://verdicts.example.com/"');
+  });
+
+  it('answers 404 for a missing, empty or malformed week', async () => {
+    await freeze('2026-W47');
+    expect((await get('/issues/2026-W40')).status).toBe(404);
+    expect((await get('/issues/2026-W47')).status).toBe(404);
+    expect((await get('/issues/..%2F..%2Fpackage')).status).toBe(404);
+    expect((await get('/nowhere')).status).toBe(404);
+  });
+
+  it('lists past issues newest first on /issues and on the home page with the signup form', async () => {
+    for (const week of ['2026-W46', '2026-W45', '2026-W47']) await freeze(week);
+    const index = await (await get('/issues')).text();
+    expect([...index.matchAll(/href="\/issues\/(\d{4}-W\d\d)"/g)].map((m) => m[1])).toEqual(['2026-W46', '2026-W45']);
+    expect(index).toContain('Echo vs Foxtrot');
+    expect(index).not.toContain('<img src=x');
+    const home = await (await get('/')).text();
+    expect(home).toContain('<form method="post" action="/subscribe">');
+    expect(home).toContain('<label for="email">');
+    expect(home).toContain('href="/issues/2026-W46"');
+  });
+});
