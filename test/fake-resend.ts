@@ -87,6 +87,8 @@ export interface FakeResend {
   emails: ReceivedEmail[];
   /** Every request, in completion order. */
   requests: RequestLogEntry[];
+  /** Requests already processed (delivered, for a send) whose response has not been written yet. */
+  readonly answering: number;
   /** Delivered emails whose to/cc/bcc includes `address` (case-insensitive; `Name <a@b>` forms match too). */
   deliveredTo(address: string): ReceivedEmail[];
   /** Queue a fault (see {@link Fault}). */
@@ -314,6 +316,8 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
     return id;
   }
 
+  let answering = 0;
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = Date.now();
     const method = req.method ?? 'GET';
@@ -323,7 +327,9 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
 
     const reply = route({ method, path, headers: req.headers, body, idempotencyKey, at });
     const delayMs = latencyMs + (reply.delayMs ?? 0);
-    if (delayMs > 0) await sleep(delayMs);
+    answering++;
+    if (delayMs > 0) await sleep(delayMs).finally(() => answering--);
+    else answering--;
 
     if (reply.drop) req.socket.destroy();
     else writeReply(res, reply);
@@ -358,6 +364,9 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
     url: `http://127.0.0.1:${port}`,
     emails,
     requests,
+    get answering() {
+      return answering;
+    },
     deliveredTo(address) {
       const wanted = address.trim().toLowerCase();
       return emails.filter((email) =>
