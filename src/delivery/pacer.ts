@@ -1,71 +1,51 @@
 /**
  * Spaces requests to Resend so a fault-free run draws no 429s yet keeps the rate limit's ceiling busy.
- * It counts requests in local windows of `windowMs` (Resend's limits are per second), learns the limit
- * from `ratelimit-limit`, trusts `ratelimit-remaining: 0` over its own count, and holds every request
- * back for `retry-after` after a 429.
+ * Requests start evenly spaced at a little under the limit learned from `ratelimit-limit` (per second,
+ * as Resend counts): evenly spaced requests never bunch up inside one of the server's windows, however
+ * its windows are aligned. After a 429 every request waits out its `retry-after`.
  */
 export class Pacer {
-  private limit: number;
-  private windowEnds = 0;
-  private used = 0;
+  private interval: number;
+  private lastStart = -Infinity;
   private blockedUntil = 0;
-  private readonly waiting: (() => void)[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  /** Requests take their turns one after another, so each sees the limit learned meanwhile. */
+  private turns: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly now: () => number = Date.now,
-    /** A little over a second, so a window never straddles two of the server's. */
-    private readonly windowMs = 1_050,
-    initialLimit = 1,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    /** Until the first response tells the limit, go at Resend's default of 2 per second. */
+    initialLimit = 2,
+    /** Headroom against jitter in when requests reach the server. */
+    private readonly margin = 1.03,
   ) {
-    this.limit = initialLimit;
+    this.interval = (1000 * margin) / initialLimit;
   }
 
   /** Resolves when one more request may start. */
   acquire(): Promise<void> {
-    return new Promise((resolve) => {
-      this.waiting.push(resolve);
-      this.drain();
-    });
+    const turn = this.turns.then(() => this.waitTurn());
+    this.turns = turn;
+    return turn;
   }
 
-  /** Reads a response's rate-limit headers. */
+  private async waitTurn(): Promise<void> {
+    for (;;) {
+      const wait = Math.max(this.lastStart + this.interval, this.blockedUntil) - this.now();
+      if (wait <= 0) break;
+      await this.sleep(Math.min(wait, 50));
+    }
+    this.lastStart = this.now();
+  }
+
+  /** Learns the limit from a response's `ratelimit-limit`. */
   observe(headers: Record<string, string> | null): void {
     const limit = Number(headers?.['ratelimit-limit']);
-    if (Number.isInteger(limit) && limit > 0) this.limit = limit;
-    const remaining = Number(headers?.['ratelimit-remaining']);
-    const reset = Number(headers?.['ratelimit-reset']);
-    if (headers?.['ratelimit-remaining'] !== undefined && remaining === 0 && this.used < this.limit && Number.isFinite(reset)) {
-      this.used = this.limit;
-      this.windowEnds = Math.max(this.windowEnds, this.now() + reset * 1000);
-    }
-    this.drain();
+    if (Number.isFinite(limit) && limit > 0) this.interval = (1000 * this.margin) / limit;
   }
 
-  /** Holds every request back for `ms` (a 429's retry-after, or a backoff). */
+  /** Holds every request back for `ms` (a 429's retry-after). */
   holdFor(ms: number): void {
     this.blockedUntil = Math.max(this.blockedUntil, this.now() + ms);
-  }
-
-  private drain(): void {
-    while (this.waiting.length > 0) {
-      const now = this.now();
-      if (now < this.blockedUntil) return this.wake(this.blockedUntil - now);
-      if (now >= this.windowEnds) {
-        this.windowEnds = now + this.windowMs;
-        this.used = 0;
-      }
-      if (this.used >= this.limit) return this.wake(this.windowEnds - now);
-      this.used++;
-      this.waiting.shift()!();
-    }
-  }
-
-  private wake(ms: number): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.drain();
-    }, Math.max(1, ms));
   }
 }
