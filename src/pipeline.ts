@@ -14,6 +14,8 @@ export interface IssueRequest {
   strategy?: Strategy;
   spotlight?: string;
   now: Date;
+  /** `build` rebuilds from the catalog; `preview` and `send` take the frozen issue when there is one, unless a pairing flag asks for another. */
+  rebuild: boolean;
 }
 
 export interface PreparedIssue {
@@ -21,6 +23,8 @@ export interface PreparedIssue {
   range: WeekRange;
   /** True when the issue was already being sent, so it was read back frozen instead of rebuilt. */
   locked: boolean;
+  /** True when the issue was read back as frozen, not built now. */
+  frozen: boolean;
 }
 
 export function resolveWeek(config: Config, week: string | undefined, now: Date): WeekRange {
@@ -35,15 +39,17 @@ export function resolveWeek(config: Config, week: string | undefined, now: Date)
 }
 
 /**
- * The week's issue: built from the catalog and frozen under `<state>/issues/`, or, once its send has started,
- * the frozen issue as it is, so a resumed send and the archive never change under the readers.
+ * The week's issue, frozen under `<state>/issues/`: what `build` froze is what `preview` shows and `send` sends.
+ * Once its send has started it never changes again, so a resumed send and the archive stay true to it.
  */
 export async function prepareIssue(config: Config, request: IssueRequest): Promise<PreparedIssue> {
   const range = resolveWeek(config, request.week, request.now);
   const store = new IssueStore(config.stateDir);
-  if (await new Ledger(config.stateDir, range.week).exists()) {
+  const locked = await new Ledger(config.stateDir, range.week).exists();
+  const pairingAsked = request.strategy !== undefined || request.spotlight !== undefined;
+  if (locked || (!request.rebuild && !pairingAsked)) {
     const frozen = await store.read(range.week);
-    if (frozen) return { issue: frozen, range, locked: true };
+    if (frozen) return { issue: frozen, range, locked, frozen: true };
   }
   const catalog = await loadCatalog(config.dataDir);
   const earlier = await store.before(range.week);
@@ -60,5 +66,5 @@ export async function prepareIssue(config: Config, request: IssueRequest): Promi
     sentPairs: sentPairsOf(earlier),
   }));
   await store.write(issue);
-  return { issue, range, locked: false };
+  return { issue, range, locked: false, frozen: false };
 }

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { CatalogError, describeIssues } from '../errors.ts';
 import { Tool } from './schema.ts';
 
@@ -8,8 +9,8 @@ export function parseToolFile(file: string, text: string): { tool: Tool } | { de
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch (error) {
-    return { defects: [`${file}: invalid JSON${jsonErrorLocation(text, error)}.`] };
+  } catch {
+    return { defects: [`${file}: invalid JSON${jsonErrorLocation(text)}.`] };
   }
   const parsed = Tool.safeParse(json);
   if (!parsed.success) return { defects: describeIssues(file, parsed.error, json) };
@@ -20,13 +21,16 @@ export function parseToolFile(file: string, text: string): { tool: Tool } | { de
   return { tool: parsed.data };
 }
 
-function jsonErrorLocation(text: string, error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const position = /position (\d+)/.exec(message);
-  const reason = message.replace(/ in JSON at position \d+.*$/s, '').replace(/^JSON\.parse: /, '');
-  const before = position ? text.slice(0, Number(position[1])) : text;
+/** " at line 4, column 3 (comma expected)", from a JSON parser that says where it stopped. */
+function jsonErrorLocation(text: string): string {
+  const errors: ParseError[] = [];
+  parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  if (!first) return '';
+  const before = text.slice(0, first.offset);
   const line = before.split('\n').length;
   const column = before.length - before.lastIndexOf('\n');
+  const reason = printParseErrorCode(first.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
   return ` at line ${line}, column ${column} (${reason})`;
 }
 

@@ -32,12 +32,14 @@ export function issueJson({ issue }: PreparedIssue): string {
   }, null, 2);
 }
 
-export function issueHeadline({ issue, range, locked }: PreparedIssue, frozenAt: string): string {
+export function issueHeadline({ issue, range, locked, frozen }: PreparedIssue, frozenAt: string): string {
   const when = `${issue.week} (${weekLabel(range, issue.timezone)}, ${issue.timezone})`;
   if (issue.comparisons.length === 0) return `${when} has no new tools, so there is no issue and nothing to send.`;
-  const tools = issue.comparisons.reduce((n, c) => n + [c.left, c.right].filter((s) => s?.isNew).length, 0);
+  const tools = new Set(issue.comparisons.flatMap((c) => [c.left, c.right].filter((s) => s?.isNew).map((s) => s!.slug))).size;
   const count = issue.comparisons.length === 1 ? '1 comparison' : `${issue.comparisons.length} comparisons`;
-  const state = locked ? `its send has started, so it stays as frozen in ${frozenAt}` : `frozen in ${frozenAt}`;
+  const state = locked
+    ? `its send has started, so it stays as frozen in ${frozenAt}`
+    : frozen ? `as frozen in ${frozenAt} (run build to refresh it from the catalog)` : `frozen in ${frozenAt}`;
   return `${when}: ${tools} new tool${tools === 1 ? '' : 's'} in ${count}, ${state}.`;
 }
 
@@ -47,7 +49,7 @@ export default defineCommand({
   plugins: [strictFlags],
   async run({ args }) {
     const config = configFrom(args);
-    const prepared = await prepareIssue(config, { week: args.week, strategy: args.strategy as Strategy | undefined, spotlight: args.spotlight, now: now() });
+    const prepared = await prepareIssue(config, { week: args.week, strategy: args.strategy as Strategy | undefined, spotlight: args.spotlight, now: now(), rebuild: true });
     if (args.json) {
       console.log(issueJson(prepared));
       return;

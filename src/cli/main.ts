@@ -34,7 +34,7 @@ export async function runCli(rawArgs: string[]): Promise<number> {
       return error.exitCode;
     }
     if (error instanceof Error && error.name === 'CLIError') {
-      console.error(`${error.message.replace(/\u001b\[\d+m/g, '')} Run with --help to see the commands and flags.`);
+      console.error(`${error.message.replace(/\u001b\[\d+m/g, '').replace(/([^.])$/, '$1.')} Run with --help to see the commands and flags.`);
       return 2;
     }
     console.error('Unexpected error (a bug, please report it):', error);
@@ -43,5 +43,10 @@ export async function runCli(rawArgs: string[]): Promise<number> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  // A reader that stops early (`build | head`) is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   process.exitCode = await runCli(process.argv.slice(2));
 }

@@ -33,7 +33,7 @@ export interface PreviewFiles {
 
 /** Writes `<out>/<week>.html` and `.txt` exactly as `reader` would get them; null when the week has nothing for them. */
 export async function writePreview(config: Config, week: string | undefined, out: string | undefined, reader: Recipient): Promise<{ headline: string; empty: boolean; files: PreviewFiles | null }> {
-  const prepared = await prepareIssue(config, { week, now: now() });
+  const prepared = await prepareIssue(config, { week, now: now(), rebuild: false });
   const headline = issueHeadline(prepared, path.join(config.stateDir, 'issues', `${prepared.issue.week}.json`));
   const message = await renderMessage(prepared.issue, reader, senderSettings(config));
   const empty = prepared.issue.comparisons.length === 0;

@@ -33,7 +33,7 @@ export function reportLines(week: string, report: SendReport, via: string): stri
 
 /** Sends the issue to every subscriber who should get it, or one [TEST] copy; returns the exit status. */
 export async function runSend(config: Config, options: { week?: string; dryRun?: boolean; to?: string; strategy?: Strategy; spotlight?: string }): Promise<number> {
-  const prepared = await prepareIssue(config, { week: options.week, strategy: options.strategy, spotlight: options.spotlight, now: now() });
+  const prepared = await prepareIssue(config, { week: options.week, strategy: options.strategy, spotlight: options.spotlight, now: now(), rebuild: false });
   const { issue } = prepared;
   console.log(issueHeadline(prepared, path.join(config.stateDir, 'issues', `${issue.week}.json`)));
   if (issue.comparisons.length === 0) return 0;

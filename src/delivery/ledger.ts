@@ -14,7 +14,7 @@ const LedgerRecord = z.discriminatedUnion('state', [
   z.object({ state: z.literal('pending'), batch: z.int(), key: z.string(), recipients: z.array(Recipient) }),
   z.object({ state: z.literal('submitting'), batch: z.int() }),
   z.object({ state: z.literal('sent'), batch: z.int(), rejected: z.array(z.object({ email: z.string(), reason: z.string() })) }),
-  z.object({ state: z.literal('failed'), batch: z.int(), reason: z.string() }),
+  z.object({ state: z.literal('failed'), batch: z.int(), reason: z.string(), nothingSent: z.boolean().default(false) }),
 ]);
 type LedgerRecord = z.infer<typeof LedgerRecord>;
 
@@ -28,6 +28,8 @@ export interface Batch {
   state: BatchState;
   /** Why the batch failed, when it did. */
   reason: string | null;
+  /** A failed batch that Resend refused outright: its readers are planned afresh in the next run. */
+  nothingSent: boolean;
   /** Recipients Resend refused inside a sent batch (an invalid address), with its reason. */
   rejected: { email: string; reason: string }[];
 }
@@ -50,13 +52,14 @@ export class Ledger {
       if (!parsed.success) continue;
       const record = parsed.data;
       if (record.state === 'pending') {
-        batches.set(record.batch, { batch: record.batch, key: record.key, recipients: record.recipients, state: 'pending', reason: null, rejected: [] });
+        batches.set(record.batch, { batch: record.batch, key: record.key, recipients: record.recipients, state: 'pending', reason: null, nothingSent: false, rejected: [] });
         continue;
       }
       const batch = batches.get(record.batch);
       if (!batch) continue;
       batch.state = record.state;
       batch.reason = record.state === 'failed' ? record.reason : null;
+      batch.nothingSent = record.state === 'failed' && record.nothingSent;
       batch.rejected = record.state === 'sent' ? record.rejected : [];
     }
     return [...batches.values()].sort((a, b) => a.batch - b.batch);
@@ -78,8 +81,8 @@ export class Ledger {
     await this.write([{ state: 'sent', batch, rejected }]);
   }
 
-  async failed(batch: number, reason: string): Promise<void> {
-    await this.write([{ state: 'failed', batch, reason }]);
+  async failed(batch: number, reason: string, nothingSent: boolean): Promise<void> {
+    await this.write([{ state: 'failed', batch, reason, nothingSent }]);
   }
 
   private async write(records: LedgerRecord[]): Promise<void> {

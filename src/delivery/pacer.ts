@@ -1,13 +1,18 @@
 /**
  * Spaces requests to Resend so a fault-free run draws no 429s yet keeps the rate limit's ceiling busy.
  * Requests start evenly spaced at a little under the limit learned from `ratelimit-limit` (per second,
- * as Resend counts): evenly spaced requests never bunch up inside one of the server's windows, however
- * its windows are aligned. After a 429 every request waits out its `retry-after`.
+ * as Resend counts), so they never bunch up inside one of the server's windows. When a response says
+ * `ratelimit-remaining: 0`, the next request also waits until the window that request filled has surely
+ * ended: a second after the window's first request reached the server, which is known to within that
+ * request's extra delay over the fastest round trip seen. After a 429 every request waits out its `retry-after`.
  */
 export class Pacer {
   private interval: number;
   private lastStart = -Infinity;
   private blockedUntil = 0;
+  private fastestRoundTrip = Infinity;
+  /** The request that opened the server's current window: when it left, and how much slower than the fastest it was. */
+  private opener: { sentAt: number; lag: number } | null = null;
   /** Requests take their turns one after another, so each sees the limit learned meanwhile. */
   private turns: Promise<void> = Promise.resolve();
 
@@ -38,10 +43,21 @@ export class Pacer {
     this.lastStart = this.now();
   }
 
-  /** Learns the limit from a response's `ratelimit-limit`. */
-  observe(headers: Record<string, string> | null): void {
+  /** Reads a response's rate-limit headers; `sentAt` is when its request started. */
+  observe(headers: Record<string, string> | null, sentAt: number): void {
+    const roundTrip = this.now() - sentAt;
+    // With nothing to compare the first round trip with, all of it may have been the way there.
+    const lag = Number.isFinite(this.fastestRoundTrip) ? Math.max(0, roundTrip - this.fastestRoundTrip) : roundTrip;
+    this.fastestRoundTrip = Math.min(this.fastestRoundTrip, roundTrip);
     const limit = Number(headers?.['ratelimit-limit']);
-    if (Number.isFinite(limit) && limit > 0) this.interval = (1000 * this.margin) / limit;
+    if (!(Number.isInteger(limit) && limit > 0)) return;
+    this.interval = (1000 * this.margin) / limit;
+    const remaining = Number(headers?.['ratelimit-remaining']);
+    if (remaining === limit - 1) this.opener = { sentAt, lag };
+    if (remaining === 0 && this.opener) {
+      this.blockedUntil = Math.max(this.blockedUntil, this.opener.sentAt + this.opener.lag + 1000 * this.margin);
+      this.opener = null;
+    }
   }
 
   /** Holds every request back for `ms` (a 429's retry-after). */

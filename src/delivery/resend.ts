@@ -60,27 +60,28 @@ export class ResendTransport implements Transport {
     let last: ResendError | null = null;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       await this.pacer.acquire();
+      const sentAt = Date.now();
       const result = await this.resend.batch.send(payload, {
         idempotencyKey,
         batchValidation: 'permissive',
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-      this.pacer.observe(result.headers);
+      this.pacer.observe(result.headers, sentAt);
       if (result.error === null) {
         const errors = (result.data as { errors?: { index: number; message: string }[] }).errors ?? [];
         return { kind: 'sent', rejected: errors.map((e) => ({ index: e.index, reason: e.message })) };
       }
       last = result.error;
       if (last.name === 'invalid_idempotent_request') {
-        return { kind: 'failed', reason: 'invalid_idempotent_request: this batch was first sent with other content; resume with the same DIGEST_FROM, DIGEST_PUBLIC_URL, DIGEST_SECRET and DIGEST_POSTAL_ADDRESS', stopRun: true };
+        return { kind: 'failed', reason: 'invalid_idempotent_request: this batch was first sent with other content; resume with the same DIGEST_FROM, DIGEST_PUBLIC_URL, DIGEST_SECRET and DIGEST_POSTAL_ADDRESS', stopRun: true, nothingSent: false };
       }
       if (!isRetryable(last)) {
-        return { kind: 'failed', reason: `${last.name}: ${last.message}`, stopRun: STOPS_RUN.has(last.name) };
+        return { kind: 'failed', reason: `${last.name}: ${last.message}`, stopRun: STOPS_RUN.has(last.name), nothingSent: true };
       }
       const retryAfter = headerSeconds(result.headers, 'retry-after');
       if (retryAfter !== null) this.pacer.holdFor(retryAfter * 1000);
       else await this.sleep(Math.min(this.maxBackoffMs, 250 * 2 ** attempt) * (0.5 + this.random() / 2));
     }
-    return { kind: 'failed', reason: `gave up after ${this.maxAttempts} attempts, last ${last?.name}: ${last?.message}`, stopRun: false };
+    return { kind: 'failed', reason: `gave up after ${this.maxAttempts} attempts, last ${last?.name}: ${last?.message}`, stopRun: false, nothingSent: false };
   }
 }

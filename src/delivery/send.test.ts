@@ -92,7 +92,7 @@ describe('batchKey', () => {
     { email: 'ana@example.com', name: 'Ana', categories: [] },
     { email: 'bo@example.com', name: null, categories: ['Research'] },
   ];
-  const key = batchKey(issue, readers);
+  const key = batchKey(issue, 1, readers);
 
   it('is a short key naming the week', () => {
     expect(key).toMatch(/^digest-2026-W47-[0-9a-f]{40}$/);
@@ -100,7 +100,7 @@ describe('batchKey', () => {
   });
 
   it('is the same for the same issue and readers, also from copies', () => {
-    expect(batchKey(structuredClone(issue), structuredClone(readers))).toBe(key);
+    expect(batchKey(structuredClone(issue), 1, structuredClone(readers))).toBe(key);
   });
 
   it.each([
@@ -113,6 +113,10 @@ describe('batchKey', () => {
     ['another summary', { ...issue, comparisons: issue.comparisons.map((c, i) => (i === 0 ? { ...c, summary: 'Changed.' } : c)) }, readers],
     ['no readers', issue, []],
   ] as const)('changes with %s', (_, otherIssue, otherReaders) => {
-    expect(batchKey(otherIssue as Issue, otherReaders as Recipient[])).not.toBe(key);
+    expect(batchKey(otherIssue as Issue, 1, otherReaders as Recipient[])).not.toBe(key);
+  });
+
+  it('changes with the batch number, so readers planned again after a refusal get a fresh key', () => {
+    expect(batchKey(issue, 2, readers)).not.toBe(key);
   });
 });

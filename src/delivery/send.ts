@@ -32,8 +32,8 @@ export function audienceOf(issue: Issue, list: Iterable<Subscriber>, problems: r
 }
 
 /** The key Resend deduplicates a batch by: the same issue and the same readers always give the same key. */
-export function batchKey(issue: Issue, recipients: readonly Recipient[]): string {
-  const hash = createHash('sha256').update(JSON.stringify(issue)).update('\0').update(JSON.stringify(recipients)).digest('hex');
+export function batchKey(issue: Issue, batch: number, recipients: readonly Recipient[]): string {
+  const hash = createHash('sha256').update(JSON.stringify(issue)).update(`\0${batch}\0`).update(JSON.stringify(recipients)).digest('hex');
   return `digest-${issue.week}-${hash.slice(0, 40)}`;
 }
 
@@ -84,14 +84,17 @@ function add(map: Map<string, number>, key: string, n: number): void {
 export async function sendIssue(options: SendOptions): Promise<SendReport> {
   const { issue, audience, settings, transport, stateDir } = options;
   const ledger = new Ledger(stateDir, issue.week);
-  const existing = await ledger.batches();
+  // A batch Resend refused outright sent nobody: its readers are planned again from the current list.
+  const recorded = await ledger.batches();
+  const existing = recorded.filter((b) => !(b.state === 'failed' && b.nothingSent));
   const claimed = new Set(existing.flatMap((b) => b.recipients.map((r) => r.email)));
   const fresh = audience.recipients.filter((r) => !claimed.has(r.email));
-  let next = existing.reduce((max, b) => Math.max(max, b.batch), 0) + 1;
+  let next = recorded.reduce((max, b) => Math.max(max, b.batch), 0) + 1;
   const planned: Batch[] = [];
   for (let i = 0; i < fresh.length; i += MAX_BATCH) {
     const recipients = fresh.slice(i, i + MAX_BATCH);
-    planned.push({ batch: next++, key: batchKey(issue, recipients), recipients, state: 'pending', reason: null, rejected: [] });
+    planned.push({ batch: next, key: batchKey(issue, next, recipients), recipients, state: 'pending', reason: null, nothingSent: false, rejected: [] });
+    next++;
   }
   const todo = [...existing.filter((b) => b.state !== 'sent'), ...planned];
   const report: SendReport = {
@@ -121,7 +124,7 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
       report.sentThisRun += batch.recipients.length - rejected.length;
       rejected.forEach((r) => add(report.failed, r.reason, 1));
     } else {
-      await ledger.failed(batch.batch, outcome.reason);
+      await ledger.failed(batch.batch, outcome.reason, outcome.nothingSent);
       add(report.failed, outcome.reason, batch.recipients.length);
       if (outcome.stopRun) report.stoppedEarly ??= outcome.reason;
     }

@@ -11,7 +11,14 @@ export interface OutgoingEmail {
 /** How one batch ended: sent (some recipients may have been refused one by one), or failed as a whole. */
 export type BatchOutcome =
   | { kind: 'sent'; rejected: { index: number; reason: string }[] }
-  | { kind: 'failed'; reason: string; /** The rest of the run cannot succeed either (revoked key, quota). */ stopRun: boolean };
+  | {
+    kind: 'failed';
+    reason: string;
+    /** The rest of the run cannot succeed either (revoked key, quota). */
+    stopRun: boolean;
+    /** Resend answered with a refusal, so nothing of the batch went out; false when its fate is unknown (network, 5xx). */
+    nothingSent: boolean;
+  };
 
 /** Where messages go: Resend, or the local outbox. */
 export interface Transport {

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { Pacer } from './pacer.ts';
+
+/** A pacer on a virtual clock: sleeping advances time, so the test runs instantly. */
+function virtualPacer(initialLimit = 2) {
+  let clock = 0;
+  const pacer = new Pacer(() => clock, async (ms) => {
+    clock += ms;
+  }, initialLimit);
+  const starts: number[] = [];
+  const acquire = async () => {
+    await pacer.acquire();
+    starts.push(clock);
+    return clock;
+  };
+  return { pacer, acquire, starts, now: () => clock, advance: (ms: number) => (clock += ms) };
+}
+
+const headers = (limit: number, remaining: number) => ({ 'ratelimit-limit': String(limit), 'ratelimit-remaining': String(remaining), 'ratelimit-reset': '1' });
+
+describe('Pacer', () => {
+  it('spaces requests evenly at a little under the learned limit', async () => {
+    const { pacer, acquire, starts } = virtualPacer();
+    await acquire();
+    pacer.observe(headers(10, 9), 0);
+    for (let i = 0; i < 20; i++) await acquire();
+    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(103);
+    expect(Math.max(...gaps)).toBeLessThan(110);
+    // Never more than the limit in any one-second span.
+    for (const t of starts) expect(starts.filter((s) => s >= t && s < t + 1000).length).toBeLessThanOrEqual(10);
+  });
+
+  it('starts at the default of 2 per second until a response tells the limit', async () => {
+    const { acquire, starts } = virtualPacer();
+    await acquire();
+    await acquire();
+    expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(500);
+  });
+
+  it('after a full window, waits until a second after the slow first request surely arrived', async () => {
+    const { pacer, acquire, advance, now } = virtualPacer(1);
+    const first = await acquire();
+    advance(300); // a slow first round trip: it may have reached the server only now
+    pacer.observe(headers(1, 0), first);
+    expect(await acquire()).toBeGreaterThanOrEqual(first + 300 + 1000);
+    expect(now()).toBeGreaterThanOrEqual(1300);
+  });
+
+  it('counts only the extra delay over the fastest round trip once it has one', async () => {
+    const { pacer, acquire, advance } = virtualPacer(1);
+    const a = await acquire();
+    advance(20);
+    pacer.observe(headers(1, 0), a);
+    const b = await acquire();
+    advance(20);
+    pacer.observe(headers(1, 0), b);
+    const c = await acquire();
+    expect(c - b).toBeGreaterThanOrEqual(1030);
+    expect(c - b).toBeLessThan(1060);
+  });
+
+  it("holds every request back for a 429's retry-after", async () => {
+    const { pacer, acquire } = virtualPacer(100);
+    const first = await acquire();
+    pacer.holdFor(2000);
+    expect(await acquire()).toBeGreaterThanOrEqual(first + 2000);
+  });
+});

@@ -1,0 +1,122 @@
+/**
+ * Bad input, as a user makes it: one clear line on stderr naming the file, line, field or flag,
+ * a non-zero exit, no stack trace, and nothing sent (no outbox written).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanup, copyFixture, filesUnder, fixture, runCli, stderrLines, tempDir, traceNoise, writeCsv, writeText } from './helpers/cli.ts';
+
+afterAll(cleanup);
+
+const GOOD_CSV = ['email,name,categories,status', 'ana@example.com,Ana,,active', 'ben@example.com,Ben,,'];
+
+interface Case {
+  name: string;
+  /** Prepares the inputs; returns extra CLI args and env. */
+  setup: (dir: string) => { args?: string[]; env?: Record<string, string>; data?: string; subscribers?: string };
+  /** Substrings the single error line must contain. */
+  mentions: (string | RegExp)[];
+}
+
+/** A copy of the `mixed` catalog with pixelforge.json rewritten by `edit`. */
+function brokenCatalog(dir: string, edit: (tool: Record<string, unknown>, text: string) => string): string {
+  const data = copyFixture('mixed', dir);
+  const file = path.join(data, 'tools', 'pixelforge.json');
+  const text = readFileSync(file, 'utf8');
+  writeText(file, edit(JSON.parse(text) as Record<string, unknown>, text));
+  return data;
+}
+
+const json = (tool: unknown) => `${JSON.stringify(tool, null, 2)}\n`;
+
+const cases: Case[] = [
+  {
+    name: 'bad JSON (an unquoted value), with its line number',
+    setup: (dir) => ({
+      data: brokenCatalog(dir, (_tool, text) => {
+        const lines = text.split('\n');
+        const at = lines.findIndex((l) => l.includes('"description"'));
+        lines[at] = '  "description": oops,';
+        return lines.join('\n');
+      }),
+    }),
+    // The description is the 6th line of the file (see test/fixtures/mixed/tools/pixelforge.json).
+    mentions: ['pixelforge.json', /line 6\b/],
+  },
+  {
+    name: 'an unknown key',
+    setup: (dir) => ({ data: brokenCatalog(dir, (tool) => json({ ...tool, colour: 'red' })) }),
+    mentions: ['pixelforge.json', 'colour'],
+  },
+  {
+    name: 'a slug that differs from the file name',
+    setup: (dir) => ({ data: brokenCatalog(dir, (tool) => json({ ...tool, slug: 'pixel-forge' })) }),
+    mentions: ['pixelforge.json', 'slug'],
+  },
+  {
+    name: 'a javascript: URL',
+    setup: (dir) => ({ data: brokenCatalog(dir, (tool) => json({ ...tool, url: 'javascript:alert(1)' })) }),
+    mentions: ['pixelforge.json', 'url'],
+  },
+  {
+    name: 'a score of 101',
+    setup: (dir) => ({
+      data: brokenCatalog(dir, (tool) => {
+        const panel = tool.panel as { score: number }[];
+        panel[0]!.score = 101;
+        return json(tool);
+      }),
+    }),
+    mentions: ['pixelforge.json', 'score'],
+  },
+  {
+    name: 'two takes from one persona',
+    setup: (dir) => ({
+      data: brokenCatalog(dir, (tool) => {
+        const panel = tool.panel as { persona: string }[];
+        panel[1]!.persona = panel[0]!.persona;
+        return json(tool);
+      }),
+    }),
+    mentions: ['pixelforge.json', /persona|builder/],
+  },
+  { name: '--week garbage', setup: () => ({ args: ['--week', 'garbage'] }), mentions: ['--week', 'garbage'] },
+  { name: '--week that its year does not have', setup: () => ({ args: ['--week', '2025-W53'] }), mentions: ['2025-W53'] },
+  { name: '--tz Not/AZone', setup: () => ({ args: ['--tz', 'Not/AZone'] }), mentions: ['Not/AZone'] },
+  { name: 'an unknown flag', setup: () => ({ args: ['--frobnicate', 'yes'] }), mentions: ['--frobnicate'] },
+  {
+    name: 'a subscribers CSV without an email column',
+    setup: (dir) => ({ subscribers: writeCsv(dir, ['name,mail,categories', 'Ana,ana@example.com,'], 'noemail.csv') }),
+    mentions: ['noemail.csv', 'email'],
+  },
+  {
+    name: 'a missing subscribers file',
+    setup: (dir) => ({ subscribers: path.join(dir, 'nowhere', 'subscribers.csv') }),
+    mentions: [path.join('nowhere', 'subscribers.csv')],
+  },
+];
+
+describe('bad input: one clear line, non-zero exit, nothing sent', { timeout: 60_000 }, () => {
+  it.concurrent.each(cases)('send with $name', async ({ setup, mentions }) => {
+    const dir = tempDir();
+    const state = path.join(dir, 'state');
+    const prepared = setup(dir);
+    const result = await runCli([
+      'send',
+      '--data', prepared.data ?? fixture('mixed'),
+      '--subscribers', prepared.subscribers ?? writeCsv(dir, GOOD_CSV),
+      '--state', state,
+      ...(prepared.args ?? ['--week', '2026-W46']),
+    ], { env: prepared.env });
+
+    expect(result.status, result.stdout + result.stderr).not.toBe(0);
+    expect(result.status).not.toBeNull();
+    const lines = stderrLines(result);
+    expect(lines, result.stderr).toHaveLength(1);
+    expect(traceNoise(result.stderr)).toEqual([]);
+    for (const m of mentions) expect(lines[0]).toMatch(m);
+    expect(filesUnder(path.join(state, 'outbox'))).toEqual([]);
+    expect(filesUnder(path.join(state, 'ledger'))).toEqual([]);
+  });
+});
