@@ -1,7 +1,7 @@
 import cron from 'node-cron';
 import { defineCommand } from 'citty';
 import type { Config } from '../config.ts';
-import { lastEndedWeek, weekRange } from '../digest/week.ts';
+import { lastEndedWeek, previousWeek, weekRange } from '../digest/week.ts';
 import { UserError } from '../errors.ts';
 import { commonArgs, configFrom, now, strictFlags } from './common.ts';
 import { runSend } from './send.ts';
@@ -10,14 +10,16 @@ export const DEFAULT_CRON = '0 9 * * 1';
 const MINUTE = 60_000;
 
 /**
- * The week the schedule owes at `at`: the last week that ended, once the first tick after its end has come.
- * Null before that tick (the week is not due yet).
+ * The week the schedule owes at `at`: the most recent week whose first tick after its end has come
+ * (the last week that ended, or before its tick, the one before). Null when no tick came in that time.
  */
 export function dueWeek(at: Date, timezone: string, matches: (minute: Date) => boolean): string | null {
-  const week = lastEndedWeek(at, timezone);
-  const end = weekRange(week, timezone).end.getTime();
-  for (let minute = end; minute <= at.getTime(); minute += MINUTE) {
-    if (matches(new Date(minute))) return week;
+  const last = lastEndedWeek(at, timezone);
+  for (const week of [last, previousWeek(last, timezone)]) {
+    const end = weekRange(week, timezone).end.getTime();
+    for (let minute = end; minute <= at.getTime(); minute += MINUTE) {
+      if (matches(new Date(minute))) return week;
+    }
   }
   return null;
 }
@@ -57,15 +59,14 @@ export default defineCommand({
         running = false;
       }
     };
-    const task = cron.createTask(expression, () => sendDue('tick'), { timezone: config.timezone, noOverlap: true, name: 'weekly-digest' });
+    const task = cron.createTask(expression, () => sendDue('tick'), { timezone: config.timezone, name: 'weekly-digest' });
+    await task.start();
     log(config, `scheduler started with "${expression}"; next tick ${task.getNextRun()?.toISOString() ?? 'never'}.`);
     await sendDue('start-up catch-up');
-    await task.start();
     await new Promise<void>((resolve) => {
       const stop = () => {
         log(config, 'stopping.');
-        void task.stop();
-        resolve();
+        void Promise.resolve(task.destroy()).then(() => resolve());
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -1,0 +1,70 @@
+// One benchmark case per process, so each reports its own peak memory. Prints one JSON line.
+import { render } from '@react-email/render';
+import { createElement } from 'react';
+import WeeklyDigest from '../emails/WeeklyDigest.tsx';
+import { bestMatch } from '../src/digest/pair.ts';
+import { digestProps, messageFrom, type SenderSettings } from '../src/render/message.ts';
+import { DigestRenderer } from '../src/render/variants.ts';
+import { sampleIssue } from '../src/sample.ts';
+import type { Tool } from '../src/catalog/schema.ts';
+
+const settings: SenderSettings = { from: 'Verdicts <v@example.com>', publicUrl: 'https://verdicts.example.com', secret: 'bench-secret', postalAddress: '1 Main St, Springfield' };
+const CATEGORIES = ['Developer Tools', 'Design', 'Writing', 'Research', 'Productivity'];
+
+function reader(i: number) {
+  return { email: `reader${i}@example.com`, name: i % 3 === 0 ? null : `Reader ${i}`, categories: i % 4 === 0 ? [CATEGORIES[i % CATEGORIES.length]!] : [] };
+}
+
+function peakMb(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+async function naive(count: number) {
+  const issue = await sampleIssue();
+  const started = performance.now();
+  let bytes = 0;
+  for (let i = 0; i < count; i++) {
+    const props = digestProps(issue, reader(i), settings);
+    if (props) bytes += messageFrom(props, reader(i), issue, settings, await render(createElement(WeeklyDigest, props))).html.length;
+  }
+  return { seconds: (performance.now() - started) / 1000, bytes };
+}
+
+async function pipeline(count: number) {
+  const issue = await sampleIssue();
+  const renderer = new DigestRenderer(issue, settings);
+  const started = performance.now();
+  let bytes = 0;
+  for (let i = 0; i < count; i++) bytes += (await renderer.render(reader(i)))?.html.length ?? 0;
+  return { seconds: (performance.now() - started) / 1000, bytes };
+}
+
+function randomTools(count: number, categories: number, seed: number): Tool[] {
+  let s = seed;
+  const random = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const words = 'agent code model vision design prompt note draft research data chart slide voice video search email meeting test deploy sketch brand paper cite plan task'.split(' ');
+  return Array.from({ length: count }, (_, i) => ({
+    slug: `tool-${i}`,
+    name: `Tool ${i}`,
+    tagline: Array.from({ length: 6 }, () => words[Math.floor(random() * words.length)]).join(' '),
+    category: `Category ${Math.floor(random() * categories)}`,
+    description: Array.from({ length: 20 }, () => words[Math.floor(random() * words.length)]).join(' '),
+    url: `https://example.com/${i}`,
+    addedAt: '2026-11-10',
+    pricing: { entry: (['free', 'freemium', 'paid'] as const)[i % 3]! },
+    panel: [{ persona: 'builder' as const, score: Math.floor(random() * 100), verdict: random() < 0.6 ? 'ship' as const : 'skip' as const, take: 'x' }],
+  }));
+}
+
+function pairing(count: number) {
+  const tools = randomTools(count, 10, count);
+  const started = performance.now();
+  const pairs = bestMatch(tools, [], new Set());
+  return { seconds: (performance.now() - started) / 1000, comparisons: pairs.length };
+}
+
+const [name, arg] = process.argv.slice(2);
+const n = Number(arg);
+const result = name === 'naive' ? await naive(n) : name === 'pipeline' ? await pipeline(n) : name === 'pairing' ? pairing(n) : null;
+if (result === null) throw new Error(`unknown case ${name}`);
+console.log(JSON.stringify({ ...result, peakMb: peakMb() }));

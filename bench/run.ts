@@ -1,0 +1,100 @@
+// `npm run bench`: side-by-side figures from one run on this machine. Not part of CI.
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+
+const TSX = import.meta.resolve('tsx');
+const REPO = path.resolve(import.meta.dirname, '..');
+const quick = process.argv.includes('--quick');
+
+function runCase(name: string, n: number): { seconds: number; peakMb: number; [key: string]: number } {
+  const out = execFileSync(process.execPath, ['--import', TSX, path.join(REPO, 'bench/cases.ts'), name, String(n)], { encoding: 'utf8', cwd: REPO });
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
+/** Runs a command under /usr/bin/time for its wall time and peak memory. */
+async function timed(args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number; peakMb: number; status: number | null; output: string }> {
+  const started = performance.now();
+  const child = spawn('/usr/bin/time', ['-f', 'PEAK_KB=%M', process.execPath, '--import', TSX, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const [status] = await once(child, 'close');
+  const peak = Number(/PEAK_KB=(\d+)/.exec(output)?.[1] ?? 0);
+  return { seconds: (performance.now() - started) / 1000, peakMb: Math.round(peak / 1024), status, output };
+}
+
+/** The fake Resend in its own process, as the real API would be. */
+async function fakeResend(rateLimit: number, port: number) {
+  const child = spawn(process.execPath, ['--import', TSX, path.join(REPO, 'test/fake-resend.ts'), '--port', String(port), '--rate-limit', String(rateLimit), '--latency', '15'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let log = '';
+  child.stdout.on('data', (d) => (log += d));
+  while (!log.includes('listening')) await new Promise((r) => setTimeout(r, 50));
+  return { url: `http://127.0.0.1:${port}`, counts: () => ({ requests: (log.match(/POST \/emails/g) ?? []).length, rateLimited: (log.match(/ 429 /g) ?? []).length }), stop: () => child.kill() };
+}
+
+function subscriberCsv(file: string, count: number): Promise<void> {
+  const out = createWriteStream(file);
+  out.write('email,name,categories,status\n');
+  for (let i = 0; i < count; i++) out.write(`reader${i}@example.com,Reader ${i},${i % 4 === 0 ? 'Design' : ''},${i % 50 === 0 ? 'unsubscribed' : ''}\n`);
+  out.end();
+  return once(out, 'finish').then(() => undefined);
+}
+
+async function send(readers: number, rateLimit: number, port: number) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-send-'));
+  const fake = await fakeResend(rateLimit, port);
+  try {
+    cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
+    await subscriberCsv(path.join(dir, 'subscribers.csv'), readers);
+    const env = { ...process.env, RESEND_API_KEY: 're_test_key', RESEND_BASE_URL: fake.url, DIGEST_FROM: 'V <v@example.com>', DIGEST_SECRET: 'bench', DIGEST_PUBLIC_URL: 'https://verdicts.example.com' };
+    const run = await timed(['src/cli/main.ts', 'send', '--week', '2026-W46', '--data', path.join(dir, 'data'), '--subscribers', path.join(dir, 'subscribers.csv'), '--state', path.join(dir, 'state')], env);
+    const sent = Number(/(\d+) sent now/.exec(run.output)?.[1] ?? 0);
+    // The send's own progress lines give the rate while sending, without the process's start-up.
+    const sendingRate = Number([...run.output.matchAll(/, (\d+)\/s, ETA/g)].at(-1)?.[1] ?? 0);
+    return { ...run, sent, sendingRate, ...fake.counts() };
+  } finally {
+    fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const lines: string[] = [];
+const say = (line = '') => {
+  console.log(line);
+  lines.push(line);
+};
+
+say(`Machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+say('');
+say('Rendering: naive (React Email once per subscriber) against the pipeline (once per variant, then filled in)');
+const naiveSample = quick ? 100 : 500;
+const naive = runCase('naive', naiveSample);
+const naivePerMessage = naive.seconds / naiveSample;
+say(`| subscribers | naive s (extrapolated from ${naiveSample}) | pipeline s | pipeline msg/s | pipeline peak MB | speed-up |`);
+say('| --- | --- | --- | --- | --- | --- |');
+for (const n of quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]) {
+  const fast = runCase('pipeline', n);
+  say(`| ${n.toLocaleString('en-US')} | ${(naivePerMessage * n).toFixed(1)} | ${fast.seconds.toFixed(2)} | ${Math.round(n / fast.seconds).toLocaleString('en-US')} | ${fast.peakMb} | ${Math.round((naivePerMessage * n) / fast.seconds)}x |`);
+}
+say(`Naive peak memory for ${naiveSample}: ${naive.peakMb} MB.`);
+say('');
+say('Pairing (best-match, exact), new tools in 10 categories');
+say('| new tools | seconds |');
+say('| --- | --- |');
+for (const n of [100, 500, 1000]) say(`| ${n} | ${runCase('pairing', n).seconds.toFixed(3)} |`);
+say('');
+say('Delivery efficiency against the fake Resend (own process, 15 ms latency), fault-free');
+say('| readers | rate limit req/s | ceiling msg/s | achieved msg/s while sending | efficiency | 429s | wall s, start to finish | peak MB |');
+say('| --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const [readers, rate, port] of (quick ? [[2_000, 10, 4301]] : [[10_000, 10, 4301], [20_000, 100, 4302]]) as [number, number, number][]) {
+  const r = await send(readers, rate, port);
+  if (r.status !== 0) say(`send exited ${r.status}: ${r.output.split('\n').slice(-5).join(' | ')}`);
+  const ceiling = rate * 100;
+  say(`| ${readers.toLocaleString('en-US')} | ${rate} | ${ceiling.toLocaleString('en-US')} | ${r.sendingRate.toLocaleString('en-US')} | ${Math.round((100 * r.sendingRate) / ceiling)}% | ${r.rateLimited} | ${r.seconds.toFixed(1)} | ${r.peakMb} |`);
+}
+say('');
+say(`Command: npm run bench${quick ? ' -- --quick' : ''}`);
+writeFileSync(path.join(REPO, '.digest-bench.md'), `${lines.join('\n')}\n`);

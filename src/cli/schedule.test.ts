@@ -1,0 +1,23 @@
+import cron from 'node-cron';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CRON, dueWeek } from './schedule.ts';
+
+const task = cron.createTask(DEFAULT_CRON, () => undefined, { timezone: 'America/New_York' });
+const monday9 = (minute: Date) => task.match(minute);
+
+describe('dueWeek (default schedule: Monday 09:00 America/New_York)', () => {
+  it.each([
+    ['Monday 08:59 local: the week that just ended is not due yet, the one before is', '2026-11-16T13:59:00Z', '2026-W45'],
+    ['before any tick since two weeks ended', '2026-11-16T13:59:00Z', null, '0 9 1 1 *'],
+    ['Monday 09:00 local: it is due', '2026-11-16T14:00:00Z', '2026-W46'],
+    ['later that week, after a missed tick: still due', '2026-11-19T03:00:00Z', '2026-W46'],
+    ['Sunday night local, Monday in UTC: the week before is the one due', '2026-11-16T03:00:00Z', '2026-W45'],
+    ['the Monday after the fall-back change, 09:00 EST', '2026-11-02T14:00:00Z', '2026-W44'],
+    ['the Monday after the spring-forward change, 09:00 EDT', '2026-03-09T13:00:00Z', '2026-W10'],
+    ['one minute before that: the week before, whose tick came a week ago', '2026-03-09T12:59:00Z', '2026-W09'],
+  ])('%s', (_, at, expected, expression?: string) => {
+    const other = expression ? cron.createTask(expression, () => undefined, { timezone: 'America/New_York' }) : null;
+    const matches = other ? (minute: Date) => other.match(minute) : monday9;
+    expect(dueWeek(new Date(at), 'America/New_York', matches)).toBe(expected);
+  });
+});

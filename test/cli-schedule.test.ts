@@ -1,0 +1,112 @@
+/**
+ * `schedule` as an operator runs it: a missed week is sent at start-up, once; ticks never overlap a running
+ * send; a restart sends nothing again; every decision is logged with the time zone; SIGTERM stops it cleanly.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeResend, type FakeResend } from './fake-resend.ts';
+import { cleanup, MAIN, REPO, tempDir, TSX, writeCsv } from './helpers/cli.ts';
+
+let fake: FakeResend;
+beforeAll(async () => {
+  fake = await startFakeResend({ rateLimit: 100 });
+});
+afterAll(async () => {
+  await fake.close();
+  cleanup();
+});
+
+interface Scheduler {
+  child: ChildProcess;
+  closed: Promise<number | null>;
+  output: () => string;
+  waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
+  stop: () => Promise<number | null>;
+}
+
+function startScheduler(args: string[], now: string): Scheduler {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'schedule', ...args], {
+    cwd: REPO,
+    env: {
+      PATH: process.env.PATH,
+      NO_COLOR: '1',
+      DIGEST_NOW: now,
+      RESEND_API_KEY: 're_test_key',
+      RESEND_BASE_URL: fake.url,
+      DIGEST_FROM: 'Weekly AI Tool Verdicts <verdicts@example.com>',
+      DIGEST_SECRET: 'schedule-test-secret',
+      DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return {
+    child,
+    closed,
+    output: () => output,
+    async waitFor(pattern, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(output)) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output:\n${output}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      return closed;
+    },
+  };
+}
+
+describe('schedule', { timeout: 90_000 }, () => {
+  it('sends a missed week at start-up once, never overlaps a running send, and sends nothing again after a restart', async () => {
+    const dir = tempDir('digest-schedule-');
+    cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
+    const readers = Array.from({ length: 120 }, (_, i) => `reader${i}@example.com`);
+    const subscribers = writeCsv(dir, ['email', ...readers]);
+    const args = ['--cron', '* * * * * *', '--tz', 'America/New_York', '--data', path.join(dir, 'data'), '--subscribers', subscribers, '--state', path.join(dir, 'state')];
+    // Wednesday 2026-11-18 in New York: the Monday tick for 2026-W46 was missed while the scheduler was down.
+    const now = '2026-11-18T15:00:00Z';
+    fake.inject({ kind: 'slow', ms: 2500 });
+
+    const first = startScheduler(args, now);
+    await first.waitFor(/start-up catch-up: sending 2026-W46/);
+    await first.waitFor(/a send is still running, so this tick starts nothing/);
+    await first.waitFor(/2026-W46 done\./);
+    expect(first.output()).toMatch(/\[2026-11-18 10:00:00 America\/New_York\]/);
+    expect(await first.stop()).toBe(0);
+    expect(readers.filter((r) => fake.deliveredTo(r).length !== 1)).toEqual([]);
+    const requests = fake.requests.length;
+
+    const second = startScheduler(args, now);
+    await second.waitFor(/already sent to everyone/);
+    await second.waitFor(/tick: sending 2026-W46/);
+    expect(await second.stop()).toBe(0);
+    expect(second.output()).toMatch(/stopping\./);
+    expect(fake.emails).toHaveLength(readers.length);
+    expect(fake.requests.length).toBe(requests);
+  });
+
+  it('says so and sends nothing when the week that is due has no new tools', async () => {
+    const dir = tempDir('digest-schedule-');
+    cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
+    const subscribers = writeCsv(dir, ['email', 'reader@example.com']);
+    const before = fake.emails.length;
+    const scheduler = startScheduler(['--tz', 'UTC', '--data', path.join(dir, 'data'), '--subscribers', subscribers, '--state', path.join(dir, 'state')], '2026-12-02T12:00:00Z');
+    await scheduler.waitFor(/2026-W48 .* has no new tools/);
+    expect(scheduler.output()).toMatch(/scheduler started with "0 9 \* \* 1"; next tick /);
+    expect(await scheduler.stop()).toBe(0);
+    expect(fake.emails.length).toBe(before);
+  });
+
+  it('refuses an invalid cron expression in one sentence', async () => {
+    const scheduler = startScheduler(['--cron', 'every monday'], '2026-11-18T15:00:00Z');
+    await scheduler.waitFor(/not a valid cron expression/);
+    expect(await scheduler.closed).toBe(1);
+  });
+});
