@@ -8,6 +8,9 @@ import { once } from 'node:events';
 const TSX = import.meta.resolve('tsx');
 const REPO = path.resolve(import.meta.dirname, '..');
 const quick = process.argv.includes('--quick');
+/** `--only render|pairing|delivery` runs one section. */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
+const section = (name: string) => only === undefined || only === name;
 
 function runCase(name: string, n: number): { seconds: number; peakMb: number; [key: string]: number } {
   const out = execFileSync(process.execPath, ['--import', TSX, path.join(REPO, 'bench/cases.ts'), name, String(n)], { encoding: 'utf8', cwd: REPO });
@@ -28,7 +31,7 @@ async function timed(args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds:
 
 /** The fake Resend in its own process, as the real API would be. */
 async function fakeResend(rateLimit: number, port: number) {
-  const child = spawn(process.execPath, ['--import', TSX, path.join(REPO, 'test/fake-resend.ts'), '--port', String(port), '--rate-limit', String(rateLimit), '--latency', '15'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', TSX, path.join(REPO, 'test/fake-resend.ts'), '--port', String(port), '--rate-limit', String(rateLimit), '--latency', '15', '--envelopes-only'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let log = '';
   child.stdout.on('data', (d) => (log += d));
   while (!log.includes('listening')) await new Promise((r) => setTimeout(r, 50));
@@ -69,6 +72,7 @@ const say = (line = '') => {
 
 say(`Machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
 say('');
+if (section('render')) {
 say('Rendering: naive (React Email once per subscriber) against the pipeline (once per variant, then filled in)');
 const naiveSample = quick ? 100 : 500;
 const naive = runCase('naive', naiveSample);
@@ -81,11 +85,15 @@ for (const n of quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]) {
 }
 say(`Naive peak memory for ${naiveSample}: ${naive.peakMb} MB.`);
 say('');
+}
+if (section('pairing')) {
 say('Pairing (best-match, exact), new tools in 10 categories');
 say('| new tools | seconds |');
 say('| --- | --- |');
 for (const n of [100, 500, 1000]) say(`| ${n} | ${runCase('pairing', n).seconds.toFixed(3)} |`);
 say('');
+}
+if (section('delivery')) {
 say('Delivery efficiency against the fake Resend (own process, 15 ms latency), fault-free');
 say('| readers | rate limit req/s | ceiling msg/s | achieved msg/s while sending | efficiency | 429s | wall s, start to finish | peak MB |');
 say('| --- | --- | --- | --- | --- | --- | --- | --- |');
@@ -96,5 +104,6 @@ for (const [readers, rate, port] of (quick ? [[2_000, 10, 4301]] : [[10_000, 10,
   say(`| ${readers.toLocaleString('en-US')} | ${rate} | ${ceiling.toLocaleString('en-US')} | ${r.sendingRate.toLocaleString('en-US')} | ${Math.round((100 * r.sendingRate) / ceiling)}% | ${r.rateLimited} | ${r.seconds.toFixed(1)} | ${r.peakMb} |`);
 }
 say('');
-say(`Command: npm run bench${quick ? ' -- --quick' : ''}`);
+}
+say(`Command: npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`);
 writeFileSync(path.join(REPO, '.digest-bench.md'), `${lines.join('\n')}\n`);

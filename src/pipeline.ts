@@ -1,7 +1,8 @@
+import { checkEdition, editionFile, loadEdition, type Edition } from './catalog/edition.ts';
 import { loadCatalog } from './catalog/load.ts';
 import type { Config } from './config.ts';
 import { Ledger } from './delivery/ledger.ts';
-import { UserError } from './errors.ts';
+import { CatalogError, UserError } from './errors.ts';
 import { buildIssue, sentPairsOf } from './digest/issue.ts';
 import { Issue, WeekId, type Strategy } from './digest/schema.ts';
 import { selectWeek } from './digest/select.ts';
@@ -11,20 +12,20 @@ import { IssueStore } from './state/issues.ts';
 export interface IssueRequest {
   /** Absent: the most recent week that has ended at `now`. */
   week?: string;
+  /** Pairing flags; absent, the ones the issue was last built with are kept. */
   strategy?: Strategy;
   spotlight?: string;
   now: Date;
-  /** `build` rebuilds from the catalog; `preview` and `send` take the frozen issue when there is one, unless a pairing flag asks for another. */
-  rebuild: boolean;
 }
 
 export interface PreparedIssue {
   issue: Issue;
   range: WeekRange;
-  /** True when the issue was already being sent, so it was read back frozen instead of rebuilt. */
+  /** True when the issue's send has started, so it was read back frozen instead of rebuilt. */
   locked: boolean;
-  /** True when the issue was read back as frozen, not built now. */
-  frozen: boolean;
+  /** The editor's edition file for the week, read afresh every time (a hold applies at once). */
+  edition: Edition | null;
+  editionFile: string;
 }
 
 export function resolveWeek(config: Config, week: string | undefined, now: Date): WeekRange {
@@ -39,32 +40,43 @@ export function resolveWeek(config: Config, week: string | undefined, now: Date)
 }
 
 /**
- * The week's issue, frozen under `<state>/issues/`: what `build` froze is what `preview` shows and `send` sends.
- * Once its send has started it never changes again, so a resumed send and the archive stay true to it.
+ * The week's issue, built from the catalog, the edition file and the earlier issues, and frozen under
+ * `<state>/issues/`. Pairing flags given to `build` are kept for later builds of the week, so `preview`
+ * and `send` show and send what `build` showed. Once the send has started, the issue never changes again,
+ * so a resumed send and the archive stay true to it.
  */
 export async function prepareIssue(config: Config, request: IssueRequest): Promise<PreparedIssue> {
   const range = resolveWeek(config, request.week, request.now);
   const store = new IssueStore(config.stateDir);
+  const file = editionFile(config.dataDir, range.week);
+  const edition = await loadEdition(config.dataDir, range.week);
+  const frozen = await store.read(range.week);
   const locked = await new Ledger(config.stateDir, range.week).exists();
-  const pairingAsked = request.strategy !== undefined || request.spotlight !== undefined;
-  if (locked || (!request.rebuild && !pairingAsked)) {
-    const frozen = await store.read(range.week);
-    if (frozen) return { issue: frozen, range, locked, frozen: true };
-  }
+  if (locked && frozen) return { issue: frozen, range, locked, edition, editionFile: file };
+
   const catalog = await loadCatalog(config.dataDir);
-  const earlier = await store.before(range.week);
-  if (request.spotlight !== undefined) {
-    const { newTools, earlierTools } = selectWeek(catalog, range, config.timezone);
-    if (![...newTools, ...earlierTools].some((tool) => tool.slug === request.spotlight)) {
-      throw new UserError(`--spotlight "${request.spotlight}" is not a tool of ${config.dataDir}/tools added by the end of ${range.week}.`);
-    }
+  const { newTools, earlierTools } = selectWeek(catalog, range, config.timezone);
+  const newSlugs = new Set(newTools.map((t) => t.slug));
+  const earlierSlugs = new Set(earlierTools.map((t) => t.slug));
+  if (edition) {
+    const defects = checkEdition(file, edition, newSlugs, earlierSlugs);
+    if (defects.length > 0) throw new CatalogError(defects);
   }
+  const asked = request.strategy !== undefined || request.spotlight !== undefined;
+  const flags = asked
+    ? { strategy: request.strategy ?? (request.spotlight !== undefined ? 'spotlight' : 'best-match'), spotlight: request.spotlight ?? null }
+    : frozen?.pairingFlags ?? null;
+  if (flags?.spotlight && !newSlugs.has(flags.spotlight) && !earlierSlugs.has(flags.spotlight)) {
+    throw new UserError(`--spotlight "${flags.spotlight}" is not a tool of ${config.dataDir}/tools added by the end of ${range.week}.`);
+  }
+  const built = buildIssue(catalog, range, config.timezone, {
+    strategy: flags?.strategy ?? 'best-match',
+    spotlight: flags?.spotlight ?? undefined,
+    sentPairs: sentPairsOf(await store.before(range.week)),
+    edition,
+  });
   // Parsed back as the store will read it, so keys derived from it are the same in every run.
-  const issue = Issue.parse(buildIssue(catalog, range, config.timezone, {
-    strategy: request.strategy ?? 'best-match',
-    spotlight: request.spotlight,
-    sentPairs: sentPairsOf(earlier),
-  }));
+  const issue = Issue.parse({ ...built, pairingFlags: flags });
   await store.write(issue);
-  return { issue, range, locked: false, frozen: false };
+  return { issue, range, locked: false, edition, editionFile: file };
 }

@@ -268,7 +268,7 @@ describe('Resend webhook', () => {
 });
 
 describe('issue archive', () => {
-  const freeze = (week: string) => prepareIssue(config, { week, now: clock, rebuild: true });
+  const freeze = (week: string) => prepareIssue(config, { week, now: clock });
 
   it('renders a frozen issue for an all-topics reader, with no personal links, escaping its text', async () => {
     await freeze('2026-W46');

@@ -4,14 +4,20 @@ import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc
 import { CatalogError, describeIssues } from '../errors.ts';
 import { Tool } from './schema.ts';
 
-/** Parses one tool file's text; returns the tool or the defects, each naming the file. */
-export function parseToolFile(file: string, text: string): { tool: Tool } | { defects: string[] } {
-  let json: unknown;
+/** JSON text as a value, or the defect naming the file and where the JSON breaks. */
+export function parseJsonText(file: string, text: string): { value: unknown } | { defects: string[] } {
   try {
-    json = JSON.parse(text);
+    return { value: JSON.parse(text) };
   } catch {
     return { defects: [`${file}: invalid JSON${jsonErrorLocation(text)}.`] };
   }
+}
+
+/** Parses one tool file's text; returns the tool or the defects, each naming the file. */
+export function parseToolFile(file: string, text: string): { tool: Tool } | { defects: string[] } {
+  const parsedJson = parseJsonText(file, text);
+  if ('defects' in parsedJson) return parsedJson;
+  const json = parsedJson.value;
   const parsed = Tool.safeParse(json);
   if (!parsed.success) return { defects: describeIssues(file, parsed.error, json) };
   const expected = path.basename(file, '.json');

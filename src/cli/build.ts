@@ -32,15 +32,33 @@ export function issueJson({ issue }: PreparedIssue): string {
   }, null, 2);
 }
 
-export function issueHeadline({ issue, range, locked, frozen }: PreparedIssue, frozenAt: string): string {
+export function issueHeadline({ issue, range, locked }: PreparedIssue, frozenAt: string): string {
   const when = `${issue.week} (${weekLabel(range, issue.timezone)}, ${issue.timezone})`;
   if (issue.comparisons.length === 0) return `${when} has no new tools, so there is no issue and nothing to send.`;
   const tools = new Set(issue.comparisons.flatMap((c) => [c.left, c.right].filter((s) => s?.isNew).map((s) => s!.slug))).size;
   const count = issue.comparisons.length === 1 ? '1 comparison' : `${issue.comparisons.length} comparisons`;
-  const state = locked
-    ? `its send has started, so it stays as frozen in ${frozenAt}`
-    : frozen ? `as frozen in ${frozenAt} (run build to refresh it from the catalog)` : `frozen in ${frozenAt}`;
+  const state = locked ? `its send has started, so it stays as frozen in ${frozenAt}` : `frozen in ${frozenAt}`;
   return `${when}: ${tools} new tool${tools === 1 ? '' : 's'} in ${count}, ${state}.`;
+}
+
+/** What the editor's edition file changed, in one line; null without one. */
+export function editionLine({ edition, editionFile }: PreparedIssue): string | null {
+  if (!edition) return null;
+  const parts = [
+    edition.intro ? 'the intro note' : null,
+    edition.exclude?.length ? `left out ${edition.exclude.join(', ')}` : null,
+    edition.pairs?.length ? `fixed ${edition.pairs.map(([a, b]) => `${a} vs ${b}`).join(', ')}` : null,
+    edition.spotlight ? `spotlight on ${edition.spotlight}` : null,
+    edition.hold ? `held${typeof edition.hold === 'string' ? ` (${edition.hold})` : ''}` : null,
+  ].filter((p): p is string => p !== null);
+  return `From ${editionFile}: ${parts.length > 0 ? parts.join('; ') : 'nothing (the file sets no option)'}.`;
+}
+
+/** The sentence `send` and the scheduler print for a held week; null when it is not held. */
+export function holdLine({ issue, edition, editionFile }: PreparedIssue): string | null {
+  if (!edition?.hold) return null;
+  const why = typeof edition.hold === 'string' ? ` (${edition.hold})` : '';
+  return `${issue.week} is held by ${editionFile}${why}: nothing is sent until the hold is lifted.`;
 }
 
 export default defineCommand({
@@ -49,12 +67,14 @@ export default defineCommand({
   plugins: [strictFlags],
   async run({ args }) {
     const config = configFrom(args);
-    const prepared = await prepareIssue(config, { week: args.week, strategy: args.strategy as Strategy | undefined, spotlight: args.spotlight, now: now(), rebuild: true });
+    const prepared = await prepareIssue(config, { week: args.week, strategy: args.strategy as Strategy | undefined, spotlight: args.spotlight, now: now() });
     if (args.json) {
       console.log(issueJson(prepared));
       return;
     }
     console.log(issueHeadline(prepared, `${config.stateDir}/issues/${prepared.issue.week}.json`));
+    const fromEdition = editionLine(prepared);
+    if (fromEdition) console.log(fromEdition);
     for (const [i, comparison] of prepared.issue.comparisons.entries()) console.log(`\n${comparisonLines(comparison, i).join('\n')}`);
   },
 });

@@ -10,7 +10,7 @@ import { renderMessage } from '../render/message.ts';
 import { Address } from '../subscribers/schema.ts';
 import { SubscriberStore, loadSubscribers } from '../subscribers/store.ts';
 import { withLock } from '../state/lock.ts';
-import { issueHeadline } from './build.ts';
+import { holdLine, issueHeadline } from './build.ts';
 import { commonArgs, configFrom, now, outboxDir, pairingArgs, senderSettings, strictFlags, transportFor, weekArg } from './common.ts';
 import { ALL_TOPICS_READER } from './preview.ts';
 import { sendProgress, type Progress } from './progress.ts';
@@ -33,7 +33,7 @@ export function reportLines(week: string, report: SendReport, via: string): stri
 
 /** Sends the issue to every subscriber who should get it, or one [TEST] copy; returns the exit status. */
 export async function runSend(config: Config, options: { week?: string; dryRun?: boolean; to?: string; strategy?: Strategy; spotlight?: string }): Promise<number> {
-  const prepared = await prepareIssue(config, { week: options.week, strategy: options.strategy, spotlight: options.spotlight, now: now(), rebuild: false });
+  const prepared = await prepareIssue(config, { week: options.week, strategy: options.strategy, spotlight: options.spotlight, now: now() });
   const { issue } = prepared;
   console.log(issueHeadline(prepared, path.join(config.stateDir, 'issues', `${issue.week}.json`)));
   if (issue.comparisons.length === 0) return 0;
@@ -54,6 +54,11 @@ export async function runSend(config: Config, options: { week?: string; dryRun?:
     return 0;
   }
 
+  const held = holdLine(prepared);
+  if (held) {
+    console.log(held);
+    return 0;
+  }
   const { list, problems } = await loadSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir));
   for (const p of problems) console.error(p.problem);
   const audience = audienceOf(issue, list.values(), problems);

@@ -19,9 +19,9 @@ async function start(): Promise<number> {
   }
   console.log(`Running the weekly job on the sample catalog's latest week, ${latest}, for ${config.subscribersFile}.\n`);
   const status = await runSend(config, { week: latest });
-  const { files } = await writePreview(config, latest, undefined, ALL_TOPICS_READER);
+  const preview = await writePreview(config, latest, undefined, ALL_TOPICS_READER);
   console.log(`\nMessages, one .eml per reader (open them in any mail client): ${path.resolve(outboxDir(config, latest))}`);
-  if (files) console.log(`Preview for a reader of every category: ${path.resolve(files.html)} and ${path.resolve(files.text)}`);
+  if (preview.message) console.log(`Preview for a reader of every category: ${path.resolve(preview.html)} and ${path.resolve(preview.text)}`);
   console.log(`Frozen issue: ${path.resolve(config.stateDir, 'issues', `${latest}.json`)}`);
   console.log('Next: `npm run digest -- --help` for every command; README.md for sending through Resend.');
   return status;

@@ -3,8 +3,8 @@
  * Requests start evenly spaced at a little under the limit learned from `ratelimit-limit` (per second,
  * as Resend counts), so they never bunch up inside one of the server's windows. When a response says
  * `ratelimit-remaining: 0`, the next request also waits until the window that request filled has surely
- * ended: a second after the window's first request reached the server, which is known to within that
- * request's extra delay over the fastest round trip seen. After a 429 every request waits out its `retry-after`.
+ * ended: a second after the window's first request reached the server, estimated from that request's
+ * extra delay over the fastest round trip seen. After a 429 every request waits out its `retry-after`.
  */
 export class Pacer {
   private interval: number;
@@ -22,7 +22,7 @@ export class Pacer {
     /** Until the first response tells the limit, go at Resend's default of 2 per second. */
     initialLimit = 2,
     /** Headroom against jitter in when requests reach the server. */
-    private readonly margin = 1.03,
+    private readonly margin = 1.015,
   ) {
     this.interval = (1000 * margin) / initialLimit;
   }
@@ -46,8 +46,8 @@ export class Pacer {
   /** Reads a response's rate-limit headers; `sentAt` is when its request started. */
   observe(headers: Record<string, string> | null, sentAt: number): void {
     const roundTrip = this.now() - sentAt;
-    // With nothing to compare the first round trip with, all of it may have been the way there.
-    const lag = Number.isFinite(this.fastestRoundTrip) ? Math.max(0, roundTrip - this.fastestRoundTrip) : roundTrip;
+    // Extra delay splits between the way there and back; with nothing to compare the first round trip with, all of it may have been the way there.
+    const lag = Number.isFinite(this.fastestRoundTrip) ? Math.max(0, roundTrip - this.fastestRoundTrip) / 2 : roundTrip;
     this.fastestRoundTrip = Math.min(this.fastestRoundTrip, roundTrip);
     const limit = Number(headers?.['ratelimit-limit']);
     if (!(Number.isInteger(limit) && limit > 0)) return;

@@ -48,6 +48,8 @@ describe('comparisonsFor', () => {
   const issue: Issue = {
     week: '2026-W47',
     timezone: 'UTC',
+    intro: null,
+    pairingFlags: null,
     strategy: 'best-match',
     comparisons: [
       comparison(tool('dev-one', { category: 'Developer Tools' }), tool('research-one', { category: 'Research' })),
@@ -75,7 +77,7 @@ describe('comparisonsFor', () => {
 
 describe('sentPairsOf', () => {
   it('collects every head-to-head of every issue as an order-independent key, without solo listings', () => {
-    const issue = (comparisons: Comparison[]): Issue => ({ week: '2026-W46', timezone: 'UTC', strategy: 'best-match', comparisons });
+    const issue = (comparisons: Comparison[]): Issue => ({ week: '2026-W46', timezone: 'UTC', strategy: 'best-match', intro: null, pairingFlags: null, comparisons });
     const pairs = sentPairsOf([
       issue([comparison(tool('zeta'), tool('alpha')), comparison(tool('solo'), null)]),
       issue([comparison(tool('beta'), tool('gamma'))]),

@@ -1,3 +1,4 @@
+import type { Edition } from '../catalog/edition.ts';
 import { categoryKey, type Tool } from '../catalog/schema.ts';
 import { bestMatch, pairKey, spotlight, type Pairing } from './pair.ts';
 import type { Comparison, Issue, Side, Strategy } from './schema.ts';
@@ -12,6 +13,8 @@ export interface IssueOptions {
   spotlight?: string;
   /** Pairs (see pairKey) sent in earlier issues, which best-match avoids repeating. */
   sentPairs: ReadonlySet<string>;
+  /** The editor's edition for the week, already checked against the catalog (see checkEdition). */
+  edition?: Edition | null;
 }
 
 export function toSide(tool: Tool, isNew: boolean): Side {
@@ -41,15 +44,28 @@ function toComparison(left: Tool, right: Tool | null, newSlugs: ReadonlySet<stri
 
 /** Selects the week's new tools, pairs them and writes every verdict. Pure: the week and the history are handed in. */
 export function buildIssue(catalog: readonly Tool[], range: WeekRange, timezone: string, options: IssueOptions): Issue {
-  const { newTools, earlierTools } = selectWeek(catalog, range, timezone);
-  const pairing: Pairing = options.strategy === 'spotlight'
-    ? spotlight(newTools, earlierTools, options.sentPairs, options.spotlight)
-    : bestMatch(newTools, earlierTools, options.sentPairs);
+  const { edition } = options;
+  const selected = selectWeek(catalog, range, timezone);
+  const newTools = selected.newTools.filter((t) => !edition?.exclude?.includes(t.slug));
+  const bySlug = new Map(newTools.map((t) => [t.slug, t]));
+  const forced: Pairing = (edition?.pairs ?? []).map(([a, b]) => ({ left: bySlug.get(a)!, right: bySlug.get(b)! }));
+  const forcedSlugs = new Set(edition?.pairs?.flat());
+  const rest = newTools.filter((t) => !forcedSlugs.has(t.slug));
+  const spotlightSlug = options.spotlight ?? edition?.spotlight;
+  const strategy = spotlightSlug !== undefined ? 'spotlight' : options.strategy;
+  const pairing: Pairing = [
+    ...forced,
+    ...(strategy === 'spotlight'
+      ? spotlight(rest, selected.earlierTools, options.sentPairs, spotlightSlug)
+      : bestMatch(rest, selected.earlierTools, options.sentPairs)),
+  ];
   const newSlugs = new Set(newTools.map((t) => t.slug));
   return {
     week: range.week,
     timezone,
-    strategy: options.strategy,
+    strategy,
+    intro: edition?.intro ?? null,
+    pairingFlags: null,
     comparisons: pairing.map(({ left, right }) => toComparison(left, right, newSlugs)),
   };
 }

@@ -74,6 +74,10 @@ export const Issue = z.object({
   week: WeekId,
   timezone: z.string(),
   strategy: Strategy,
+  /** The editor's note from the edition file, shown above the comparisons. */
+  intro: z.string().nullable().default(null),
+  /** The pairing flags given to `build`, kept for later builds of the same week. */
+  pairingFlags: z.object({ strategy: Strategy, spotlight: z.string().nullable() }).nullable().default(null),
   comparisons: z.array(Comparison),
 });
 export type Issue = z.infer<typeof Issue>;

@@ -57,7 +57,7 @@ export function digestProps(issue: Issue, recipient: Recipient, settings: Sender
     weekLabel: `Week ${Number(issue.week.slice(6))} · ${weekLabel(weekRange(issue.week, issue.timezone), issue.timezone)}`,
     preheader: preheaderOf(comparisons),
     greetingName: recipient.name,
-    intro: null,
+    intro: issue.intro,
     comparisons,
     links: digestLinks(settings, issue.week, readerTokens(settings.secret, recipient.email)),
     postalAddress: settings.postalAddress ?? MISSING_POSTAL_ADDRESS,
