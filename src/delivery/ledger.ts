@@ -10,6 +10,11 @@ export const Recipient = z.object({
 });
 export type Recipient = z.infer<typeof Recipient>;
 
+/** Just the recipient's fields, from a richer object such as a Subscriber. */
+export function recipientOf({ email, name, categories }: Recipient): Recipient {
+  return { email, name, categories };
+}
+
 const LedgerRecord = z.discriminatedUnion('state', [
   z.object({ state: z.literal('pending'), batch: z.int(), key: z.string(), recipients: z.array(Recipient) }),
   z.object({ state: z.literal('submitting'), batch: z.int() }),
@@ -69,8 +74,11 @@ export class Ledger {
     return (await readJsonLines(this.file)).length > 0;
   }
 
+  /** Records batches before any is sent, in appends of 100 batches so a large plan is never one huge string. */
   async plan(batches: readonly Pick<Batch, 'batch' | 'key' | 'recipients'>[]): Promise<void> {
-    await this.write(batches.map(({ batch, key, recipients }) => ({ state: 'pending', batch, key, recipients })));
+    for (let i = 0; i < batches.length; i += 100) {
+      await this.write(batches.slice(i, i + 100).map(({ batch, key, recipients }) => ({ state: 'pending', batch, key, recipients: recipients.map(recipientOf) })));
+    }
   }
 
   async submitting(batch: number): Promise<void> {

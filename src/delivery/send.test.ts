@@ -5,7 +5,7 @@ import type { Issue } from '../digest/schema.ts';
 import { weekRange } from '../digest/week.ts';
 import type { RowProblem } from '../subscribers/csv.ts';
 import type { Subscriber, SubscriberStatus } from '../subscribers/schema.ts';
-import type { Recipient } from './ledger.ts';
+import { recipientOf, type Recipient } from './ledger.ts';
 import { audienceOf, batchKey } from './send.ts';
 
 function tool(slug: string, category: string): Tool {
@@ -52,7 +52,7 @@ describe('audienceOf', () => {
   const audience = audienceOf(issue, list, problems);
 
   it('keeps active readers with a matching category, sorted by address, with their categories', () => {
-    expect(audience.recipients).toEqual([
+    expect(audience.recipients.map(recipientOf)).toEqual([
       { email: 'ana@example.com', name: null, categories: ['research'] },
       { email: 'hal@example.com', name: null, categories: [' DEVELOPER TOOLS ', 'Audio'] },
       { email: 'zed@example.com', name: null, categories: [] },

@@ -5,7 +5,7 @@ import type { SenderSettings } from '../render/message.ts';
 import { DigestRenderer } from '../render/variants.ts';
 import type { RowProblem } from '../subscribers/csv.ts';
 import type { Subscriber } from '../subscribers/schema.ts';
-import { Ledger, type Batch, type Recipient } from './ledger.ts';
+import { Ledger, recipientOf, type Batch, type Recipient } from './ledger.ts';
 import { MAX_BATCH, type OutgoingEmail, type Transport } from './transport.ts';
 
 export type SkipReason = 'unsubscribed' | 'bounced' | 'complained' | 'pending' | 'no matching categories' | 'invalid address';
@@ -25,15 +25,23 @@ export function audienceOf(issue: Issue, list: Iterable<Subscriber>, problems: r
   for (const s of list) {
     if (s.status !== 'active') skip(s.status);
     else if (comparisonsFor(issue, s.categories).length === 0) skip('no matching categories');
-    else recipients.push({ email: s.email, name: s.name, categories: s.categories });
+    else recipients.push(s);
   }
   recipients.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
   return { recipients, skipped };
 }
 
+// An issue is hashed once per send, not once per batch.
+const issueDigests = new WeakMap<Issue, string>();
+
 /** The key Resend deduplicates a batch by: the same issue and the same readers always give the same key. */
 export function batchKey(issue: Issue, batch: number, recipients: readonly Recipient[]): string {
-  const hash = createHash('sha256').update(JSON.stringify(issue)).update(`\0${batch}\0`).update(JSON.stringify(recipients)).digest('hex');
+  let digest = issueDigests.get(issue);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(JSON.stringify(issue)).digest('hex');
+    issueDigests.set(issue, digest);
+  }
+  const hash = createHash('sha256').update(digest).update(`\0${batch}\0`).update(JSON.stringify(recipients.map(recipientOf))).digest('hex');
   return `digest-${issue.week}-${hash.slice(0, 40)}`;
 }
 

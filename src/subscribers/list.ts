@@ -20,6 +20,7 @@ const STATUS_RANK: Record<SubscriberStatus, number> = { active: 0, pending: 1, u
 /** Folds one more row for an address into what is known of it: any row that is not active wins; categories add up. */
 export function mergeRow(known: Subscriber | undefined, row: Omit<ListRow, 'line'>): Subscriber {
   if (!known) return { email: row.email, name: row.name, categories: row.categories, status: row.status };
+  if (known.status === row.status && row.categories.length === 0 && known.categories.length === 0 && (known.name !== null || row.name === null)) return known;
   return {
     email: known.email,
     name: known.name ?? row.name,
@@ -53,16 +54,27 @@ export function applyEvent(known: Subscriber | undefined, event: SubscriberEvent
   }
 }
 
-/** The list as the next send sees it: the editor's rows, then every recorded event in order. Rows marked stopped in the file stay stopped. */
-export function resolveList(rows: Iterable<Omit<ListRow, 'line'>>, events: Iterable<SubscriberEvent>): Map<string, Subscriber> {
-  const list = new Map<string, Subscriber>();
-  for (const row of rows) list.set(row.email, mergeRow(list.get(row.email), row));
-  const stoppedInFile = new Set([...list.values()].filter((s) => STOPPED.has(s.status)).map((s) => s.email));
+/** Folds one row of the editor's file into the list. */
+export function addRow(list: Map<string, Subscriber>, row: Omit<ListRow, 'line'>): void {
+  list.set(row.email, mergeRow(list.get(row.email), row));
+}
+
+/** Applies recorded events in order to a list folded from the file's rows only; readers stopped in the file stay stopped. */
+export function applyEvents(list: Map<string, Subscriber>, events: Iterable<SubscriberEvent>): void {
+  const stoppedInFile = new Set<string>();
+  for (const s of list.values()) if (STOPPED.has(s.status)) stoppedInFile.add(s.email);
   for (const event of events) {
     const next = applyEvent(list.get(event.email), event);
     if (!next) continue;
     list.set(event.email, stoppedInFile.has(event.email) && !STOPPED.has(next.status) ? { ...next, status: list.get(event.email)!.status } : next);
   }
+}
+
+/** The list as the next send sees it: the editor's rows, then every recorded event in order. Rows marked stopped in the file stay stopped. */
+export function resolveList(rows: Iterable<Omit<ListRow, 'line'>>, events: Iterable<SubscriberEvent>): Map<string, Subscriber> {
+  const list = new Map<string, Subscriber>();
+  for (const row of rows) addRow(list, row);
+  applyEvents(list, events);
   return list;
 }
 

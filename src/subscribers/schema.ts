@@ -30,7 +30,11 @@ export const SubscriberEvent = z.discriminatedUnion('type', [
 ]);
 export type SubscriberEvent = z.infer<typeof SubscriberEvent>;
 
+// Shared by every reader of all categories, so a large list doesn't hold a million empty arrays. Never mutated.
+const EVERY_CATEGORY: string[] = [];
+
 /** `Developer Tools; Design` → the trimmed, non-empty names. */
 export function parseCategories(text: string | undefined): string[] {
-  return (text ?? '').split(';').map((c) => c.trim()).filter((c) => c.length > 0);
+  if (!text?.trim()) return EVERY_CATEGORY;
+  return text.split(';').map((c) => c.trim()).filter((c) => c.length > 0);
 }

@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { appendLinesDurably, readJsonLines } from '../files.ts';
 import { isProblem, readSubscriberCsv, type RowProblem } from './csv.ts';
-import { resolveList, type ListRow } from './list.ts';
+import { addRow, applyEvents } from './list.ts';
 import { SubscriberEvent, type Subscriber } from './schema.ts';
 
 /** The program's own record of subscriber changes: `<state>/subscribers/events.jsonl`, append-only and fsynced. */
@@ -30,15 +30,17 @@ export class SubscriberStore {
  * when the store has readers or `allowMissingCsv` is set (commands that build the list up).
  */
 export async function loadSubscribers(csvFile: string, store: SubscriberStore, options: { allowMissingCsv?: boolean } = {}): Promise<{ list: Map<string, Subscriber>; problems: RowProblem[] }> {
-  const rows: ListRow[] = [];
+  const list = new Map<string, Subscriber>();
   const problems: RowProblem[] = [];
   const events = await store.events();
   const csvExists = await access(csvFile).then(() => true, () => false);
   if (csvExists || (events.length === 0 && !options.allowMissingCsv)) {
+    // Folded row by row as the file streams in, so a large list is never held twice.
     for await (const item of readSubscriberCsv(csvFile)) {
       if (isProblem(item)) problems.push(item);
-      else rows.push(item);
+      else addRow(list, item);
     }
   }
-  return { list: resolveList(rows, events), problems };
+  applyEvents(list, events);
+  return { list, problems };
 }
