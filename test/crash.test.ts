@@ -30,17 +30,18 @@ function workspace(): { data: string; subscribers: string; state: string } {
   return { data: path.join(dir, 'data'), subscribers: writeCsv(dir, lines), state: path.join(dir, 'state') };
 }
 
+function sendEnv(): Record<string, string> {
+  return {
+    RESEND_API_KEY: 're_test_key',
+    RESEND_BASE_URL: fake.url,
+    DIGEST_FROM: 'Weekly AI Tool Verdicts <verdicts@example.com>',
+    DIGEST_SECRET: 'crash-test-secret',
+    DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
+  };
+}
+
 function send(ws: ReturnType<typeof workspace>, onSpawn?: (child: ChildProcess) => void) {
-  return runCli(['send', '--week', WEEK, '--data', ws.data, '--subscribers', ws.subscribers, '--state', ws.state], {
-    env: {
-      RESEND_API_KEY: 're_test_key',
-      RESEND_BASE_URL: fake.url,
-      DIGEST_FROM: 'Weekly AI Tool Verdicts <verdicts@example.com>',
-      DIGEST_SECRET: 'crash-test-secret',
-      DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
-    },
-    onSpawn,
-  });
+  return runCli(['send', '--week', WEEK, '--data', ws.data, '--subscribers', ws.subscribers, '--state', ws.state], { env: sendEnv(), onSpawn });
 }
 
 function expectEveryoneExactlyOnce(): void {
@@ -90,6 +91,30 @@ describe('send killed with SIGKILL and run again', () => {
     const again = await send(ws);
     expect(again.stdout).toMatch(/already sent to everyone/);
     expect(fake.emails.length).toBe(READERS);
+  });
+
+  it('SIGINT stops after the batches in flight; the next run finishes, everyone once', async () => {
+    const ws = workspace();
+    // Two requests a second: the interrupt lands while later batches still wait for their turn.
+    const slow = await startFakeResend({ rateLimit: 2 });
+    const interrupt = (child: ChildProcess) => setTimeout(() => child.kill('SIGINT'), 2500);
+    try {
+      const env = { RESEND_BASE_URL: slow.url };
+      const interrupted = await runCli(['send', '--week', WEEK, '--data', ws.data, '--subscribers', ws.subscribers, '--state', ws.state], { env: { ...sendEnv(), ...env }, onSpawn: interrupt });
+      expect(interrupted.status).toBe(1);
+      expect(interrupted.stderr).toMatch(/Stopping after the batch in flight/);
+      expect(interrupted.stdout).toMatch(/Stopped early \(interrupted\); run send again to finish/);
+      expect(slow.emails.length).toBeGreaterThan(0);
+      expect(slow.emails.length).toBeLessThan(READERS);
+      const finished = await runCli(['send', '--week', WEEK, '--data', ws.data, '--subscribers', ws.subscribers, '--state', ws.state], { env: { ...sendEnv(), ...env } });
+      expect(finished.status, finished.stderr).toBe(0);
+      const counts = new Map<string, number>();
+      for (const email of slow.emails) for (const to of email.to) counts.set(to, (counts.get(to) ?? 0) + 1);
+      expect(counts.size).toBe(READERS);
+      expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    } finally {
+      await slow.close();
+    }
   });
 
   it.each([11, 12, 13])('at a random moment (seed %i)', async (seed) => {

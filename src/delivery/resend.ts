@@ -55,11 +55,15 @@ export class ResendTransport implements Transport {
     this.random = options.random ?? Math.random;
   }
 
-  async sendBatch(emails: readonly OutgoingEmail[], idempotencyKey: string): Promise<BatchOutcome> {
+  ready(): Promise<void> {
+    return this.pacer.acquire();
+  }
+
+  async sendBatch(emails: readonly OutgoingEmail[], idempotencyKey: string, options: { afterReady?: boolean } = {}): Promise<BatchOutcome> {
     const payload = emails.map((e) => ({ from: e.from, to: [e.to], subject: e.subject, html: e.html, text: e.text, headers: e.headers }));
     let last: ResendError | null = null;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      await this.pacer.acquire();
+      if (attempt > 0 || !options.afterReady) await this.pacer.acquire();
       const sentAt = Date.now();
       const result = await this.resend.batch.send(payload, {
         idempotencyKey,

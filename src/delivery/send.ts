@@ -121,10 +121,13 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
   options.onStart?.(report.planned.recipients);
   const renderer = new DigestRenderer(issue, settings);
   let nextIndex = 0;
-  const sendOne = async (batch: Batch): Promise<void> => {
+  const sendOne = async (batch: Batch): Promise<boolean> => {
     const emails = await renderBatch(renderer, batch);
+    await transport.ready();
+    // A stop asked while this batch waited for its turn leaves it unsent, as if never started.
+    if (options.shouldStop?.()) return false;
     await ledger.submitting(batch.batch);
-    const outcome = await transport.sendBatch(emails, batch.key);
+    const outcome = await transport.sendBatch(emails, batch.key, { afterReady: true });
     if (outcome.kind === 'sent') {
       const rejected = outcome.rejected.map((r) => ({ email: emails[r.index]?.to ?? '', reason: r.reason }));
       await ledger.sent(batch.batch, rejected);
@@ -137,18 +140,21 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
       if (outcome.stopRun) report.stoppedEarly ??= outcome.reason;
     }
     options.onBatch?.({ batch: batch.batch, recipients: batch.recipients.length, outcome: outcome.kind });
+    return true;
   };
+  const unsentBatches: Batch[] = [];
   const worker = async (): Promise<void> => {
     while (nextIndex < todo.length && report.stoppedEarly === null) {
-      if (options.shouldStop?.()) {
-        report.stoppedEarly = 'interrupted';
-        break;
+      const batch = todo[nextIndex++]!;
+      if (options.shouldStop?.() || !(await sendOne(batch))) {
+        report.stoppedEarly ??= 'interrupted';
+        unsentBatches.push(batch);
       }
-      await sendOne(todo[nextIndex++]!);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(transport.parallelism, todo.length)) }, worker));
-  const unsent = todo.slice(nextIndex).reduce((n, b) => n + b.recipients.length, 0);
+  unsentBatches.push(...todo.slice(nextIndex));
+  const unsent = unsentBatches.reduce((n, b) => n + b.recipients.length, 0);
   add(report.failed, report.stoppedEarly === 'interrupted' ? 'not sent yet (run send again to finish)' : 'not sent: the run stopped', unsent);
   return report;
 }

@@ -26,8 +26,10 @@ export interface Transport {
   readonly description: string;
   /** How many batches may be in flight at once. */
   readonly parallelism: number;
-  /** Delivers up to 100 messages at most once per `idempotencyKey`. */
-  sendBatch(emails: readonly OutgoingEmail[], idempotencyKey: string): Promise<BatchOutcome>;
+  /** Resolves when the next batch may go (the rate limit's pace); a send checks for a stop after it. */
+  ready(): Promise<void>;
+  /** Delivers up to 100 messages at most once per `idempotencyKey`. `afterReady`: the caller already waited for `ready()`. */
+  sendBatch(emails: readonly OutgoingEmail[], idempotencyKey: string, options?: { afterReady?: boolean }): Promise<BatchOutcome>;
 }
 
 export const MAX_BATCH = 100;
