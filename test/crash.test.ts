@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeResend, type FakeResend } from './fake-resend.ts';
 import { cleanup, REPO, runCli, tempDir, writeCsv } from './helpers/cli.ts';
+import { mulberry32 } from './helpers/random.ts';
 
 // Crash tests: `send` is killed with SIGKILL at many points, then run again until it finishes.
 // Whatever the point, every reader must end up with exactly one email.
@@ -54,18 +55,9 @@ function expectEveryoneExactlyOnce(): void {
   expect(fake.emails.length).toBe(READERS);
 }
 
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('send killed with SIGKILL and run again', () => {
   it.each([1, 2, 3])('when the k-th request reaches Resend (seed %i)', async (seed) => {
-    const random = seeded(seed);
+    const random = mulberry32(seed);
     const ws = workspace();
     let killedAt = 0;
     // Kill as request k arrives: the server still delivers it, but the client never learns.
@@ -118,7 +110,7 @@ describe('send killed with SIGKILL and run again', () => {
   });
 
   it.each([11, 12, 13])('at a random moment (seed %i)', async (seed) => {
-    const random = seeded(seed);
+    const random = mulberry32(seed);
     const ws = workspace();
     for (let round = 0; round < 2; round++) {
       await send(ws, (child) => setTimeout(() => child.kill('SIGKILL'), 300 + random() * 1500));

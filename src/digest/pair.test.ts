@@ -3,6 +3,7 @@ import { categoryKey, type PanelTake, type Tool } from '../catalog/schema.ts';
 import { bestMatch, maxWeightMatching, oddToolMatch, pairKey, spotlight, type Pairing } from './pair.ts';
 import { similarity } from './similarity.ts';
 import { compareRank } from './verdict.ts';
+import { mulberry32 } from '../../test/helpers/random.ts';
 
 const PERSONAS = ['builder', 'skeptic', 'futurist', 'founder', 'creator'] as const;
 
@@ -16,16 +17,6 @@ function tool(slug: string, fields: ToolFields = {}): Tool {
   return {
     slug, name: slug, tagline: 'A tool.', category: 'Design', description: 'Does things.',
     url: `https://example.com/${slug}`, addedAt: '2026-11-17', pricing: { entry: 'free' }, panel, ...rest,
-  };
-}
-
-/** Seeded PRNG so that every random case is reproducible. */
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

@@ -3,19 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { Issue } from '../digest/schema.ts';
 import { renderMessage, type SenderSettings } from './message.ts';
 import { DigestRenderer } from './variants.ts';
+import { mulberry32 } from '../../test/helpers/random.ts';
 
 const issue = Issue.parse(JSON.parse(readFileSync(new URL('../../emails/fixtures/sample-issue.json', import.meta.url), 'utf8')));
 const settings: SenderSettings = { from: 'Verdicts <v@example.com>', publicUrl: 'https://verdicts.example.com/a&b', secret: 's3cret', postalAddress: '1 Main St\nSpringfield' };
 const categories = [...new Set(issue.comparisons.flatMap((c) => [c.left.category, c.right?.category ?? c.left.category]))];
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAMES = [null, '', '   ', 'Ada', '  Ada Park  ', 'O\'Brien & "Sons" <b>', '佐藤 美咲', 'Zoë ∑', '<script>alert(1)</script>', 'a&amp;b'];
 
