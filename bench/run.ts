@@ -8,7 +8,7 @@ import { once } from 'node:events';
 const TSX = import.meta.resolve('tsx');
 const REPO = path.resolve(import.meta.dirname, '..');
 const quick = process.argv.includes('--quick');
-/** `--only render|pairing|delivery` runs one section. */
+/** `--only render|pairing|list|delivery` runs one section. */
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const section = (name: string) => only === undefined || only === name;
 
@@ -92,6 +92,23 @@ say('| new tools | seconds |');
 say('| --- | --- |');
 for (const n of [100, 500, 1000]) say(`| ${n} | ${runCase('pairing', n).seconds.toFixed(3)} |`);
 say('');
+}
+if (section('list')) {
+  say('A large subscriber file: `send --dry-run` reads, merges and plans it (outbox, nothing sent)');
+  say('| rows | wall s | peak MB |');
+  say('| --- | --- | --- |');
+  for (const rows of quick ? [100_000] : [100_000, 1_000_000]) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bench-list-'));
+    try {
+      await subscriberCsv(path.join(dir, 'subscribers.csv'), rows);
+      const run = await timed(['src/cli/main.ts', 'send', '--dry-run', '--week', '2026-W46', '--subscribers', path.join(dir, 'subscribers.csv'), '--state', path.join(dir, 'state')], { ...process.env, RESEND_API_KEY: '' });
+      if (run.status !== 0) say(`send --dry-run exited ${run.status}: ${run.output.split('\n').slice(-3).join(' | ')}`);
+      say(`| ${rows.toLocaleString('en-US')} | ${run.seconds.toFixed(1)} | ${run.peakMb} |`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  say('');
 }
 if (section('delivery')) {
 say('Delivery efficiency against the fake Resend (own process, 15 ms latency), fault-free');
