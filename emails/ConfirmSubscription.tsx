@@ -1,6 +1,7 @@
 import { Body, Container, Head, Heading, Hr, Html, Link, Preview, Section } from '@react-email/components';
 import type { CSSProperties } from 'react';
 import { body, color, container, h1, link, page, small } from './components/theme.ts';
+import previewProps from './fixtures/confirm-props.json' with { type: 'json' };
 
 /** The double opt-in email. Every prop is required, so a missing value fails the typecheck. */
 export type ConfirmSubscriptionProps = {
@@ -56,9 +57,5 @@ export default function ConfirmSubscription({ confirmUrl, expiresInDays, homeUrl
   );
 }
 
-ConfirmSubscription.PreviewProps = {
-  confirmUrl: 'https://verdicts.example.com/confirm?token=sample-token',
-  expiresInDays: 7,
-  homeUrl: 'https://verdicts.example.com/',
-  postalAddress: 'Weekly AI Tool Verdicts, 123 Example Street, Springfield, ST 00000, USA',
-} satisfies ConfirmSubscriptionProps;
+// What the signup flow sends a preview reader, built by `npm run fixtures`, checked by src/sample.test.ts.
+ConfirmSubscription.PreviewProps = previewProps satisfies ConfirmSubscriptionProps;

@@ -1,8 +1,13 @@
-// Regenerates the preview server's props (emails/fixtures/) from the sample catalog's latest week.
+// Regenerates the preview server's props (emails/fixtures/) from the sample catalog: its latest week's digest, the
+// confirmation email a preview reader would get, and one tool per panel label for the PanelBadge preview.
 import { writeFile } from 'node:fs/promises';
-import { previewProps, sampleIssue } from '../src/sample.ts';
+import { loadCatalog } from '../src/catalog/load.ts';
+import { confirmPreviewProps, panelSamples, previewProps, sampleIssue } from '../src/sample.ts';
 
+const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
 const issue = await sampleIssue();
-await writeFile('emails/fixtures/sample-issue.json', `${JSON.stringify(issue, null, 2)}\n`);
-await writeFile('emails/fixtures/preview-props.json', `${JSON.stringify(previewProps(issue), null, 2)}\n`);
+await writeFile('emails/fixtures/sample-issue.json', json(issue));
+await writeFile('emails/fixtures/preview-props.json', json(previewProps(issue)));
+await writeFile('emails/fixtures/confirm-props.json', json(confirmPreviewProps(issue)));
+await writeFile('emails/fixtures/panel-samples.json', json(panelSamples(await loadCatalog('data'))));
 console.log(`Wrote emails/fixtures/ from the sample catalog's ${issue.week}.`);

@@ -6,6 +6,8 @@ import { body, color, h3, small } from './theme.ts';
 
 const table: CSSProperties = { width: '100%', borderCollapse: 'collapse', fontSize: '14px', lineHeight: '20px', color: color.text, backgroundColor: color.card };
 const th: CSSProperties = { textAlign: 'left', padding: '4px', borderBottom: `1px solid ${color.border}`, overflowWrap: 'anywhere' };
+// Tool names may break anywhere to fit 375 px; the persona column never breaks its short words ("Reviewer", "Futurist").
+const personaTh: CSSProperties = { ...th, overflowWrap: 'normal', whiteSpace: 'nowrap' };
 const td: CSSProperties = { padding: '4px' };
 const widestRow: CSSProperties = { ...td, fontWeight: 700, backgroundColor: '#fef3c7', color: '#1f2937' };
 
@@ -24,7 +26,7 @@ export function ReviewerSplit({ split, leftName, rightName }: Props) {
           <table style={table}>
             <thead>
               <tr>
-                <th scope="col" style={th}>Reviewer</th>
+                <th scope="col" style={personaTh}>Reviewer</th>
                 <th scope="col" style={th}>{leftName}</th>
                 <th scope="col" style={th}>{rightName}</th>
               </tr>
@@ -34,7 +36,7 @@ export function ReviewerSplit({ split, leftName, rightName }: Props) {
                 const cell = row.persona === split.widest ? widestRow : td;
                 return (
                   <tr key={row.persona}>
-                    <th scope="row" style={{ ...cell, textAlign: 'left' }}>{personaName(row.persona)}</th>
+                    <th scope="row" style={{ ...cell, textAlign: 'left', whiteSpace: 'nowrap' }}>{personaName(row.persona)}</th>
                     <td style={cell}>{takeLine(row.left)}</td>
                     <td style={cell}>{takeLine(row.right)}</td>
                   </tr>

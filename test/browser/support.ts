@@ -4,9 +4,21 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
 
 /** The repository root, where the CLI runs. */
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Where the browser tests keep their screenshots (ignored by git). */
+export const SCREENSHOTS = path.join(REPO, 'test-results', 'screenshots');
+
+/** Debian's headless Chromium (`/usr/bin/chromium`; never a downloaded browser), with nothing that reaches the network on its own. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
 
 /** A throwaway catalog, subscriber list and state folder. */
 export interface Workspace {
