@@ -3,25 +3,8 @@ import { PERSONAS, type Persona, type PanelTake, type Tool } from '../catalog/sc
 import { toSide } from './issue.ts';
 import { summarize, type ComparisonDraft } from './summary.ts';
 import { pick, reviewerSplit } from './verdict.ts';
+import { take, tool } from '../../test/helpers/tools.ts';
 
-function take(persona: Persona, score: number, verdict: 'ship' | 'skip'): PanelTake {
-  return { persona, score, verdict, take: `${persona} take.` };
-}
-
-function tool(overrides: Partial<Tool> = {}): Tool {
-  return {
-    slug: 'sample-tool',
-    name: 'Sample Tool',
-    tagline: 'Does a thing',
-    category: 'Developer Tools',
-    description: 'A tool for tests.',
-    url: 'https://sample.example',
-    addedAt: '2026-11-17',
-    pricing: { entry: 'free' },
-    panel: [],
-    ...overrides,
-  };
-}
 
 /** `ship` ship takes then `skip` skip takes, scored from `scores` (or 70), in panel order. */
 function votes(ship: number, skip: number, scores: number[] = []): PanelTake[] {

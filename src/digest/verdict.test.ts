@@ -1,25 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PERSONAS, type Persona, type PanelTake, type Tool } from '../catalog/schema.ts';
 import { communityVerdict, compareRank, panelVerdict, pick, reviewerSplit } from './verdict.ts';
+import { take, tool } from '../../test/helpers/tools.ts';
 
-function take(persona: Persona, score: number, verdict: 'ship' | 'skip' = score >= 60 ? 'ship' : 'skip'): PanelTake {
-  return { persona, score, verdict, take: `${persona} says ${verdict}.` };
-}
-
-function tool(overrides: Partial<Tool> = {}): Tool {
-  return {
-    slug: 'sample-tool',
-    name: 'Sample Tool',
-    tagline: 'Does a thing',
-    category: 'Developer Tools',
-    description: 'A tool for tests.',
-    url: 'https://sample.example',
-    addedAt: '2026-11-17',
-    pricing: { entry: 'free' },
-    panel: [],
-    ...overrides,
-  };
-}
 
 /** A panel of `ship` ship votes then `skip` skip votes, all scored `score`, in panel order. */
 function votes(ship: number, skip: number, score = 70): PanelTake[] {
