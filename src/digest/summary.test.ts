@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PERSONAS, type Persona, type PanelTake, type Tool } from '../catalog/schema.ts';
+import { PERSONAS, type PanelTake, type Tool } from '../catalog/schema.ts';
 import { toSide } from './issue.ts';
 import { summarize, type ComparisonDraft } from './summary.ts';
 import { pick, reviewerSplit } from './verdict.ts';
