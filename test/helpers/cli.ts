@@ -243,7 +243,8 @@ function collectParts(headers: Map<string, string>, body: string, out: { type: s
     const chunks = body.split(`--${boundary}`).slice(1);
     for (const chunk of chunks) {
       if (chunk.startsWith('--')) break;
-      const { head, body: partBody } = splitHead(chunk.replace(/^\r?\n/, ''));
+      // The line break before a boundary belongs to the boundary (RFC 2046), not to the part.
+      const { head, body: partBody } = splitHead(chunk.replace(/^\r?\n/, '').replace(/\r?\n$/, ''));
       collectParts(parseHeaders(head).headers, partBody, out);
     }
     return;
