@@ -96,6 +96,7 @@ describe('send killed with SIGKILL and run again', () => {
       expect(interrupted.status).toBe(1);
       expect(interrupted.stderr).toMatch(/Stopping after the batch in flight/);
       expect(interrupted.stdout).toMatch(/Stopped early \(interrupted\); run send again to finish/);
+      expect(interrupted.stdout).toMatch(/Not sent yet: [1-9]\d*\./);
       expect(slow.emails.length).toBeGreaterThan(0);
       expect(slow.emails.length).toBeLessThan(READERS);
       const finished = await runCli(['send', '--week', WEEK, '--data', ws.data, '--subscribers', ws.subscribers, '--state', ws.state], { env: { ...sendEnv(), ...env } });

@@ -26,8 +26,9 @@ export function reportLines(week: string, report: SendReport, via: string): stri
     `${week}: ${report.sentThisRun} sent now via ${via}; ${report.sent} readers have it in all.`,
     `Skipped: ${counts(report.skipped)}.`,
     `Failed: ${counts(report.failed)}.`,
+    ...(report.notSent > 0 ? [`Not sent yet: ${report.notSent}.`] : []),
     ...(report.stoppedEarly ? [`Stopped early (${report.stoppedEarly}); run send again to finish: nobody gets a second copy.`] : []),
-    ...(failed === 0 && !report.stoppedEarly ? ['Everyone who should get this issue has it.'] : []),
+    ...(failed === 0 && report.notSent === 0 && !report.stoppedEarly ? ['Everyone who should get this issue has it.'] : []),
   ];
 }
 
@@ -95,7 +96,7 @@ export async function runSend(config: Config, options: { week?: string; dryRun?:
         return 0;
       }
       for (const line of reportLines(issue.week, report, transport.description)) console.log(line);
-      return report.failed.size === 0 && !report.stoppedEarly ? 0 : 1;
+      return report.failed.size === 0 && report.notSent === 0 && !report.stoppedEarly ? 0 : 1;
     });
   } finally {
     process.off('SIGINT', onSignal);

@@ -49,8 +49,10 @@ export interface SendReport {
   /** Readers who have the issue, in this run and earlier ones. */
   sent: number;
   sentThisRun: number;
-  /** Readers in batches not (yet) delivered, and readers Resend refused, by reason. */
+  /** Readers in batches that failed, and readers Resend refused, by reason. */
   failed: Map<string, number>;
+  /** Readers whose batches this run never started, because it stopped early. */
+  notSent: number;
   skipped: Map<SkipReason, number>;
   /** Nothing was left to send: the issue had gone to everyone already. */
   alreadyComplete: boolean;
@@ -109,6 +111,7 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
     sent: existing.filter((b) => b.state === 'sent').reduce((n, b) => n + b.recipients.length - b.rejected.length, 0),
     sentThisRun: 0,
     failed: new Map(),
+    notSent: 0,
     skipped: audience.skipped,
     alreadyComplete: todo.length === 0 && existing.length > 0,
     stoppedEarly: null,
@@ -154,7 +157,6 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(transport.parallelism, todo.length)) }, worker));
   unsentBatches.push(...todo.slice(nextIndex));
-  const unsent = unsentBatches.reduce((n, b) => n + b.recipients.length, 0);
-  add(report.failed, report.stoppedEarly === 'interrupted' ? 'not sent yet (run send again to finish)' : 'not sent: the run stopped', unsent);
+  report.notSent = unsentBatches.reduce((n, b) => n + b.recipients.length, 0);
   return report;
 }
