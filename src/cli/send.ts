@@ -72,7 +72,9 @@ export async function runSend(config: Config, options: { week?: string; dryRun?:
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    return await withLock(config.stateDir, `send-${issue.week}`, async () => {
+    // A dry run only reads, so it may look while a send runs.
+    const exclusive = options.dryRun ? <T>(work: () => Promise<T>) => work() : <T>(work: () => Promise<T>) => withLock(config.stateDir, `send-${issue.week}`, work, `send of ${issue.week}`);
+    return await exclusive(async () => {
       let progress: Progress | null = null;
       const report = await sendIssue({
         issue,

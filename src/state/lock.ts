@@ -12,10 +12,10 @@ function isAlive(pid: number): boolean {
 }
 
 /**
- * Holds `<state>/locks/<name>.lock` while `work` runs, so only one send of an issue runs at a time.
+ * Holds `<state>/locks/<name>.lock` while `work` runs, so only one such `what` (e.g. a send of an issue) runs at a time.
  * A lock left by a process that no longer exists (killed, crashed) is taken over.
  */
-export async function withLock<T>(stateDir: string, name: string, work: () => Promise<T>): Promise<T> {
+export async function withLock<T>(stateDir: string, name: string, work: () => Promise<T>, what = name): Promise<T> {
   const file = path.join(stateDir, 'locks', `${name}.lock`);
   await mkdir(path.dirname(file), { recursive: true });
   for (let attempt = 0; ; attempt++) {
@@ -26,11 +26,11 @@ export async function withLock<T>(stateDir: string, name: string, work: () => Pr
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) {
-        throw new UserError(`Another send of ${name} is running (lock ${file}); wait for it to finish.`);
+        throw new UserError(`Another ${what} is running (lock ${file}); wait for it to finish.`);
       }
       const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim());
       if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
-        throw new UserError(`Another send of ${name} is running (process ${holder}, lock ${file}); wait for it to finish.`);
+        throw new UserError(`Another ${what} is running (process ${holder}, lock ${file}); wait for it to finish.`);
       }
       await unlink(file).catch(() => undefined);
     }

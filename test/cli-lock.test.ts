@@ -1,0 +1,35 @@
+/** One send of an issue at a time: a second one refuses while the first runs; a dry run may still look. */
+import { cpSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { startFakeResend } from './fake-resend.ts';
+import { cleanup, REPO, runCli, tempDir, writeCsv } from './helpers/cli.ts';
+
+afterAll(cleanup);
+
+it('a second send of the same issue refuses while the first runs, and everyone still gets one email', async () => {
+  const fake = await startFakeResend({ rateLimit: 1 });
+  try {
+    const dir = tempDir('digest-lock-');
+    cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
+    const readers = Array.from({ length: 500 }, (_, i) => `reader${i}@example.com`);
+    const subscribers = writeCsv(dir, ['email', ...readers]);
+    const args = ['send', '--week', '2026-W46', '--data', path.join(dir, 'data'), '--subscribers', subscribers, '--state', path.join(dir, 'state')];
+    const env = { RESEND_API_KEY: 're_test_key', RESEND_BASE_URL: fake.url, DIGEST_FROM: 'V <v@example.com>', DIGEST_SECRET: 'lock-secret' };
+
+    const first = runCli(args, { env });
+    while (fake.requests.length === 0) await new Promise((r) => setTimeout(r, 50));
+    const second = await runCli(args, { env });
+    expect(second.status).not.toBe(0);
+    expect(second.stderr).toMatch(/Another send of 2026-W46 is running \(process \d+/);
+    const dryRun = await runCli([...args, '--dry-run'], { env });
+    expect(dryRun.status).toBe(0);
+    expect(dryRun.stdout).toMatch(/Dry run: /);
+
+    const done = await first;
+    expect(done.status, done.stderr).toBe(0);
+    expect(readers.filter((r) => fake.deliveredTo(r).length !== 1)).toEqual([]);
+  } finally {
+    await fake.close();
+  }
+});
