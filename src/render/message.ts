@@ -64,6 +64,11 @@ export function digestProps(issue: Issue, recipient: Recipient, settings: Sender
   };
 }
 
+/** RFC 8058 one-click unsubscribe, on every message to a subscriber. */
+export function unsubscribeHeaders(unsubscribeUrl: string): Record<string, string> {
+  return { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+}
+
 /** The message around a rendered HTML body: subject, plain text and the RFC 8058 one-click unsubscribe headers. */
 export function messageFrom(props: DigestProps, recipient: Recipient, issue: Issue, settings: SenderSettings, html: string, options: { test?: boolean } = {}): OutgoingEmail {
   const subject = subjectOf(issue.week, props.comparisons);
@@ -73,10 +78,7 @@ export function messageFrom(props: DigestProps, recipient: Recipient, issue: Iss
     subject: options.test ? `[TEST] ${subject}` : subject,
     html,
     text: digestText(props),
-    headers: {
-      'List-Unsubscribe': `<${props.links.unsubscribe}>`,
-      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-    },
+    headers: unsubscribeHeaders(props.links.unsubscribe),
   };
 }
 

@@ -5,7 +5,7 @@ import { categoryKey } from '../catalog/schema.ts';
 import type { Issue } from '../digest/schema.ts';
 import type { Recipient } from '../delivery/ledger.ts';
 import type { OutgoingEmail } from '../delivery/transport.ts';
-import { digestLinks, digestProps, messageFrom, readerTokens, renderMessage, type SenderSettings } from './message.ts';
+import { digestLinks, digestProps, messageFrom, readerTokens, renderMessage, unsubscribeHeaders, type SenderSettings } from './message.ts';
 
 // Letters only, so React's escaping leaves them as they are and they can be found in its output.
 const NAME = 'WatvPlaceholderName';
@@ -48,10 +48,7 @@ export class DigestRenderer {
       subject: options.test ? `[TEST] ${variant.subject}` : variant.subject,
       html: fill(variant.html, escapeLikeReact(name ?? '')),
       text: fill(variant.text, name ?? ''),
-      headers: {
-        'List-Unsubscribe': `<${digestLinks(this.settings, this.issue.week, tokens).unsubscribe}>`,
-        'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-      },
+      headers: unsubscribeHeaders(digestLinks(this.settings, this.issue.week, tokens).unsubscribe),
     };
   }
 

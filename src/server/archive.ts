@@ -1,4 +1,3 @@
-import { readdir } from 'node:fs/promises';
 import { render } from '@react-email/render';
 import { createElement } from 'react';
 import WeeklyDigest, { type DigestProps } from '../../emails/WeeklyDigest.tsx';
@@ -32,8 +31,7 @@ export function issueSummary(issue: Issue, settings: SenderSettings): IssueSumma
 
 /** Every readable frozen issue with at least one comparison, newest first. */
 export async function pastIssues(store: IssueStore, settings: SenderSettings): Promise<IssueSummary[]> {
-  const names = await readdir(store.dir).catch(() => [] as string[]);
-  const weeks = names.filter((n) => /^\d{4}-W\d{2}\.json$/.test(n)).map((n) => n.slice(0, -5)).sort().reverse();
+  const weeks = (await store.weeks()).reverse();
   const issues = await Promise.all(weeks.map((week) => store.read(week).catch(() => null)));
   return issues.flatMap((issue) => {
     const summary = issue && issueSummary(issue, settings);

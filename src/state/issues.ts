@@ -28,16 +28,15 @@ export class IssueStore {
     await writeFileDurably(this.fileOf(issue.week), `${JSON.stringify(issue, null, 2)}\n`);
   }
 
+  /** The weeks with a frozen issue, oldest first. */
+  async weeks(): Promise<string[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    return names.filter((n) => /^\d{4}-W\d{2}\.json$/.test(n)).map((n) => n.slice(0, -5)).sort();
+  }
+
   /** Every frozen issue before `week`, oldest first. */
   async before(week: string): Promise<Issue[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.dir);
-    } catch {
-      return [];
-    }
-    const weeks = names.filter((n) => /^\d{4}-W\d{2}\.json$/.test(n)).map((n) => n.slice(0, -5)).filter((w) => w < week).sort();
-    const issues = await Promise.all(weeks.map((w) => this.read(w)));
+    const issues = await Promise.all((await this.weeks()).filter((w) => w < week).map((w) => this.read(w)));
     return issues.filter((i): i is Issue => i !== null);
   }
 }
