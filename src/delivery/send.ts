@@ -125,10 +125,11 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
   const renderer = new DigestRenderer(issue, settings);
   let nextIndex = 0;
   const sendOne = async (batch: Batch): Promise<boolean> => {
-    const emails = await renderBatch(renderer, batch);
     await transport.ready();
     // A stop asked while this batch waited for its turn leaves it unsent, as if never started.
     if (options.shouldStop?.()) return false;
+    // Rendered only once its turn has come, so batches waiting on the rate limit hold no messages.
+    const emails = await renderBatch(renderer, batch);
     await ledger.submitting(batch.batch);
     const outcome = await transport.sendBatch(emails, batch.key, { afterReady: true });
     if (outcome.kind === 'sent') {
