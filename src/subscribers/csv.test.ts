@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../test/helpers/random.ts';
 import { SubscribersError } from '../errors.ts';
 import { isProblem, readSubscriberCsv, type RowProblem } from './csv.ts';
 import type { ListRow } from './list.ts';
@@ -109,6 +110,26 @@ describe('readSubscriberCsv', () => {
     ]);
     expect(problems.map((p) => p.line)).toEqual([6]);
     expect(rows.at(-1)!.line).toBe(7);
+  });
+
+  it('names the line each row ends on, past empty lines and quoted line breaks, with LF, CRLF or CR line ends', async () => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const random = mulberry32(seed);
+      const eol = ['\n', '\r\n', '\r'][seed % 3]!;
+      const lines = ['email,name,status'];
+      const expected: { email: string; line: number; problem: boolean }[] = [];
+      for (let i = 0; i < 60; i++) {
+        while (random() < 0.2) lines.push('');
+        const broken = random() < 0.3;
+        const problem = random() < 0.2;
+        const email = problem ? `nobody-${i}` : `r${i}@example.com`;
+        lines.push(broken ? `${email},"Name${eol}on${eol}three lines",active` : `${email},Name ${i},${random() < 0.5 ? 'active' : ''}`);
+        expected.push({ email, line: lines.join(eol).split(eol).length, problem });
+      }
+      const { rows, problems } = await read(lines.join(eol) + (random() < 0.5 ? eol : ''));
+      expect(rows.map((r) => [r.email, r.line])).toEqual(expected.filter((e) => !e.problem).map((e) => [e.email, e.line]));
+      expect(problems.map((p) => p.line)).toEqual(expected.filter((e) => e.problem).map((e) => e.line));
+    }
   });
 
   it('reports each invalid address with its line and goes on with the others', async () => {

@@ -10,38 +10,56 @@ export interface RowProblem {
   problem: string;
 }
 
+/** Line breaks (CRLF, LF or CR) in `text` before `end`. */
+function lineBreaks(text: string, end = text.length): number {
+  let count = 0;
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) count++;
+    else if (c === 13) {
+      count++;
+      if (text.charCodeAt(i + 1) === 10) i++;
+    }
+  }
+  return count;
+}
+
 /**
  * Streams a subscriber CSV: header row, columns in any order, extra columns ignored.
  * Yields each row or the reason it was skipped; a file that can't be read or has no `email` column throws.
  */
 export async function* readSubscriberCsv(file: string): AsyncGenerator<ListRow | RowProblem> {
-  const parser = parse({
-    bom: true,
-    columns: (header: string[]) => {
-      const columns = header.map((h) => h.trim().toLowerCase());
-      if (!columns.includes('email')) throw new SubscribersError(`${file}: the header row has no "email" column.`);
-      return columns;
-    },
-    skip_empty_lines: true,
-    relax_column_count: true,
-    trim: true,
-    info: true,
-  });
+  // Records come as arrays with their raw text: a row's line is counted from the raw text's line breaks,
+  // which costs far less than csv-parse's per-record info object (3x the time, and garbage a large list piles up).
+  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, raw: true });
   createReadStream(file).on('error', (error) => parser.destroy(error)).pipe(parser);
+  let columns: Map<string, number> | null = null;
+  let linesBefore = 0;
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
-      const line = info.lines;
-      const email = Address.safeParse(record.email ?? '');
+    for await (const { record, raw } of parser as AsyncIterable<{ record: string[]; raw: string }>) {
+      // Skipped empty lines open the raw text and a line break closes it; the row's line is where it ends.
+      const line = linesBefore + lineBreaks(raw, raw.length - (/\r\n$/.test(raw) ? 2 : /[\r\n]$/.test(raw) ? 1 : 0)) + 1;
+      linesBefore += lineBreaks(raw);
+      if (columns === null) {
+        columns = new Map(record.map((name, i) => [name.trim().toLowerCase(), i]));
+        if (!columns.has('email')) throw new SubscribersError(`${file}: the header row has no "email" column.`);
+        continue;
+      }
+      const field = (name: string) => {
+        const i = columns!.get(name);
+        return i === undefined ? undefined : record[i];
+      };
+      const email = Address.safeParse(field('email') ?? '');
       if (!email.success) {
-        yield { line, problem: `${file}, line ${line}: "${record.email ?? ''}" is not a valid email address; skipped.` };
+        yield { line, problem: `${file}, line ${line}: "${field('email') ?? ''}" is not a valid email address; skipped.` };
         continue;
       }
-      const status = SubscriberStatus.safeParse((record.status ?? '').toLowerCase() || 'active');
+      const status = SubscriberStatus.safeParse((field('status') ?? '').toLowerCase() || 'active');
       if (!status.success) {
-        yield { line, problem: `${file}, line ${line}: status "${record.status}" is not one of ${SubscriberStatus.options.join(', ')}; skipped.` };
+        yield { line, problem: `${file}, line ${line}: status "${field('status')}" is not one of ${SubscriberStatus.options.join(', ')}; skipped.` };
         continue;
       }
-      yield { line, email: email.data, name: record.name || null, categories: parseCategories(record.categories), status: status.data };
+      yield { line, email: email.data, name: field('name') || null, categories: parseCategories(field('categories')), status: status.data };
     }
   } catch (error) {
     if (error instanceof SubscribersError) throw error;
