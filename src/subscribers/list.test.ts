@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isProblem, readSubscriberCsv } from './csv.ts';
-import { applyEvent, isStopped, mergeRow, resolveList, type ListRow } from './list.ts';
-import type { Subscriber, SubscriberEvent, SubscriberStatus } from './schema.ts';
+import { mulberry32 } from '../../test/helpers/random.ts';
+import { applyEvent, isStopped, mergeRow, resolveList, SubscriberList, type ListRow } from './list.ts';
+import { SubscriberStatus as Statuses, type Subscriber, type SubscriberEvent, type SubscriberStatus } from './schema.ts';
 
 const AT = '2026-11-17T09:00:00.000Z';
 const EMAIL = 'ana@example.com';
@@ -31,6 +32,45 @@ function statusAfter(rows: Row[], events: SubscriberEvent[]): SubscriberStatus |
 
 const NOT_ACTIVE = ['pending', 'unsubscribed', 'bounced', 'complained'] as const;
 const STOPS = ['unsubscribed', 'bounced', 'complained'] as const;
+
+describe('SubscriberList', () => {
+  it('gives back what was set, last write winning, in first-seen order, for random readers past its first growth', () => {
+    for (const seed of [1, 2, 3]) {
+      const random = mulberry32(seed);
+      const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+      const list = new SubscriberList();
+      const expected = new Map<string, Subscriber>();
+      for (let i = 0; i < 500; i++) {
+        const email = `r${Math.floor(random() * 300)}@example.com`;
+        const subscriber: Subscriber = {
+          email,
+          name: pick([null, `Reader ${i}`, '日本語 ü']),
+          categories: pick([[], ['Design'], ['Design', 'Research'], ['Research', 'Design'], ['a\nb']]),
+          status: pick(Statuses.options),
+        };
+        list.set(email, subscriber);
+        expected.set(email, subscriber);
+      }
+      expect(list.size).toBe(expected.size);
+      expect([...list.keys()]).toEqual([...expected.keys()]);
+      expect([...list.values()]).toEqual([...expected.values()]);
+      for (const [email, subscriber] of expected) expect(list.get(email)).toEqual(subscriber);
+      expect(list.get('nobody@example.com')).toBeUndefined();
+      expect(list.has('nobody@example.com')).toBe(false);
+    }
+  });
+
+  it('stores each distinct category list once, frozen, so no reader can change another\'s', () => {
+    const list = SubscriberList.from([
+      { email: 'a@example.com', name: null, categories: ['Design'], status: 'active' },
+      { email: 'b@example.com', name: 'B', categories: ['Design'], status: 'pending' },
+    ]);
+    const [a, b] = [list.get('a@example.com')!, list.get('b@example.com')!];
+    expect(a.categories).toBe(b.categories);
+    expect(() => a.categories.push('Research')).toThrow(TypeError);
+    expect(list.get('b@example.com')!.categories).toEqual(['Design']);
+  });
+});
 
 describe('mergeRow', () => {
   it('takes the first row as it is', () => {

@@ -1,4 +1,4 @@
-import type { Subscriber, SubscriberEvent, SubscriberStatus } from './schema.ts';
+import { SubscriberStatus, type Subscriber, type SubscriberEvent } from './schema.ts';
 
 /** One valid row of a subscriber CSV. */
 export interface ListRow {
@@ -54,13 +54,95 @@ export function applyEvent(known: Subscriber | undefined, event: SubscriberEvent
   }
 }
 
+const STATUSES = SubscriberStatus.options;
+
+/**
+ * The merged list, read like a Map from address to Subscriber but kept compact, so a million readers
+ * take little memory: per address a slot holding the name, a status byte and the index of its category
+ * list, each distinct list stored once. `get` and `values` hand out fresh Subscriber objects whose
+ * category arrays are shared and frozen.
+ */
+export class SubscriberList {
+  private readonly slots = new Map<string, number>();
+  private readonly names: (string | null)[] = [];
+  private statuses = new Uint8Array(64);
+  private categoryIds = new Uint32Array(64);
+  private readonly categoryLists: string[][] = [];
+  private readonly categoryIndex = new Map<string, number>();
+
+  static from(subscribers: Iterable<Subscriber>): SubscriberList {
+    const list = new SubscriberList();
+    for (const s of subscribers) list.set(s.email, s);
+    return list;
+  }
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  has(email: string): boolean {
+    return this.slots.has(email);
+  }
+
+  get(email: string): Subscriber | undefined {
+    const slot = this.slots.get(email);
+    return slot === undefined ? undefined : this.at(email, slot);
+  }
+
+  set(email: string, subscriber: Subscriber): void {
+    let slot = this.slots.get(email);
+    if (slot === undefined) {
+      slot = this.names.length;
+      this.slots.set(email, slot);
+      this.names.push(subscriber.name);
+      if (slot === this.statuses.length) this.grow();
+    } else {
+      this.names[slot] = subscriber.name;
+    }
+    this.statuses[slot] = STATUSES.indexOf(subscriber.status);
+    this.categoryIds[slot] = this.categoryId(subscriber.categories);
+  }
+
+  keys(): IterableIterator<string> {
+    return this.slots.keys();
+  }
+
+  *values(): Generator<Subscriber> {
+    for (const [email, slot] of this.slots) yield this.at(email, slot);
+  }
+
+  private at(email: string, slot: number): Subscriber {
+    return { email, name: this.names[slot]!, categories: this.categoryLists[this.categoryIds[slot]!]!, status: STATUSES[this.statuses[slot]!]! };
+  }
+
+  private categoryId(categories: readonly string[]): number {
+    const key = JSON.stringify(categories);
+    let id = this.categoryIndex.get(key);
+    if (id === undefined) {
+      id = this.categoryLists.length;
+      this.categoryLists.push(Object.freeze([...categories]) as string[]);
+      this.categoryIndex.set(key, id);
+    }
+    return id;
+  }
+
+  private grow(): void {
+    const statuses = new Uint8Array(this.statuses.length * 2);
+    statuses.set(this.statuses);
+    this.statuses = statuses;
+    const categoryIds = new Uint32Array(this.categoryIds.length * 2);
+    categoryIds.set(this.categoryIds);
+    this.categoryIds = categoryIds;
+  }
+}
+
 /** Folds one row of the editor's file into the list. */
-export function addRow(list: Map<string, Subscriber>, row: Omit<ListRow, 'line'>): void {
+export function addRow(list: SubscriberList, row: Omit<ListRow, 'line'>): void {
   list.set(row.email, mergeRow(list.get(row.email), row));
 }
 
 /** Applies recorded events in order to a list folded from the file's rows only; readers stopped in the file stay stopped. */
-export function applyEvents(list: Map<string, Subscriber>, events: Iterable<SubscriberEvent>): void {
+export function applyEvents(list: SubscriberList, events: Iterable<SubscriberEvent>): void {
   const stoppedInFile = new Set<string>();
   for (const s of list.values()) if (STOPPED.has(s.status)) stoppedInFile.add(s.email);
   for (const event of events) {
@@ -71,8 +153,8 @@ export function applyEvents(list: Map<string, Subscriber>, events: Iterable<Subs
 }
 
 /** The list as the next send sees it: the editor's rows, then every recorded event in order. Rows marked stopped in the file stay stopped. */
-export function resolveList(rows: Iterable<Omit<ListRow, 'line'>>, events: Iterable<SubscriberEvent>): Map<string, Subscriber> {
-  const list = new Map<string, Subscriber>();
+export function resolveList(rows: Iterable<Omit<ListRow, 'line'>>, events: Iterable<SubscriberEvent>): SubscriberList {
+  const list = new SubscriberList();
   for (const row of rows) addRow(list, row);
   applyEvents(list, events);
   return list;

@@ -2,8 +2,8 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { appendLinesDurably, readJsonLines } from '../files.ts';
 import { isProblem, readSubscriberCsv, type RowProblem } from './csv.ts';
-import { addRow, applyEvents } from './list.ts';
-import { SubscriberEvent, type Subscriber } from './schema.ts';
+import { addRow, applyEvents, SubscriberList } from './list.ts';
+import { SubscriberEvent } from './schema.ts';
 
 /** The program's own record of subscriber changes: `<state>/subscribers/events.jsonl`, append-only and fsynced. */
 export class SubscriberStore {
@@ -29,8 +29,8 @@ export class SubscriberStore {
  * The effective list: the editor's CSV and every recorded event. A missing CSV counts as empty
  * when the store has readers or `allowMissingCsv` is set (commands that build the list up).
  */
-export async function loadSubscribers(csvFile: string, store: SubscriberStore, options: { allowMissingCsv?: boolean } = {}): Promise<{ list: Map<string, Subscriber>; problems: RowProblem[] }> {
-  const list = new Map<string, Subscriber>();
+export async function loadSubscribers(csvFile: string, store: SubscriberStore, options: { allowMissingCsv?: boolean } = {}): Promise<{ list: SubscriberList; problems: RowProblem[] }> {
+  const list = new SubscriberList();
   const problems: RowProblem[] = [];
   const events = await store.events();
   const csvExists = await access(csvFile).then(() => true, () => false);
