@@ -1,4 +1,6 @@
+import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import path from 'node:path';
 
 async function syncDirectory(dir: string): Promise<void> {
@@ -44,23 +46,36 @@ export async function appendLinesDurably(file: string, lines: readonly string[])
   }
 }
 
-/** The lines of a JSON-lines file, parsed; a torn line (a crash mid-append, never acknowledged) is ignored. Missing file: none. */
-export async function readJsonLines(file: string): Promise<unknown[]> {
-  let text: string;
+/** The lines of a file as it streams in; a missing file has none. */
+export async function* readLines(file: string): AsyncGenerator<string> {
+  const stream = createReadStream(file, { encoding: 'utf8' });
   try {
-    text = await readFile(file, 'utf8');
+    yield* createInterface({ input: stream, crlfDelay: Infinity });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  } finally {
+    stream.destroy();
   }
-  return text.split('\n').flatMap((line) => {
-    if (line.trim() === '') return [];
-    try {
-      return [JSON.parse(line) as unknown];
-    } catch {
-      return [];
-    }
-  });
+}
+
+/** One line of a JSON-lines file, parsed; undefined for a blank or torn line (a crash mid-append, never acknowledged). */
+export function parseJsonLine(line: string): unknown {
+  if (line.trim() === '') return undefined;
+  try {
+    return JSON.parse(line) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The lines of a JSON-lines file, parsed; blank and torn lines are skipped. Missing file: none. */
+export async function readJsonLines(file: string): Promise<unknown[]> {
+  const lines: unknown[] = [];
+  for await (const line of readLines(file)) {
+    const parsed = parseJsonLine(line);
+    if (parsed !== undefined) lines.push(parsed);
+  }
+  return lines;
 }
 
 export async function readTextIfExists(file: string): Promise<string | null> {

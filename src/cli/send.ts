@@ -62,7 +62,7 @@ export async function runSend(config: Config, options: { week?: string; dryRun?:
   }
   const { list, problems } = await loadSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir));
   for (const p of problems) console.error(p.problem);
-  const audience = audienceOf(issue, list.values(), problems);
+  const audience = audienceOf(issue, list, problems);
   const transport = transportFor(config, outboxDir(config, issue.week));
   let stop = false;
   const onSignal = () => {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { appendLinesDurably, readJsonLines } from '../files.ts';
+import { appendLinesDurably, parseJsonLine, readLines } from '../files.ts';
 
 /** What a recipient's message is rendered from, kept with the batch so a resumed batch renders byte for byte the same. */
 export const Recipient = z.object({
@@ -25,19 +25,30 @@ type LedgerRecord = z.infer<typeof LedgerRecord>;
 
 export type BatchState = 'pending' | 'submitting' | 'sent' | 'failed';
 
-/** One batch of up to 100 messages and where it stands. */
+/** One batch of up to 100 messages, its key, and where it stands. */
 export interface Batch {
   batch: number;
   key: string;
   recipients: Recipient[];
   state: BatchState;
-  /** Why the batch failed, when it did. */
-  reason: string | null;
-  /** A failed batch that Resend refused outright: its readers are planned afresh in the next run. */
-  nothingSent: boolean;
-  /** Recipients Resend refused inside a sent batch (an invalid address), with its reason. */
-  rejected: { email: string; reason: string }[];
 }
+
+/** What a send needs to know of an issue's earlier runs. */
+export interface LedgerSummary {
+  /** Batches to send again with their recorded key and readers: pending, submitting, or failed with their fate unknown. */
+  unfinished: Batch[];
+  /** Readers who have the issue: those of sent batches, less the ones Resend refused one by one. */
+  sent: number;
+  sentBatches: number;
+  /** Readers Resend refused inside sent batches (an invalid address), with the reason. */
+  rejected: { email: string; reason: string }[];
+  /** The highest batch number ever planned; new batches are numbered after it. */
+  lastBatch: number;
+}
+
+// The writer puts `state` first, so each pass can skip the other's lines unparsed; a line in another shape is read by both.
+const stateOf = (line: string) => /^\{"state":"(\w+)"/.exec(line)?.[1];
+const isPendingLine = (line: string) => (stateOf(line) ?? 'pending') === 'pending';
 
 /**
  * The durable record of an issue's send: `<state>/ledger/<week>.jsonl`, one fsynced line per step.
@@ -50,42 +61,59 @@ export class Ledger {
     this.file = path.join(stateDir, 'ledger', `${week}.jsonl`);
   }
 
-  async batches(): Promise<Batch[]> {
-    const batches = new Map<number, Batch>();
-    for (const line of await readJsonLines(this.file)) {
-      const parsed = LedgerRecord.safeParse(line);
-      if (!parsed.success) continue;
-      const record = parsed.data;
-      if (record.state === 'pending') {
-        batches.set(record.batch, { batch: record.batch, key: record.key, recipients: record.recipients, state: 'pending', reason: null, nothingSent: false, rejected: [] });
-        continue;
-      }
-      const batch = batches.get(record.batch);
-      if (!batch) continue;
-      batch.state = record.state;
-      batch.reason = record.state === 'failed' ? record.reason : null;
-      batch.nothingSent = record.state === 'failed' && record.nothingSent;
-      batch.rejected = record.state === 'sent' ? record.rejected : [];
+  /**
+   * Reads the ledger as a stream, so a long one never sits in memory whole: first every batch's latest
+   * state, then the planned readers, keeping only those of batches still to send. `claim` hears every
+   * reader of a batch that sent or may have sent, so they are not planned again.
+   */
+  async summarize(claim: (email: string) => void): Promise<LedgerSummary> {
+    const latest = new Map<number, Exclude<LedgerRecord, { state: 'pending' }>>();
+    for await (const record of this.records((line) => stateOf(line) !== 'pending')) {
+      if (record.state !== 'pending') latest.set(record.batch, record);
     }
-    return [...batches.values()].sort((a, b) => a.batch - b.batch);
+    const summary: LedgerSummary = { unfinished: [], sent: 0, sentBatches: 0, rejected: [], lastBatch: 0 };
+    for await (const record of this.records(isPendingLine)) {
+      if (record.state !== 'pending') continue;
+      summary.lastBatch = Math.max(summary.lastBatch, record.batch);
+      const state = latest.get(record.batch);
+      if (state?.state === 'failed' && state.nothingSent) continue;
+      for (const r of record.recipients) claim(r.email);
+      if (state?.state === 'sent') {
+        summary.sentBatches++;
+        summary.sent += record.recipients.length - state.rejected.length;
+        summary.rejected.push(...state.rejected);
+      } else {
+        summary.unfinished.push({ batch: record.batch, key: record.key, recipients: record.recipients, state: state?.state ?? 'pending' });
+      }
+    }
+    summary.unfinished.sort((a, b) => a.batch - b.batch);
+    return summary;
   }
 
+  /** Whether any batch of the issue was ever recorded; reads no further than the first record. */
   async exists(): Promise<boolean> {
-    return (await readJsonLines(this.file)).length > 0;
+    for await (const _ of this.records(() => true)) return true;
+    return false;
   }
 
   /** Records batches before any is sent, in appends of 100 batches so a large plan is never one huge string. */
-  async plan(batches: readonly Pick<Batch, 'batch' | 'key' | 'recipients'>[]): Promise<void> {
-    for (let i = 0; i < batches.length; i += 100) {
-      await this.write(batches.slice(i, i + 100).map(({ batch, key, recipients }) => ({ state: 'pending', batch, key, recipients: recipients.map(recipientOf) })));
+  async plan(batches: Iterable<Pick<Batch, 'batch' | 'key' | 'recipients'>>): Promise<void> {
+    let lines: string[] = [];
+    for (const { batch, key, recipients } of batches) {
+      lines.push(JSON.stringify({ state: 'pending', batch, key, recipients: recipients.map(recipientOf) } satisfies LedgerRecord));
+      if (lines.length === 100) {
+        await appendLinesDurably(this.file, lines);
+        lines = [];
+      }
     }
+    await appendLinesDurably(this.file, lines);
   }
 
   async submitting(batch: number): Promise<void> {
     await this.write([{ state: 'submitting', batch }]);
   }
 
-  async sent(batch: number, rejected: Batch['rejected'] = []): Promise<void> {
+  async sent(batch: number, rejected: LedgerSummary['rejected'] = []): Promise<void> {
     await this.write([{ state: 'sent', batch, rejected }]);
   }
 
@@ -95,5 +123,14 @@ export class Ledger {
 
   private async write(records: LedgerRecord[]): Promise<void> {
     await appendLinesDurably(this.file, records.map((r) => JSON.stringify(r)));
+  }
+
+  /** The valid records on the lines `wanted` lets through; a torn line (a crash mid-append) is skipped. */
+  private async *records(wanted: (line: string) => boolean): AsyncGenerator<LedgerRecord> {
+    for await (const line of readLines(this.file)) {
+      if (!wanted(line)) continue;
+      const parsed = LedgerRecord.safeParse(parseJsonLine(line));
+      if (parsed.success) yield parsed.data;
+    }
   }
 }

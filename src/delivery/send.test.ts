@@ -5,7 +5,8 @@ import type { Issue } from '../digest/schema.ts';
 import { weekRange } from '../digest/week.ts';
 import type { RowProblem } from '../subscribers/csv.ts';
 import type { Subscriber, SubscriberStatus } from '../subscribers/schema.ts';
-import { recipientOf, type Recipient } from './ledger.ts';
+import { SubscriberList } from '../subscribers/list.ts';
+import type { Recipient } from './ledger.ts';
 import { audienceOf, batchKey } from './send.ts';
 
 function tool(slug: string, category: string): Tool {
@@ -49,10 +50,10 @@ describe('audienceOf', () => {
     { line: 4, problem: 'x, line 4: "nope" is not a valid email address; skipped.' },
     { line: 9, problem: 'x, line 9: "" is not a valid email address; skipped.' },
   ];
-  const audience = audienceOf(issue, list, problems);
+  const audience = audienceOf(issue, SubscriberList.from(list), problems);
 
   it('keeps active readers with a matching category, sorted by address, with their categories', () => {
-    expect(audience.recipients.map(recipientOf)).toEqual([
+    expect(audience.emails.map(audience.recipient)).toEqual([
       { email: 'ana@example.com', name: null, categories: ['research'] },
       { email: 'hal@example.com', name: null, categories: [' DEVELOPER TOOLS ', 'Audio'] },
       { email: 'zed@example.com', name: null, categories: [] },
@@ -72,17 +73,19 @@ describe('audienceOf', () => {
 
   it('accounts for everyone exactly once', () => {
     const skipped = [...audience.skipped.values()].reduce((a, b) => a + b, 0);
-    expect(audience.recipients.length + skipped).toBe(list.length + problems.length);
+    expect(audience.emails.length + skipped).toBe(list.length + problems.length);
   });
 
   it('does not depend on the order of the list', () => {
-    expect(audienceOf(issue, [...list].reverse(), problems)).toEqual(audience);
+    const reversed = audienceOf(issue, SubscriberList.from([...list].reverse()), problems);
+    expect(reversed.emails).toEqual(audience.emails);
+    expect(reversed.skipped).toEqual(audience.skipped);
   });
 
   it('sends nothing for an issue without comparisons to readers who chose categories', () => {
     const empty: Issue = { ...issue, comparisons: [] };
-    const result = audienceOf(empty, [subscriber('ana@example.com', 'active', ['Research'])], []);
-    expect(result.recipients).toEqual([]);
+    const result = audienceOf(empty, SubscriberList.from([subscriber('ana@example.com', 'active', ['Research'])]), []);
+    expect(result.emails).toEqual([]);
     expect(result.skipped.get('no matching categories')).toBe(1);
   });
 });

@@ -4,31 +4,34 @@ import type { Issue } from '../digest/schema.ts';
 import type { SenderSettings } from '../render/message.ts';
 import { DigestRenderer } from '../render/variants.ts';
 import type { RowProblem } from '../subscribers/csv.ts';
-import type { Subscriber } from '../subscribers/schema.ts';
-import { Ledger, recipientOf, type Batch, type Recipient } from './ledger.ts';
+import type { SubscriberList } from '../subscribers/list.ts';
+import { Ledger, recipientOf, type Recipient } from './ledger.ts';
 import { MAX_BATCH, type OutgoingEmail, type Transport } from './transport.ts';
 
 export type SkipReason = 'unsubscribed' | 'bounced' | 'complained' | 'pending' | 'no matching categories' | 'invalid address';
 
-/** Who gets the issue and who doesn't, with why. */
+/** Who gets the issue and who doesn't, with why. Readers are kept as addresses, so a large list is not copied. */
 export interface Audience {
-  recipients: Recipient[];
+  /** The addresses of the issue's readers, sorted. */
+  emails: string[];
+  /** The reader at one of `emails`. */
+  recipient: (email: string) => Recipient;
   skipped: Map<SkipReason, number>;
 }
 
-/** Splits the list into readers of this issue and the skipped, by reason; recipients are sorted by address. */
-export function audienceOf(issue: Issue, list: Iterable<Subscriber>, problems: readonly RowProblem[]): Audience {
+/** Splits the list into readers of this issue and the skipped, by reason. */
+export function audienceOf(issue: Issue, list: SubscriberList, problems: readonly RowProblem[]): Audience {
   const skipped = new Map<SkipReason, number>();
   const skip = (reason: SkipReason) => skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
   problems.forEach(() => skip('invalid address'));
-  const recipients: Recipient[] = [];
-  for (const s of list) {
+  const emails: string[] = [];
+  for (const s of list.values()) {
     if (s.status !== 'active') skip(s.status);
     else if (comparisonsFor(issue, s.categories).length === 0) skip('no matching categories');
-    else recipients.push(s);
+    else emails.push(s.email);
   }
-  recipients.sort((a, b) => (a.email < b.email ? -1 : a.email > b.email ? 1 : 0));
-  return { recipients, skipped };
+  emails.sort();
+  return { emails, recipient: (email) => recipientOf(list.get(email)!), skipped };
 }
 
 // An issue is hashed once per send, not once per batch.
@@ -76,88 +79,112 @@ export interface SendOptions {
   onBatch?: (done: { batch: number; recipients: number; outcome: 'sent' | 'failed' }) => void;
 }
 
-/** Renders a batch's messages from what the ledger recorded, so a resubmitted batch carries the same bytes. */
-async function renderBatch(renderer: DigestRenderer, batch: Batch): Promise<OutgoingEmail[]> {
-  const messages = await Promise.all(batch.recipients.map((r) => renderer.render(r)));
-  return messages.filter((m): m is OutgoingEmail => m !== null);
+/** A batch to send: its readers are looked up only when it goes, so a large plan holds addresses, not readers. */
+interface Job {
+  batch: number;
+  key: string;
+  size: number;
+  recipients: () => Recipient[];
 }
 
 function add(map: Map<string, number>, key: string, n: number): void {
   if (n > 0) map.set(key, (map.get(key) ?? 0) + n);
 }
 
+/** The audience's readers not yet in the ledger, in batches of up to 100 addresses numbered from `first`. */
+function* freshBatches(emails: Iterable<string>, first: number): Generator<{ batch: number; emails: string[] }> {
+  let batch = first;
+  let chunk: string[] = [];
+  for (const email of emails) {
+    chunk.push(email);
+    if (chunk.length === MAX_BATCH) {
+      yield { batch: batch++, emails: chunk };
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield { batch, emails: chunk };
+}
+
 /**
  * Sends the issue to everyone in the audience not already in the ledger, exactly once.
  * New readers are planned into batches of up to 100 before anything is sent; batches that never
- * finished (pending, submitting, failed) are sent again with their recorded key and readers.
+ * finished (pending, submitting, or failed with their fate unknown) are sent again with their recorded
+ * key and readers. A batch Resend refused outright sent nobody: its readers are planned again from the
+ * current list.
  */
 export async function sendIssue(options: SendOptions): Promise<SendReport> {
   const { issue, audience, settings, transport, stateDir } = options;
   const ledger = new Ledger(stateDir, issue.week);
-  // A batch Resend refused outright sent nobody: its readers are planned again from the current list.
-  const recorded = await ledger.batches();
-  const existing = recorded.filter((b) => !(b.state === 'failed' && b.nothingSent));
-  const claimed = new Set(existing.flatMap((b) => b.recipients.map((r) => r.email)));
-  const fresh = audience.recipients.filter((r) => !claimed.has(r.email));
-  let next = recorded.reduce((max, b) => Math.max(max, b.batch), 0) + 1;
-  const planned: Batch[] = [];
-  for (let i = 0; i < fresh.length; i += MAX_BATCH) {
-    const recipients = fresh.slice(i, i + MAX_BATCH);
-    planned.push({ batch: next, key: batchKey(issue, next, recipients), recipients, state: 'pending', reason: null, nothingSent: false, rejected: [] });
-    next++;
-  }
-  const todo = [...existing.filter((b) => b.state !== 'sent'), ...planned];
+  const fresh = new Set(audience.emails);
+  const earlier = await ledger.summarize((email) => fresh.delete(email));
+  const planned = [...freshBatches(fresh, earlier.lastBatch + 1)];
+  fresh.clear();
   const report: SendReport = {
-    sent: existing.filter((b) => b.state === 'sent').reduce((n, b) => n + b.recipients.length - b.rejected.length, 0),
+    sent: earlier.sent,
     sentThisRun: 0,
     failed: new Map(),
     notSent: 0,
     skipped: audience.skipped,
-    alreadyComplete: todo.length === 0 && existing.length > 0,
+    alreadyComplete: earlier.unfinished.length === 0 && planned.length === 0 && earlier.sentBatches > 0,
     stoppedEarly: null,
-    planned: { batches: todo.length, recipients: todo.reduce((n, b) => n + b.recipients.length, 0) },
+    planned: {
+      batches: earlier.unfinished.length + planned.length,
+      recipients: earlier.unfinished.reduce((n, b) => n + b.recipients.length, 0) + planned.reduce((n, b) => n + b.emails.length, 0),
+    },
   };
-  for (const b of existing.filter((b) => b.state === 'sent')) for (const r of b.rejected) add(report.failed, r.reason, 1);
+  for (const r of earlier.rejected) add(report.failed, r.reason, 1);
   if (options.dryRun) return report;
 
-  await ledger.plan(planned);
+  const todo: Job[] = earlier.unfinished.map((b) => ({ batch: b.batch, key: b.key, size: b.recipients.length, recipients: () => b.recipients }));
+  const readersOf = (emails: string[]) => () => emails.map(audience.recipient);
+  await ledger.plan(
+    (function* () {
+      for (const { batch, emails } of planned) {
+        const recipients = readersOf(emails)();
+        const key = batchKey(issue, batch, recipients);
+        todo.push({ batch, key, size: emails.length, recipients: readersOf(emails) });
+        yield { batch, key, recipients };
+      }
+    })(),
+  );
   options.onStart?.(report.planned.recipients);
   const renderer = new DigestRenderer(issue, settings);
   let nextIndex = 0;
-  const sendOne = async (batch: Batch): Promise<boolean> => {
+  const sendOne = async (job: Job): Promise<boolean> => {
     await transport.ready();
     // A stop asked while this batch waited for its turn leaves it unsent, as if never started.
     if (options.shouldStop?.()) return false;
     // Rendered only once its turn has come, so batches waiting on the rate limit hold no messages.
-    const emails = await renderBatch(renderer, batch);
-    await ledger.submitting(batch.batch);
-    const outcome = await transport.sendBatch(emails, batch.key, { afterReady: true });
+    const messages = await Promise.all(job.recipients().map((r) => renderer.render(r)));
+    const emails = messages.filter((m): m is OutgoingEmail => m !== null);
+    await ledger.submitting(job.batch);
+    const outcome = await transport.sendBatch(emails, job.key, { afterReady: true });
     if (outcome.kind === 'sent') {
       const rejected = outcome.rejected.map((r) => ({ email: emails[r.index]?.to ?? '', reason: r.reason }));
-      await ledger.sent(batch.batch, rejected);
-      report.sent += batch.recipients.length - rejected.length;
-      report.sentThisRun += batch.recipients.length - rejected.length;
+      await ledger.sent(job.batch, rejected);
+      report.sent += job.size - rejected.length;
+      report.sentThisRun += job.size - rejected.length;
       rejected.forEach((r) => add(report.failed, r.reason, 1));
     } else {
-      await ledger.failed(batch.batch, outcome.reason, outcome.nothingSent);
-      add(report.failed, outcome.reason, batch.recipients.length);
+      await ledger.failed(job.batch, outcome.reason, outcome.nothingSent);
+      add(report.failed, outcome.reason, job.size);
       if (outcome.stopRun) report.stoppedEarly ??= outcome.reason;
     }
-    options.onBatch?.({ batch: batch.batch, recipients: batch.recipients.length, outcome: outcome.kind });
+    options.onBatch?.({ batch: job.batch, recipients: job.size, outcome: outcome.kind });
     return true;
   };
-  const unsentBatches: Batch[] = [];
+  const unsent: Job[] = [];
   const worker = async (): Promise<void> => {
     while (nextIndex < todo.length && report.stoppedEarly === null) {
-      const batch = todo[nextIndex++]!;
-      if (options.shouldStop?.() || !(await sendOne(batch))) {
+      const job = todo[nextIndex++]!;
+      if (options.shouldStop?.() || !(await sendOne(job))) {
         report.stoppedEarly ??= 'interrupted';
-        unsentBatches.push(batch);
+        unsent.push(job);
       }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(transport.parallelism, todo.length)) }, worker));
-  unsentBatches.push(...todo.slice(nextIndex));
-  report.notSent = unsentBatches.reduce((n, b) => n + b.recipients.length, 0);
+  unsent.push(...todo.slice(nextIndex));
+  report.notSent = unsent.reduce((n, job) => n + job.size, 0);
   return report;
 }

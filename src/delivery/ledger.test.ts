@@ -1,0 +1,61 @@
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Ledger, type Recipient } from './ledger.ts';
+
+const reader = (n: number): Recipient => ({ email: `r${n}@example.com`, name: n % 2 ? `R ${n}` : null, categories: [] });
+const readers = (from: number, count: number) => Array.from({ length: count }, (_, i) => reader(from + i));
+
+describe('Ledger.summarize', () => {
+  let dir: string;
+  let ledger: Ledger;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'ledger-'));
+    ledger = new Ledger(dir, '2026-W47');
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('is empty for an issue never sent, and says it does not exist', async () => {
+    const claimed: string[] = [];
+    expect(await ledger.summarize((e) => claimed.push(e))).toEqual({ unfinished: [], sent: 0, sentBatches: 0, rejected: [], lastBatch: 0 });
+    expect(claimed).toEqual([]);
+    expect(await ledger.exists()).toBe(false);
+  });
+
+  it('counts sent batches, keeps unfinished ones with their readers, and hands back refused batches to be planned again', async () => {
+    await ledger.plan([1, 2, 3, 4, 5].map((batch) => ({ batch, key: `k${batch}`, recipients: readers(batch * 10, 3) })));
+    await ledger.submitting(1);
+    await ledger.sent(1, [{ email: 'r11@example.com', reason: 'invalid address' }]);
+    await ledger.submitting(2);
+    await ledger.failed(3, 'rate limited 8 times', false);
+    await ledger.failed(4, 'validation_error: bad from', true);
+    // A crash while appending the next step leaves a torn line; the next run must read past it.
+    await appendFile(ledger.file, '{"state":"sent","batch":5,"rej');
+    const claimed: string[] = [];
+    const summary = await ledger.summarize((e) => claimed.push(e));
+    expect(summary.sent).toBe(2);
+    expect(summary.sentBatches).toBe(1);
+    expect(summary.rejected).toEqual([{ email: 'r11@example.com', reason: 'invalid address' }]);
+    expect(summary.lastBatch).toBe(5);
+    expect(summary.unfinished.map((b) => [b.batch, b.state, b.key, b.recipients.length])).toEqual([
+      [2, 'submitting', 'k2', 3],
+      [3, 'failed', 'k3', 3],
+      [5, 'pending', 'k5', 3],
+    ]);
+    expect(summary.unfinished[0]!.recipients).toEqual(readers(20, 3));
+    expect(claimed.sort()).toEqual([...readers(10, 3), ...readers(20, 3), ...readers(30, 3), ...readers(50, 3)].map((r) => r.email).sort());
+    expect(await ledger.exists()).toBe(true);
+  });
+
+  it('reads records whose keys come in another order', async () => {
+    await mkdir(path.dirname(ledger.file), { recursive: true });
+    await writeFile(ledger.file, [
+      JSON.stringify({ batch: 1, key: 'k1', recipients: readers(0, 2), state: 'pending' }),
+      JSON.stringify({ batch: 1, state: 'sent', rejected: [] }),
+      '',
+    ].join('\n'));
+    const summary = await ledger.summarize(() => undefined);
+    expect([summary.sent, summary.unfinished.length, summary.lastBatch]).toEqual([2, 0, 1]);
+  });
+});
