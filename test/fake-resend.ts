@@ -133,7 +133,8 @@ interface IncomingRequest {
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
-  body: string;
+  /** The raw bytes: hashed as they came, parsed as UTF-8 JSON. */
+  body: Buffer;
   idempotencyKey?: string;
   at: number;
 }
@@ -250,7 +251,7 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
   function processIdempotently(req: IncomingRequest, apiKey: string): Reply {
     let body: unknown;
     try {
-      body = JSON.parse(req.body);
+      body = JSON.parse(req.body.toString('utf8'));
     } catch {
       return apiError(400, 'validation_error', 'The request body is not valid JSON.');
     }
@@ -259,7 +260,7 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
 
     const recordKey = `${apiKey}\n${key}`;
     // The raw bytes: a client retrying with the same key sends the same body (and canonical JSON costs 4x more).
-    const fingerprint = hash([req.path, batchMode(req), req.body].join('\n'));
+    const fingerprint = createHash('sha256').update(`${req.path}\n${batchMode(req)}\n`).update(req.body).digest('hex');
     const existing = idempotency.get(recordKey);
     if (existing) {
       if (existing.fingerprint !== fingerprint) {
@@ -544,15 +545,12 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
-function hash(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
 
 // ---------------------------------------------------------------------------------------------
 // Standalone: npx tsx test/fake-resend.ts --port 4010 --rate-limit 10
