@@ -11,15 +11,21 @@ import { digestLinks, digestProps, messageFrom, readerTokens, renderMessage, uns
 const NAME = 'WatvPlaceholderName';
 const UNSUBSCRIBE = 'WatvPlaceholderUnsubscribe';
 const PREFERENCES = 'WatvPlaceholderPreferences';
-const PLACEHOLDERS = new RegExp(`${NAME}|${UNSUBSCRIBE}|${PREFERENCES}`, 'g');
+// Captured, so splitting a text around the placeholders keeps them.
+const PLACEHOLDER = new RegExp(`(${NAME}|${UNSUBSCRIBE}|${PREFERENCES})`);
 
 /** What React's server renderer writes for text and attribute values. */
 function escapeLikeReact(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;' })[c]!);
 }
 
-/** A message with the reader's parts left as placeholders. */
-type Variant = Omit<OutgoingEmail, 'to' | 'headers'>;
+/** Text split around its placeholders: text, placeholder, text, placeholder, ..., text. */
+type Template = string[];
+
+/** A message with the reader's parts left as placeholders, its bodies split once so each reader's copy is only concatenated. */
+type Variant = Omit<OutgoingEmail, 'to' | 'headers' | 'html' | 'text'> & { html: Template; text: Template };
+
+const templateOf = (text: string): Template => text.split(PLACEHOLDER);
 
 /**
  * Renders the digest once per variant (the same categories, with or without a name) and fills in each
@@ -31,7 +37,7 @@ export class DigestRenderer {
   private readonly safe: boolean;
 
   constructor(private readonly issue: Issue, private readonly settings: SenderSettings) {
-    this.safe = !new RegExp(PLACEHOLDERS.source).test(JSON.stringify(issue) + JSON.stringify(settings));
+    this.safe = !PLACEHOLDER.test(JSON.stringify(issue) + JSON.stringify(settings));
   }
 
   /** The reader's message, or null when none of the issue's comparisons is in their categories. */
@@ -41,7 +47,15 @@ export class DigestRenderer {
     const variant = await this.variant(recipient.categories, name !== null);
     if (variant === null) return null;
     const tokens = readerTokens(this.settings.secret, recipient.email);
-    const fill = (text: string, name: string) => text.replace(PLACEHOLDERS, (p) => (p === NAME ? name : p === UNSUBSCRIBE ? tokens.unsubscribe : tokens.preferences));
+    // Concatenation, not join: V8 keeps the result as a rope over the shared parts until something reads it whole.
+    const fill = (template: Template, name: string) => {
+      let text = template[0]!;
+      for (let i = 1; i < template.length; i += 2) {
+        const p = template[i];
+        text += (p === NAME ? name : p === UNSUBSCRIBE ? tokens.unsubscribe : tokens.preferences) + template[i + 1]!;
+      }
+      return text;
+    };
     return {
       to: recipient.email,
       from: variant.from,
@@ -67,7 +81,7 @@ export class DigestRenderer {
     const props = digestProps(this.issue, reader, this.settings);
     if (props === null) return null;
     props.links = digestLinks(this.settings, this.issue.week, { unsubscribe: UNSUBSCRIBE, preferences: PREFERENCES });
-    const { to: _to, headers: _headers, ...variant } = messageFrom(props, reader, this.issue, this.settings, await render(createElement(WeeklyDigest, props)));
-    return variant;
+    const { to: _to, headers: _headers, html, text, ...variant } = messageFrom(props, reader, this.issue, this.settings, await render(createElement(WeeklyDigest, props)));
+    return { ...variant, html: templateOf(html), text: templateOf(text) };
   }
 }
