@@ -31,6 +31,23 @@ describe('Pacer', () => {
     for (const t of starts) expect(starts.filter((s) => s >= t && s < t + 1000).length).toBeLessThanOrEqual(10);
   });
 
+  it('keeps the pace at 100 per second when every timer wakes late, and still never exceeds the limit', async () => {
+    let clock = 0;
+    let seed = 7;
+    const late = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 3;
+    const pacer = new Pacer(() => clock, async (ms) => {
+      clock += ms + late();
+    }, 100);
+    const starts: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      await pacer.acquire();
+      starts.push(clock);
+    }
+    const perSecond = (starts.length - 1) / ((starts.at(-1)! - starts[0]!) / 1000);
+    expect(perSecond).toBeGreaterThan(97);
+    for (const t of starts) expect(starts.filter((s) => s >= t && s < t + 1000).length).toBeLessThanOrEqual(100);
+  });
+
   it('starts at the default of 2 per second until a response tells the limit', async () => {
     const { acquire, starts } = virtualPacer();
     await acquire();
