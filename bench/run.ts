@@ -1,6 +1,6 @@
 // `npm run bench`: side-by-side figures from one run on this machine. Not part of CI.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -12,21 +12,22 @@ const quick = process.argv.includes('--quick');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const section = (name: string) => only === undefined || only === name;
 
-function runCase(name: string, n: number): { seconds: number; peakMb: number; [key: string]: number } {
-  const out = execFileSync(process.execPath, ['--import', TSX, path.join(REPO, 'bench/cases.ts'), name, String(n)], { encoding: 'utf8', cwd: REPO });
+function runCase(name: string, n: number, ...more: number[]): { seconds: number; peakMb: number; [key: string]: number } {
+  const out = execFileSync(process.execPath, ['--import', TSX, path.join(REPO, 'bench/cases.ts'), name, String(n), ...more.map(String)], { encoding: 'utf8', cwd: REPO });
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
 
-/** Runs a command under /usr/bin/time for its wall time and peak memory. */
-async function timed(args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number; peakMb: number; status: number | null; output: string }> {
+/** Runs a command under /usr/bin/time for its wall time, CPU time and peak memory. */
+async function timed(args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number; cpuSeconds: number; peakMb: number; status: number | null; output: string }> {
   const started = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', 'PEAK_KB=%M', process.execPath, '--import', TSX, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('/usr/bin/time', ['-f', 'PEAK_KB=%M CPU=%U+%S', process.execPath, '--import', TSX, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
   const [status] = await once(child, 'close');
   const peak = Number(/PEAK_KB=(\d+)/.exec(output)?.[1] ?? 0);
-  return { seconds: (performance.now() - started) / 1000, peakMb: Math.round(peak / 1024), status, output };
+  const cpu = /CPU=([\d.]+)\+([\d.]+)/.exec(output);
+  return { seconds: (performance.now() - started) / 1000, cpuSeconds: Number(cpu?.[1] ?? 0) + Number(cpu?.[2] ?? 0), peakMb: Math.round(peak / 1024), status, output };
 }
 
 /** The fake Resend in its own process, as the real API would be. */
@@ -35,7 +36,9 @@ async function fakeResend(rateLimit: number, port: number) {
   let log = '';
   child.stdout.on('data', (d) => (log += d));
   while (!log.includes('listening')) await new Promise((r) => setTimeout(r, 50));
-  return { url: `http://127.0.0.1:${port}`, counts: () => ({ requests: (log.match(/POST \/emails/g) ?? []).length, rateLimited: (log.match(/ 429 /g) ?? []).length }), stop: () => child.kill() };
+  // Its CPU time so far, from /proc: user and system clock ticks (100 a second).
+  const cpuSeconds = () => readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ').slice(11, 13).reduce((a, b) => a + Number(b), 0) / 100;
+  return { url: `http://127.0.0.1:${port}`, counts: () => ({ requests: (log.match(/POST \/emails/g) ?? []).length, rateLimited: (log.match(/ 429 /g) ?? []).length, fakeCpuSeconds: cpuSeconds() }), stop: () => child.kill() };
 }
 
 function subscriberCsv(file: string, count: number): Promise<void> {
@@ -111,14 +114,24 @@ if (section('list')) {
   say('');
 }
 if (section('delivery')) {
-say('Delivery efficiency against the fake Resend (own process, 15 ms latency), fault-free');
-say('| readers | rate limit req/s | ceiling msg/s | achieved msg/s while sending | efficiency | 429s | wall s, start to finish | peak MB |');
-say('| --- | --- | --- | --- | --- | --- | --- | --- |');
-for (const [readers, rate, port] of (quick ? [[2_000, 10, 4301]] : [[20_000, 10, 4301], [20_000, 100, 4302]]) as [number, number, number][]) {
+say('Delivery: `send` against the fake Resend (own process, 15 ms latency), fault-free');
+say('| readers | rate limit req/s | ceiling msg/s | achieved msg/s while sending | efficiency | 429s | wall s, start to finish | peak MB | CPU ms per batch, send + fake |');
+say('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const [readers, rate, port] of (quick ? [[2_000, 10, 4301]] : [[20_000, 10, 4301], [20_000, 100, 4302], [100_000, 100, 4303]]) as [number, number, number][]) {
   const r = await send(readers, rate, port);
   if (r.status !== 0) say(`send exited ${r.status}: ${r.output.split('\n').slice(-5).join(' | ')}`);
   const ceiling = rate * 100;
-  say(`| ${readers.toLocaleString('en-US')} | ${rate} | ${ceiling.toLocaleString('en-US')} | ${r.sendingRate.toLocaleString('en-US')} | ${Math.round((100 * r.sendingRate) / ceiling)}% | ${r.rateLimited} | ${r.seconds.toFixed(1)} | ${r.peakMb} |`);
+  const batches = r.requests - r.rateLimited;
+  say(`| ${readers.toLocaleString('en-US')} | ${rate} | ${ceiling.toLocaleString('en-US')} | ${r.sendingRate.toLocaleString('en-US')} | ${Math.round((100 * r.sendingRate) / ceiling)}% | ${r.rateLimited} | ${r.seconds.toFixed(1)} | ${r.peakMb} | ${Math.round((1000 * r.cpuSeconds) / batches)} + ${Math.round((1000 * r.fakeCpuSeconds) / batches)} |`);
+}
+say('');
+say('The send pipeline alone (ledger, rendering, the real pacer) against a stub that answers each batch in 15 ms and never serializes it');
+say('| readers | rate limit req/s | ceiling msg/s | achieved msg/s while sending | efficiency | peak MB |');
+say('| --- | --- | --- | --- | --- | --- |');
+for (const rate of [100]) {
+  const { sent = 0, seconds, peakMb } = runCase('pipeline-send', quick ? 2_000 : 20_000, rate);
+  const perSecond = Math.round(sent / seconds);
+  say(`| ${sent.toLocaleString('en-US')} | ${rate} | ${(rate * 100).toLocaleString('en-US')} | ${perSecond.toLocaleString('en-US')} | ${Math.round(perSecond / rate)}% | ${peakMb} |`);
 }
 say('');
 }
