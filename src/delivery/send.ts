@@ -136,17 +136,16 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
   if (options.dryRun) return report;
 
   const todo: Job[] = earlier.unfinished.map((b) => ({ batch: b.batch, key: b.key, size: b.recipients.length, recipients: () => b.recipients }));
-  const readersOf = (emails: string[]) => () => emails.map(audience.recipient);
-  await ledger.plan(
-    (function* () {
-      for (const { batch, emails } of planned) {
-        const recipients = readersOf(emails)();
-        const key = batchKey(issue, batch, recipients);
-        todo.push({ batch, key, size: emails.length, recipients: readersOf(emails) });
-        yield { batch, key, recipients };
-      }
-    })(),
-  );
+  // Each new batch's readers are looked up to key it and record it, then let go until the batch goes.
+  function* newBatches() {
+    for (const { batch, emails } of planned) {
+      const recipients = emails.map(audience.recipient);
+      const key = batchKey(issue, batch, recipients);
+      todo.push({ batch, key, size: emails.length, recipients: () => emails.map(audience.recipient) });
+      yield { batch, key, recipients };
+    }
+  }
+  await ledger.plan(newBatches());
   options.onStart?.(report.planned.recipients);
   const renderer = new DigestRenderer(issue, settings);
   let nextIndex = 0;
