@@ -8,7 +8,7 @@
  *
  * A timer wakes a millisecond or so late, which at 100 requests/s would cost a tenth of the rate, so a
  * request that starts a little late keeps its scheduled slot. Half the margin bounds that lateness:
- * any second then still holds fewer requests than the limit.
+ * no second then holds more requests than the limit.
  */
 export class Pacer {
   private interval: number;
