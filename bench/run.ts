@@ -1,6 +1,6 @@
 // `npm run bench`: side-by-side figures from one run on this machine. Not part of CI.
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
@@ -96,17 +96,32 @@ say('| --- | --- |');
 for (const n of [100, 500, 1000]) say(`| ${n} | ${runCase('pairing', n).seconds.toFixed(3)} |`);
 say('');
 }
+/** A ledger as a send interrupted late would leave it: 90% of the readers planned, 80% sent. */
+function interruptedLedger(file: string, rows: number): void {
+  const emails = Array.from({ length: rows }, (_, i) => `reader${i}@example.com`).filter((_, i) => i % 50 !== 0).sort();
+  const planned = Math.floor((emails.length * 0.9) / 100);
+  const lines: string[] = [];
+  for (let b = 0; b < planned; b++) {
+    const recipients = emails.slice(b * 100, b * 100 + 100).map((email) => ({ email, name: 'Reader', categories: [] }));
+    lines.push(JSON.stringify({ state: 'pending', batch: b + 1, key: `bench-${b + 1}`, recipients }));
+  }
+  for (let b = 0; b < Math.floor((emails.length * 0.8) / 100); b++) lines.push(JSON.stringify({ state: 'sent', batch: b + 1, rejected: [] }));
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
 if (section('list')) {
-  say('A large subscriber file: `send --dry-run` reads, merges and plans it (outbox, nothing sent)');
-  say('| rows | wall s | peak MB |');
-  say('| --- | --- | --- |');
-  for (const rows of quick ? [100_000] : [100_000, 1_000_000]) {
+  say('A large subscriber file: `send --dry-run` reads, merges and plans it (outbox, nothing sent); "resumed" adds the ledger of a send stopped at 80%');
+  say('| rows | ledger | wall s | peak MB |');
+  say('| --- | --- | --- | --- |');
+  for (const [rows, resumed] of (quick ? [[100_000, false]] : [[100_000, false], [1_000_000, false], [1_000_000, true]]) as [number, boolean][]) {
     const dir = mkdtempSync(path.join(tmpdir(), 'bench-list-'));
     try {
       await subscriberCsv(path.join(dir, 'subscribers.csv'), rows);
+      if (resumed) interruptedLedger(path.join(dir, 'state', 'ledger', '2026-W46.jsonl'), rows);
       const run = await timed(['src/cli/main.ts', 'send', '--dry-run', '--week', '2026-W46', '--subscribers', path.join(dir, 'subscribers.csv'), '--state', path.join(dir, 'state')], { ...process.env, RESEND_API_KEY: '' });
       if (run.status !== 0) say(`send --dry-run exited ${run.status}: ${run.output.split('\n').slice(-3).join(' | ')}`);
-      say(`| ${rows.toLocaleString('en-US')} | ${run.seconds.toFixed(1)} | ${run.peakMb} |`);
+      say(`| ${rows.toLocaleString('en-US')} | ${resumed ? `${Math.round(statSync(path.join(dir, 'state', 'ledger', '2026-W46.jsonl')).size / 2 ** 20)} MB, resumed` : 'none'} | ${run.seconds.toFixed(1)} | ${run.peakMb} |`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
