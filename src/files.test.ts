@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendLinesDurably, readJsonLines, readTextIfExists, writeFileDurably } from './files.ts';
+import { appendLinesDurably, readJsonLines, readLines, readTextIfExists, writeFileDurably } from './files.ts';
 
 let dir: string;
 let counter = 0;
@@ -55,6 +55,32 @@ describe('writeFileDurably', () => {
   });
 });
 
+describe('readLines', () => {
+  const all = async (file: string, from?: number) => {
+    const lines: { line: string; end: number }[] = [];
+    for await (const l of readLines(file, from)) lines.push(l);
+    return lines;
+  };
+
+  it('gives each complete line with the byte offset past it, across chunks and multi-byte text, and goes on from an offset', async () => {
+    const file = fresh('lines.txt');
+    const long = 'x'.repeat(200_000);
+    await writeRaw(file, `é日\n${long}\n\nlast`);
+    const first = await all(file);
+    expect(first.map((l) => l.line)).toEqual(['é日', long, '']);
+    expect(first.map((l) => l.end)).toEqual([6, 6 + 200_001, 6 + 200_002]);
+    await appendFile(file, ' line\nmore\n');
+    expect(await all(file, first.at(-1)!.end)).toEqual([
+      { line: 'last line', end: 6 + 200_002 + 10 },
+      { line: 'more', end: 6 + 200_002 + 15 },
+    ]);
+  });
+
+  it('reads a missing file as no lines', async () => {
+    expect(await all(fresh('missing.txt'))).toEqual([]);
+  });
+});
+
 describe('appendLinesDurably and readJsonLines', () => {
   it.each([
     ['objects', [{ type: 'unsubscribe', email: 'ana@example.com' }, { type: 'bounce', email: 'bo@example.com' }]],
@@ -88,6 +114,7 @@ describe('appendLinesDurably and readJsonLines', () => {
 
   it.each([
     ['a torn last line', '{"n":1}\n{"n":2}\n{"n":', [{ n: 1 }, { n: 2 }]],
+    ['a last line whose newline was never written', '{"n":1}\n{"n":2}', [{ n: 1 }]],
     ['a torn line in the middle', '{"n":1}\n{"n":\n{"n":3}\n', [{ n: 1 }, { n: 3 }]],
     ['blank lines', '\n{"n":1}\n\n  \n{"n":2}\n', [{ n: 1 }, { n: 2 }]],
     ['CRLF line ends', '{"n":1}\r\n{"n":2}\r\n', [{ n: 1 }, { n: 2 }]],

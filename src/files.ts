@@ -1,6 +1,5 @@
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import path from 'node:path';
 
 async function syncDirectory(dir: string): Promise<void> {
@@ -46,11 +45,26 @@ export async function appendLinesDurably(file: string, lines: readonly string[])
   }
 }
 
-/** The lines of a file as it streams in; a missing file has none. */
-export async function* readLines(file: string): AsyncGenerator<string> {
-  const stream = createReadStream(file, { encoding: 'utf8' });
+/**
+ * The complete lines of `file` from byte `from` on, as it streams in, each with the byte offset just past
+ * its newline, where a later read can go on. A last line without its newline (an append cut short) is
+ * left out until a later append completes it. A missing file has none.
+ */
+export async function* readLines(file: string, from = 0): AsyncGenerator<{ line: string; end: number }> {
+  const stream = createReadStream(file, { start: from });
+  let carry: Buffer = Buffer.alloc(0);
+  let offset = from;
   try {
-    yield* createInterface({ input: stream, crlfDelay: Infinity });
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+      let start = 0;
+      for (let newline = data.indexOf(10); newline !== -1; newline = data.indexOf(10, start)) {
+        offset += newline + 1 - start;
+        yield { line: data.toString('utf8', start, newline), end: offset };
+        start = newline + 1;
+      }
+      carry = data.subarray(start);
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   } finally {
@@ -71,7 +85,7 @@ export function parseJsonLine(line: string): unknown {
 /** The lines of a JSON-lines file, parsed; blank and torn lines are skipped. Missing file: none. */
 export async function readJsonLines(file: string): Promise<unknown[]> {
   const lines: unknown[] = [];
-  for await (const line of readLines(file)) {
+  for await (const { line } of readLines(file)) {
     const parsed = parseJsonLine(line);
     if (parsed !== undefined) lines.push(parsed);
   }

@@ -127,7 +127,7 @@ export class Ledger {
 
   /** The valid records on the lines `wanted` lets through; a torn line (a crash mid-append) is skipped. */
   private async *records(wanted: (line: string) => boolean): AsyncGenerator<LedgerRecord> {
-    for await (const line of readLines(this.file)) {
+    for await (const { line } of readLines(this.file)) {
       if (!wanted(line)) continue;
       const parsed = LedgerRecord.safeParse(parseJsonLine(line));
       if (parsed.success) yield parsed.data;

@@ -10,7 +10,7 @@ import type { Transport } from '../delivery/transport.ts';
 import { WeekId } from '../digest/schema.ts';
 import { IssueStore } from '../state/issues.ts';
 import { Address } from '../subscribers/schema.ts';
-import { loadSubscribers, SubscriberStore } from '../subscribers/store.ts';
+import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
 import { signToken, verifyToken, type TokenPurpose } from '../subscribers/tokens.ts';
 import { archivePage, pastIssues } from './archive.ts';
 import { confirmationMessage } from './confirmation.ts';
@@ -97,7 +97,8 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
   const perAddress = new RateLimiter(1, TEN_MINUTES);
   const perClient = new RateLimiter(5, TEN_MINUTES);
 
-  const list = async () => (await loadSubscribers(config.subscribersFile, subscribers, { allowMissingCsv: true })).list;
+  const live = new LiveSubscribers(config.subscribersFile, subscribers, { allowMissingCsv: true });
+  const list = () => live.current();
   const topics = async () => catalogTopics(await loadCatalog(config.dataDir));
   const reader = (purpose: TokenPurpose, token: string | undefined) => (token ? verifyToken(config.secret, purpose, token, deps.now()) : null);
   const sign = (purpose: TokenPurpose, email: string) => signToken(config.secret, purpose, email);

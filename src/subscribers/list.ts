@@ -141,15 +141,24 @@ export function addRow(list: SubscriberList, row: Omit<ListRow, 'line'>): void {
   list.set(row.email, mergeRow(list.get(row.email), row));
 }
 
+/** The addresses the editor's file itself marks stopped: no recorded event makes them active again. */
+export function stoppedInFile(list: SubscriberList): Set<string> {
+  const stopped = new Set<string>();
+  for (const s of list.values()) if (STOPPED.has(s.status)) stopped.add(s.email);
+  return stopped;
+}
+
+/** Applies one recorded event to a list folded from the file's rows; a reader stopped in the file stays stopped. */
+export function applyRecorded(list: SubscriberList, event: SubscriberEvent, stopped: ReadonlySet<string>): void {
+  const next = applyEvent(list.get(event.email), event);
+  if (!next) return;
+  list.set(event.email, stopped.has(event.email) && !STOPPED.has(next.status) ? { ...next, status: list.get(event.email)!.status } : next);
+}
+
 /** Applies recorded events in order to a list folded from the file's rows only; readers stopped in the file stay stopped. */
 export function applyEvents(list: SubscriberList, events: Iterable<SubscriberEvent>): void {
-  const stoppedInFile = new Set<string>();
-  for (const s of list.values()) if (STOPPED.has(s.status)) stoppedInFile.add(s.email);
-  for (const event of events) {
-    const next = applyEvent(list.get(event.email), event);
-    if (!next) continue;
-    list.set(event.email, stoppedInFile.has(event.email) && !STOPPED.has(next.status) ? { ...next, status: list.get(event.email)!.status } : next);
-  }
+  const stopped = stoppedInFile(list);
+  for (const event of events) applyRecorded(list, event, stopped);
 }
 
 /** The list as the next send sees it: the editor's rows, then every recorded event in order. Rows marked stopped in the file stay stopped. */
