@@ -99,6 +99,8 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
 
   const live = new LiveSubscribers(config.subscribersFile, subscribers, { allowMissingCsv: true });
   const list = () => live.current();
+  // Folded now, so the first visitor does not wait for a large list; a bad CSV is reported on the first page that needs it.
+  list().catch(() => undefined);
   const topics = async () => catalogTopics(await loadCatalog(config.dataDir));
   const reader = (purpose: TokenPurpose, token: string | undefined) => (token ? verifyToken(config.secret, purpose, token, deps.now()) : null);
   const sign = (purpose: TokenPurpose, email: string) => signToken(config.secret, purpose, email);
