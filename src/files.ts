@@ -82,16 +82,6 @@ export function parseJsonLine(line: string): unknown {
   }
 }
 
-/** The lines of a JSON-lines file, parsed; blank and torn lines are skipped. Missing file: none. */
-export async function readJsonLines(file: string): Promise<unknown[]> {
-  const lines: unknown[] = [];
-  for await (const { line } of readLines(file)) {
-    const parsed = parseJsonLine(line);
-    if (parsed !== undefined) lines.push(parsed);
-  }
-  return lines;
-}
-
 export async function readTextIfExists(file: string): Promise<string | null> {
   try {
     return await readFile(file, 'utf8');

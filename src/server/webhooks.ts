@@ -1,7 +1,8 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Resend } from 'resend';
 import { z } from 'zod';
-import { appendLinesDurably, readJsonLines } from '../files.ts';
+import { appendLinesDurably, parseJsonLine, readLines } from '../files.ts';
 import { Address, type SubscriberEvent } from '../subscribers/schema.ts';
 
 /** The standard-webhooks headers Resend signs with (sent as `svix-*`; `webhook-*` accepted too). */
@@ -51,16 +52,31 @@ export function stopEventsOf(event: unknown, webhookId: string, at: Date): Subsc
   });
 }
 
-/** Webhook deliveries already acted on, `<state>/webhooks/resend.jsonl`, so a redelivered event (same id) is recorded once. */
+/**
+ * Webhook deliveries already acted on, `<state>/webhooks/resend.jsonl`, so a redelivered event (same id) is
+ * recorded once. The ids seen are kept, and each check reads only what was appended since.
+ */
 export class WebhookLog {
   readonly file: string;
+  private readonly seen = new Set<string>();
+  private read = 0;
 
   constructor(stateDir: string) {
     this.file = path.join(stateDir, 'webhooks', 'resend.jsonl');
   }
 
   async has(id: string): Promise<boolean> {
-    return (await readJsonLines(this.file)).some((line) => (line as { id?: unknown }).id === id);
+    const size = (await stat(this.file).catch(() => null))?.size ?? 0;
+    if (size < this.read) {
+      this.seen.clear();
+      this.read = 0;
+    }
+    for await (const { line, end } of readLines(this.file, this.read)) {
+      const entry = parseJsonLine(line) as { id?: unknown } | undefined;
+      if (typeof entry?.id === 'string') this.seen.add(entry.id);
+      this.read = end;
+    }
+    return this.seen.has(id);
   }
 
   async add(id: string, at: Date): Promise<void> {
