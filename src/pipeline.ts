@@ -26,6 +26,8 @@ export interface PreparedIssue {
   /** The editor's edition file for the week, read afresh every time (a hold applies at once). */
   edition: Edition | null;
   editionFile: string;
+  /** Where the issue is frozen. */
+  frozenAt: string;
 }
 
 export function resolveWeek(config: Config, week: string | undefined, now: Date): WeekRange {
@@ -52,7 +54,8 @@ export async function prepareIssue(config: Config, request: IssueRequest): Promi
   const edition = await loadEdition(config.dataDir, range.week);
   const frozen = await store.read(range.week);
   const locked = await new Ledger(config.stateDir, range.week).exists();
-  if (locked && frozen) return { issue: frozen, range, locked, edition, editionFile: file };
+  const frozenAt = store.fileOf(range.week);
+  if (locked && frozen) return { issue: frozen, range, locked, edition, editionFile: file, frozenAt };
 
   const catalog = await loadCatalog(config.dataDir);
   const { newTools, earlierTools } = selectWeek(catalog, range, config.timezone);
@@ -78,5 +81,5 @@ export async function prepareIssue(config: Config, request: IssueRequest): Promi
   // Parsed back as the store will read it, so keys derived from it are the same in every run.
   const issue = Issue.parse({ ...built, pairingFlags: flags });
   await store.write(issue);
-  return { issue, range, locked: false, edition, editionFile: file };
+  return { issue, range, locked: false, edition, editionFile: file, frozenAt };
 }

@@ -32,7 +32,7 @@ export function issueJson({ issue }: PreparedIssue): string {
   }, null, 2);
 }
 
-export function issueHeadline({ issue, range, locked }: PreparedIssue, frozenAt: string): string {
+export function issueHeadline({ issue, range, locked, frozenAt }: PreparedIssue): string {
   const when = `${issue.week} (${weekLabel(range, issue.timezone)}, ${issue.timezone})`;
   if (issue.comparisons.length === 0) return `${when} has no new tools, so there is no issue and nothing to send.`;
   const tools = new Set(issue.comparisons.flatMap((c) => [c.left, c.right].filter((s) => s?.isNew).map((s) => s!.slug))).size;
@@ -72,7 +72,7 @@ export default defineCommand({
       console.log(issueJson(prepared));
       return;
     }
-    console.log(issueHeadline(prepared, `${config.stateDir}/issues/${prepared.issue.week}.json`));
+    console.log(issueHeadline(prepared));
     const fromEdition = editionLine(prepared);
     if (fromEdition) console.log(fromEdition);
     for (const [i, comparison] of prepared.issue.comparisons.entries()) console.log(`\n${comparisonLines(comparison, i).join('\n')}`);

@@ -77,7 +77,7 @@ export default defineCommand({
     const reader = await readerFor(config, args.as);
     const preview = await writePreview(config, args.week, args.out, reader);
     const { prepared, message } = preview;
-    console.log(issueHeadline(prepared, path.join(config.stateDir, 'issues', `${prepared.issue.week}.json`)));
+    console.log(issueHeadline(prepared));
     const fromEdition = editionLine(prepared);
     if (fromEdition) console.log(fromEdition);
     if (prepared.issue.comparisons.length === 0) return;

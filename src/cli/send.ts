@@ -36,7 +36,7 @@ export function reportLines(week: string, report: SendReport, via: string): stri
 export async function runSend(config: Config, options: { week?: string; dryRun?: boolean; to?: string; strategy?: Strategy; spotlight?: string }): Promise<number> {
   const prepared = await prepareIssue(config, { week: options.week, strategy: options.strategy, spotlight: options.spotlight, now: now() });
   const { issue } = prepared;
-  console.log(issueHeadline(prepared, path.join(config.stateDir, 'issues', `${issue.week}.json`)));
+  console.log(issueHeadline(prepared));
   if (issue.comparisons.length === 0) return 0;
   const settings = senderSettings(config);
 

@@ -22,7 +22,7 @@ async function start(): Promise<number> {
   const preview = await writePreview(config, latest, undefined, ALL_TOPICS_READER);
   console.log(`\nMessages, one .eml per reader (open them in any mail client): ${path.resolve(outboxDir(config, latest))}`);
   if (preview.message) console.log(`Preview for a reader of every category: ${path.resolve(preview.html)} and ${path.resolve(preview.text)}`);
-  console.log(`Frozen issue: ${path.resolve(config.stateDir, 'issues', `${latest}.json`)}`);
+  console.log(`Frozen issue: ${path.resolve(preview.prepared.frozenAt)}`);
   console.log('Next: `npm run digest -- --help` for every command; README.md for sending through Resend.');
   return status;
 }
