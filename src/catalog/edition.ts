@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { CatalogError, describeIssues } from '../errors.ts';
+import { readTextIfExists } from '../files.ts';
 import { parseJsonText } from './load.ts';
 
 const Slug = z.string().min(1);
@@ -28,13 +28,8 @@ export function editionFile(dataDir: string, week: string): string {
 /** The week's edition, or null when the editor wrote none. Defects throw a CatalogError naming the file and field. */
 export async function loadEdition(dataDir: string, week: string): Promise<Edition | null> {
   const file = editionFile(dataDir, week);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+  const text = await readTextIfExists(file);
+  if (text === null) return null;
   const json = parseJsonText(file, text);
   if ('defects' in json) throw new CatalogError(json.defects);
   const parsed = Edition.safeParse(json.value);
