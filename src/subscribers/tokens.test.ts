@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { signToken, verifyToken, type TokenPurpose } from './tokens.ts';
+import { signToken, signVoteToken, verifyToken, verifyVoteToken, type TokenPurpose } from './tokens.ts';
 
 const SECRET = 'test-secret-0123456789';
 const EMAIL = 'ana@example.com';
@@ -109,5 +109,21 @@ describe('signToken / verifyToken', () => {
       expect(verifyToken(SECRET, 'confirm', `${b64(JSON.stringify({ p: 'confirm', e: EMAIL }))}.${signature}`, new Date('2027-01-01T00:00:00Z'))).toBeNull();
       expect(verifyToken(SECRET, 'confirm', `${b64(JSON.stringify({ p: 'confirm', e: EMAIL, x: 4_000_000_000 }))}.${signature}`, new Date('2027-01-01T00:00:00Z'))).toBeNull();
     });
+  });
+});
+
+describe('vote tokens', () => {
+  const vote = { email: EMAIL, week: '2026-W46', slug: 'smollm3', choice: 'ship' } as const;
+
+  it('verify to the reader, issue, tool and choice they were signed for', () => {
+    expect(verifyVoteToken(SECRET, signVoteToken(SECRET, vote))).toEqual(vote);
+    expect(signVoteToken(SECRET, { ...vote, choice: 'skip' })).not.toBe(signVoteToken(SECRET, vote));
+  });
+
+  it('refuse another secret, an altered payload and other purposes', () => {
+    expect(verifyVoteToken('other-secret', signVoteToken(SECRET, vote))).toBeNull();
+    const [, signature] = signVoteToken(SECRET, vote).split('.');
+    expect(verifyVoteToken(SECRET, `${b64(JSON.stringify({ p: 'vote', e: EMAIL, w: '2026-W46', t: 'smollm3', c: 'skip' }))}.${signature}`)).toBeNull();
+    expect(verifyVoteToken(SECRET, signToken(SECRET, 'unsubscribe', EMAIL))).toBeNull();
   });
 });

@@ -39,3 +39,39 @@ export function verifyToken(secret: string, purpose: TokenPurpose, token: string
   if (claims.x !== undefined && claims.x * 1000 < now.getTime()) return null;
   return claims.e;
 }
+
+export const VoteChoice = z.enum(['ship', 'skip']);
+export type VoteChoice = z.infer<typeof VoteChoice>;
+
+/** What a vote link stands for: one reader's choice on one tool of one issue. */
+export const Vote = z.strictObject({ email: z.string(), week: z.string(), slug: z.string(), choice: VoteChoice });
+export type Vote = z.infer<typeof Vote>;
+
+const VoteClaims = z.strictObject({ p: z.literal('vote'), e: z.string(), w: z.string(), t: z.string(), c: VoteChoice });
+
+/** A vote link's token, signed for the reader, issue, tool and choice. Deterministic, like the others. */
+export function signVoteToken(secret: string, vote: Vote): string {
+  const claims = { p: 'vote', e: vote.email, w: vote.week, t: vote.slug, c: vote.choice };
+  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+  return `${payload}.${mac(secret, payload).toString('base64url')}`;
+}
+
+/** The vote a token stands for, or null when it is forged or altered. */
+export function verifyVoteToken(secret: string, token: string): Vote | null {
+  const [payload, signature, extra] = token.split('.');
+  if (!payload || !signature || extra !== undefined) return null;
+  const expected = mac(secret, payload);
+  const given = Buffer.from(signature, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  const claims = VoteClaims.safeParse(safeJson(Buffer.from(payload, 'base64url').toString('utf8')));
+  if (!claims.success) return null;
+  return { email: claims.data.e, week: claims.data.w, slug: claims.data.t, choice: claims.data.c };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
