@@ -83,8 +83,10 @@ async function pipelineSend(count: number, rate: number) {
   const transport: Transport = {
     description: 'a stub answering in 15 ms',
     parallelism: 16,
-    ready: () => pacer.acquire(),
-    sendBatch: async () => {
+    sendBatch: async (_emails, _key, options) => {
+      await pacer.acquire();
+      await options?.beforeSend?.();
+      pacer.observe(null);
       await new Promise((resolve) => setTimeout(resolve, 15));
       return { kind: 'sent', rejected: [] };
     },

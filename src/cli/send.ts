@@ -34,6 +34,23 @@ export function reportLines(week: string, report: SendReport, via: string): stri
 
 /** Sends the issue to every subscriber who should get it, or one [TEST] copy; returns the exit status. */
 export async function runSend(config: Config, options: { week?: string; dryRun?: boolean; to?: string; strategy?: Strategy; spotlight?: string }): Promise<number> {
+  // Listening from the start, so an interrupt while the issue is prepared still ends in a report, not a killed process.
+  let stop = false;
+  const onSignal = () => {
+    stop = true;
+    console.error('Stopping after the batch in flight; run send again to finish.');
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await sendWeek(config, options, () => stop);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function sendWeek(config: Config, options: { week?: string; dryRun?: boolean; to?: string; strategy?: Strategy; spotlight?: string }, shouldStop: () => boolean): Promise<number> {
   const prepared = await prepareIssue(config, { week: options.week, strategy: options.strategy, spotlight: options.spotlight, now: now() });
   const { issue } = prepared;
   console.log(issueHeadline(prepared));
@@ -64,46 +81,34 @@ export async function runSend(config: Config, options: { week?: string; dryRun?:
   for (const p of problems) console.error(p.problem);
   const audience = audienceOf(issue, list, problems);
   const transport = transportFor(config, outboxDir(config, issue.week));
-  let stop = false;
-  const onSignal = () => {
-    stop = true;
-    console.error('Stopping after the batch in flight; run send again to finish.');
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    // A dry run only reads, so it may look while a send runs.
-    const exclusive = options.dryRun ? <T>(work: () => Promise<T>) => work() : <T>(work: () => Promise<T>) => withLock(config.stateDir, `send-${issue.week}`, work, `send of ${issue.week}`);
-    return await exclusive(async () => {
-      let progress: Progress | null = null;
-      const report = await sendIssue({
-        issue,
-        audience,
-        settings,
-        transport,
-        stateDir: config.stateDir,
-        dryRun: options.dryRun,
-        shouldStop: () => stop,
-        onStart: (total) => {
-          progress = sendProgress(total);
-        },
-        onBatch: ({ batch, recipients, outcome }) => progress?.batchDone(batch, recipients, outcome),
-      });
-      (progress as Progress | null)?.stop();
-      if (options.dryRun) {
-        console.log(report.alreadyComplete
-          ? `Dry run: ${issue.week} was already sent to everyone; nothing would be sent.`
-          : `Dry run: would send ${report.planned.recipients} messages in ${report.planned.batches} batches via ${transport.description}; nothing was sent.`);
-        console.log(`Skipped: ${counts(report.skipped)}.`);
-        return 0;
-      }
-      for (const line of reportLines(issue.week, report, transport.description)) console.log(line);
-      return report.failed.size === 0 && report.notSent === 0 && !report.stoppedEarly ? 0 : 1;
+  // A dry run only reads, so it may look while a send runs.
+  const exclusive = options.dryRun ? <T>(work: () => Promise<T>) => work() : <T>(work: () => Promise<T>) => withLock(config.stateDir, `send-${issue.week}`, work, `send of ${issue.week}`);
+  return await exclusive(async () => {
+    let progress: Progress | null = null;
+    const report = await sendIssue({
+      issue,
+      audience,
+      settings,
+      transport,
+      stateDir: config.stateDir,
+      dryRun: options.dryRun,
+      shouldStop,
+      onStart: (total) => {
+        progress = sendProgress(total);
+      },
+      onBatch: ({ batch, recipients, outcome }) => progress?.batchDone(batch, recipients, outcome),
     });
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
+    (progress as Progress | null)?.stop();
+    if (options.dryRun) {
+      console.log(report.alreadyComplete
+        ? `Dry run: ${issue.week} was already sent to everyone; nothing would be sent.`
+        : `Dry run: would send ${report.planned.recipients} messages in ${report.planned.batches} batches via ${transport.description}; nothing was sent.`);
+      console.log(`Skipped: ${counts(report.skipped)}.`);
+      return 0;
+    }
+    for (const line of reportLines(issue.week, report, transport.description)) console.log(line);
+    return report.failed.size === 0 && report.notSent === 0 && !report.stoppedEarly ? 0 : 1;
+  });
 }
 
 export default defineCommand({

@@ -55,22 +55,25 @@ export class ResendTransport implements Transport {
     this.random = options.random ?? Math.random;
   }
 
-  ready(): Promise<void> {
-    return this.pacer.acquire();
-  }
-
-  async sendBatch(emails: readonly OutgoingEmail[], idempotencyKey: string, options: { afterReady?: boolean } = {}): Promise<BatchOutcome> {
+  async sendBatch(emails: readonly OutgoingEmail[], idempotencyKey: string, options: { beforeSend?: () => Promise<void> } = {}): Promise<BatchOutcome> {
     const payload = emails.map((e) => ({ from: e.from, to: [e.to], subject: e.subject, html: e.html, text: e.text, headers: e.headers }));
     let last: ResendError | null = null;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      if (attempt > 0 || !options.afterReady) await this.pacer.acquire();
-      const sentAt = Date.now();
+      await this.pacer.acquire();
+      if (attempt === 0) {
+        try {
+          await options.beforeSend?.();
+        } catch (error) {
+          this.pacer.unused();
+          throw error;
+        }
+      }
       const result = await this.resend.batch.send(payload, {
         idempotencyKey,
         batchValidation: 'permissive',
         signal: AbortSignal.timeout(this.timeoutMs),
       });
-      this.pacer.observe(result.headers, sentAt);
+      this.pacer.observe(result.headers);
       if (result.error === null) {
         const errors = (result.data as { errors?: { index: number; message: string }[] }).errors ?? [];
         return { kind: 'sent', rejected: errors.map((e) => ({ index: e.index, reason: e.message })) };

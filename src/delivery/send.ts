@@ -6,7 +6,7 @@ import { DigestRenderer } from '../render/variants.ts';
 import type { RowProblem } from '../subscribers/csv.ts';
 import type { SubscriberList } from '../subscribers/list.ts';
 import { Ledger, recipientOf, type Recipient } from './ledger.ts';
-import { MAX_BATCH, type OutgoingEmail, type Transport } from './transport.ts';
+import { MAX_BATCH, type BatchOutcome, type OutgoingEmail, type Transport } from './transport.ts';
 
 export type SkipReason = 'unsubscribed' | 'bounced' | 'complained' | 'pending' | 'no matching categories' | 'invalid address';
 
@@ -105,6 +105,9 @@ function* freshBatches(emails: Iterable<string>, first: number): Generator<{ bat
   if (chunk.length > 0) yield { batch, emails: chunk };
 }
 
+/** Thrown from `beforeSend` to give a batch's turn back when a stop was asked. */
+class Withdrawn extends Error {}
+
 /**
  * Sends the issue to everyone in the audience not already in the ledger, exactly once.
  * New readers are planned into batches of up to 100 before anything is sent; batches that never
@@ -150,14 +153,22 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
   const renderer = new DigestRenderer(issue, settings);
   let nextIndex = 0;
   const sendOne = async (job: Job): Promise<boolean> => {
-    await transport.ready();
-    // A stop asked while this batch waited for its turn leaves it unsent, as if never started.
-    if (options.shouldStop?.()) return false;
-    // Rendered only once its turn has come, so batches waiting on the rate limit hold no messages.
+    // Rendered before its turn, so the time from the turn to the wire is only the ledger's write: the pace holds on a loaded machine.
     const messages = await Promise.all(job.recipients().map((r) => renderer.render(r)));
     const emails = messages.filter((m): m is OutgoingEmail => m !== null);
-    await ledger.submitting(job.batch);
-    const outcome = await transport.sendBatch(emails, job.key, { afterReady: true });
+    let outcome: BatchOutcome;
+    try {
+      outcome = await transport.sendBatch(emails, job.key, {
+        beforeSend: async () => {
+          // A stop asked while this batch waited for its turn leaves it unsent, as if never started.
+          if (options.shouldStop?.()) throw new Withdrawn();
+          await ledger.submitting(job.batch);
+        },
+      });
+    } catch (error) {
+      if (error instanceof Withdrawn) return false;
+      throw error;
+    }
     if (outcome.kind === 'sent') {
       const rejected = outcome.rejected.map((r) => ({ email: emails[r.index]?.to ?? '', reason: r.reason }));
       await ledger.sent(job.batch, rejected);

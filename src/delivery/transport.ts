@@ -26,10 +26,12 @@ export interface Transport {
   readonly description: string;
   /** How many batches may be in flight at once. */
   readonly parallelism: number;
-  /** Resolves when the next batch may go (the rate limit's pace); a send checks for a stop after it. */
-  ready(): Promise<void>;
-  /** Delivers up to 100 messages at most once per `idempotencyKey`. `afterReady`: the caller already waited for `ready()`. */
-  sendBatch(emails: readonly OutgoingEmail[], idempotencyKey: string, options?: { afterReady?: boolean }): Promise<BatchOutcome>;
+  /**
+   * Delivers up to 100 messages at most once per `idempotencyKey`, when the rate limit's pace allows. `beforeSend`
+   * runs right before the first attempt goes (to record the batch as submitting); when it throws, nothing is sent
+   * and the error propagates.
+   */
+  sendBatch(emails: readonly OutgoingEmail[], idempotencyKey: string, options?: { beforeSend?: () => Promise<void> }): Promise<BatchOutcome>;
 }
 
 export const MAX_BATCH = 100;
