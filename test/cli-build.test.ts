@@ -40,7 +40,7 @@ function expectContract(issue: JsonIssue): void {
   }
 }
 
-describe('build --json contract', { timeout: 60_000 }, () => {
+describe('build --json contract', () => {
   it('pairs categories that differ only in case and spaces, keeps markup as text, freezes the issue, and preview escapes it', async () => {
     const state = tempDir();
     const out = tempDir();
@@ -92,7 +92,7 @@ describe('build --json contract', { timeout: 60_000 }, () => {
   });
 });
 
-describe('weeks in the digest time zone, across daylight-saving changes', { timeout: 60_000 }, () => {
+describe('weeks in the digest time zone, across daylight-saving changes', () => {
   // America/New_York springs forward on Sunday 2026-03-08 and falls back on Sunday 2026-11-01.
   const cases: { week: string; tz: 'UTC' | 'NY'; via: 'flag' | 'env' | 'flag over env'; expected: string[] }[] = [
     { week: '2026-W11', tz: 'UTC', via: 'flag over env', expected: ['mar-mon-date', 'mar-mon-early', 'mar-sun-evening'] },
@@ -151,7 +151,7 @@ describe('weeks in the digest time zone, across daylight-saving changes', { time
   });
 });
 
-describe('pairing', { timeout: 60_000 }, () => {
+describe('pairing', () => {
   it('never repeats a pair from an earlier frozen issue when another pairing exists, and repeats it when none does', async () => {
     const state = tempDir();
     const first = parseIssue(await build(fixture('repeat-a'), state, ['--week', '2026-W45']));

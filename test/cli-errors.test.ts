@@ -97,7 +97,7 @@ const cases: Case[] = [
   },
 ];
 
-describe('bad input: one clear line, non-zero exit, nothing sent', { timeout: 60_000 }, () => {
+describe('bad input: one clear line, non-zero exit, nothing sent', () => {
   it.concurrent.each(cases)('send with $name', async ({ setup, mentions }) => {
     const dir = tempDir();
     const state = path.join(dir, 'state');

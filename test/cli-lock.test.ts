@@ -17,8 +17,10 @@ it('a second send of the same issue refuses while the first runs, and everyone s
     const args = ['send', '--week', '2026-W46', '--data', path.join(dir, 'data'), '--subscribers', subscribers, '--state', path.join(dir, 'state')];
     const env = { RESEND_API_KEY: 're_test_key', RESEND_BASE_URL: fake.url, DIGEST_FROM: 'V <v@example.com>', DIGEST_SECRET: 'lock-secret' };
 
+    // The first batch's answer is held back until the other two have run, so the first send surely still runs meanwhile.
+    fake.inject({ kind: 'hold' });
     const first = runCli(args, { env });
-    while (fake.requests.length === 0) await new Promise((r) => setTimeout(r, 50));
+    while (fake.answering === 0) await new Promise((r) => setTimeout(r, 20));
     const second = await runCli(args, { env });
     expect(second.status).not.toBe(0);
     expect(second.stderr).toMatch(/Another send of 2026-W46 is running \(process \d+/);
@@ -26,6 +28,7 @@ it('a second send of the same issue refuses while the first runs, and everyone s
     expect(dryRun.status).toBe(0);
     expect(dryRun.stdout).toMatch(/Dry run: /);
 
+    fake.release();
     const done = await first;
     expect(done.status, done.stderr).toBe(0);
     expect(readers.filter((r) => fake.deliveredTo(r).length !== 1)).toEqual([]);

@@ -102,7 +102,7 @@ async function slowFirstRequestProxy(target: string, firstDelayMs: number): Prom
   };
 }
 
-describe('send through Resend (fake server)', { timeout: 60_000 }, () => {
+describe('send through Resend (fake server)', () => {
   it('250 readers: 3 batches with an Idempotency-Key each, one email per reader with the unsubscribe headers; a re-run sends nothing', async () => {
     const addresses = readers(250);
     const { state, args } = setup(addresses);

@@ -7,7 +7,7 @@ import { cpSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeResend, type FakeResend } from './fake-resend.ts';
-import { cleanup, MAIN, REPO, tempDir, TSX, writeCsv } from './helpers/cli.ts';
+import { BACKSTOP_MS, cleanup, MAIN, REPO, tempDir, TSX, writeCsv } from './helpers/cli.ts';
 
 let fake: FakeResend;
 beforeAll(async () => {
@@ -49,7 +49,7 @@ function startScheduler(args: string[], now: string): Scheduler {
     child,
     closed,
     output: () => output,
-    async waitFor(pattern, timeoutMs = 30_000) {
+    async waitFor(pattern, timeoutMs = BACKSTOP_MS) {
       const deadline = Date.now() + timeoutMs;
       while (!pattern.test(output)) {
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; output:\n${output}`);
@@ -63,7 +63,7 @@ function startScheduler(args: string[], now: string): Scheduler {
   };
 }
 
-describe('schedule', { timeout: 90_000 }, () => {
+describe('schedule', () => {
   it('sends a missed week at start-up once, never overlaps a running send, and sends nothing again after a restart', async () => {
     const dir = tempDir('digest-schedule-');
     cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });

@@ -32,7 +32,7 @@ const CSV = [
   'Com,complained,complained@example.com,landing,', //                     line 13
 ];
 
-describe('send into the local outbox', { timeout: 60_000 }, () => {
+describe('send into the local outbox', () => {
   let dir: string;
   let state: string;
   let outbox: string;

@@ -9,7 +9,7 @@ import { addressOf, cleanup, emlFilesUnder, readEml, REPO, runCli, START, tempDi
 
 afterAll(cleanup);
 
-describe('npm start', { timeout: 60_000 }, () => {
+describe('npm start', () => {
   it('builds and "sends" the sample catalog\'s latest week into .digest/outbox and says where to look', async () => {
     const cwd = tempDir();
     cpSync(path.join(REPO, 'data'), path.join(cwd, 'data'), { recursive: true });

@@ -7,7 +7,7 @@ import { addressOf, cleanup, emlFilesUnder, fixture, readEml, runCli, tempDir, t
 
 afterAll(cleanup);
 
-describe('subscribers commands', { timeout: 60_000 }, () => {
+describe('subscribers commands', () => {
   let dir: string;
   let state: string;
   let common: string[];

@@ -3,7 +3,7 @@ import { cpSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeResend, type FakeResend } from './fake-resend.ts';
-import { cleanup, REPO, runCli, tempDir, writeCsv } from './helpers/cli.ts';
+import { cleanup, filesUnder, REPO, runCli, tempDir, traceNoise, writeCsv } from './helpers/cli.ts';
 import { mulberry32 } from './helpers/random.ts';
 
 // Crash tests: `send` is killed with SIGKILL at many points, then run again until it finishes.
@@ -88,18 +88,24 @@ describe('send killed with SIGKILL and run again', () => {
   it('SIGINT stops after the batches in flight; the next run finishes, everyone once', async () => {
     const ws = workspace();
     // Two requests a second: the interrupt lands while later batches still wait for their turn.
-    const slow = await startFakeResend({ rateLimit: 2 });
-    const interrupt = (child: ChildProcess) => setTimeout(() => child.kill('SIGINT'), 2500);
+    let child: ChildProcess | undefined;
+    let interrupted = false;
+    // The interrupt comes as the first batch is answered: the send is surely under way, whatever the machine's speed.
+    const slow = await startFakeResend({ rateLimit: 2, onRequest: () => {
+      if (!interrupted) interrupted = child?.kill('SIGINT') ?? false;
+    } });
     try {
-      const env = { RESEND_BASE_URL: slow.url };
-      const interrupted = await runCli(['send', '--week', WEEK, '--data', ws.data, '--subscribers', ws.subscribers, '--state', ws.state], { env: { ...sendEnv(), ...env }, onSpawn: interrupt });
-      expect(interrupted.status).toBe(1);
-      expect(interrupted.stderr).toMatch(/Stopping after the batch in flight/);
-      expect(interrupted.stdout).toMatch(/Stopped early \(interrupted\); run send again to finish/);
-      expect(interrupted.stdout).toMatch(/Not sent yet: [1-9]\d*\./);
+      const env = { ...sendEnv(), RESEND_BASE_URL: slow.url };
+      const args = ['send', '--week', WEEK, '--data', ws.data, '--subscribers', ws.subscribers, '--state', ws.state];
+      const stopped = await runCli(args, { env, onSpawn: (c) => (child = c) });
+      expect(interrupted).toBe(true);
+      expect(stopped.status, stopped.stdout + stopped.stderr).toBe(1);
+      expect(stopped.stderr).toMatch(/Stopping after the batch in flight/);
+      expect(stopped.stdout).toMatch(/Stopped early \(interrupted\); run send again to finish/);
+      expect(stopped.stdout).toMatch(/Not sent yet: [1-9]\d*\./);
       expect(slow.emails.length).toBeGreaterThan(0);
       expect(slow.emails.length).toBeLessThan(READERS);
-      const finished = await runCli(['send', '--week', WEEK, '--data', ws.data, '--subscribers', ws.subscribers, '--state', ws.state], { env: { ...sendEnv(), ...env } });
+      const finished = await runCli(args, { env });
       expect(finished.status, finished.stderr).toBe(0);
       const counts = new Map<string, number>();
       for (const email of slow.emails) for (const to of email.to) counts.set(to, (counts.get(to) ?? 0) + 1);
@@ -108,6 +114,23 @@ describe('send killed with SIGKILL and run again', () => {
     } finally {
       await slow.close();
     }
+  });
+
+  it('SIGINT as soon as the send says what it sends: a clear exit, no lock left, and the next run sends everyone once', async () => {
+    const ws = workspace();
+    const args = ['send', '--week', WEEK, '--data', ws.data, '--subscribers', ws.subscribers, '--state', ws.state];
+    // The first line on stdout (the issue's headline) comes once the handler listens.
+    const stopped = await runCli(args, {
+      env: sendEnv(),
+      onSpawn: (child) => child.stdout?.once('data', () => child.kill('SIGINT')),
+    });
+    expect(stopped.signal).toBeNull();
+    expect(stopped.status, stopped.stdout + stopped.stderr).toBe(stopped.stdout.includes('Everyone who should get this issue has it.') ? 0 : 1);
+    expect(traceNoise(stopped.stderr)).toEqual([]);
+    expect(filesUnder(ws.state).filter((f) => f.includes('lock'))).toEqual([]);
+    const finished = await send(ws);
+    expect(finished.status, finished.stdout + finished.stderr).toBe(0);
+    expectEveryoneExactlyOnce();
   });
 
   it.each([11, 12, 13])('at a random moment (seed %i)', async (seed) => {

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Resend, type CreateBatchOptions, type CreateEmailOptions } from 'resend';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startFakeResend, type FakeResend } from './fake-resend.ts';
+import { BACKSTOP_MS } from './helpers/cli.ts';
 
 const KEY = 're_test_key';
 const OTHER_KEY = 're_other_key';
@@ -141,12 +142,13 @@ describe('fake Resend through the real SDK', () => {
   });
 
   it('answers 409 concurrent_idempotent_requests while the first request is in flight', async () => {
-    fake.inject({ kind: 'slow', ms: 200 });
+    fake.inject({ kind: 'hold' });
     const first = resend.emails.send(email(), { idempotencyKey: 'k' });
-    await vi.waitFor(() => expect(fake.emails).toHaveLength(1));
+    await vi.waitFor(() => expect(fake.emails).toHaveLength(1), { timeout: BACKSTOP_MS, interval: 10 });
 
     const concurrent = await resend.emails.send(email(), { idempotencyKey: 'k' });
     expect(concurrent.error).toMatchObject({ statusCode: 409, name: 'concurrent_idempotent_requests' });
+    fake.release();
 
     const { data } = await first;
     expect((await resend.emails.send(email(), { idempotencyKey: 'k' })).data).toEqual(data);
@@ -299,12 +301,13 @@ describe('injected faults', () => {
   });
 
   it('slow: a client timeout looks like a network error, yet the email is delivered', async () => {
-    fake.inject({ kind: 'slow', ms: 150 });
+    fake.inject({ kind: 'hold' });
     const timedOut = await resend.emails.send(email(), { idempotencyKey: 'k', signal: AbortSignal.timeout(30) });
     expect(timedOut.error).toMatchObject({ statusCode: null, name: 'application_error' });
     expect(fake.emails).toHaveLength(1);
+    fake.release();
 
-    await vi.waitFor(() => expect(fake.requests).toHaveLength(1), { timeout: 1000 });
+    await vi.waitFor(() => expect(fake.requests).toHaveLength(1), { timeout: BACKSTOP_MS, interval: 10 });
     const retry = await resend.emails.send(email(), { idempotencyKey: 'k' });
     expect(retry.data?.id).toBe(fake.emails[0]?.id);
     expect(fake.emails).toHaveLength(1);
@@ -348,7 +351,7 @@ describe('options and standalone use', () => {
     try {
       const lines: string[] = [];
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => lines.push(...chunk.split('\n').filter(Boolean)));
-      await vi.waitFor(() => expect(lines[0]).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/), { timeout: 5000 });
+      await vi.waitFor(() => expect(lines[0]).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/), { timeout: BACKSTOP_MS, interval: 10 });
       const url = /(http:\/\/127\.0\.0\.1:\d+)/.exec(lines[0] ?? '')?.[1];
 
       const { error, headers } = await new Resend(KEY, { baseUrl: url }).emails.send(email());

@@ -76,6 +76,8 @@ export type Fault =
   | { kind: 'drop-after'; times?: number }
   /** Process normally, then hold the response for `ms`; the idempotency key stays in flight meanwhile. */
   | { kind: 'slow'; ms: number; times?: number }
+  /** Process normally, then hold the response until {@link FakeResend.release}: a send that is surely still running. */
+  | { kind: 'hold'; times?: number }
   /** 429 daily_quota_exceeded. Nothing delivered. */
   | { kind: 'quota'; times?: number }
   /** This recipient fails validation: single send / strict batch → 422, permissive batch → per-index error. */
@@ -95,6 +97,8 @@ export interface FakeResend {
   deliveredTo(address: string): ReceivedEmail[];
   /** Queue a fault (see {@link Fault}). */
   inject(fault: Fault): void;
+  /** Writes the responses that a `hold` fault holds back. */
+  release(): void;
   /** Forget emails, requests, faults, rejected addresses, idempotency records and rate-limit windows. Ids keep counting. */
   reset(): void;
   /** Stop listening and cut open connections; pending delayed responses are abandoned. Safe to call twice. */
@@ -125,6 +129,8 @@ interface Reply {
   headers?: Record<string, string>;
   drop?: boolean;
   delayMs?: number;
+  /** Written only once this settles. */
+  hold?: Promise<void>;
   /** Runs once the response was written (or the socket dropped). */
   afterSend?: () => void;
 }
@@ -170,6 +176,12 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
   const idempotency = new Map<string, IdempotencyRecord>();
   const timers = new Set<NodeJS.Timeout>();
   let nextId = 1;
+  const holding = () => {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    return { promise, resolve };
+  };
+  let held = holding();
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -245,6 +257,7 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
     const reply = processIdempotently(req, apiKey);
     if (fault?.kind === 'drop-after') return { ...reply, drop: true };
     if (fault?.kind === 'slow') return { ...reply, delayMs: fault.ms };
+    if (fault?.kind === 'hold') return { ...reply, hold: held.promise };
     return reply;
   }
 
@@ -333,8 +346,9 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
     const reply = route({ method, path, headers: req.headers, body, idempotencyKey, at });
     const delayMs = latencyMs + (reply.delayMs ?? 0);
     answering++;
-    if (delayMs > 0) await sleep(delayMs).finally(() => answering--);
-    else answering--;
+    if (delayMs > 0) await sleep(delayMs);
+    if (reply.hold) await reply.hold;
+    answering--;
 
     if (reply.drop) req.socket.destroy();
     else writeReply(res, reply);
@@ -386,6 +400,10 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
       const times = fault.times ?? 1;
       if (!Number.isInteger(times) || times < 1) throw new RangeError(`fault.times must be a positive integer, got ${times}`);
       faults.push({ fault, remaining: times });
+    },
+    release() {
+      held.resolve();
+      held = holding();
     },
     reset() {
       emails.length = 0;

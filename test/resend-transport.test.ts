@@ -1,8 +1,9 @@
 /** The Resend transport on its own against the fake: timeouts, retries with the same key, what stops a run. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ResendTransport } from '../src/delivery/resend.ts';
 import type { OutgoingEmail } from '../src/delivery/transport.ts';
 import { startFakeResend, type FakeResend } from './fake-resend.ts';
+import { BACKSTOP_MS } from './helpers/cli.ts';
 
 let fake: FakeResend;
 beforeAll(async () => {
@@ -20,9 +21,12 @@ const transport = (options: Partial<ConstructorParameters<typeof ResendTransport
 
 describe('ResendTransport', () => {
   it('gives up on a response slower than its timeout and retries with the same key; the batch is delivered once', async () => {
-    fake.inject({ kind: 'slow', ms: 1500 });
-    // Default backoff: the retries outlast the first request, which Resend still holds as in progress (409) meanwhile.
-    const outcome = await transport({ timeoutMs: 300, maxBackoffMs: 30_000 }).sendBatch(emails(3), 'key-slow');
+    // The first answer is held until a retry has met Resend still holding the first request as in progress (409).
+    fake.inject({ kind: 'hold' });
+    const sending = transport({ timeoutMs: 300, maxBackoffMs: 30_000 }).sendBatch(emails(3), 'key-slow');
+    await vi.waitFor(() => expect(fake.requests.map((r) => r.status)).toContain(409), { timeout: BACKSTOP_MS, interval: 10 });
+    fake.release();
+    const outcome = await sending;
     expect(outcome).toEqual({ kind: 'sent', rejected: [] });
     expect(fake.emails).toHaveLength(3);
     const keys = fake.requests.map((r) => r.idempotencyKey);

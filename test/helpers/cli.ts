@@ -15,6 +15,9 @@ export const START = path.join(REPO, 'src', 'cli', 'start.ts');
 /** tsx as an absolute URL, so the CLI can also run with a cwd outside the repo. */
 export const TSX = import.meta.resolve('tsx');
 
+/** How long a test waits for an event before calling it a hang: a backstop against hangs, never a guess about speed. */
+export const BACKSTOP_MS = 240_000;
+
 export interface CliResult {
   status: number | null;
   signal: NodeJS.Signals | null;
@@ -64,7 +67,7 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? BACKSTOP_MS);
     child.on('error', (error) => {
       clearTimeout(timer);
       reject(error);
