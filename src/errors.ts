@@ -16,6 +16,11 @@ export class CatalogError extends UserError {
   }
 }
 
+/** A week's issue that cannot be built as asked: says why and how to trim it. */
+export class IssueError extends UserError {
+  override name = 'IssueError';
+}
+
 /** A defect in the subscriber list or store: names the file and line. */
 export class SubscribersError extends UserError {
   override name = 'SubscribersError';
