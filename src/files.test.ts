@@ -1,8 +1,8 @@
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendLinesDurably, parseJsonLine, readLines, readTextIfExists, writeFileDurably } from './files.ts';
+import { AppendedLines, appendLinesDurably, parseJsonLine, parseJsonLineStrictly, readLines, readTextIfExists, TORN_MARK, writeFileDurably } from './files.ts';
 
 /** The values of a JSON-lines file, as the program's readers see them: blank and torn lines skipped. */
 async function readJsonLines(file: string): Promise<unknown[]> {
@@ -66,9 +66,9 @@ describe('writeFileDurably', () => {
 });
 
 describe('readLines', () => {
-  const all = async (file: string, from?: number) => {
-    const lines: { line: string; end: number }[] = [];
-    for await (const l of readLines(file, from)) lines.push(l);
+  const all = async (file: string, from?: number, linesBefore?: number) => {
+    const lines: { line: string; end: number; number: number }[] = [];
+    for await (const l of readLines(file, from, linesBefore)) lines.push(l);
     return lines;
   };
 
@@ -79,10 +79,11 @@ describe('readLines', () => {
     const first = await all(file);
     expect(first.map((l) => l.line)).toEqual(['é日', long, '']);
     expect(first.map((l) => l.end)).toEqual([6, 6 + 200_001, 6 + 200_002]);
+    expect(first.map((l) => l.number)).toEqual([1, 2, 3]);
     await appendFile(file, ' line\nmore\n');
-    expect(await all(file, first.at(-1)!.end)).toEqual([
-      { line: 'last line', end: 6 + 200_002 + 10 },
-      { line: 'more', end: 6 + 200_002 + 15 },
+    expect(await all(file, first.at(-1)!.end, 3)).toEqual([
+      { line: 'last line', end: 6 + 200_002 + 10, number: 4 },
+      { line: 'more', end: 6 + 200_002 + 15, number: 5 },
     ]);
   });
 
@@ -134,12 +135,12 @@ describe('appendLinesDurably, read back line by line', () => {
     expect(await readJsonLines(file)).toEqual(values);
   });
 
-  it('starts the next append on a new line after a torn last line', async () => {
+  it('after a torn last line, closes it as a line marked torn and starts the next append on a new line', async () => {
     const file = fresh('torn.jsonl');
     await writeRaw(file, '{"n":1}\n{"type":"unsub');
     await appendLinesDurably(file, ['{"n":2}', '{"n":3}']);
     expect(await readJsonLines(file)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
-    expect(await readFile(file, 'utf8')).toBe('{"n":1}\n{"type":"unsub\n{"n":2}\n{"n":3}\n');
+    expect(await readFile(file, 'utf8')).toBe(`{"n":1}\n{"type":"unsub${TORN_MARK}\n{"n":2}\n{"n":3}\n`);
   });
 
   it('does not add a blank line after a complete last line', async () => {
@@ -147,5 +148,69 @@ describe('appendLinesDurably, read back line by line', () => {
     await writeRaw(file, '{"n":1}\n');
     await appendLinesDurably(file, ['{"n":2}']);
     expect(await readFile(file, 'utf8')).toBe('{"n":1}\n{"n":2}\n');
+  });
+});
+
+describe('parseJsonLineStrictly', () => {
+  it.each([
+    ['a JSON line', '{"n":1}', { value: { n: 1 } }],
+    ['a blank line', '  ', undefined],
+    ['a torn line a later append closed', `{"type":"unsub${TORN_MARK}`, undefined],
+    ['a lone mark, left by two appends that raced', TORN_MARK, undefined],
+  ])('reads %s', (_, line, expected) => {
+    expect(parseJsonLineStrictly(line)).toEqual(expected);
+  });
+
+  it.each(['{"type":"unsub', 'garbage', '\u0000\u0000', '{"n":1} <- torn'])('calls %j damaged, with the reason', (line) => {
+    expect(parseJsonLineStrictly(line)).toEqual({ damaged: expect.any(String) });
+  });
+});
+
+describe('AppendedLines', () => {
+  const turn = async (log: AppendedLines, options?: { fromStart?: boolean }) => {
+    const { restarted, lines } = await log.next(options);
+    const read: string[] = [];
+    for await (const { line, number } of lines) read.push(`${number}:${line}`);
+    return { restarted, read };
+  };
+
+  it('reads only what was appended since the last turn, with line numbers, and nothing of a missing file', async () => {
+    const file = fresh('log.jsonl');
+    const log = new AppendedLines(file);
+    expect(await turn(log)).toEqual({ restarted: false, read: [] });
+    await appendLinesDurably(file, ['a', 'b']);
+    expect(await turn(log)).toEqual({ restarted: false, read: ['1:a', '2:b'] });
+    await appendFile(file, 'c\nhalf');
+    expect(await turn(log)).toEqual({ restarted: false, read: ['3:c'] });
+    await appendFile(file, ' done\n');
+    expect(await turn(log)).toEqual({ restarted: false, read: ['4:half done'] });
+    expect(await turn(log)).toEqual({ restarted: false, read: [] });
+    expect(await turn(log, { fromStart: true })).toEqual({ restarted: false, read: ['1:a', '2:b', '3:c', '4:half done'] });
+  });
+
+  it('starts over, and says so, when the file was cut shorter, replaced or removed', async () => {
+    const file = fresh('log.jsonl');
+    const log = new AppendedLines(file);
+    await writeRaw(file, 'a\nb\n');
+    await turn(log);
+    await writeRaw(file, 'x\n');
+    expect(await turn(log)).toEqual({ restarted: true, read: ['1:x'] });
+    // Replaced by a longer file: the size alone would not tell.
+    await writeRaw(`${file}.new`, 'p\nq\nr\n');
+    await rename(`${file}.new`, file);
+    expect(await turn(log)).toEqual({ restarted: true, read: ['1:p', '2:q', '3:r'] });
+    await rm(file);
+    expect(await turn(log)).toEqual({ restarted: true, read: [] });
+    await writeRaw(file, 'new\n');
+    expect(await turn(log)).toEqual({ restarted: false, read: ['1:new'] });
+  });
+
+  it('goes on next turn from the line its reader stopped at', async () => {
+    const file = fresh('log.jsonl');
+    const log = new AppendedLines(file);
+    await writeRaw(file, 'a\nbad\nc\n');
+    const { lines } = await log.next();
+    for await (const { line } of lines) if (line === 'bad') break;
+    expect(await turn(log)).toEqual({ restarted: false, read: ['2:bad', '3:c'] });
   });
 });

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 async function syncDirectory(dir: string): Promise<void> {
@@ -27,17 +27,23 @@ export async function writeFileDurably(file: string, content: string | Uint8Arra
   await syncDirectory(dir);
 }
 
+/**
+ * Ends a line a crash tore (an append cut short, never acknowledged) once a later append closes it, so that
+ * readers can tell it from a damaged line and skip it. JSON text never ends this way.
+ */
+export const TORN_MARK = ' <- torn by a crash, ignored';
+
 /** Appends whole lines and waits until they are on disk. A crash can tear only the last, unacknowledged line. */
 export async function appendLinesDurably(file: string, lines: readonly string[]): Promise<void> {
   if (lines.length === 0) return;
   await mkdir(path.dirname(file), { recursive: true });
   const handle = await open(file, 'a+');
   try {
-    // After a torn append, start on a fresh line so the torn fragment stays a line of its own.
+    // After a torn append, close the torn fragment as a line of its own, marked, and start on a fresh line.
     const { size } = await handle.stat();
     const last = Buffer.alloc(1);
     if (size > 0) await handle.read(last, 0, 1, size - 1);
-    const lead = size > 0 && last[0] !== 0x0a ? '\n' : '';
+    const lead = size > 0 && last[0] !== 0x0a ? `${TORN_MARK}\n` : '';
     await handle.write(lead + lines.map((line) => `${line}\n`).join(''));
     await handle.sync();
   } finally {
@@ -47,20 +53,22 @@ export async function appendLinesDurably(file: string, lines: readonly string[])
 
 /**
  * The complete lines of `file` from byte `from` on, as it streams in, each with the byte offset just past
- * its newline, where a later read can go on. A last line without its newline (an append cut short) is
- * left out until a later append completes it. A missing file has none.
+ * its newline, where a later read can go on, and its line number (`linesBefore` lines precede `from`).
+ * A last line without its newline (an append cut short) is left out until a later append completes it.
+ * A missing file has none.
  */
-export async function* readLines(file: string, from = 0): AsyncGenerator<{ line: string; end: number }> {
+export async function* readLines(file: string, from = 0, linesBefore = 0): AsyncGenerator<{ line: string; end: number; number: number }> {
   const stream = createReadStream(file, { start: from });
   let carry: Buffer = Buffer.alloc(0);
   let offset = from;
+  let number = linesBefore;
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
       let start = 0;
       for (let newline = data.indexOf(10); newline !== -1; newline = data.indexOf(10, start)) {
         offset += newline + 1 - start;
-        yield { line: data.toString('utf8', start, newline), end: offset };
+        yield { line: data.toString('utf8', start, newline), end: offset, number: ++number };
         start = newline + 1;
       }
       carry = data.subarray(start);
@@ -72,6 +80,43 @@ export async function* readLines(file: string, from = 0): AsyncGenerator<{ line:
   }
 }
 
+/**
+ * An append-only file of lines, read in turns by a long-running reader: each turn reads only what was
+ * appended since the last. When the file was replaced or cut shorter since, the turn starts over from
+ * the top and says so, and what was built from the old content must be dropped.
+ */
+export class AppendedLines {
+  /** Where the next turn goes on: the byte offset, the lines before it, and the file (device and inode) they were read from. */
+  private read = { offset: 0, lines: 0, identity: '' };
+
+  constructor(readonly file: string) {}
+
+  /**
+   * The complete lines appended since the last turn (`fromStart`: every line), each with its line number.
+   * `restarted` when the file was replaced or cut shorter after something was read. A turn goes on from
+   * the last line its consumer took, so a consumer that stops at a line sees it again next turn.
+   */
+  async next(options: { fromStart?: boolean } = {}): Promise<{ restarted: boolean; lines: AsyncGenerator<{ line: string; number: number }> }> {
+    const found = await stat(this.file).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw error;
+    });
+    const identity = found ? `${found.dev}:${found.ino}` : '';
+    const restarted = this.read.offset > 0 && (identity !== this.read.identity || (found?.size ?? 0) < this.read.offset);
+    if (restarted || options.fromStart) this.read = { offset: 0, lines: 0, identity };
+    this.read.identity = identity;
+    return { restarted, lines: this.lines() };
+  }
+
+  private async *lines(): AsyncGenerator<{ line: string; number: number }> {
+    for await (const { line, end, number } of readLines(this.file, this.read.offset, this.read.lines)) {
+      yield { line, number };
+      this.read.offset = end;
+      this.read.lines = number;
+    }
+  }
+}
+
 /** One line of a JSON-lines file, parsed; undefined for a blank or torn line (a crash mid-append, never acknowledged). */
 export function parseJsonLine(line: string): unknown {
   if (line.trim() === '') return undefined;
@@ -79,6 +124,19 @@ export function parseJsonLine(line: string): unknown {
     return JSON.parse(line) as unknown;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * One line of a JSON-lines file whose every line counts: undefined for a blank line or one a crash tore
+ * (closed by a later append, see TORN_MARK); the reason it is no JSON for any other line that does not parse.
+ */
+export function parseJsonLineStrictly(line: string): { value: unknown } | { damaged: string } | undefined {
+  if (line.trim() === '' || line.endsWith(TORN_MARK)) return undefined;
+  try {
+    return { value: JSON.parse(line) as unknown };
+  } catch (error) {
+    return { damaged: (error as Error).message };
   }
 }
 

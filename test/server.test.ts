@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveConfig, type Config } from '../src/config.ts';
 import { prepareIssue } from '../src/pipeline.ts';
 import { startServer, type RunningServer } from '../src/server/serve.ts';
-import { loadSubscribers, SubscriberStore } from '../src/subscribers/store.ts';
+import { LiveSubscribers, SubscriberStore } from '../src/subscribers/store.ts';
 import { signToken } from '../src/subscribers/tokens.ts';
 import { linkTo, readEml, tool, workspace, type Workspace } from './browser/support.ts';
 
@@ -53,8 +53,9 @@ const post = (route: string, form: Record<string, string | string[]>, headers: R
   for (const [k, v] of Object.entries(form)) for (const one of [v].flat()) body.append(k, one);
   return fetch(`${server.url}${route}`, { method: 'POST', body, headers });
 };
-const events = () => new SubscriberStore(ws.state).events();
-const statusOf = async (email: string) => (await loadSubscribers(ws.subscribers, new SubscriberStore(ws.state))).list.get(email)?.status;
+const events = async () => (await readFile(new SubscriberStore(ws.state).file, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown);
+const listNow = async () => (await new LiveSubscribers(ws.subscribers, new SubscriberStore(ws.state)).current()).list;
+const statusOf = async (email: string) => (await listNow()).get(email)?.status;
 
 describe('unsubscribe', () => {
   it('GET shows a page with one button and changes nothing', async () => {
@@ -128,11 +129,11 @@ describe('preferences', () => {
     const save = await post('/preferences', { token: token('preferences', ADA), categories: ['developer tools', 'Writing'] });
     expect(save.status).toBe(200);
     expect(await save.text()).toContain('Saved. You get Developer Tools, Writing.');
-    let list = (await loadSubscribers(ws.subscribers, new SubscriberStore(ws.state))).list;
+    let list = await listNow();
     expect(list.get(ADA)?.categories).toEqual(['Developer Tools', 'Writing']);
 
     await post('/preferences', { token: token('preferences', ADA), categories: ['Design', 'Developer Tools', 'Writing'] });
-    list = (await loadSubscribers(ws.subscribers, new SubscriberStore(ws.state))).list;
+    list = await listNow();
     expect(list.get(ADA)?.categories).toEqual([]);
   });
 

@@ -7,7 +7,7 @@ import { digestProps, renderMessage } from '../render/message.ts';
 import { comparisonsFor } from '../digest/issue.ts';
 import type { OutgoingEmail } from '../delivery/transport.ts';
 import { Address } from '../subscribers/schema.ts';
-import { SubscriberStore, loadSubscribers } from '../subscribers/store.ts';
+import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
 import type { Recipient } from '../delivery/ledger.ts';
 import type { Config } from '../config.ts';
 import { commonArgs, configFrom, now, senderSettings, strictFlags, weekArg } from './common.ts';
@@ -20,7 +20,7 @@ async function readerFor(config: Config, as: string | undefined): Promise<Recipi
   if (as === undefined) return ALL_TOPICS_READER;
   const address = Address.safeParse(as);
   if (!address.success) throw new UserError(`--as "${as}" is not a valid email address.`);
-  const { list } = await loadSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir));
+  const { list } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir)).current();
   const subscriber = list.get(address.data);
   if (!subscriber) throw new UserError(`--as ${address.data} is not on the list in ${config.subscribersFile}.`);
   return { email: subscriber.email, name: subscriber.name, categories: subscriber.categories };

@@ -8,7 +8,7 @@ import { UserError } from '../errors.ts';
 import { prepareIssue } from '../pipeline.ts';
 import { renderMessage } from '../render/message.ts';
 import { Address } from '../subscribers/schema.ts';
-import { SubscriberStore, loadSubscribers } from '../subscribers/store.ts';
+import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
 import { withLock } from '../state/lock.ts';
 import { holdLine, issueHeadline } from './build.ts';
 import { commonArgs, configFrom, now, outboxDir, pairingArgs, senderSettings, strictFlags, transportFor, weekArg } from './common.ts';
@@ -77,7 +77,7 @@ async function sendWeek(config: Config, options: { week?: string; dryRun?: boole
     console.log(held);
     return 0;
   }
-  const { list, problems } = await loadSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir));
+  const { list, problems } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir)).current();
   for (const p of problems) console.error(p.problem);
   const audience = audienceOf(issue, list, problems);
   const transport = transportFor(config, outboxDir(config, issue.week));

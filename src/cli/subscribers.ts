@@ -1,9 +1,8 @@
 import { defineCommand } from 'citty';
 import { UserError } from '../errors.ts';
 import { isProblem, readSubscriberCsv } from '../subscribers/csv.ts';
-import { mergeRow } from '../subscribers/list.ts';
 import { Address, parseCategories, SubscriberStatus, type SubscriberEvent } from '../subscribers/schema.ts';
-import { SubscriberStore, loadSubscribers } from '../subscribers/store.ts';
+import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
 import { commonArgs, configFrom, now, strictFlags } from './common.ts';
 
 function address(value: string, flag: string): string {
@@ -23,7 +22,7 @@ const importCommand = defineCommand({
   async run({ args }) {
     const config = configFrom(args);
     const store = new SubscriberStore(config.stateDir);
-    const { list } = await loadSubscribers(config.subscribersFile, store, { allowMissingCsv: true });
+    const { list } = await new LiveSubscribers(config.subscribersFile, store, { allowMissingCsv: true }).current();
     const at = now().toISOString();
     const events: SubscriberEvent[] = [];
     let added = 0;
@@ -37,8 +36,9 @@ const importCommand = defineCommand({
       const known = list.get(item.email);
       if (known) updated++;
       else added++;
-      list.set(item.email, mergeRow(known, item));
-      events.push({ type: 'add', email: item.email, name: item.name, categories: item.categories, status: item.status, at, source: `import ${args.file}:${item.line}` });
+      const event: SubscriberEvent = { type: 'add', email: item.email, name: item.name, categories: item.categories, status: item.status, at, source: `import ${args.file}:${item.line}` };
+      list.fold(event);
+      events.push(event);
     }
     await store.record(...events);
     console.log(`Imported ${args.file}: ${added} added, ${updated} updated, ${rejected.length} rejected.`);
@@ -59,7 +59,7 @@ const addCommand = defineCommand({
     const config = configFrom(args);
     const email = address(args.address, 'ADDRESS');
     const store = new SubscriberStore(config.stateDir);
-    const { list } = await loadSubscribers(config.subscribersFile, store, { allowMissingCsv: true });
+    const { list } = await new LiveSubscribers(config.subscribersFile, store, { allowMissingCsv: true }).current();
     const known = list.get(email);
     if (known && known.status !== 'active' && known.status !== 'pending') {
       throw new UserError(`${email} is ${known.status}; they must subscribe again themselves (signup form) before they get mail.`);
@@ -89,7 +89,7 @@ const listCommand = defineCommand({
     const config = configFrom(args);
     const status = args.status === undefined ? undefined : SubscriberStatus.safeParse(args.status.toLowerCase());
     if (status && !status.success) throw new UserError(`--status "${args.status}" is not one of ${SubscriberStatus.options.join(', ')}.`);
-    const { list, problems } = await loadSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir));
+    const { list, problems } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir)).current();
     for (const p of problems) console.error(p.problem);
     console.log('email,name,categories,status');
     for (const s of [...list.values()].sort((a, b) => a.email.localeCompare(b.email))) {

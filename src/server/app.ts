@@ -10,7 +10,7 @@ import type { Transport } from '../delivery/transport.ts';
 import { WeekId } from '../digest/schema.ts';
 import { IssueStore } from '../state/issues.ts';
 import { Address } from '../subscribers/schema.ts';
-import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
+import { SubscriberStore, type LiveSubscribers } from '../subscribers/store.ts';
 import { signToken, verifyToken, type TokenPurpose } from '../subscribers/tokens.ts';
 import { archivePage, pastIssues } from './archive.ts';
 import { confirmationMessage } from './confirmation.ts';
@@ -21,10 +21,11 @@ import {
 import { RateLimiter } from './rate-limit.ts';
 import { stopEventsOf, verifyWebhook, webhookHeaders, WebhookLog } from './webhooks.ts';
 
-/** What the server is handed instead of reaching for it: the clock and where confirmation emails go. */
+/** What the server is handed instead of reaching for it: the clock, where confirmation emails go, and the list as it stands. */
 export interface ServerDeps {
   now: () => Date;
   transport: Transport;
+  subscribers: LiveSubscribers;
 }
 
 const FORM_LIMIT = 16 * 1024;
@@ -97,10 +98,7 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
   const perAddress = new RateLimiter(1, TEN_MINUTES);
   const perClient = new RateLimiter(5, TEN_MINUTES);
 
-  const live = new LiveSubscribers(config.subscribersFile, subscribers, { allowMissingCsv: true });
-  const list = () => live.current();
-  // Folded now, so the first visitor does not wait for a large list; a bad CSV is reported on the first page that needs it.
-  list().catch(() => undefined);
+  const list = async () => (await deps.subscribers.current()).list;
   const topics = async () => catalogTopics(await loadCatalog(config.dataDir));
   const reader = (purpose: TokenPurpose, token: string | undefined) => (token ? verifyToken(config.secret, purpose, token, deps.now()) : null);
   const sign = (purpose: TokenPurpose, email: string) => signToken(config.secret, purpose, email);

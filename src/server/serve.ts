@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import { transportFor } from '../cli/common.ts';
 import type { Config } from '../config.ts';
 import { UserError } from '../errors.ts';
+import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
 import { createApp, type ServerDeps } from './app.ts';
 
 /** A running server: where it listens, and how to stop it. */
@@ -12,14 +13,24 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The real clock, and confirmation emails through Resend or into `<state>/outbox/confirmations`. */
+/** The real clock, confirmation emails through Resend or into `<state>/outbox/confirmations`, and the list kept current. */
 export function defaultDeps(config: Config): ServerDeps {
-  return { now: () => new Date(), transport: transportFor(config, path.join(config.stateDir, 'outbox', 'confirmations')) };
+  return {
+    now: () => new Date(),
+    transport: transportFor(config, path.join(config.stateDir, 'outbox', 'confirmations')),
+    subscribers: new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir), { allowMissingCsv: true }),
+  };
 }
 
-/** Listens on `port` (0: any free port) on every interface; `close` stops accepting and ends open connections. */
-export function startServer(config: Config, port: number, deps: Partial<ServerDeps> = {}): Promise<RunningServer> {
-  const app = createApp(config, { ...defaultDeps(config), ...deps });
+/**
+ * Listens on `port` (0: any free port) on every interface; `close` stops accepting and ends open connections.
+ * The list is folded first, so the first visitor does not wait for a large one, and a list or event store
+ * that can't be read stops the server with its sentence before it answers anyone.
+ */
+export async function startServer(config: Config, port: number, deps: Partial<ServerDeps> = {}): Promise<RunningServer> {
+  const all = { ...defaultDeps(config), ...deps };
+  await all.subscribers.current();
+  const app = createApp(config, all);
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port }, (info: AddressInfo) => {
       server.off('error', onError);

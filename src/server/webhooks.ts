@@ -1,8 +1,7 @@
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Resend } from 'resend';
 import { z } from 'zod';
-import { appendLinesDurably, parseJsonLine, readLines } from '../files.ts';
+import { AppendedLines, appendLinesDurably, parseJsonLine } from '../files.ts';
 import { Address, type SubscriberEvent } from '../subscribers/schema.ts';
 
 /** The standard-webhooks headers Resend signs with (sent as `svix-*`; `webhook-*` accepted too). */
@@ -59,22 +58,19 @@ export function stopEventsOf(event: unknown, webhookId: string, at: Date): Subsc
 export class WebhookLog {
   readonly file: string;
   private readonly seen = new Set<string>();
-  private read = 0;
+  private readonly log: AppendedLines;
 
   constructor(stateDir: string) {
     this.file = path.join(stateDir, 'webhooks', 'resend.jsonl');
+    this.log = new AppendedLines(this.file);
   }
 
   async has(id: string): Promise<boolean> {
-    const size = (await stat(this.file).catch(() => null))?.size ?? 0;
-    if (size < this.read) {
-      this.seen.clear();
-      this.read = 0;
-    }
-    for await (const { line, end } of readLines(this.file, this.read)) {
+    const { restarted, lines } = await this.log.next();
+    if (restarted) this.seen.clear();
+    for await (const { line } of lines) {
       const entry = parseJsonLine(line) as { id?: unknown } | undefined;
       if (typeof entry?.id === 'string') this.seen.add(entry.id);
-      this.read = end;
     }
     return this.seen.has(id);
   }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isProblem, readSubscriberCsv } from './csv.ts';
 import { mulberry32 } from '../../test/helpers/random.ts';
-import { applyEvent, isStopped, mergeRow, resolveList, SubscriberList, type ListRow } from './list.ts';
+import { SubscriberList, type ListRow } from './list.ts';
 import { SubscriberStatus as Statuses, type Subscriber, type SubscriberEvent, type SubscriberStatus } from './schema.ts';
 
 const AT = '2026-11-17T09:00:00.000Z';
@@ -26,19 +26,31 @@ const ev = {
   complaint: (): SubscriberEvent => ({ type: 'complaint', email: EMAIL, at: AT }),
 };
 
-function statusAfter(rows: Row[], events: SubscriberEvent[]): SubscriberStatus | undefined {
-  return resolveList(rows, events).get(EMAIL)?.status;
+/** The list folded from the editor's rows, then the recorded events, as every reader of the list folds it. */
+function resolveList(rows: Iterable<Row>, events: Iterable<SubscriberEvent>): SubscriberList {
+  const list = new SubscriberList();
+  for (const entry of [...rows, ...events]) list.fold(entry);
+  return list;
 }
+
+/** Ana after these rows and events. */
+const ana = (rows: Row[], events: SubscriberEvent[] = []) => resolveList(rows, events).get(EMAIL);
+
+function statusAfter(rows: Row[], events: SubscriberEvent[]): SubscriberStatus | undefined {
+  return ana(rows, events)?.status;
+}
+
+const isStopped = (status: SubscriberStatus) => (STOPS as readonly string[]).includes(status);
 
 const NOT_ACTIVE = ['pending', 'unsubscribed', 'bounced', 'complained'] as const;
 const STOPS = ['unsubscribed', 'bounced', 'complained'] as const;
 
 describe('SubscriberList', () => {
-  it('gives back what was set, last write winning, in first-seen order, for random readers past its first growth', () => {
+  it('gives back the readers it was made from, the last of an address winning, in first-seen order, for random readers past its first growth', () => {
     for (const seed of [1, 2, 3]) {
       const random = mulberry32(seed);
       const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
-      const list = new SubscriberList();
+      const given: Subscriber[] = [];
       const expected = new Map<string, Subscriber>();
       for (let i = 0; i < 500; i++) {
         const email = `r${Math.floor(random() * 300)}@example.com`;
@@ -48,9 +60,10 @@ describe('SubscriberList', () => {
           categories: pick([[], ['Design'], ['Design', 'Research'], ['Research', 'Design'], ['a\nb']]),
           status: pick(Statuses.options),
         };
-        list.set(email, subscriber);
+        given.push(subscriber);
         expected.set(email, subscriber);
       }
+      const list = SubscriberList.from(given);
       expect(list.size).toBe(expected.size);
       expect([...list.keys()]).toEqual([...expected.keys()]);
       expect([...list.values()]).toEqual([...expected.values()]);
@@ -72,14 +85,14 @@ describe('SubscriberList', () => {
   });
 });
 
-describe('mergeRow', () => {
+describe('fold: rows of one address', () => {
   it('takes the first row as it is', () => {
-    expect(mergeRow(undefined, row('pending', { name: 'Ana', categories: ['Research'] }))).toEqual({ email: EMAIL, name: 'Ana', categories: ['Research'], status: 'pending' });
+    expect(ana([row('pending', { name: 'Ana', categories: ['Research'] })])).toEqual({ email: EMAIL, name: 'Ana', categories: ['Research'], status: 'pending' });
   });
 
   it.each(NOT_ACTIVE)('a %s row wins over an active one, in either order', (status) => {
-    expect(mergeRow(mergeRow(undefined, row('active')), row(status)).status).toBe(status);
-    expect(mergeRow(mergeRow(undefined, row(status)), row('active')).status).toBe(status);
+    expect(statusAfter([row('active'), row(status)], [])).toBe(status);
+    expect(statusAfter([row(status), row('active')], [])).toBe(status);
   });
 
   it.each([
@@ -89,16 +102,16 @@ describe('mergeRow', () => {
     [[], ['Design'], []],
     [['Design'], [], []],
   ])('categories %j and %j merge to %j', (a, b, merged) => {
-    expect(mergeRow(mergeRow(undefined, row('active', { categories: a })), row('active', { categories: b })).categories).toEqual(merged);
+    expect(ana([row('active', { categories: a }), row('active', { categories: b })])!.categories).toEqual(merged);
   });
 
   it('keeps the first name and fills a missing one', () => {
-    expect(mergeRow(mergeRow(undefined, row('active', { name: 'Ana' })), row('active', { name: 'Other' })).name).toBe('Ana');
-    expect(mergeRow(mergeRow(undefined, row('active')), row('active', { name: 'Ana' })).name).toBe('Ana');
+    expect(ana([row('active', { name: 'Ana' }), row('active', { name: 'Other' })])!.name).toBe('Ana');
+    expect(ana([row('active'), row('active', { name: 'Ana' })])!.name).toBe('Ana');
   });
 });
 
-describe('resolveList: duplicate rows', () => {
+describe('fold: duplicate rows', () => {
   it.each(NOT_ACTIVE.flatMap((status) => [[['active', status]], [[status, 'active']], [['active', status, 'active']]]))(
     'rows %j: not active',
     (statuses) => {
@@ -134,42 +147,42 @@ describe('resolveList: duplicate rows', () => {
   });
 });
 
-describe('applyEvent', () => {
+describe('fold: one event', () => {
   const active: Subscriber = { email: EMAIL, name: 'Ana', categories: ['Research'], status: 'active' };
+  const after = (event: SubscriberEvent) => ana([active], [event]);
 
   it.each([
     ['unsubscribe', ev.unsubscribe(), 'unsubscribed'],
     ['bounce', ev.bounce(), 'bounced'],
     ['complaint', ev.complaint(), 'complained'],
   ] as const)('%s stops an active reader', (_, event, status) => {
-    expect(applyEvent(active, event)).toEqual({ ...active, status });
+    expect(after(event)).toEqual({ ...active, status });
   });
 
   it.each([ev.unsubscribe(), ev.bounce(), ev.complaint()])('$type of an unknown address is remembered as stopped', (event) => {
-    const next = applyEvent(undefined, event);
+    const next = ana([], [event]);
     expect(next?.email).toBe(EMAIL);
     expect(isStopped(next!.status)).toBe(true);
   });
 
   it('subscribe makes a new reader pending, confirm makes them active', () => {
-    const pending = applyEvent(undefined, ev.subscribe(['Design']));
+    const pending = ana([], [ev.subscribe(['Design'])]);
     expect(pending).toEqual({ email: EMAIL, name: 'Ana', categories: ['Design'], status: 'pending' });
-    expect(applyEvent(pending, ev.confirm())).toEqual({ ...pending, status: 'active' });
+    expect(ana([], [ev.subscribe(['Design']), ev.confirm()])).toEqual({ ...pending, status: 'active' });
   });
 
   it('confirm without a pending subscription changes nothing', () => {
-    expect(applyEvent(undefined, ev.confirm())).toBeUndefined();
-    const stopped = { ...active, status: 'unsubscribed' as const };
-    expect(applyEvent(stopped, ev.confirm())).toEqual(stopped);
+    expect(ana([], [ev.confirm()])).toBeUndefined();
+    expect(ana([active], [ev.unsubscribe(), ev.confirm()])).toEqual({ ...active, status: 'unsubscribed' });
   });
 
   it('preferences change the categories and nothing else', () => {
-    expect(applyEvent(active, ev.preferences(['Design', 'Audio']))).toEqual({ ...active, categories: ['Design', 'Audio'] });
-    expect(applyEvent(active, ev.preferences([]))).toEqual({ ...active, categories: [] });
+    expect(after(ev.preferences(['Design', 'Audio']))).toEqual({ ...active, categories: ['Design', 'Audio'] });
+    expect(after(ev.preferences([]))).toEqual({ ...active, categories: [] });
   });
 });
 
-describe('resolveList: rows then events', () => {
+describe('fold: rows then events', () => {
   it.each([
     // description, rows, events, status
     ['no events', [row('active')], [], 'active'],

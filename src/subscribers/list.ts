@@ -18,7 +18,7 @@ function union(a: readonly string[], b: readonly string[]): string[] {
 const STATUS_RANK: Record<SubscriberStatus, number> = { active: 0, pending: 1, unsubscribed: 2, bounced: 3, complained: 4 };
 
 /** Folds one more row for an address into what is known of it: any row that is not active wins; categories add up. */
-export function mergeRow(known: Subscriber | undefined, row: Omit<ListRow, 'line'>): Subscriber {
+function mergeRow(known: Subscriber | undefined, row: Omit<ListRow, 'line'>): Subscriber {
   if (!known) return { email: row.email, name: row.name, categories: row.categories, status: row.status };
   if (known.status === row.status && row.categories.length === 0 && known.categories.length === 0 && (known.name !== null || row.name === null)) return known;
   return {
@@ -33,7 +33,7 @@ export function mergeRow(known: Subscriber | undefined, row: Omit<ListRow, 'line
 const STOPPED: ReadonlySet<SubscriberStatus> = new Set(['unsubscribed', 'bounced', 'complained']);
 
 /** Applies one recorded event. A stop (unsubscribe, bounce, complaint) holds until the reader opts in again and confirms. */
-export function applyEvent(known: Subscriber | undefined, event: SubscriberEvent): Subscriber | undefined {
+function applyEvent(known: Subscriber | undefined, event: SubscriberEvent): Subscriber | undefined {
   switch (event.type) {
     case 'add':
       return mergeRow(known, event);
@@ -55,12 +55,18 @@ export function applyEvent(known: Subscriber | undefined, event: SubscriberEvent
 }
 
 const STATUSES = SubscriberStatus.options;
+/** Set on the status byte of a reader the editor's file marks stopped: no recorded event makes them active again. */
+const HELD_BY_FILE = 0x80;
+
+/** What the list is folded from: a row of the editor's file, or an event the program recorded. */
+export type ListEntry = Omit<ListRow, 'line'> | SubscriberEvent;
 
 /**
- * The merged list, read like a Map from address to Subscriber but kept compact, so a million readers
- * take little memory: per address a slot holding the name, a status byte and the index of its category
- * list, each distinct list stored once. `get` and `values` hand out fresh Subscriber objects whose
- * category arrays are shared and frozen.
+ * The merged list, read like a Map from address to Subscriber. It is built by `fold`, the one place the
+ * rules live: the editor's rows first, then every recorded event in order. Kept compact, so a million
+ * readers take little memory: per address a slot holding the name, a status byte and the index of its
+ * category list, each distinct list stored once. `get` and `values` hand out fresh Subscriber objects
+ * whose category arrays are shared and frozen.
  */
 export class SubscriberList {
   private readonly slots = new Map<string, number>();
@@ -70,10 +76,30 @@ export class SubscriberList {
   private readonly categoryLists: string[][] = [];
   private readonly categoryIndex = new Map<string, number>();
 
+  /** A list of readers already resolved (the last of an address wins), as a send is planned from. */
   static from(subscribers: Iterable<Subscriber>): SubscriberList {
     const list = new SubscriberList();
-    for (const s of subscribers) list.set(s.email, s);
+    for (const s of subscribers) list.set(s.email, s, false);
     return list;
+  }
+
+  /**
+   * Folds one row of the editor's file or one recorded event into the list. Rows for one address merge
+   * (any row that is not active wins; categories add up), and a reader a row marks stopped stays stopped
+   * whatever the events say. Events apply in order; a stop holds until the reader opts in again and confirms.
+   */
+  fold(entry: ListEntry): void {
+    const slot = this.slots.get(entry.email);
+    const known = slot === undefined ? undefined : this.at(entry.email, slot);
+    if (!('type' in entry)) {
+      const next = mergeRow(known, entry);
+      this.set(entry.email, next, STOPPED.has(next.status));
+      return;
+    }
+    const next = applyEvent(known, entry);
+    if (!next || next === known) return;
+    const held = slot !== undefined && (this.statuses[slot]! & HELD_BY_FILE) !== 0;
+    this.set(entry.email, held && !STOPPED.has(next.status) ? { ...next, status: known!.status } : next, held);
   }
 
   get size(): number {
@@ -89,7 +115,15 @@ export class SubscriberList {
     return slot === undefined ? undefined : this.at(email, slot);
   }
 
-  set(email: string, subscriber: Subscriber): void {
+  keys(): IterableIterator<string> {
+    return this.slots.keys();
+  }
+
+  *values(): Generator<Subscriber> {
+    for (const [email, slot] of this.slots) yield this.at(email, slot);
+  }
+
+  private set(email: string, subscriber: Subscriber, heldByFile: boolean): void {
     let slot = this.slots.get(email);
     if (slot === undefined) {
       slot = this.names.length;
@@ -99,20 +133,12 @@ export class SubscriberList {
     } else {
       this.names[slot] = subscriber.name;
     }
-    this.statuses[slot] = STATUSES.indexOf(subscriber.status);
+    this.statuses[slot] = STATUSES.indexOf(subscriber.status) | (heldByFile ? HELD_BY_FILE : 0);
     this.categoryIds[slot] = this.categoryId(subscriber.categories);
   }
 
-  keys(): IterableIterator<string> {
-    return this.slots.keys();
-  }
-
-  *values(): Generator<Subscriber> {
-    for (const [email, slot] of this.slots) yield this.at(email, slot);
-  }
-
   private at(email: string, slot: number): Subscriber {
-    return { email, name: this.names[slot]!, categories: this.categoryLists[this.categoryIds[slot]!]!, status: STATUSES[this.statuses[slot]!]! };
+    return { email, name: this.names[slot]!, categories: this.categoryLists[this.categoryIds[slot]!]!, status: STATUSES[this.statuses[slot]! & ~HELD_BY_FILE]! };
   }
 
   private categoryId(categories: readonly string[]): number {
@@ -134,41 +160,4 @@ export class SubscriberList {
     categoryIds.set(this.categoryIds);
     this.categoryIds = categoryIds;
   }
-}
-
-/** Folds one row of the editor's file into the list. */
-export function addRow(list: SubscriberList, row: Omit<ListRow, 'line'>): void {
-  list.set(row.email, mergeRow(list.get(row.email), row));
-}
-
-/** The addresses the editor's file itself marks stopped: no recorded event makes them active again. */
-export function stoppedInFile(list: SubscriberList): Set<string> {
-  const stopped = new Set<string>();
-  for (const s of list.values()) if (STOPPED.has(s.status)) stopped.add(s.email);
-  return stopped;
-}
-
-/** Applies one recorded event to a list folded from the file's rows; a reader stopped in the file stays stopped. */
-export function applyRecorded(list: SubscriberList, event: SubscriberEvent, stopped: ReadonlySet<string>): void {
-  const next = applyEvent(list.get(event.email), event);
-  if (!next) return;
-  list.set(event.email, stopped.has(event.email) && !STOPPED.has(next.status) ? { ...next, status: list.get(event.email)!.status } : next);
-}
-
-/** Applies recorded events in order to a list folded from the file's rows only; readers stopped in the file stay stopped. */
-export function applyEvents(list: SubscriberList, events: Iterable<SubscriberEvent>): void {
-  const stopped = stoppedInFile(list);
-  for (const event of events) applyRecorded(list, event, stopped);
-}
-
-/** The list as the next send sees it: the editor's rows, then every recorded event in order. Rows marked stopped in the file stay stopped. */
-export function resolveList(rows: Iterable<Omit<ListRow, 'line'>>, events: Iterable<SubscriberEvent>): SubscriberList {
-  const list = new SubscriberList();
-  for (const row of rows) addRow(list, row);
-  applyEvents(list, events);
-  return list;
-}
-
-export function isStopped(status: SubscriberStatus): boolean {
-  return STOPPED.has(status);
 }

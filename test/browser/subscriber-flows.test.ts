@@ -4,7 +4,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.ts';
 import { startServer, type RunningServer } from '../../src/server/serve.ts';
-import { loadSubscribers, SubscriberStore } from '../../src/subscribers/store.ts';
+import { LiveSubscribers, SubscriberStore } from '../../src/subscribers/store.ts';
 import { cliEnv, digest, freePort, linkTo, readEml, REPO, tool, workspace, type Workspace } from './support.ts';
 
 const SECRET = 'browser-test-secret';
@@ -66,7 +66,7 @@ async function send(week: string): Promise<string[]> {
 }
 
 const eml = (week: string, email: string) => readEml(path.join(ws.state, 'outbox', week, `${email}.eml`));
-const subscriber = async (email: string) => (await loadSubscribers(ws.subscribers, new SubscriberStore(ws.state))).list.get(email);
+const subscriber = async (email: string) => (await new LiveSubscribers(ws.subscribers, new SubscriberStore(ws.state)).current()).list.get(email);
 const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
 describe('a reader in Chromium', () => {
