@@ -1,9 +1,10 @@
 /**
  * `subscribers add | unsubscribe | import | list`, and how the next `send` honours them.
  */
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addressOf, cleanup, emlFilesUnder, fixture, readEml, runCli, tempDir, traceNoise, writeCsv } from './helpers/cli.ts';
+import { addressOf, cleanup, emlFilesUnder, filesUnder, fixture, readEml, runCli, tempDir, traceNoise, writeCsv, writeText } from './helpers/cli.ts';
 
 afterAll(cleanup);
 
@@ -60,5 +61,60 @@ describe('subscribers commands', () => {
     expect(send.status, send.stdout + send.stderr).toBe(0);
     const to = emlFilesUnder(path.join(state, 'outbox', '2026-W46')).map((f) => addressOf(readEml(f).headers.get('to'))).sort();
     expect(to).toEqual(['b@example.com', 'fresh@example.com', 'new@example.com']);
+  });
+});
+
+describe('a damaged event store', { timeout: 180_000 }, () => {
+  const AT = '2026-11-17T09:00:00.000Z';
+  const unsubscribe = (email: string) => JSON.stringify({ type: 'unsubscribe', email, at: AT, source: 'link' });
+  const setUp = (events: string) => {
+    const dir = tempDir();
+    const state = path.join(dir, 'state');
+    const csv = writeCsv(dir, ['email', 'a@example.com', 'b@example.com', 'c@example.com']);
+    const file = writeText(path.join(state, 'subscribers', 'events.jsonl'), events);
+    return { state, file, common: ['--subscribers', csv, '--state', state] };
+  };
+
+  it('with an unreadable line in the middle, send, serve and subscribers list stop with the file, the line and the repair; nothing is sent', async () => {
+    // The unsubscribe of b@ is the damaged line: skipping it would mail someone who left.
+    const { state, file, common } = setUp(`${unsubscribe('a@example.com')}\n{"type":"unsubscribe","email":"b@exa\n${unsubscribe('c@example.com')}\n`);
+    const sentence = `${file}, line 2 is not JSON; fix or delete line 2 (each line is one JSON event), then run again.`;
+    const env = { DIGEST_SECRET: 'a-test-secret' };
+    const [list, send, serve] = await Promise.all([
+      runCli(['subscribers', 'list', ...common]),
+      runCli(['send', '--data', fixture('mixed'), '--week', '2026-W46', ...common], { env }),
+      runCli(['serve', '--port', '0', ...common], { env, timeoutMs: 150_000 }),
+    ]);
+    for (const [name, run] of [['subscribers list', list], ['send', send], ['serve', serve]] as const) {
+      expect(run.status, `${name}: ${run.stdout}${run.stderr}`).toBe(1);
+      expect(run.stderr, name).toContain(sentence);
+      expect(traceNoise(run.stdout + run.stderr), name).toEqual([]);
+    }
+    expect(list.stdout).toBe('');
+    expect(serve.stdout).not.toContain('Listening');
+    expect(filesUnder(path.join(state, 'outbox'))).toEqual([]);
+    expect(existsSync(path.join(state, 'ledger'))).toBe(false);
+  });
+
+  it('tolerates a torn last line (a crash mid-append); the next change lands on a line of its own and every command goes on', async () => {
+    const { state, file, common } = setUp(`${unsubscribe('a@example.com')}\n{"type":"unsubscribe","email":"b@exa`);
+    const before = await runCli(['subscribers', 'list', ...common]);
+    expect(before.status, before.stderr).toBe(0);
+    expect(before.stdout).toContain('a@example.com,,,unsubscribed');
+    expect(before.stdout).toContain('b@example.com,,,active');
+
+    const unsubscribed = await runCli(['subscribers', 'unsubscribe', 'c@example.com', ...common]);
+    expect(unsubscribed.status, unsubscribed.stderr).toBe(0);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    expect(lines[1]).toMatch(/^\{"type":"unsubscribe","email":"b@exa\b/);
+    expect(JSON.parse(lines[2]!)).toMatchObject({ type: 'unsubscribe', email: 'c@example.com' });
+    appendFileSync(file, '{"type":"add","ema');
+
+    const after = await runCli(['subscribers', 'list', ...common]);
+    expect(after.status, after.stderr).toBe(0);
+    expect(after.stdout.trim().split('\n').slice(1)).toEqual(['a@example.com,,,unsubscribed', 'b@example.com,,,active', 'c@example.com,,,unsubscribed']);
+    const send = await runCli(['send', '--data', fixture('mixed'), '--week', '2026-W46', ...common]);
+    expect(send.status, send.stdout + send.stderr).toBe(0);
+    expect(emlFilesUnder(path.join(state, 'outbox', '2026-W46')).map((f) => addressOf(readEml(f).headers.get('to')))).toEqual(['b@example.com']);
   });
 });
