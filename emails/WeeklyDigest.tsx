@@ -1,7 +1,7 @@
 import { Body, Container, Head, Heading, Html, Link, Preview, Section } from '@react-email/components';
 import { type Comparison, Issue } from '../src/digest/schema.ts';
 import { ComparisonCard } from './components/ComparisonCard.tsx';
-import { Footer } from './components/Footer.tsx';
+import { Footer, type DigestLinks } from './components/Footer.tsx';
 import { greeting, paragraphs } from './components/format.ts';
 import { body, color, container, h1, link, page, small } from './components/theme.ts';
 import previewProps from './fixtures/preview-props.json' with { type: 'json' };
@@ -17,7 +17,7 @@ export type DigestProps = {
   intro: string | null;
   /** In issue order; the subscriber's category filter is applied before rendering. */
   comparisons: Comparison[];
-  links: { viewInBrowser: string; unsubscribe: string; preferences: string };
+  links: DigestLinks;
   postalAddress: string;
 };
 

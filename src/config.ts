@@ -1,5 +1,6 @@
 import { ConfigError } from './errors.ts';
 import { assertTimeZone } from './digest/week.ts';
+import type { SenderSettings } from './mail.ts';
 
 /** Every setting, resolved once: defaults, then the environment, then flags. */
 export interface Config {
@@ -68,4 +69,9 @@ export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv = proce
     postalAddress,
     warnings,
   };
+}
+
+/** The config's part a message needs. */
+export function senderSettings(config: Config): SenderSettings {
+  return { from: config.from, publicUrl: config.publicUrl, secret: config.secret, postalAddress: config.postalAddress };
 }

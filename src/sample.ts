@@ -2,13 +2,13 @@ import type { ConfirmSubscriptionProps } from '../emails/ConfirmSubscription.tsx
 import type { DigestProps } from '../emails/WeeklyDigest.tsx';
 import { loadCatalog } from './catalog/load.ts';
 import type { Tool } from './catalog/schema.ts';
-import type { Recipient } from './delivery/ledger.ts';
 import { buildIssue } from './digest/issue.ts';
 import { Issue, PanelLabel, type PanelVerdict } from './digest/schema.ts';
 import { panelVerdict } from './digest/verdict.ts';
 import { addedInstant, weekOf, weekRange } from './digest/week.ts';
-import { digestProps, type SenderSettings } from './render/message.ts';
-import { confirmationProps } from './server/confirmation.ts';
+import type { Recipient, SenderSettings } from './mail.ts';
+import { confirmationProps } from './render/confirmation.ts';
+import { digestProps } from './render/message.ts';
 
 /** The latest week with a tool in the catalog, in `timezone`; null for an empty catalog. */
 export function latestWeek(catalog: { addedAt: string }[], timezone: string): string | null {

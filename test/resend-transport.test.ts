@@ -1,7 +1,7 @@
 /** The Resend transport on its own against the fake: timeouts, retries with the same key, what stops a run. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ResendTransport } from '../src/delivery/resend.ts';
-import type { OutgoingEmail } from '../src/delivery/transport.ts';
+import type { OutgoingEmail } from '../src/mail.ts';
 import { startFakeResend, type FakeResend } from './fake-resend.ts';
 import { BACKSTOP_MS } from './helpers/cli.ts';
 

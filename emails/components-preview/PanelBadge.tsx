@@ -1,11 +1,11 @@
 import { PanelVerdict } from '../../src/digest/schema.ts';
-import type { PanelSample } from '../../src/sample.ts';
 import { PanelBadge } from '../components/PanelBadge.tsx';
 import { body } from '../components/theme.ts';
 import panelSamples from '../fixtures/panel-samples.json' with { type: 'json' };
 import { PreviewCard, PreviewFrame } from './PreviewFrame.tsx';
 
-type Props = { samples: PanelSample[] };
+// The shape src/sample.ts builds the fixture in; spelled out here so the template never imports the sample code.
+type Props = { samples: { name: string; panel: PanelVerdict }[] };
 
 /** PanelBadge on its own: one sample-catalog tool per label (Ship, Mixed, Skip, No verdict). */
 export default function PanelBadgePreview({ samples }: Props) {

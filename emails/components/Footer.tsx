@@ -1,8 +1,10 @@
 import { Hr, Link, Section } from '@react-email/components';
-import type { DigestProps } from '../WeeklyDigest.tsx';
 import { color, link, small } from './theme.ts';
 
-type Props = { links: DigestProps['links']; postalAddress: string };
+/** The reader's links in every digest. */
+export type DigestLinks = { viewInBrowser: string; unsubscribe: string; preferences: string };
+
+type Props = { links: DigestLinks; postalAddress: string };
 
 /** Why the reader gets this, the one-click ways out, and the postal address bulk mail must carry. */
 export function Footer({ links, postalAddress }: Props) {

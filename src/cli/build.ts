@@ -1,9 +1,9 @@
 import { defineCommand } from 'citty';
 import type { Strategy } from '../digest/schema.ts';
-import { weekLabel } from '../digest/week.ts';
 import { prepareIssue, type PreparedIssue } from '../pipeline.ts';
 import { comparisonLines } from '../render/text.ts';
 import { commonArgs, configFrom, now, pairingArgs, strictFlags, weekArg } from './common.ts';
+import { issueLines } from './report.ts';
 
 /** The issue in `build --json`'s contract: week, timezone and comparisons with both sides' verdicts. */
 export function issueJson({ issue }: PreparedIssue): string {
@@ -32,35 +32,6 @@ export function issueJson({ issue }: PreparedIssue): string {
   }, null, 2);
 }
 
-export function issueHeadline({ issue, range, locked, frozenAt }: PreparedIssue): string {
-  const when = `${issue.week} (${weekLabel(range, issue.timezone)}, ${issue.timezone})`;
-  if (issue.comparisons.length === 0) return `${when} has no new tools, so there is no issue and nothing to send.`;
-  const tools = new Set(issue.comparisons.flatMap((c) => [c.left, c.right].filter((s) => s?.isNew).map((s) => s!.slug))).size;
-  const count = issue.comparisons.length === 1 ? '1 comparison' : `${issue.comparisons.length} comparisons`;
-  const state = locked ? `its send has started, so it stays as frozen in ${frozenAt}` : `frozen in ${frozenAt}`;
-  return `${when}: ${tools} new tool${tools === 1 ? '' : 's'} in ${count}, ${state}.`;
-}
-
-/** What the editor's edition file changed, in one line; null without one. */
-export function editionLine({ edition, editionFile }: PreparedIssue): string | null {
-  if (!edition) return null;
-  const parts = [
-    edition.intro ? 'the intro note' : null,
-    edition.exclude?.length ? `left out ${edition.exclude.join(', ')}` : null,
-    edition.pairs?.length ? `fixed ${edition.pairs.map(([a, b]) => `${a} vs ${b}`).join(', ')}` : null,
-    edition.spotlight ? `spotlight on ${edition.spotlight}` : null,
-    edition.hold ? `held${typeof edition.hold === 'string' ? ` (${edition.hold})` : ''}` : null,
-  ].filter((p): p is string => p !== null);
-  return `From ${editionFile}: ${parts.length > 0 ? parts.join('; ') : 'nothing (the file sets no option)'}.`;
-}
-
-/** The sentence `send` and the scheduler print for a held week; null when it is not held. */
-export function holdLine({ issue, edition, editionFile }: PreparedIssue): string | null {
-  if (!edition?.hold) return null;
-  const why = typeof edition.hold === 'string' ? ` (${edition.hold})` : '';
-  return `${issue.week} is held by ${editionFile}${why}: nothing is sent until the hold is lifted.`;
-}
-
 export default defineCommand({
   meta: { name: 'build', description: "Select, pair and freeze the week's issue; print its comparisons" },
   args: { ...commonArgs, ...weekArg, ...pairingArgs, json: { type: 'boolean', description: 'print the issue as JSON' } },
@@ -72,9 +43,7 @@ export default defineCommand({
       console.log(issueJson(prepared));
       return;
     }
-    console.log(issueHeadline(prepared));
-    const fromEdition = editionLine(prepared);
-    if (fromEdition) console.log(fromEdition);
+    for (const line of issueLines(prepared)) console.log(line);
     for (const [i, comparison] of prepared.issue.comparisons.entries()) console.log(`\n${comparisonLines(comparison, i).join('\n')}`);
   },
 });

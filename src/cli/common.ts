@@ -1,11 +1,6 @@
-import path from 'node:path';
 import { defineCittyPlugin, type ArgsDef } from 'citty';
 import { resolveConfig, type Config } from '../config.ts';
-import { Outbox } from '../delivery/outbox.ts';
-import { ResendTransport } from '../delivery/resend.ts';
-import type { Transport } from '../delivery/transport.ts';
 import { UserError } from '../errors.ts';
-import type { SenderSettings } from '../render/message.ts';
 
 /** The flags every command takes. */
 export const commonArgs = {
@@ -46,17 +41,4 @@ export function now(env: NodeJS.ProcessEnv = process.env): Date {
   const pinned = new Date(env.DIGEST_NOW);
   if (Number.isNaN(pinned.getTime())) throw new UserError(`DIGEST_NOW "${env.DIGEST_NOW}" is not an ISO date-time.`);
   return pinned;
-}
-
-export function senderSettings(config: Config): SenderSettings {
-  return { from: config.from, publicUrl: config.publicUrl, secret: config.secret, postalAddress: config.postalAddress };
-}
-
-export function outboxDir(config: Config, week: string): string {
-  return path.join(config.stateDir, 'outbox', week);
-}
-
-/** Resend when RESEND_API_KEY is set, else the local outbox. */
-export function transportFor(config: Config, outbox: string): Transport {
-  return config.resendApiKey ? new ResendTransport({ apiKey: config.resendApiKey }) : new Outbox(outbox);
 }

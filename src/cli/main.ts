@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { defineCommand, runCommand, showUsage } from 'citty';
 import build from './build.ts';
 import preview from './preview.ts';
@@ -42,7 +43,8 @@ export async function runCli(rawArgs: string[]): Promise<number> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// pathToFileURL escapes the path as import.meta.url does (a space is %20), so a checkout under "My Projects" still runs.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   // A reader that stops early (`build | head`) is not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);

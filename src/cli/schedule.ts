@@ -1,10 +1,11 @@
 import cron from 'node-cron';
 import { defineCommand } from 'citty';
 import type { Config } from '../config.ts';
+import { sendWeek, succeeded } from '../delivery/run.ts';
 import { lastEndedWeek, previousWeek, weekRange } from '../digest/week.ts';
 import { UserError } from '../errors.ts';
 import { commonArgs, configFrom, now, strictFlags } from './common.ts';
-import { runSend } from './send.ts';
+import { printingHooks, sendLines } from './report.ts';
 
 export const DEFAULT_CRON = '0 9 * * 1';
 const MINUTE = 60_000;
@@ -51,8 +52,11 @@ export default defineCommand({
       running = true;
       try {
         log(config, `${reason}: sending ${week}.`);
-        const status = await runSend(config, { week });
-        log(config, status === 0 ? `${week} done.` : `${week} finished with failures; the next tick retries what is left.`);
+        const hooks = printingHooks();
+        const outcome = await sendWeek(config, { week, now: now() }, hooks);
+        hooks.finish();
+        for (const line of sendLines(outcome)) console.log(line);
+        log(config, succeeded(outcome) ? `${week} done.` : `${week} finished with failures; the next tick retries what is left.`);
       } catch (error) {
         log(config, `${week} not sent: ${(error as Error).message}`);
       } finally {

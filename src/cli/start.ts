@@ -2,9 +2,12 @@ import path from 'node:path';
 import { loadCatalog } from '../catalog/load.ts';
 import { resolveConfig } from '../config.ts';
 import { latestWeek } from '../sample.ts';
-import { outboxDir } from './common.ts';
-import { ALL_TOPICS_READER, writePreview } from './preview.ts';
-import { runSend } from './send.ts';
+import { writePreview } from '../delivery/preview.ts';
+import { sendWeek, succeeded } from '../delivery/run.ts';
+import { outboxDir } from '../delivery/transport-for.ts';
+import { ALL_TOPICS_READER } from '../mail.ts';
+import { now } from './common.ts';
+import { printingHooks, sendLines } from './report.ts';
 
 /** `npm start`: the whole job once, on the bundled sample catalog and subscribers, into the local outbox. */
 async function start(): Promise<number> {
@@ -18,13 +21,16 @@ async function start(): Promise<number> {
     return 1;
   }
   console.log(`Running the weekly job on the sample catalog's latest week, ${latest}, for ${config.subscribersFile}.\n`);
-  const status = await runSend(config, { week: latest });
-  const preview = await writePreview(config, latest, undefined, ALL_TOPICS_READER);
+  const hooks = printingHooks();
+  const outcome = await sendWeek(config, { week: latest, now: now() }, hooks);
+  hooks.finish();
+  for (const line of sendLines(outcome)) console.log(line);
+  const preview = await writePreview(config, { week: latest, reader: ALL_TOPICS_READER, now: now() });
   console.log(`\nMessages, one .eml per reader (open them in any mail client): ${path.resolve(outboxDir(config, latest))}`);
   if (preview.message) console.log(`Preview for a reader of every category: ${path.resolve(preview.html)} and ${path.resolve(preview.text)}`);
   console.log(`Frozen issue: ${path.resolve(preview.prepared.frozenAt)}`);
   console.log('Next: `npm run digest -- --help` for every command; README.md for sending through Resend.');
-  return status;
+  return succeeded(outcome) ? 0 : 1;
 }
 
 process.exitCode = await start().catch(async (error: unknown) => {

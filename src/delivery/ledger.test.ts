@@ -2,7 +2,8 @@ import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Ledger, type Recipient } from './ledger.ts';
+import type { Recipient } from '../mail.ts';
+import { Ledger } from './ledger.ts';
 
 const reader = (n: number): Recipient => ({ email: `r${n}@example.com`, name: n % 2 ? `R ${n}` : null, categories: [] });
 const readers = (from: number, count: number) => Array.from({ length: count }, (_, i) => reader(from + i));

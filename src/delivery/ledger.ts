@@ -1,19 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { appendLinesDurably, parseJsonLine, readLines } from '../files.ts';
-
-/** What a recipient's message is rendered from, kept with the batch so a resumed batch renders byte for byte the same. */
-export const Recipient = z.object({
-  email: z.string(),
-  name: z.string().nullable(),
-  categories: z.array(z.string()),
-});
-export type Recipient = z.infer<typeof Recipient>;
-
-/** Just the recipient's fields, from a richer object such as a Subscriber. */
-export function recipientOf({ email, name, categories }: Recipient): Recipient {
-  return { email, name, categories };
-}
+import { Recipient, recipientOf } from '../mail.ts';
 
 const LedgerRecord = z.discriminatedUnion('state', [
   z.object({ state: z.literal('pending'), batch: z.int(), key: z.string(), recipients: z.array(Recipient) }),

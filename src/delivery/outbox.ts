@@ -1,7 +1,8 @@
 import path from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { writeFileDurably } from '../files.ts';
-import type { BatchOutcome, OutgoingEmail, Transport } from './transport.ts';
+import type { OutgoingEmail } from '../mail.ts';
+import type { BatchOutcome, Transport } from './transport.ts';
 
 /** A file name for an address that is safe on every file system. */
 export function messageFileName(address: string): string {

@@ -1,6 +1,7 @@
 import { Resend } from 'resend';
 import { Pacer } from './pacer.ts';
-import type { BatchOutcome, OutgoingEmail, Transport } from './transport.ts';
+import type { OutgoingEmail } from '../mail.ts';
+import type { BatchOutcome, Transport } from './transport.ts';
 
 export interface ResendTransportOptions {
   apiKey: string;

@@ -6,7 +6,7 @@ import { weekRange } from '../digest/week.ts';
 import type { RowProblem } from '../subscribers/csv.ts';
 import type { Subscriber, SubscriberStatus } from '../subscribers/schema.ts';
 import { SubscriberList } from '../subscribers/list.ts';
-import type { Recipient } from './ledger.ts';
+import type { Recipient } from '../mail.ts';
 import { audienceOf, batchKey } from './send.ts';
 
 function tool(slug: string, category: string): Tool {

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { comparisonsFor } from '../digest/issue.ts';
 import type { Issue } from '../digest/schema.ts';
-import type { SenderSettings } from '../render/message.ts';
 import { DigestRenderer } from '../render/variants.ts';
 import type { RowProblem } from '../subscribers/csv.ts';
 import type { SubscriberList } from '../subscribers/list.ts';
-import { Ledger, recipientOf, type Recipient } from './ledger.ts';
-import { MAX_BATCH, type BatchOutcome, type OutgoingEmail, type Transport } from './transport.ts';
+import { recipientOf, type OutgoingEmail, type Recipient, type SenderSettings } from '../mail.ts';
+import { Ledger } from './ledger.ts';
+import { MAX_BATCH, type BatchOutcome, type Transport } from './transport.ts';
 
 export type SkipReason = 'unsubscribed' | 'bounced' | 'complained' | 'pending' | 'no matching categories' | 'invalid address';
 

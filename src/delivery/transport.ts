@@ -1,12 +1,4 @@
-/** A message ready to hand to Resend or the outbox. */
-export interface OutgoingEmail {
-  to: string;
-  from: string;
-  subject: string;
-  html: string;
-  text: string;
-  headers: Record<string, string>;
-}
+import type { OutgoingEmail } from '../mail.ts';
 
 /** How one batch ended: sent (some recipients may have been refused one by one), or failed as a whole. */
 export type BatchOutcome =

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PERSONAS, type PanelTake, type Tool } from '../catalog/schema.ts';
-import type { Recipient } from '../delivery/ledger.ts';
+import type { Recipient, SenderSettings } from '../mail.ts';
 import { buildIssue } from '../digest/issue.ts';
 import { Issue } from '../digest/schema.ts';
 import { weekRange } from '../digest/week.ts';
 import { verifyToken } from '../subscribers/tokens.ts';
-import { digestProps, preheaderOf, renderMessage, subjectOf, type SenderSettings } from './message.ts';
+import { digestProps, preheaderOf, renderMessage, subjectOf } from './message.ts';
 
 function votes(ship: number, skip: number, score = 70): PanelTake[] {
   return PERSONAS.slice(0, ship + skip).map((persona, i) => ({ persona, score: score + i, verdict: i < ship ? 'ship' : 'skip', take: 'A take.' }));

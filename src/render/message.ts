@@ -5,18 +5,9 @@ import { comparisonTitle } from '../../emails/components/format.ts';
 import { comparisonsFor } from '../digest/issue.ts';
 import type { Comparison, Issue } from '../digest/schema.ts';
 import { weekLabel, weekRange } from '../digest/week.ts';
-import type { Recipient } from '../delivery/ledger.ts';
-import type { OutgoingEmail } from '../delivery/transport.ts';
+import type { OutgoingEmail, Recipient, SenderSettings } from '../mail.ts';
 import { signToken } from '../subscribers/tokens.ts';
 import { digestText } from './text.ts';
-
-/** What the message needs besides the issue and the reader, resolved from the config. */
-export interface SenderSettings {
-  from: string;
-  publicUrl: string;
-  secret: string;
-  postalAddress: string | null;
-}
 
 export const NEWSLETTER = 'Weekly AI Tool Verdicts';
 const MISSING_POSTAL_ADDRESS = 'Postal address not set: define DIGEST_POSTAL_ADDRESS.';

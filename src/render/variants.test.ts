@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Issue } from '../digest/schema.ts';
-import { renderMessage, type SenderSettings } from './message.ts';
+import type { SenderSettings } from '../mail.ts';
+import { renderMessage } from './message.ts';
 import { DigestRenderer } from './variants.ts';
 import { mulberry32 } from '../../test/helpers/random.ts';
 

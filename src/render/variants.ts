@@ -3,9 +3,8 @@ import { createElement } from 'react';
 import WeeklyDigest from '../../emails/WeeklyDigest.tsx';
 import { categoryKey } from '../catalog/schema.ts';
 import type { Issue } from '../digest/schema.ts';
-import type { Recipient } from '../delivery/ledger.ts';
-import type { OutgoingEmail } from '../delivery/transport.ts';
-import { digestLinks, digestProps, messageFrom, readerTokens, renderMessage, unsubscribeHeaders, type SenderSettings } from './message.ts';
+import type { OutgoingEmail, Recipient, SenderSettings } from '../mail.ts';
+import { digestLinks, digestProps, messageFrom, readerTokens, renderMessage, unsubscribeHeaders } from './message.ts';
 
 // Letters only, so React's escaping leaves them as they are and they can be found in its output.
 const NAME = 'WatvPlaceholderName';

@@ -4,8 +4,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { loadCatalog } from '../catalog/load.ts';
 import { categoryKey, type Tool } from '../catalog/schema.ts';
-import { senderSettings } from '../cli/common.ts';
-import type { Config } from '../config.ts';
+import { senderSettings, type Config } from '../config.ts';
 import type { Transport } from '../delivery/transport.ts';
 import { WeekId } from '../digest/schema.ts';
 import { IssueStore } from '../state/issues.ts';
@@ -13,7 +12,7 @@ import { Address } from '../subscribers/schema.ts';
 import { SubscriberStore, type LiveSubscribers } from '../subscribers/store.ts';
 import { signToken, verifyToken, type TokenPurpose } from '../subscribers/tokens.ts';
 import { archivePage, pastIssues } from './archive.ts';
-import { confirmationMessage } from './confirmation.ts';
+import { confirmationMessage } from '../render/confirmation.ts';
 import {
   checkInboxPage, confirmedPage, errorPage, homePage, issueIndexPage, personalLinkPage, preferencesPage,
   unsubscribedPage, unsubscribePage, type SignupValues,

@@ -3,7 +3,8 @@ import { createElement } from 'react';
 import WeeklyDigest, { type DigestProps } from '../../emails/WeeklyDigest.tsx';
 import { comparisonTitle } from '../../emails/components/format.ts';
 import type { Issue } from '../digest/schema.ts';
-import { digestProps, type SenderSettings } from '../render/message.ts';
+import type { SenderSettings } from '../mail.ts';
+import { digestProps } from '../render/message.ts';
 import type { IssueStore } from '../state/issues.ts';
 import type { IssueSummary } from './pages.ts';
 

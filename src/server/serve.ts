@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
-import { transportFor } from '../cli/common.ts';
 import type { Config } from '../config.ts';
+import { transportFor } from '../delivery/transport-for.ts';
 import { UserError } from '../errors.ts';
 import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
 import { createApp, type ServerDeps } from './app.ts';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Issue } from '../../src/digest/schema.ts';
-import type { OutgoingEmail } from '../../src/delivery/transport.ts';
+import type { OutgoingEmail } from '../../src/mail.ts';
 import { renderMessage } from '../../src/render/message.ts';
 import { busiestWeek, PREVIEW_READER, PREVIEW_SETTINGS, sampleIssue } from '../../src/sample.ts';
 import { launchChromium, SCREENSHOTS } from './support.ts';

@@ -1,9 +1,9 @@
 import { render } from '@react-email/render';
 import { createElement } from 'react';
 import ConfirmSubscription, { type ConfirmSubscriptionProps } from '../../emails/ConfirmSubscription.tsx';
-import type { OutgoingEmail } from '../delivery/transport.ts';
-import { NEWSLETTER, type SenderSettings } from '../render/message.ts';
+import type { OutgoingEmail, SenderSettings } from '../mail.ts';
 import { signToken } from '../subscribers/tokens.ts';
+import { NEWSLETTER } from './message.ts';
 
 /** How long a confirmation link works. */
 export const CONFIRM_DAYS = 7;

@@ -1,0 +1,134 @@
+import type { Config } from '../config.ts';
+import type { Preview } from '../delivery/preview.ts';
+import type { SendHooks, SendOutcome } from '../delivery/run.ts';
+import type { SendReport } from '../delivery/send.ts';
+import { comparisonsFor } from '../digest/issue.ts';
+import { weekLabel } from '../digest/week.ts';
+import type { PreparedIssue } from '../pipeline.ts';
+import { sendProgress, type Progress } from './progress.ts';
+
+// Every sentence the commands print about an issue, a preview and a send, so `send`, `schedule` and `npm start` say the same.
+
+export function issueHeadline({ issue, range, locked, frozenAt }: PreparedIssue): string {
+  const when = `${issue.week} (${weekLabel(range, issue.timezone)}, ${issue.timezone})`;
+  if (issue.comparisons.length === 0) return `${when} has no new tools, so there is no issue and nothing to send.`;
+  const tools = new Set(issue.comparisons.flatMap((c) => [c.left, c.right].flatMap((s) => (s?.isNew ? [s.slug] : [])))).size;
+  const count = issue.comparisons.length === 1 ? '1 comparison' : `${issue.comparisons.length} comparisons`;
+  const state = locked ? `its send has started, so it stays as frozen in ${frozenAt}` : `frozen in ${frozenAt}`;
+  return `${when}: ${tools} new tool${tools === 1 ? '' : 's'} in ${count}, ${state}.`;
+}
+
+/** What the editor's edition file changed, in one line; null without one. */
+export function editionLine({ edition, editionFile }: PreparedIssue): string | null {
+  if (!edition) return null;
+  const parts = [
+    edition.intro ? 'the intro note' : null,
+    edition.exclude?.length ? `left out ${edition.exclude.join(', ')}` : null,
+    edition.pairs?.length ? `fixed ${edition.pairs.map(([a, b]) => `${a} vs ${b}`).join(', ')}` : null,
+    edition.spotlight ? `spotlight on ${edition.spotlight}` : null,
+    edition.hold ? `held${typeof edition.hold === 'string' ? ` (${edition.hold})` : ''}` : null,
+  ].filter((p): p is string => p !== null);
+  return `From ${editionFile}: ${parts.length > 0 ? parts.join('; ') : 'nothing (the file sets no option)'}.`;
+}
+
+/** The sentence `send` and the scheduler print for a held week; null when it is not held. */
+export function holdLine({ issue, edition, editionFile }: PreparedIssue): string | null {
+  if (!edition?.hold) return null;
+  const why = typeof edition.hold === 'string' ? ` (${edition.hold})` : '';
+  return `${issue.week} is held by ${editionFile}${why}: nothing is sent until the hold is lifted.`;
+}
+
+/** The headline, then the edition file's line when there is one. */
+export function issueLines(prepared: PreparedIssue): string[] {
+  const fromEdition = editionLine(prepared);
+  return [issueHeadline(prepared), ...(fromEdition ? [fromEdition] : [])];
+}
+
+const GMAIL_CLIP_BYTES = 102 * 1024;
+
+/** What would hurt delivery or the reader, one sentence each. */
+export function deliveryHazards(config: Config, preview: Preview): string[] {
+  const { message, prepared } = preview;
+  const hazards: string[] = [];
+  if (message && Buffer.byteLength(message.html) > GMAIL_CLIP_BYTES) hazards.push('The HTML is over 102 KB, so Gmail will clip it and hide the unsubscribe link.');
+  if (config.postalAddress === null) hazards.push('DIGEST_POSTAL_ADDRESS is not set: bulk mail must carry the sender\'s postal address.');
+  if (!config.publicUrl.startsWith('https://')) hazards.push(`Links point at ${config.publicUrl}: readers can't reach it; set DIGEST_PUBLIC_URL to where \`serve\` runs, over https.`);
+  const insecure = prepared.issue.comparisons.flatMap((c) => [c.left, c.right]).flatMap((s) => (s?.url.startsWith('http:') ? [s.slug] : []));
+  if (insecure.length > 0) hazards.push(`Plain http: links (spam filters frown on them): ${[...new Set(insecure)].join(', ')}.`);
+  const held = holdLine(prepared);
+  if (held) hazards.push(held);
+  return hazards;
+}
+
+/** What `preview` prints after the issue's lines. */
+export function previewLines(config: Config, preview: Preview): string[] {
+  const { prepared, message, reader } = preview;
+  if (prepared.issue.comparisons.length === 0) return [];
+  if (message === null) return [`${reader.email} would get no email this week: none of the comparisons is in their categories.`];
+  const shown = comparisonsFor(prepared.issue, reader.categories).length;
+  const hazards = deliveryHazards(config, preview);
+  return [
+    `As ${reader.email}: ${shown} of ${prepared.issue.comparisons.length} comparisons.`,
+    `Subject: ${message.subject}`,
+    `Preheader: ${preview.preheader ?? ''}`,
+    `HTML: ${preview.html} (${(Buffer.byteLength(message.html) / 1024).toFixed(1)} KB)`,
+    `Text: ${preview.text}`,
+    hazards.length === 0 ? 'Nothing found that would hurt delivery.' : ['Before sending:', ...hazards.map((h) => `  - ${h}`)].join('\n'),
+  ];
+}
+
+function counts(map: ReadonlyMap<string, number>): string {
+  return [...map].map(([reason, n]) => `${n} ${reason}`).join(', ') || 'none';
+}
+
+export function reportLines(week: string, report: SendReport, via: string): string[] {
+  if (report.alreadyComplete) return [`${week} was already sent to everyone (${report.sent} readers); nothing was sent again.`];
+  const failed = [...report.failed.values()].reduce((a, b) => a + b, 0);
+  return [
+    `${week}: ${report.sentThisRun} sent now via ${via}; ${report.sent} readers have it in all.`,
+    `Skipped: ${counts(report.skipped)}.`,
+    `Failed: ${counts(report.failed)}.`,
+    ...(report.notSent > 0 ? [`Not sent yet: ${report.notSent}.`] : []),
+    ...(report.stoppedEarly ? [`Stopped early (${report.stoppedEarly}); run send again to finish: nobody gets a second copy.`] : []),
+    ...(failed === 0 && report.notSent === 0 && !report.stoppedEarly ? ['Everyone who should get this issue has it.'] : []),
+  ];
+}
+
+/** What `send` prints once the send is over (the headline came first, from `printingHooks`). */
+export function sendLines(outcome: SendOutcome): string[] {
+  switch (outcome.kind) {
+    case 'no-issue':
+      return [];
+    case 'held':
+      return [holdLine(outcome.prepared) ?? ''];
+    case 'test-copy':
+      return [outcome.via === null
+        ? `Dry run: would send one test copy to ${outcome.to}: "${outcome.subject}".`
+        : `Sent a test copy to ${outcome.to} via ${outcome.via}: "${outcome.subject}".`];
+    case 'sent': {
+      const { prepared: { issue }, report, via } = outcome;
+      if (!outcome.dryRun) return reportLines(issue.week, report, via);
+      return [
+        report.alreadyComplete
+          ? `Dry run: ${issue.week} was already sent to everyone; nothing would be sent.`
+          : `Dry run: would send ${report.planned.recipients} messages in ${report.planned.batches} batches via ${via}; nothing was sent.`,
+        `Skipped: ${counts(report.skipped)}.`,
+      ];
+    }
+  }
+}
+
+/** Hooks that print a send as it goes: the headline, the list's problems, a stop and the progress; `finish` ends the progress bar. */
+export function printingHooks(): SendHooks & { finish(): void } {
+  let progress: Progress | null = null;
+  return {
+    onIssue: (prepared) => console.log(issueHeadline(prepared)),
+    onProblem: (problem) => console.error(problem),
+    onStopping: () => console.error('Stopping after the batch in flight; run send again to finish.'),
+    onStart: (total) => {
+      progress = sendProgress(total);
+    },
+    onBatch: ({ batch, recipients, outcome }) => progress?.batchDone(batch, recipients, outcome),
+    finish: () => progress?.stop(),
+  };
+}

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { senderSettings, type Config } from '../config.ts';
+import { UserError } from '../errors.ts';
+import { writeFileDurably } from '../files.ts';
+import { ALL_TOPICS_READER, type OutgoingEmail, type Recipient } from '../mail.ts';
+import { prepareIssue, type PreparedIssue } from '../pipeline.ts';
+import { digestProps, renderMessage } from '../render/message.ts';
+import { Address } from '../subscribers/schema.ts';
+import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
+
+/** The reader to preview as: a subscriber of the list by address, or an all-topics reader. */
+export async function readerFor(config: Config, as: string | undefined): Promise<Recipient> {
+  if (as === undefined) return ALL_TOPICS_READER;
+  const address = Address.safeParse(as);
+  if (!address.success) throw new UserError(`--as "${as}" is not a valid email address.`);
+  const { list } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir)).current();
+  const subscriber = list.get(address.data);
+  if (!subscriber) throw new UserError(`--as ${address.data} is not on the list in ${config.subscribersFile}.`);
+  return { email: subscriber.email, name: subscriber.name, categories: subscriber.categories };
+}
+
+export interface Preview {
+  prepared: PreparedIssue;
+  reader: Recipient;
+  /** Null when the week has nothing for the reader. */
+  message: OutgoingEmail | null;
+  preheader: string | null;
+  html: string;
+  text: string;
+}
+
+export interface PreviewRequest {
+  week?: string;
+  /** The folder for the files; absent, `<state>/preview`. */
+  out?: string;
+  reader: Recipient;
+  now: Date;
+}
+
+/** Writes `<out>/<week>.html` and `.txt` exactly as the reader would get them (nothing when the week has nothing for them). */
+export async function writePreview(config: Config, request: PreviewRequest): Promise<Preview> {
+  const { reader } = request;
+  const prepared = await prepareIssue(config, { week: request.week, now: request.now });
+  const settings = senderSettings(config);
+  const message = await renderMessage(prepared.issue, reader, settings);
+  const dir = request.out ?? path.join(config.stateDir, 'preview');
+  const html = path.join(dir, `${prepared.issue.week}.html`);
+  const text = path.join(dir, `${prepared.issue.week}.txt`);
+  if (message) {
+    await writeFileDurably(html, message.html);
+    await writeFileDurably(text, message.text);
+  }
+  const preheader = digestProps(prepared.issue, reader, settings)?.preheader ?? null;
+  return { prepared, reader, message, preheader, html, text };
+}

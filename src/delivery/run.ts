@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { senderSettings, type Config } from '../config.ts';
+import type { Strategy } from '../digest/schema.ts';
+import { DeliveryError, UserError } from '../errors.ts';
+import { ALL_TOPICS_READER } from '../mail.ts';
+import { prepareIssue, type PreparedIssue } from '../pipeline.ts';
+import { renderMessage } from '../render/message.ts';
+import { withLock } from '../state/lock.ts';
+import { Address } from '../subscribers/schema.ts';
+import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
+import { audienceOf, sendIssue, type SendOptions, type SendReport } from './send.ts';
+import { outboxDir, transportFor } from './transport-for.ts';
+
+export interface SendRequest {
+  week?: string;
+  /** Send nothing; report what would be sent. */
+  dryRun?: boolean;
+  /** One test copy, subject marked [TEST], to this address instead of the list. */
+  to?: string;
+  strategy?: Strategy;
+  spotlight?: string;
+  now: Date;
+}
+
+/** What the caller hears while a send runs: to print the issue, the list's problems and the progress. */
+export interface SendHooks {
+  /** The week's issue, before anything else happens. */
+  onIssue?: (prepared: PreparedIssue) => void;
+  /** A row of the subscriber list that cannot be read, one sentence. */
+  onProblem?: (problem: string) => void;
+  /** SIGINT or SIGTERM arrived: the send stops after the batch in flight. */
+  onStopping?: () => void;
+  onStart?: SendOptions['onStart'];
+  onBatch?: SendOptions['onBatch'];
+}
+
+export type SendOutcome =
+  | { kind: 'no-issue'; prepared: PreparedIssue }
+  | { kind: 'held'; prepared: PreparedIssue }
+  /** `via` is null for a dry run, which sends nothing. */
+  | { kind: 'test-copy'; prepared: PreparedIssue; to: string; subject: string; via: string | null }
+  | { kind: 'sent'; prepared: PreparedIssue; report: SendReport; via: string; dryRun: boolean };
+
+/** False when readers who should get the issue don't have it yet (failed, refused, or stopped early). */
+export function succeeded(outcome: SendOutcome): boolean {
+  if (outcome.kind !== 'sent' || outcome.dryRun) return true;
+  const { report } = outcome;
+  return report.failed.size === 0 && report.notSent === 0 && !report.stoppedEarly;
+}
+
+async function sendTestCopy(config: Config, prepared: PreparedIssue, to: string, dryRun: boolean): Promise<SendOutcome> {
+  const { issue } = prepared;
+  const address = Address.safeParse(to);
+  if (!address.success) throw new UserError(`--to "${to}" is not a valid email address.`);
+  const message = await renderMessage(issue, { ...ALL_TOPICS_READER, email: address.data }, senderSettings(config), { test: true });
+  // A reader of every category gets every comparison, so only an empty issue renders nothing.
+  if (message === null) return { kind: 'no-issue', prepared };
+  if (dryRun) return { kind: 'test-copy', prepared, to: address.data, subject: message.subject, via: null };
+  const transport = transportFor(config, path.join(outboxDir(config, issue.week), 'test'));
+  const outcome = await transport.sendBatch([message], `test-${issue.week}-${randomUUID()}`);
+  if (outcome.kind === 'failed') throw new DeliveryError(`The test copy to ${address.data} was not sent: ${outcome.reason}.`);
+  return { kind: 'test-copy', prepared, to: address.data, subject: message.subject, via: transport.description };
+}
+
+/**
+ * The send of a week: the issue to every subscriber who should get it, exactly once, or one [TEST] copy.
+ * A held week sends nothing; a real send holds the week's lock and stops after the batch in flight on SIGINT or SIGTERM.
+ */
+export async function sendWeek(config: Config, request: SendRequest, hooks: SendHooks = {}): Promise<SendOutcome> {
+  // Listening from the start, so an interrupt while the issue is prepared still ends in a report, not a killed process.
+  let stop = false;
+  const onSignal = () => {
+    stop = true;
+    hooks.onStopping?.();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await sendUntil(config, request, hooks, () => stop);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function sendUntil(config: Config, request: SendRequest, hooks: SendHooks, shouldStop: () => boolean): Promise<SendOutcome> {
+  const prepared = await prepareIssue(config, { week: request.week, strategy: request.strategy, spotlight: request.spotlight, now: request.now });
+  const { issue } = prepared;
+  hooks.onIssue?.(prepared);
+  if (issue.comparisons.length === 0) return { kind: 'no-issue', prepared };
+  if (request.to !== undefined) return sendTestCopy(config, prepared, request.to, request.dryRun ?? false);
+  if (prepared.edition?.hold) return { kind: 'held', prepared };
+
+  const { list, problems } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir)).current();
+  for (const p of problems) hooks.onProblem?.(p.problem);
+  const audience = audienceOf(issue, list, problems);
+  const transport = transportFor(config, outboxDir(config, issue.week));
+  const send = () => sendIssue({
+    issue,
+    audience,
+    settings: senderSettings(config),
+    transport,
+    stateDir: config.stateDir,
+    dryRun: request.dryRun,
+    shouldStop,
+    onStart: hooks.onStart,
+    onBatch: hooks.onBatch,
+  });
+  // A dry run only reads, so it may look while a send runs.
+  const report = request.dryRun ? await send() : await withLock(config.stateDir, `send-${issue.week}`, send, `send of ${issue.week}`);
+  return { kind: 'sent', prepared, report, via: transport.description, dryRun: request.dryRun ?? false };
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+// The shapes render/ and delivery/ share: render builds messages, delivery sends them, neither owns these.
+
+/** What a recipient's message is rendered from, kept with the batch so a resumed batch renders byte for byte the same. */
+export const Recipient = z.object({
+  email: z.string(),
+  name: z.string().nullable(),
+  categories: z.array(z.string()),
+});
+export type Recipient = z.infer<typeof Recipient>;
+
+/** Just the recipient's fields, from a richer object such as a Subscriber. */
+export function recipientOf({ email, name, categories }: Recipient): Recipient {
+  return { email, name, categories };
+}
+
+/** The reader of every category, at a placeholder address: previews and test copies. */
+export const ALL_TOPICS_READER: Recipient = { email: 'reader@example.com', name: null, categories: [] };
+
+/** A message ready to hand to Resend or the outbox. */
+export interface OutgoingEmail {
+  to: string;
+  from: string;
+  subject: string;
+  html: string;
+  text: string;
+  headers: Record<string, string>;
+}
+
+/** What the message needs besides the issue and the reader, resolved from the config. */
+export interface SenderSettings {
+  from: string;
+  publicUrl: string;
+  secret: string;
+  postalAddress: string | null;
+}
