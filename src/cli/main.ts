@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { defineCommand, runCommand, showUsage } from 'citty';
 import build from './build.ts';
@@ -43,8 +44,17 @@ export async function runCli(rawArgs: string[]): Promise<number> {
   }
 }
 
-// pathToFileURL escapes the path as import.meta.url does (a space is %20), so a checkout under "My Projects" still runs.
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+/** Whether this file is the program node was started with: the URL escapes the path (a space is %20) and follows symlinks, as import.meta.url does. */
+function isEntryPoint(script: string | undefined): boolean {
+  if (script === undefined) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint(process.argv[1])) {
   // A reader that stops early (`build | head`) is not an error.
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (error.code === 'EPIPE') process.exit(0);
