@@ -26,6 +26,8 @@ export interface OutgoingEmail {
   html: string;
   text: string;
   headers: Record<string, string>;
+  /** Resend tags, echoed in every webhook about the message (names and values: ASCII letters, digits, `_` and `-`). */
+  tags?: { name: string; value: string }[];
 }
 
 /** What the message needs besides the issue and the reader, resolved from the config. */

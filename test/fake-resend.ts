@@ -47,6 +47,8 @@ export interface ReceivedEmail {
   text?: string;
   /** Custom email headers from the request body (not HTTP headers). */
   headers?: Record<string, string>;
+  /** Tags as sent (`[{ name, value }]`); webhooks echo them as an object (see {@link webhookPayload}). */
+  tags?: { name: string; value: string }[];
   idempotencyKey?: string;
   receivedAt: number;
 }
@@ -449,6 +451,9 @@ function validateEmail(input: unknown, inBatch: boolean, rejected: ReadonlySet<s
     }
   }
 
+  const tags = validateTags(input.tags);
+  if (!Array.isArray(tags)) return tags;
+
   const to = recipients('to', input.to, rejected);
   if (!Array.isArray(to)) return to;
   const cc = recipients('cc', input.cc, rejected);
@@ -470,6 +475,50 @@ function validateEmail(input: unknown, inBatch: boolean, rejected: ReadonlySet<s
       ...(typeof html === 'string' && { html }),
       ...(typeof text === 'string' && { text }),
       ...(headers !== undefined && { headers }),
+      ...(tags.length > 0 && { tags }),
+    },
+  };
+}
+
+const TAG_PART = /^[A-Za-z0-9_-]{1,256}$/;
+
+/** Tags as the API takes them: a list of `{ name, value }`, each of ASCII letters, digits, `_` and `-`. */
+function validateTags(value: unknown): { name: string; value: string }[] | Invalid {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) return invalid('validation_error', 'The `tags` field must be an array of objects with `name` and `value`.');
+  const tags: { name: string; value: string }[] = [];
+  for (const tag of value) {
+    if (!isRecord(tag) || typeof tag.name !== 'string' || typeof tag.value !== 'string') {
+      return invalid('validation_error', 'Each tag must be an object with a string `name` and `value`.');
+    }
+    if (!TAG_PART.test(tag.name) || !TAG_PART.test(tag.value)) {
+      return invalid('validation_error', 'Tags should only contain ASCII letters, numbers, underscores, or dashes.');
+    }
+    tags.push({ name: tag.name, value: tag.value });
+  }
+  return tags;
+}
+
+/**
+ * The body Resend posts to a webhook about a delivered email, as its docs show: the email's id, sender,
+ * recipients, subject and tags (as an object), plus `bounce` or `click` details where the type has them.
+ */
+export function webhookPayload(email: ReceivedEmail, type: 'email.sent' | 'email.delivered' | 'email.opened' | 'email.clicked' | 'email.bounced' | 'email.complained', createdAt = new Date()): unknown {
+  const extra =
+    type === 'email.bounced' ? { bounce: { message: 'The recipient mailbox does not exist.', subType: 'General', type: 'Permanent' } }
+    : type === 'email.clicked' ? { click: { ipAddress: '203.0.113.7', link: 'https://example.com/', timestamp: createdAt.toISOString(), userAgent: 'Mozilla/5.0' } }
+    : {};
+  return {
+    type,
+    created_at: createdAt.toISOString(),
+    data: {
+      created_at: new Date(email.receivedAt).toISOString(),
+      email_id: email.id,
+      from: email.from,
+      to: email.to,
+      subject: email.subject,
+      ...(email.tags && { tags: Object.fromEntries(email.tags.map((t) => [t.name, t.value])) }),
+      ...extra,
     },
   };
 }

@@ -57,7 +57,7 @@ export class ResendTransport implements Transport {
   }
 
   async sendBatch(emails: readonly OutgoingEmail[], idempotencyKey: string, options: { beforeSend?: () => Promise<void> } = {}): Promise<BatchOutcome> {
-    const payload = emails.map((e) => ({ from: e.from, to: [e.to], subject: e.subject, html: e.html, text: e.text, headers: e.headers }));
+    const payload = emails.map((e) => ({ from: e.from, to: [e.to], subject: e.subject, html: e.html, text: e.text, headers: e.headers, ...(e.tags && { tags: e.tags }) }));
     let last: ResendError | null = null;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       await this.pacer.acquire();

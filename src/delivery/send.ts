@@ -6,7 +6,7 @@ import type { RowProblem } from '../subscribers/csv.ts';
 import type { SubscriberList } from '../subscribers/list.ts';
 import { recipientOf, type OutgoingEmail, type Recipient, type SenderSettings } from '../mail.ts';
 import { Ledger } from './ledger.ts';
-import { MAX_BATCH, type BatchOutcome, type Transport } from './transport.ts';
+import { ISSUE_TAG, MAX_BATCH, type BatchOutcome, type Transport } from './transport.ts';
 
 export type SkipReason = 'unsubscribed' | 'bounced' | 'complained' | 'pending' | 'no matching categories' | 'invalid address';
 
@@ -155,7 +155,8 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
   const sendOne = async (job: Job): Promise<boolean> => {
     // Rendered before its turn, so the time from the turn to the wire is only the ledger's write: the pace holds on a loaded machine.
     const messages = await Promise.all(job.recipients().map((r) => renderer.render(r)));
-    const emails = messages.filter((m): m is OutgoingEmail => m !== null);
+    // Tagged with the issue, so Resend's webhooks about each message say which issue it was.
+    const emails = messages.filter((m): m is OutgoingEmail => m !== null).map((m) => ({ ...m, tags: [{ name: ISSUE_TAG, value: issue.week }] }));
     let outcome: BatchOutcome;
     try {
       outcome = await transport.sendBatch(emails, job.key, {

@@ -27,3 +27,6 @@ export interface Transport {
 }
 
 export const MAX_BATCH = 100;
+
+/** The Resend tag naming the issue a digest belongs to; its value is the week, such as `2026-W46`. */
+export const ISSUE_TAG = 'week';

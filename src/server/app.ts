@@ -18,7 +18,7 @@ import {
   unsubscribedPage, unsubscribePage, type SignupValues,
 } from './pages.ts';
 import { RateLimiter } from './rate-limit.ts';
-import { stopEventsOf, verifyWebhook, webhookHeaders, WebhookLog } from './webhooks.ts';
+import { verifyWebhook, webhookHeaders, WebhookRecorder } from './webhooks.ts';
 
 /** What the server is handed instead of reaching for it: the clock, where confirmation emails go, and the list as it stands. */
 export interface ServerDeps {
@@ -93,7 +93,7 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
   const settings = senderSettings(config);
   const subscribers = new SubscriberStore(config.stateDir);
   const issues = new IssueStore(config.stateDir);
-  const webhookLog = new WebhookLog(config.stateDir);
+  const webhooks = new WebhookRecorder(config.stateDir, subscribers);
   const perAddress = new RateLimiter(1, TEN_MINUTES);
   const perClient = new RateLimiter(5, TEN_MINUTES);
 
@@ -217,13 +217,8 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
     if (!headers) return c.text('Missing svix-id, svix-timestamp or svix-signature header.', 400);
     const verified = verifyWebhook(await c.req.text(), headers, config.webhookSecret);
     if (!verified) return c.text('Invalid webhook signature.', 401);
-    const now = deps.now();
-    const events = stopEventsOf(verified.event, headers.id, now);
-    if (events.length === 0) return c.text('Ignored.');
-    if (await webhookLog.has(headers.id)) return c.text('Already recorded.');
-    await subscribers.record(...events);
-    await webhookLog.add(headers.id, now);
-    return c.text(`Recorded ${events.length}.`);
+    const outcome = await webhooks.record(headers.id, verified.event, deps.now());
+    return c.text(outcome === 'duplicate' ? 'Already recorded.' : 'Recorded.');
   });
 
   return app;

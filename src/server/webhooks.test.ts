@@ -1,8 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stopEventsOf, webhookHeaders, WebhookLog } from './webhooks.ts';
+import { webhookLogFile } from '../state/webhook-log.ts';
+import { SubscriberStore } from '../subscribers/store.ts';
+import { stopEventsOf, webhookEntryOf, webhookHeaders, WebhookRecorder } from './webhooks.ts';
 
 const at = new Date('2026-11-20T10:00:00Z');
 
@@ -29,18 +31,31 @@ describe('webhookHeaders', () => {
   });
 });
 
-describe('WebhookLog', () => {
-  it('knows the ids acted on, by itself or another process, and starts over when the log was cut short', async () => {
+describe('webhookEntryOf', () => {
+  it('keeps the type, the readers, the issue from the week tag and the email id', () => {
+    const opened = { type: 'email.opened', data: { email_id: 'e-1', to: ['Ada@Example.com'], tags: { week: '2026-W46', other: 'x' } } };
+    expect(webhookEntryOf(opened, 'msg_1', at)).toEqual({ id: 'msg_1', at: '2026-11-20T10:00:00.000Z', type: 'email.opened', to: ['ada@example.com'], week: '2026-W46', emailId: 'e-1' });
+    const listTags = { type: 'email.clicked', data: { to: 'ben@example.com', tags: [{ name: 'week', value: '2026-W47' }] } };
+    expect(webhookEntryOf(listTags, 'msg_2', at)).toMatchObject({ week: '2026-W47', to: ['ben@example.com'], emailId: null });
+    expect(webhookEntryOf({ type: 'email.delivered', data: { to: ['ada@example.com'], tags: { week: 'last week' } } }, 'msg_3', at)).toMatchObject({ week: null });
+    expect(webhookEntryOf({ type: 'domain.updated', data: {} }, 'msg_4', at)).toEqual({ id: 'msg_4', at: '2026-11-20T10:00:00.000Z' });
+  });
+});
+
+describe('WebhookRecorder', () => {
+  it('records one Svix message once, even delivered eight times at the same moment, and again after a restart', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'webhook-log-'));
     try {
-      const log = new WebhookLog(dir);
-      const other = new WebhookLog(dir);
-      expect(await log.has('msg_1')).toBe(false);
-      await log.add('msg_1', at);
-      await other.add('msg_2', at);
-      expect([await log.has('msg_1'), await log.has('msg_2'), await log.has('msg_3')]).toEqual([true, true, false]);
-      await writeFile(log.file, '{"id":"msg_9","at":"2026-11-20T10:00:00.000Z"}\n');
-      expect([await log.has('msg_1'), await log.has('msg_9')]).toEqual([false, true]);
+      const subscribers = new SubscriberStore(dir);
+      const bounced = { type: 'email.bounced', data: { to: ['ada@example.com'], tags: { week: '2026-W46' } } };
+      const recorder = new WebhookRecorder(dir, subscribers);
+      const outcomes = await Promise.all(Array.from({ length: 8 }, () => recorder.record('msg_1', bounced, at)));
+      expect(outcomes.filter((o) => o === 'recorded')).toHaveLength(1);
+      expect(await subscribers.events()).toHaveLength(1);
+      const restarted = new WebhookRecorder(dir, subscribers);
+      expect(await Promise.all([restarted.record('msg_1', bounced, at), restarted.record('msg_2', bounced, at)])).toEqual(['duplicate', 'recorded']);
+      const logged = (await readFile(webhookLogFile(dir), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { id: string });
+      expect(logged.map((e) => e.id)).toEqual(['msg_1', 'msg_2']);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SubscribersError } from '../errors.ts';
-import { AppendedLines, appendLinesDurably, parseJsonLineStrictly } from '../files.ts';
+import { AppendedLines, appendLinesDurably, parseJsonLineStrictly, readLines } from '../files.ts';
 import { isProblem, readSubscriberCsv, type RowProblem } from './csv.ts';
 import { SubscriberList } from './list.ts';
 import { SubscriberEvent } from './schema.ts';
@@ -16,6 +16,14 @@ export class SubscriberStore {
 
   async record(...events: SubscriberEvent[]): Promise<void> {
     await appendLinesDurably(this.file, events.map((event) => JSON.stringify(SubscriberEvent.parse(event))));
+  }
+
+  /** Every recorded event, oldest first, as it streams in; a line it can't read stops with the file and line. */
+  async *events(): AsyncGenerator<SubscriberEvent> {
+    for await (const { line, number } of readLines(this.file)) {
+      const event = eventOf(this.file, line, number);
+      if (event) yield event;
+    }
   }
 }
 
