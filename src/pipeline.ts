@@ -3,11 +3,13 @@ import { loadCatalog } from './catalog/load.ts';
 import type { Config } from './config.ts';
 import { Ledger } from './delivery/ledger.ts';
 import { CatalogError, UserError } from './errors.ts';
+import { countedVotes, withReaderVotes } from './digest/community.ts';
 import { buildIssue, sentPairsOf } from './digest/issue.ts';
 import { Issue, WeekId, type Strategy } from './digest/schema.ts';
 import { selectWeek } from './digest/select.ts';
 import { lastEndedWeek, weekRange, type WeekRange } from './digest/week.ts';
 import { IssueStore } from './state/issues.ts';
+import { VoteStore } from './state/votes.ts';
 
 export interface IssueRequest {
   /** Absent: the most recent week that has ended at `now`. */
@@ -57,7 +59,9 @@ export async function prepareIssue(config: Config, request: IssueRequest): Promi
   const frozenAt = store.fileOf(range.week);
   if (locked && frozen) return { issue: frozen, range, locked, edition, editionFile: file, frozenAt };
 
-  const catalog = await loadCatalog(config.dataDir);
+  // Readers' votes count on top of the catalog's own community numbers (the files are never written).
+  const votes = (await new VoteStore(config.stateDir).current()).community();
+  const catalog = withReaderVotes(await loadCatalog(config.dataDir), votes);
   const { newTools, earlierTools } = selectWeek(catalog, range, config.timezone);
   const newSlugs = new Set(newTools.map((t) => t.slug));
   const earlierSlugs = new Set(earlierTools.map((t) => t.slug));
@@ -79,7 +83,7 @@ export async function prepareIssue(config: Config, request: IssueRequest): Promi
     edition,
   });
   // Parsed back as the store will read it, so keys derived from it are the same in every run.
-  const issue = Issue.parse({ ...built, pairingFlags: flags });
+  const issue = Issue.parse({ ...built, pairingFlags: flags, ...countedVotes(built, votes) });
   await store.write(issue);
   return { issue, range, locked: false, edition, editionFile: file, frozenAt };
 }

@@ -78,6 +78,22 @@ export class Ledger {
     return summary;
   }
 
+  /** The readers who have the issue: those of batches Resend accepted, less the ones it refused one by one. */
+  async sentReaders(): Promise<Set<string>> {
+    const sent = new Map<number, Set<string>>();
+    for await (const record of this.records((line) => stateOf(line) === 'sent')) {
+      if (record.state === 'sent') sent.set(record.batch, new Set(record.rejected.map((r) => r.email)));
+    }
+    const readers = new Set<string>();
+    if (sent.size === 0) return readers;
+    for await (const record of this.records(isPendingLine)) {
+      if (record.state !== 'pending') continue;
+      const rejected = sent.get(record.batch);
+      if (rejected) for (const r of record.recipients) if (!rejected.has(r.email)) readers.add(r.email);
+    }
+    return readers;
+  }
+
   /** Whether any batch of the issue was ever recorded; reads no further than the first record. */
   async exists(): Promise<boolean> {
     for await (const _ of this.records(() => true)) return true;

@@ -79,5 +79,7 @@ export const Issue = z.object({
   /** The pairing flags given to `build`, kept for later builds of the same week. */
   pairingFlags: z.object({ strategy: Strategy, spotlight: z.string().nullable() }).nullable().default(null),
   comparisons: z.array(Comparison),
+  /** Reader votes (per slug) already added to the sides' community numbers when the issue was built. */
+  readerVotes: z.record(z.string(), z.object({ ship: z.int().min(0), skip: z.int().min(0) })).optional(),
 });
 export type Issue = z.infer<typeof Issue>;

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import type { VoteCounts } from '../digest/community.ts';
 import { WeekId } from '../digest/schema.ts';
 import { Address } from '../subscribers/schema.ts';
 import { VoteChoice, type Vote } from '../subscribers/tokens.ts';
@@ -17,11 +18,6 @@ export const RecordedVote = z.object({
 });
 export type RecordedVote = z.infer<typeof RecordedVote>;
 
-/** Ship and skip votes on one tool. */
-export interface VoteCounts {
-  ship: number;
-  skip: number;
-}
 
 const keyOf = (slug: string, email: string) => `${slug}\0${email}`;
 const slugOf = (key: string) => key.slice(0, key.indexOf('\0'));

@@ -1,0 +1,86 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { VoteCounts } from './digest/community.ts';
+import { weekRange } from './digest/week.ts';
+import { Ledger } from './delivery/ledger.ts';
+import { VoteStore } from './state/votes.ts';
+import { readWebhookLog } from './state/webhook-log.ts';
+import { SubscriberStore } from './subscribers/store.ts';
+
+/** What happened to one issue after it went, each a count of distinct readers (`stats --json`). */
+export interface IssueStats {
+  week: string;
+  sent: number;
+  delivered: number;
+  opened: number;
+  clicked: number;
+  bounced: number;
+  complained: number;
+  unsubscribed: number;
+  /** Per tool slug, readers' latest votes from this issue's links. */
+  votes: Record<string, VoteCounts>;
+}
+
+export const COUNTED = ['delivered', 'opened', 'clicked', 'bounced', 'complained'] as const;
+type Counted = (typeof COUNTED)[number];
+const EVENT_TYPES: Record<string, Counted> = {
+  'email.delivered': 'delivered',
+  'email.opened': 'opened',
+  'email.clicked': 'clicked',
+  'email.bounced': 'bounced',
+  'email.complained': 'complained',
+};
+
+/** The weeks with a send ledger, oldest first. */
+export async function sentWeeks(stateDir: string): Promise<string[]> {
+  const names = await readdir(path.join(stateDir, 'ledger')).catch(() => [] as string[]);
+  return names.filter((n) => /^\d{4}-W\d{2}\.jsonl$/.test(n)).map((n) => n.slice(0, -'.jsonl'.length)).sort();
+}
+
+/**
+ * The stats of every issue whose send started, oldest first. Webhook events count for the issue named by the
+ * message's `week` tag and only for its readers. An unsubscribe counts for the last issue the reader was sent
+ * whose week had ended when they left (an issue goes out after its week).
+ */
+export async function issueStats(stateDir: string, timezone: string): Promise<IssueStats[]> {
+  const weeks = await sentWeeks(stateDir);
+  const readers = new Map<string, Set<string>>();
+  for (const week of weeks) readers.set(week, await new Ledger(stateDir, week).sentReaders());
+
+  const seen = new Map(weeks.map((week) => [week, Object.fromEntries(COUNTED.map((c) => [c, new Set<string>()])) as Record<Counted, Set<string>>]));
+  for await (const entry of readWebhookLog(stateDir)) {
+    const counted = entry.type === undefined ? undefined : EVENT_TYPES[entry.type];
+    const sets = entry.week ? seen.get(entry.week) : undefined;
+    if (!counted || !sets) continue;
+    for (const email of entry.to ?? []) if (readers.get(entry.week!)!.has(email)) sets[counted].add(email);
+  }
+
+  // Each reader's issues with the instant its week ended, latest first, to find the one an unsubscribe follows.
+  const ends = new Map(weeks.map((week) => [week, weekRange(week, timezone).end.getTime()]));
+  const received = new Map<string, string[]>();
+  for (const week of weeks) for (const email of readers.get(week)!) received.set(email, [week, ...(received.get(email) ?? [])]);
+  const unsubscribed = new Map(weeks.map((week) => [week, new Set<string>()]));
+  for await (const { event } of new SubscriberStore(stateDir).read()) {
+    if (event?.type !== 'unsubscribe') continue;
+    const at = Date.parse(event.at);
+    const week = received.get(event.email)?.find((w) => ends.get(w)! <= at);
+    if (week) unsubscribed.get(week)!.add(event.email);
+  }
+
+  const tally = await new VoteStore(stateDir).current();
+  return weeks.map((week) => {
+    const sets = seen.get(week)!;
+    const votes = [...tally.ofIssue(week)].sort(([a], [b]) => (a < b ? -1 : 1));
+    return {
+      week,
+      sent: readers.get(week)!.size,
+      delivered: sets.delivered.size,
+      opened: sets.opened.size,
+      clicked: sets.clicked.size,
+      bounced: sets.bounced.size,
+      complained: sets.complained.size,
+      unsubscribed: unsubscribed.get(week)!.size,
+      votes: Object.fromEntries(votes),
+    };
+  });
+}
