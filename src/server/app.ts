@@ -2,22 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { loadCatalog } from '../catalog/load.ts';
+import { CatalogCache } from '../catalog/cache.ts';
 import { categoryKey, type Tool } from '../catalog/schema.ts';
 import { senderSettings, type Config } from '../config.ts';
 import type { Transport } from '../delivery/transport.ts';
-import { WeekId } from '../digest/schema.ts';
-import { IssueStore } from '../state/issues.ts';
+import { VoteStore } from '../state/votes.ts';
 import { Address } from '../subscribers/schema.ts';
 import { SubscriberStore, type LiveSubscribers } from '../subscribers/store.ts';
 import { signToken, verifyToken, type TokenPurpose } from '../subscribers/tokens.ts';
-import { archivePage, pastIssues } from './archive.ts';
+import { Archive } from './archive.ts';
 import { confirmationMessage } from '../render/confirmation.ts';
 import {
-  checkInboxPage, confirmedPage, errorPage, homePage, issueIndexPage, personalLinkPage, preferencesPage,
+  checkInboxPage, confirmedPage, errorPage, homePage, personalLinkPage, preferencesPage,
   unsubscribedPage, unsubscribePage, type SignupValues,
 } from './pages.ts';
+import { registerArchive } from './public.ts';
 import { RateLimiter } from './rate-limit.ts';
+import { registerVotes } from './votes.ts';
 import { verifyWebhook, webhookHeaders, WebhookRecorder } from './webhooks.ts';
 
 /** What the server is handed instead of reaching for it: the clock, where confirmation emails go, and the list as it stands. */
@@ -92,13 +93,15 @@ const tooMany = (c: Context, seconds: number) => c.html(
 export function createApp(config: Config, deps: ServerDeps): Hono {
   const settings = senderSettings(config);
   const subscribers = new SubscriberStore(config.stateDir);
-  const issues = new IssueStore(config.stateDir);
+  const archive = new Archive(config.stateDir);
+  const votes = new VoteStore(config.stateDir);
+  const catalog = new CatalogCache(config.dataDir);
   const webhooks = new WebhookRecorder(config.stateDir, subscribers);
   const perAddress = new RateLimiter(1, TEN_MINUTES);
   const perClient = new RateLimiter(5, TEN_MINUTES);
 
   const list = async () => (await deps.subscribers.current()).list;
-  const topics = async () => catalogTopics(await loadCatalog(config.dataDir));
+  const topics = async () => catalogTopics(await catalog.tools());
   const reader = (purpose: TokenPurpose, token: string | undefined) => (token ? verifyToken(config.secret, purpose, token, deps.now()) : null);
   const sign = (purpose: TokenPurpose, email: string) => signToken(config.secret, purpose, email);
   const preferencesOf = async (email: string, token: string) => {
@@ -119,16 +122,10 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
   });
   app.notFound((c) => c.html(errorPage('Page not found', 'There is nothing at this address.'), 404));
 
-  app.get('/', async (c) => c.html(homePage(await topics(), await pastIssues(issues, settings))));
+  app.get('/', async (c) => c.html(homePage(await topics(), await archive.summaries())));
 
-  app.get('/issues', async (c) => c.html(issueIndexPage(await pastIssues(issues, settings))));
-
-  app.get('/issues/:week', async (c) => {
-    const week = WeekId.safeParse(c.req.param('week'));
-    const issue = week.success ? await issues.read(week.data).catch(() => null) : null;
-    const page = issue && (await archivePage(issue, settings));
-    return page ? c.html(page) : c.html(errorPage('Issue not found', 'There is no issue for this week.'), 404);
-  });
+  registerArchive(app, { publicUrl: settings.publicUrl, archive, votes, topics });
+  registerVotes(app, { secret: config.secret, now: deps.now, votes, archive });
 
   app.get('/unsubscribe', (c) => {
     const token = c.req.query('token');
@@ -184,7 +181,7 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
     };
     const address = Address.safeParse(values.email);
     if (!address.success) {
-      return c.html(homePage(await topics(), await pastIssues(issues, settings), values, 'Enter a valid email address, such as ada@example.com.'), 400);
+      return c.html(homePage(await topics(), await archive.summaries(), values, 'Enter a valid email address, such as ada@example.com.'), 400);
     }
     const email = address.data;
     const byAddress = perAddress.take(email, now.getTime());

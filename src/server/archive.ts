@@ -1,41 +1,72 @@
-import { render } from '@react-email/render';
-import { createElement } from 'react';
-import WeeklyDigest, { type DigestProps } from '../../emails/WeeklyDigest.tsx';
+import { stat } from 'node:fs/promises';
 import { comparisonTitle } from '../../emails/components/format.ts';
+import { Ledger } from '../delivery/ledger.ts';
 import type { Issue } from '../digest/schema.ts';
-import type { SenderSettings } from '../mail.ts';
-import { digestProps } from '../render/message.ts';
-import type { IssueStore } from '../state/issues.ts';
+import { weekLabel, weekRange } from '../digest/week.ts';
+import { IssueStore } from '../state/issues.ts';
+import { sentWeeks } from '../stats.ts';
 import type { IssueSummary } from './pages.ts';
 
-const EVERY_TOPIC = { email: 'archive@localhost', name: null, categories: [] };
-
-/** The digest as an all-topics reader sees it, with the archive and signup page where the email has personal links. */
-export function archiveProps(issue: Issue, settings: SenderSettings): DigestProps | null {
-  const props = digestProps(issue, EVERY_TOPIC, settings);
-  if (props === null) return null;
-  const base = settings.publicUrl;
-  return { ...props, links: { viewInBrowser: `${base}/issues`, unsubscribe: `${base}/unsubscribe`, preferences: `${base}/` } };
+/** "Week 46 · Nov 9–15, 2026" */
+export function issueLabel(issue: Issue): string {
+  return `Week ${Number(issue.week.slice(6))} · ${weekLabel(weekRange(issue.week, issue.timezone), issue.timezone)}`;
 }
 
-/** The issue's web page, or null when it has no comparison (a week that sent nothing). */
-export async function archivePage(issue: Issue, settings: SenderSettings): Promise<string | null> {
-  const props = archiveProps(issue, settings);
-  return props === null ? null : render(createElement(WeeklyDigest, props));
+export function issueSummary(issue: Issue): IssueSummary {
+  return { week: issue.week, label: issueLabel(issue), titles: issue.comparisons.map(comparisonTitle) };
 }
 
-/** How the index lists an issue, or null when it has no comparison. */
-export function issueSummary(issue: Issue, settings: SenderSettings): IssueSummary | null {
-  const props = archiveProps(issue, settings);
-  return props === null ? null : { week: issue.week, label: props.weekLabel, titles: props.comparisons.map(comparisonTitle) };
-}
+/**
+ * The public archive: the frozen issues whose send has delivered at least one batch, and only those (a built
+ * issue nobody has been sent stays private). Kept between requests: an issue is read again only when its file
+ * changes, and a week known to be sent is never checked again (the ledger only grows).
+ */
+export class Archive {
+  private readonly store: IssueStore;
+  private readonly sent = new Set<string>();
+  private readonly checkedAt = new Map<string, number>();
+  private readonly issues = new Map<string, { version: string; issue: Promise<Issue | null> }>();
 
-/** Every readable frozen issue with at least one comparison, newest first. */
-export async function pastIssues(store: IssueStore, settings: SenderSettings): Promise<IssueSummary[]> {
-  const weeks = (await store.weeks()).reverse();
-  const issues = await Promise.all(weeks.map((week) => store.read(week).catch(() => null)));
-  return issues.flatMap((issue) => {
-    const summary = issue && issueSummary(issue, settings);
-    return summary ? [summary] : [];
-  });
+  constructor(private readonly stateDir: string) {
+    this.store = new IssueStore(stateDir);
+  }
+
+  private async isSent(week: string): Promise<boolean> {
+    if (this.sent.has(week)) return true;
+    const ledger = new Ledger(this.stateDir, week);
+    const size = (await stat(ledger.file).catch(() => null))?.size ?? 0;
+    if (size === 0 || this.checkedAt.get(week) === size) return false;
+    this.checkedAt.set(week, size);
+    if ((await ledger.summarize(() => undefined)).sentBatches > 0) this.sent.add(week);
+    return this.sent.has(week);
+  }
+
+  private async read(week: string): Promise<Issue | null> {
+    const file = await stat(this.store.fileOf(week)).catch(() => null);
+    if (!file) return null;
+    const version = `${file.ino}:${file.mtimeMs}:${file.size}`;
+    let cached = this.issues.get(week);
+    if (cached?.version !== version) {
+      cached = { version, issue: this.store.read(week).catch(() => null) };
+      this.issues.set(week, cached);
+    }
+    return cached.issue;
+  }
+
+  /** A sent issue with at least one comparison, or null. */
+  async issue(week: string): Promise<Issue | null> {
+    if (!(await this.isSent(week))) return null;
+    const issue = await this.read(week);
+    return issue && issue.comparisons.length > 0 ? issue : null;
+  }
+
+  /** Every public issue, newest first. */
+  async all(): Promise<Issue[]> {
+    const issues = await Promise.all((await sentWeeks(this.stateDir)).reverse().map((week) => this.issue(week)));
+    return issues.filter((i): i is Issue => i !== null);
+  }
+
+  async summaries(): Promise<IssueSummary[]> {
+    return (await this.all()).map(issueSummary);
+  }
 }

@@ -49,16 +49,23 @@ ul.issues{padding-left:1.2rem}
 ul.issues li{margin:.4rem 0}
 `;
 
-/** The document around every page: language, viewport, title and one `h1`. */
-export function layout(title: string, body: SafeHtml): string {
+/** Where the feed of sent issues is served. */
+export const FEED_PATH = '/feed.xml';
+
+/** The `<link rel="alternate">` that lets a feed reader find the feed from a page. */
+export const feedLink = html`<link rel="alternate" type="application/rss+xml" title="${SITE}" href="${FEED_PATH}">`;
+
+/** The document around every page: language, viewport, title and one `h1`. Only public pages (`index`) may be indexed. */
+export function layout(title: string, body: SafeHtml, options: { head?: SafeHtml; index?: boolean } = {}): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${title === SITE ? SITE : `${title} · ${SITE}`}</title>
+${options.index ? '' : html`<meta name="robots" content="noindex">`}
+<title>${title === SITE || title.startsWith(`${SITE}:`) ? title : `${title} · ${SITE}`}</title>
 <style>${raw(STYLE)}</style>
+${options.head ?? ''}
 </head>
 <body>
 <header><a href="/">${SITE}</a></header>
@@ -112,13 +119,14 @@ export function homePage(topics: readonly string[], issues: readonly IssueSummar
 <h2>Subscribe</h2>
 ${signupForm(topics, values, error)}
 <h2>Past issues</h2>
-${issueList(issues)}`);
+${issueList(issues)}
+<p class="hint"><a href="${FEED_PATH}">Follow the feed</a> (RSS) to read each issue on the web.</p>`, { head: feedLink, index: true });
 }
 
 /** `/issues`: every past issue, newest first. */
 export function issueIndexPage(issues: readonly IssueSummary[]): string {
   return layout('Past issues', html`${issueList(issues)}
-<p><a href="/">Subscribe to get the next one</a></p>`);
+<p><a href="/">Subscribe to get the next one</a> · <a href="${FEED_PATH}">RSS feed</a></p>`, { head: feedLink, index: true });
 }
 
 /** `GET /unsubscribe`: one button; the GET itself changes nothing. */

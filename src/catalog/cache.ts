@@ -1,0 +1,56 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { loadCatalog } from './load.ts';
+import type { Tool } from './schema.ts';
+
+/** Without a file watcher, the catalog is read again at most this often. */
+const UNWATCHED_MS = 5_000;
+
+/**
+ * The catalog for a long-running server: loaded and checked once, then again only when a file under
+ * `<dataDir>/tools` changed (a file watcher counts changes; the folder's mtime catches files added, removed
+ * or renamed even where watching is not supported, and there the catalog is also re-read every few seconds).
+ */
+export class CatalogCache {
+  private readonly dir: string;
+  private changes = 0;
+  private watcher: FSWatcher | null = null;
+  private cached: { version: string; tools: Promise<Tool[]> } | null = null;
+
+  constructor(private readonly dataDir: string, private readonly now: () => number = Date.now) {
+    this.dir = path.join(dataDir, 'tools');
+  }
+
+  private watchFolder(): void {
+    if (this.watcher) return;
+    try {
+      this.watcher = watch(this.dir, () => this.changes++);
+      this.watcher.on('error', () => this.stopWatching());
+      this.watcher.unref();
+    } catch {
+      this.watcher = null;
+    }
+  }
+
+  private stopWatching(): void {
+    this.watcher?.close();
+    this.watcher = null;
+    this.changes++;
+  }
+
+  /** The catalog as the files stand; a catalog with a defect rejects as `loadCatalog` does, until it is fixed. */
+  async tools(): Promise<Tool[]> {
+    this.watchFolder();
+    const folder = await stat(this.dir).catch(() => null);
+    const unwatched = this.watcher ? '' : `:${Math.floor(this.now() / UNWATCHED_MS)}`;
+    const version = `${folder?.ino ?? '-'}:${folder?.mtimeMs ?? '-'}:${this.changes}${unwatched}`;
+    if (this.cached?.version !== version) this.cached = { version, tools: loadCatalog(this.dataDir) };
+    return this.cached.tools;
+  }
+
+  close(): void {
+    this.watcher?.close();
+    this.watcher = null;
+  }
+}
