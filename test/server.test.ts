@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveConfig, type Config } from '../src/config.ts';
@@ -270,9 +270,16 @@ describe('Resend webhook', () => {
 
 describe('issue archive', () => {
   const freeze = (week: string) => prepareIssue(config, { week, now: clock });
+  /** Freezes the issue and records a sent batch, as a send does: only sent issues are public. */
+  const send = async (week: string) => {
+    await freeze(week);
+    await mkdir(path.join(ws.state, 'ledger'), { recursive: true });
+    const lines = [{ state: 'pending', batch: 1, key: `k-${week}`, recipients: [{ email: BEN, name: 'Ben', categories: [] }] }, { state: 'sent', batch: 1, rejected: [] }];
+    await writeFile(path.join(ws.state, 'ledger', `${week}.jsonl`), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+  };
 
-  it('renders a frozen issue for an all-topics reader, with no personal links, escaping its text', async () => {
-    await freeze('2026-W46');
+  it('renders a sent issue for the web, with no greeting and no personal links, escaping its text', async () => {
+    await send('2026-W46');
     const response = await get('/issues/2026-W46');
     const page = await response.text();
     expect(response.status).toBe(200);
@@ -283,12 +290,30 @@ describe('issue archive', () => {
     expect(page).not.toContain('<img src=x');
     expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;');
     expect(page).not.toContain('token=');
-    expect(page).toContain('href="https://verdicts.example.com/issues"');
-    expect(page).toContain('href="https://verdicts.example.com/"');
+    expect(page).not.toContain('Hi ');
+    expect(page).toContain('href="/issues"');
+    expect(page).toContain('<form method="post" action="/subscribe">');
+  });
+
+  it('keeps a built issue that was never sent private', async () => {
+    await freeze('2026-W46');
+    expect((await get('/issues/2026-W46')).status).toBe(404);
+    expect(await (await get('/issues')).text()).not.toContain('2026-W46');
+    await send('2026-W46');
+    expect((await get('/issues/2026-W46')).status).toBe(200);
+  });
+
+  it('links each issue to the previous and the next one', async () => {
+    for (const week of ['2026-W45', '2026-W46']) await send(week);
+    const older = await (await get('/issues/2026-W45')).text();
+    expect(older).toMatch(/<a href="\/issues\/2026-W46" rel="next">/);
+    expect(older).not.toContain('rel="prev"');
+    const newer = await (await get('/issues/2026-W46')).text();
+    expect(newer).toMatch(/<a href="\/issues\/2026-W45" rel="prev">/);
   });
 
   it('answers 404 for a missing, empty or malformed week', async () => {
-    await freeze('2026-W47');
+    await send('2026-W47');
     expect((await get('/issues/2026-W40')).status).toBe(404);
     expect((await get('/issues/2026-W47')).status).toBe(404);
     expect((await get('/issues/..%2F..%2Fpackage')).status).toBe(404);
@@ -296,7 +321,7 @@ describe('issue archive', () => {
   });
 
   it('lists past issues newest first on /issues and on the home page with the signup form', async () => {
-    for (const week of ['2026-W46', '2026-W45', '2026-W47']) await freeze(week);
+    for (const week of ['2026-W46', '2026-W45', '2026-W47']) await send(week);
     const index = await (await get('/issues')).text();
     expect([...index.matchAll(/href="\/issues\/(\d{4}-W\d\d)"/g)].map((m) => m[1])).toEqual(['2026-W46', '2026-W45']);
     expect(index).toContain('Echo vs Foxtrot');
