@@ -1,14 +1,15 @@
 // `npm run bench`: side-by-side figures from one run on this machine. Not part of CI.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
+import { webhookIngest } from './webhooks.ts';
 
 const TSX = import.meta.resolve('tsx');
 const REPO = path.resolve(import.meta.dirname, '..');
 const quick = process.argv.includes('--quick');
-/** `--only render|pairing|list|delivery` runs one section. */
+/** `--only render|pairing|list|delivery|webhooks` runs one section. */
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const section = (name: string) => only === undefined || only === name;
 
@@ -149,6 +150,15 @@ for (const rate of [100]) {
   say(`| ${sent.toLocaleString('en-US')} | ${rate} | ${(rate * 100).toLocaleString('en-US')} | ${perSecond.toLocaleString('en-US')} | ${Math.round(perSecond / rate)}% | ${peakMb} |`);
 }
 say('');
+}
+if (section('webhooks')) {
+  say('Webhook ingest: signed Resend events (delivered, opened, clicked per reader, plus redeliveries) fired by autocannon at a real `serve` with a 10,000-tool catalog, while a client loads `GET /` in a loop');
+  say('| events (distinct) | connections | seconds | events/s | non-2xx | serve CPU s | `GET /` first, then warm ms | pages served meanwhile | page p50 / p99 / max ms | `stats` exact | log lines |');
+  say('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const f = await webhookIngest(quick ? 1_000 : 5_000, quick ? 300 : 1_000, quick ? 2_000 : 10_000, 32);
+  say(`| ${f.events.toLocaleString('en-US')} (${f.distinct.toLocaleString('en-US')}) | 32 | ${f.seconds.toFixed(1)} | ${f.perSecond.toLocaleString('en-US')} | ${f.non2xx} | ${f.serveCpuSeconds.toFixed(1)} | ${Math.round(f.firstHomeMs)}, then ${f.warmHomeMs.toFixed(1)} | ${f.pages} | ${Math.round(f.pageP50Ms)} / ${Math.round(f.pageP99Ms)} / ${Math.round(f.pageMaxMs)} | ${f.statsExact ? 'yes' : 'NO'} | ${f.logLines.toLocaleString('en-US')} |`);
+  say(`Load average while measuring: ${loadavg().map((l) => l.toFixed(1)).join(', ')}.`);
+  say('');
 }
 say(`Command: npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`);
 writeFileSync(path.join(REPO, '.digest-bench.md'), `${lines.join('\n')}\n`);

@@ -17,6 +17,7 @@ export class CatalogCache {
   private changes = 0;
   private watcher: FSWatcher | null = null;
   private cached: { version: string; tools: Promise<Tool[]> } | null = null;
+  private readonly derivations = new WeakMap<Tool[], Map<unknown, unknown>>();
 
   constructor(private readonly dataDir: string, private readonly now: () => number = Date.now) {
     this.dir = path.join(dataDir, 'tools');
@@ -47,6 +48,15 @@ export class CatalogCache {
     const version = `${folder?.ino ?? '-'}:${folder?.mtimeMs ?? '-'}:${this.changes}${unwatched}`;
     if (this.cached?.version !== version) this.cached = { version, tools: loadCatalog(this.dataDir) };
     return this.cached.tools;
+  }
+
+  /** `derive(tools)`, computed once per version of the catalog. */
+  async derived<T>(derive: (tools: Tool[]) => T): Promise<T> {
+    const tools = await this.tools();
+    let byFunction = this.derivations.get(tools);
+    if (!byFunction) this.derivations.set(tools, (byFunction = new Map()));
+    if (!byFunction.has(derive)) byFunction.set(derive, derive(tools));
+    return byFunction.get(derive) as T;
   }
 
   close(): void {

@@ -101,7 +101,7 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
   const perClient = new RateLimiter(5, TEN_MINUTES);
 
   const list = async () => (await deps.subscribers.current()).list;
-  const topics = async () => catalogTopics(await catalog.tools());
+  const topics = () => catalog.derived(catalogTopics);
   const reader = (purpose: TokenPurpose, token: string | undefined) => (token ? verifyToken(config.secret, purpose, token, deps.now()) : null);
   const sign = (purpose: TokenPurpose, email: string) => signToken(config.secret, purpose, email);
   const preferencesOf = async (email: string, token: string) => {

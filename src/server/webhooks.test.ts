@@ -1,10 +1,12 @@
+import { createHmac } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Resend } from 'resend';
 import { describe, expect, it } from 'vitest';
 import { webhookLogFile } from '../state/webhook-log.ts';
 import { SubscriberStore } from '../subscribers/store.ts';
-import { stopEventsOf, webhookEntryOf, webhookHeaders, WebhookRecorder } from './webhooks.ts';
+import { stopEventsOf, verifyWebhook, webhookEntryOf, webhookHeaders, WebhookRecorder, type WebhookHeaders } from './webhooks.ts';
 
 const at = new Date('2026-11-20T10:00:00Z');
 
@@ -58,6 +60,33 @@ describe('WebhookRecorder', () => {
       expect(logged.map((e) => e.id)).toEqual(['msg_1', 'msg_2']);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('verifyWebhook', () => {
+  it('accepts exactly what the Resend SDK accepts', () => {
+    const secret = `whsec_${Buffer.from('a webhook signing key of 32 byte').toString('base64')}`;
+    const body = JSON.stringify({ type: 'email.opened', data: { to: ['ada@example.com'] } });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const signature = `v1,${createHmac('sha256', Buffer.from('a webhook signing key of 32 byte')).update(`msg_1.${timestamp}.${body}`).digest('base64')}`;
+    const sdk = new Resend('re_unused');
+    const cases: [string, WebhookHeaders][] = [
+      [body, { id: 'msg_1', timestamp, signature }],
+      [body, { id: 'msg_1', timestamp, signature: `v1,bogus ${signature}` }],
+      [body, { id: 'msg_2', timestamp, signature }],
+      [`${body} `, { id: 'msg_1', timestamp, signature }],
+      [body, { id: 'msg_1', timestamp: String(Number(timestamp) - 400), signature }],
+      [body, { id: 'msg_1', timestamp, signature: signature.replace('v1,', 'v2,') }],
+    ];
+    for (const [payload, headers] of cases) {
+      let expected: unknown = null;
+      try {
+        expected = { event: sdk.webhooks.verify({ payload, headers, webhookSecret: secret }) };
+      } catch {
+        expected = null;
+      }
+      expect(verifyWebhook(payload, headers, secret)).toEqual(expected);
     }
   });
 });
