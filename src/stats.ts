@@ -60,8 +60,8 @@ export async function issueStats(stateDir: string, timezone: string): Promise<Is
   const received = new Map<string, string[]>();
   for (const week of weeks) for (const email of readers.get(week)!) received.set(email, [week, ...(received.get(email) ?? [])]);
   const unsubscribed = new Map(weeks.map((week) => [week, new Set<string>()]));
-  for await (const { event } of new SubscriberStore(stateDir).read()) {
-    if (event?.type !== 'unsubscribe') continue;
+  for await (const event of new SubscriberStore(stateDir).events()) {
+    if (event.type !== 'unsubscribe') continue;
     const at = Date.parse(event.at);
     const week = received.get(event.email)?.find((w) => ends.get(w)! <= at);
     if (week) unsubscribed.get(week)!.add(event.email);

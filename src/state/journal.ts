@@ -1,4 +1,4 @@
-import { appendLinesDurably, readLines } from '../files.ts';
+import { appendLinesDurably, parseJsonLineStrictly, readLines } from '../files.ts';
 import { SubscribersError } from '../errors.ts';
 
 /**
@@ -36,29 +36,19 @@ export class Journal {
   }
 }
 
-// A crash mid-append leaves the start of a JSON object with no end; the next append starts a fresh line after it.
-const isTorn = (line: string) => line.startsWith('{') && !line.trimEnd().endsWith('}');
-
 /**
- * The records of a JSON-lines file from byte `from` on, each with the offset after it. A torn line (a crash
- * mid-append) is skipped; any other line that `parse` refuses stops with a sentence naming the file and line.
+ * The records of a JSON-lines file from byte `from` on (`linesBefore` lines precede it), each with the offset
+ * after it and its line number. A line a crash tore is skipped; any other line that `parse` refuses stops
+ * with a sentence naming the file and line.
  */
-export async function* readRecords<T>(file: string, parse: (value: unknown) => T | null, from = 0, firstLine = 1): AsyncGenerator<{ record: T; end: number; line: number }> {
-  let lineNo = firstLine - 1;
-  for await (const { line, end } of readLines(file, from)) {
-    lineNo++;
-    if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      if (isTorn(line)) continue;
-      value = undefined;
-    }
-    const record = value === undefined ? null : parse(value);
+export async function* readRecords<T>(file: string, parse: (value: unknown) => T | null, from = 0, linesBefore = 0): AsyncGenerator<{ record: T; end: number; line: number }> {
+  for await (const { line, end, number } of readLines(file, from, linesBefore)) {
+    const parsed = parseJsonLineStrictly(line);
+    if (parsed === undefined) continue;
+    const record = 'value' in parsed ? parse(parsed.value) : null;
     if (record === null) {
-      throw new SubscribersError(`${file}, line ${lineNo}, cannot be read; restore the file from a backup, or delete that line if you know what it held.`);
+      throw new SubscribersError(`${file}, line ${number} cannot be read; fix or delete line ${number} (each line is one JSON record), then run again.`);
     }
-    yield { record, end, line: lineNo };
+    yield { record, end, line: number };
   }
 }

@@ -74,7 +74,7 @@ export class VoteStore {
   readonly file: string;
   private readonly journal: Journal;
   private tally = new VoteTally();
-  private read = { offset: 0, line: 1 };
+  private read = { offset: 0, lines: 0 };
   private turn: Promise<unknown> = Promise.resolve();
 
   constructor(stateDir: string) {
@@ -98,12 +98,12 @@ export class VoteStore {
     const size = (await stat(this.file).catch(() => null))?.size ?? 0;
     if (size < this.read.offset) {
       this.tally = new VoteTally();
-      this.read = { offset: 0, line: 1 };
+      this.read = { offset: 0, lines: 0 };
     }
     const parse = (value: unknown) => RecordedVote.safeParse(value).data ?? null;
-    for await (const { record, end, line } of readRecords(this.file, parse, this.read.offset, this.read.line)) {
+    for await (const { record, end, line } of readRecords(this.file, parse, this.read.offset, this.read.lines)) {
       this.tally.apply(record);
-      this.read = { offset: end, line: line + 1 };
+      this.read = { offset: end, lines: line };
     }
     return this.tally;
   }
