@@ -30,6 +30,8 @@ export interface FakeResendOptions {
   envelopesOnly?: boolean;
   /** Port to listen on, on 127.0.0.1 (default 0: an ephemeral port). */
   port?: number;
+  /** The clock of the rate-limit windows (default Date.now); a test may step it instead of waiting. */
+  now?: () => number;
   /** Called once per request when it completes (used by the standalone CLI to log). */
   onRequest?: (entry: RequestLogEntry) => void;
 }
@@ -169,6 +171,7 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
   const rateLimit = options.rateLimit ?? 10;
   const apiKeys = new Set(options.apiKeys ?? ['re_test_key']);
   const latencyMs = options.latencyMs ?? 0;
+  const now = options.now ?? Date.now;
 
   const emails: ReceivedEmail[] = [];
   const requests: RequestLogEntry[] = [];
@@ -339,7 +342,7 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
   let answering = 0;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const at = Date.now();
+    const at = now();
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://fake-resend').pathname;
     const idempotencyKey = firstHeader(req.headers['idempotency-key']);
