@@ -131,6 +131,9 @@ describe('the loop back from readers', () => {
       unsubscribed: 1,
       votes: Object.fromEntries([[first!.slug, { ship: 0, skip: 2 }], [second!.slug, { ship: 1, skip: 0 }]].sort()),
     });
+    // Without --week, --json is the latest issue sent, in the same shape.
+    const latest = await runCli(['stats', '--json', ...common], { env });
+    expect(JSON.parse(latest.stdout)).toEqual(JSON.parse(stats.stdout));
     const table = await runCli(['stats', ...common], { env });
     expect(table.stdout).toMatch(new RegExp(`${WEEK}\\s+4\\s+3 75%\\s+2 50%\\s+2 50%\\s+1 25%\\s+0 0%\\s+1 25%\\s+3`));
 

@@ -37,7 +37,7 @@ export default defineCommand({
   args: {
     ...commonArgs,
     week: { type: 'string', description: 'one issue, such as 2026-W46 (default: a table of every issue sent)' },
-    json: { type: 'boolean', description: 'print JSON (one object with --week, else an array)' },
+    json: { type: 'boolean', description: 'print the issue as one JSON object (without --week: the latest issue sent)' },
   },
   plugins: [strictFlags],
   async run({ args }) {
@@ -45,12 +45,14 @@ export default defineCommand({
     const week = args.week === undefined ? undefined : WeekId.safeParse(args.week.trim().toUpperCase());
     if (week && !week.success) throw new UserError(`--week "${args.week}" is not an ISO week such as 2026-W46.`);
     const all = await issueStats(config.stateDir, config.timezone);
-    if (week === undefined) {
-      console.log(args.json ? JSON.stringify(all, null, 2) : weeksReport(all));
+    if (week === undefined && !args.json) {
+      console.log(weeksReport(all));
       return;
     }
-    const one = all.find((s) => s.week === week.data);
-    if (!one) throw new UserError(`${week.data} has not been sent: ${config.stateDir}/ledger has no record of it.`);
+    // SPEC: `stats --json` is one issue's object, so scripts read one shape; without --week, the latest issue sent.
+    const one = week === undefined ? all.at(-1) : all.find((s) => s.week === week.data);
+    if (week === undefined && !one) throw new UserError(`No issue has been sent yet: ${config.stateDir}/ledger is empty.`);
+    if (!one) throw new UserError(`${week?.data} has not been sent: ${config.stateDir}/ledger has no record of it.`);
     console.log(args.json ? JSON.stringify(one, null, 2) : issueReport(one));
   },
 });
