@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { ConfigError } from './errors.ts';
 import { assertTimeZone } from './digest/week.ts';
 import type { SenderSettings } from './mail.ts';
@@ -12,7 +13,10 @@ export interface Config {
   resendApiKey: string | null;
   from: string;
   publicUrl: string;
+  /** DIGEST_SECRET; without it, a key made at random for this run, which nothing else can check (fine for the local outbox). */
   secret: string;
+  /** DIGEST_SECRET is not set: `secret` is this run's random key, so `serve` must not start. */
+  secretIsEphemeral: boolean;
   webhookSecret: string | null;
   postalAddress: string | null;
   /** Settings that fell back to a default a real send should not use, for a warning. */
@@ -29,7 +33,6 @@ export interface CommonFlags {
 
 export const DEFAULT_PUBLIC_URL = 'http://localhost:8787';
 const DEV_FROM = 'Weekly AI Tool Verdicts <verdicts@localhost>';
-const DEV_SECRET = 'local-outbox-only-secret';
 
 function nonEmpty(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
@@ -64,7 +67,8 @@ export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv = proce
     resendApiKey,
     from: from ?? DEV_FROM,
     publicUrl,
-    secret: secret ?? DEV_SECRET,
+    secret: secret ?? randomBytes(32).toString('hex'),
+    secretIsEphemeral: !secret,
     webhookSecret: nonEmpty(env.RESEND_WEBHOOK_SECRET) ?? null,
     postalAddress,
     warnings,

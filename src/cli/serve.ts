@@ -23,9 +23,8 @@ export default defineCommand({
   async run({ args }) {
     const config = configFrom(args);
     const port = portOf(args.port);
-    if (!process.env.DIGEST_SECRET?.trim()) console.error('Warning: DIGEST_SECRET is not set, so anyone can forge unsubscribe, preference and confirmation links; set it before going public.');
-    if (!config.webhookSecret) console.error('Warning: RESEND_WEBHOOK_SECRET is not set; POST /webhooks/resend answers 503.');
     const server = await startServer(config, port);
+    if (!config.webhookSecret) console.error('Warning: RESEND_WEBHOOK_SECRET is not set; POST /webhooks/resend answers 503.');
     console.log(`Listening on ${server.url} (emails link to ${config.publicUrl}). Ctrl+C stops.`);
     await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
     await server.close();

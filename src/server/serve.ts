@@ -3,7 +3,7 @@ import path from 'node:path';
 import { serve } from '@hono/node-server';
 import type { Config } from '../config.ts';
 import { transportFor } from '../delivery/transport-for.ts';
-import { UserError } from '../errors.ts';
+import { ConfigError, UserError } from '../errors.ts';
 import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
 import { createApp, type ServerDeps } from './app.ts';
 
@@ -28,6 +28,10 @@ export function defaultDeps(config: Config): ServerDeps {
  * that can't be read stops the server with its sentence before it answers anyone.
  */
 export async function startServer(config: Config, port: number, deps: Partial<ServerDeps> = {}): Promise<RunningServer> {
+  // A key anyone can read would let anyone forge an unsubscribe or a confirmation; a random one would break every link at the next start.
+  if (config.secretIsEphemeral) {
+    throw new ConfigError('DIGEST_SECRET is not set; serve needs it to sign and check unsubscribe, preference and confirmation links (for example: export DIGEST_SECRET=$(openssl rand -hex 32)).');
+  }
   const all = { ...defaultDeps(config), ...deps };
   await all.subscribers.current();
   const app = createApp(config, all);
