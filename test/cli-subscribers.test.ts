@@ -4,7 +4,7 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addressOf, cleanup, emlFilesUnder, filesUnder, fixture, readEml, runCli, tempDir, traceNoise, writeCsv, writeText } from './helpers/cli.ts';
+import { addressOf, cleanup, emlFilesUnder, filesUnder, fixture, readEml, runCli, stderrLines, tempDir, traceNoise, writeCsv, writeText } from './helpers/cli.ts';
 
 afterAll(cleanup);
 
@@ -116,5 +116,62 @@ describe('a damaged event store', () => {
     const send = await runCli(['send', '--data', fixture('mixed'), '--week', '2026-W46', ...common]);
     expect(send.status, send.stdout + send.stderr).toBe(0);
     expect(emlFilesUnder(path.join(state, 'outbox', '2026-W46')).map((f) => addressOf(readEml(f).headers.get('to')))).toEqual(['b@example.com']);
+  });
+});
+
+describe('subscribers import of other tools’ exports', () => {
+  const exportFile = (name: string) => fixture(path.join('exports', name));
+  const setup = () => {
+    const dir = tempDir();
+    const csv = writeCsv(dir, ['email,name', 'dana.ruiz@example.com,Dana', 'farah.haddad@example.com,Farah', 'gus.lindqvist@example.com,Gus']);
+    return { dir, common: ['--subscribers', csv, '--state', path.join(dir, 'state')] };
+  };
+  const statuses = async (common: string[]) => {
+    const list = await runCli(['subscribers', 'list', ...common]);
+    expect(list.status, list.stderr).toBe(0);
+    return Object.fromEntries(list.stdout.trim().split('\n').slice(1).map((line) => [line.split(',')[0], line.split(',').at(-1)]));
+  };
+
+  it('Mailchimp, Buttondown and Substack exports map to the right status, and no later import re-activates who left', async () => {
+    const { common } = setup();
+    for (const name of ['mailchimp-unsubscribed.csv', 'mailchimp-cleaned.csv', 'buttondown.csv', 'substack.csv', 'mailchimp-subscribed.csv', 'bom-crlf-quoted.csv']) {
+      const run = await runCli(['subscribers', 'import', exportFile(name), ...common]);
+      expect(run.status, `${name}: ${run.stdout}${run.stderr}`).toBe(0);
+      expect(run.stdout).toMatch(/0 rejected/);
+    }
+    // The same people arriving again as active, as an export taken before they left would have them.
+    const stale = writeCsv(tempDir(), ['Email Address,First Name,Last Name', 'dana.ruiz@example.com,Dana,Ruiz', 'farah.haddad@example.com,Farah,Haddad', 'jo.adeyemi@example.com,Jo,Adeyemi', 'nadia.karim@example.com,Nadia,Karim']);
+    expect((await runCli(['subscribers', 'import', stale, ...common])).status).toBe(0);
+
+    expect(await statuses(common)).toEqual({
+      'amara.osei@example.com': 'active',
+      'bruno.keller@example.com': 'active',
+      'chen.li@example.com': 'active',
+      'dana.ruiz@example.com': 'unsubscribed',
+      'emeka.obi@example.com': 'unsubscribed',
+      'farah.haddad@example.com': 'bounced',
+      'gus.lindqvist@example.com': 'active',
+      'hana.sato@example.com': 'active',
+      'ivan.petrov@example.com': 'pending',
+      'jo.adeyemi@example.com': 'unsubscribed',
+      'kai.moana@example.com': 'unsubscribed',
+      'lena.fischer@example.com': 'active',
+      'marco.bianchi@example.com': 'active',
+      'nadia.karim@example.com': 'unsubscribed',
+      'okafor.chidi@example.com': 'active',
+      'priya.nair@example.com': 'unsubscribed',
+      'quinn.obrien@example.com': 'pending',
+    });
+  });
+
+  it('a status it does not know stops the import with one sentence naming the line and the value, importing nothing', async () => {
+    const { dir, common } = setup();
+    const file = writeCsv(dir, ['email,subscriber_type', 'new.one@example.com,regular', 'gus.lindqvist@example.com,paused'], 'buttondown-paused.csv');
+    const run = await runCli(['subscribers', 'import', file, ...common]);
+    expect(run.status).not.toBe(0);
+    expect(traceNoise(run.stdout + run.stderr)).toEqual([]);
+    expect(stderrLines(run)).toEqual([expect.stringMatching(/buttondown-paused\.csv, line 3: unknown subscriber_type "paused"; nothing was imported/)]);
+    expect(existsSync(path.join(dir, 'state', 'subscribers', 'events.jsonl'))).toBe(false);
+    expect(Object.keys(await statuses(common))).not.toContain('new.one@example.com');
   });
 });

@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { UserError } from '../errors.ts';
-import { isProblem, readSubscriberCsv } from '../subscribers/csv.ts';
+import { readExport } from '../subscribers/import.ts';
 import { Address, parseCategories, SubscriberStatus, type SubscriberEvent } from '../subscribers/schema.ts';
 import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
 import { commonArgs, configFrom, now, strictFlags } from './common.ts';
@@ -28,11 +28,10 @@ const importCommand = defineCommand({
     let added = 0;
     let updated = 0;
     const rejected: string[] = [];
-    for await (const item of readSubscriberCsv(args.file)) {
-      if (isProblem(item)) {
-        rejected.push(item.problem);
-        continue;
-      }
+    // Read whole before anything is recorded: a status it doesn't know stops the import with nothing imported.
+    const { rows, problems } = await readExport(args.file);
+    for (const problem of problems) rejected.push(problem.problem);
+    for (const item of rows) {
       const known = list.get(item.email);
       if (known) updated++;
       else added++;
