@@ -6,7 +6,9 @@ import { resolveConfig, type Config } from '../src/config.ts';
 import { prepareIssue } from '../src/pipeline.ts';
 import { startServer, type RunningServer } from '../src/server/serve.ts';
 import { LiveSubscribers, SubscriberStore } from '../src/subscribers/store.ts';
-import { signToken } from '../src/subscribers/tokens.ts';
+import type { BatchOutcome, Transport } from '../src/delivery/transport.ts';
+import type { OutgoingEmail } from '../src/mail.ts';
+import { signConfirmToken, signToken } from '../src/subscribers/tokens.ts';
 import { linkTo, readEml, tool, workspace, type Workspace } from './browser/support.ts';
 
 const SECRET = 'test-digest-secret';
@@ -31,7 +33,7 @@ beforeEach(async () => {
       tool('gamma', 'Design', '2026-11-12'),
       tool('delta', 'Writing', '2026-11-12'),
     ],
-    [`${ADA},Ada,Design,active`, `${BEN},Ben,,active`, 'pat@example.com,Pat,,pending'],
+    [`${ADA},Ada,Design,active`, `${BEN},Ben,,active`, 'pat@example.com,Pat,,pending', 'sam@example.com,Sam,,unsubscribed'],
   );
   config = resolveConfig(
     { data: ws.data, subscribers: ws.subscribers, state: ws.state },
@@ -56,6 +58,17 @@ const post = (route: string, form: Record<string, string | string[]>, headers: R
 const events = async () => (await readFile(new SubscriberStore(ws.state).file, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown);
 const listNow = async () => (await new LiveSubscribers(ws.subscribers, new SubscriberStore(ws.state)).current()).list;
 const statusOf = async (email: string) => (await listNow()).get(email)?.status;
+/** Polls until `probe` gives something truthy; the test's own timeout is the only deadline. */
+async function until<T>(probe: () => Promise<T>): Promise<NonNullable<T>> {
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+/** The outcome of each signup the queue finished, in order. */
+const signupOutcomes = async () => (await readFile(path.join(ws.state, 'subscribers', 'signups.jsonl'), 'utf8').catch(() => ''))
+  .split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; outcome?: string }).filter((l) => l.type === 'done').map((l) => l.outcome);
 
 describe('unsubscribe', () => {
   it('GET shows a page with one button and changes nothing', async () => {
@@ -146,47 +159,111 @@ describe('preferences', () => {
 
 describe('subscribe and confirm', () => {
   const confirmations = () => path.join(ws.state, 'outbox', 'confirmations');
+  const confirmationLink = async (email: string) => {
+    const eml = await until(() => readEml(path.join(confirmations(), `${email}.eml`)));
+    return new URL(linkTo(eml.body, '/confirm'));
+  };
+  const later = (minutes: number) => (clock = new Date(clock.getTime() + minutes * 60 * 1000));
+  const confirmWith = (link: URL) => post('/confirm', { token: link.searchParams.get('token')! });
 
-  it('records a pending subscriber and sends a confirmation email whose link activates them', async () => {
+  it('records a pending subscriber and mails a link whose page has one button; only its POST activates', async () => {
     const response = await post('/subscribe', { email: ' New@Example.com ', name: 'Nia', categories: ['Design', 'Nope'] });
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('Check your inbox');
+
+    const link = await confirmationLink('new@example.com');
+    const eml = await readEml(path.join(confirmations(), 'new@example.com.eml'));
+    expect(eml.headers.get('subject')).toBe('Confirm your subscription to Weekly AI Tool Verdicts');
+    expect(link.href.startsWith('https://verdicts.example.com/confirm?token=')).toBe(true);
     expect(await statusOf('new@example.com')).toBe('pending');
     expect(await events()).toMatchObject([{ type: 'subscribe', email: 'new@example.com', name: 'Nia', categories: ['Design'] }]);
 
-    expect(await readdir(confirmations())).toEqual(['new@example.com.eml']);
-    const eml = await readEml(path.join(confirmations(), 'new@example.com.eml'));
-    expect(eml.headers.get('subject')).toBe('Confirm your subscription to Weekly AI Tool Verdicts');
-    const link = linkTo(eml.body, '/confirm');
-    expect(link.startsWith('https://verdicts.example.com/confirm?token=')).toBe(true);
+    // What a mail scanner does: HEAD and GET, several times. Nothing changes.
+    expect((await fetch(`${server.url}${link.pathname}${link.search}`, { method: 'HEAD' })).status).toBe(200);
+    for (let i = 0; i < 2; i++) {
+      const page = await get(link.pathname + link.search);
+      const html = await page.text();
+      expect(page.status).toBe(200);
+      expect(html).toMatch(/<form method="post" action="\/confirm">/);
+      expect(html.match(/<button/g)).toHaveLength(1);
+      expect(html).toContain('new@example.com');
+    }
+    expect(await statusOf('new@example.com')).toBe('pending');
+    expect(await events()).toHaveLength(1);
 
-    const confirm = await get(new URL(link).pathname + new URL(link).search);
+    const confirm = await confirmWith(link);
     expect(confirm.status).toBe(200);
     expect(await confirm.text()).toContain('You are in');
     expect(await statusOf('new@example.com')).toBe('active');
   });
 
   it('an already active address gets the same page, and no email or event', async () => {
-    const response = await post('/subscribe', { email: BEN });
-    expect(response.status).toBe(200);
-    expect(await response.text()).toContain('Check your inbox');
-    expect(await readdir(confirmations()).catch(() => [])).toEqual([]);
-    expect(await events()).toEqual([]);
+    const known = await post('/subscribe', { email: BEN });
+    const unknown = await post('/subscribe', { email: 'someone.new@example.com' });
+    expect([known.status, await known.text()]).toEqual([unknown.status, await unknown.text()]);
+    expect(await until(async () => ((await signupOutcomes()).length === 2 ? signupOutcomes() : null))).toEqual(['already active', 'sent']);
+    expect(await readdir(confirmations())).toEqual(['someone.new@example.com.eml']);
+    expect(await events()).toMatchObject([{ type: 'subscribe', email: 'someone.new@example.com' }]);
   });
 
   it('rejects a confirmation token after 7 days', async () => {
     await post('/subscribe', { email: 'late@example.com' });
-    const link = linkTo((await readEml(path.join(confirmations(), 'late@example.com.eml'))).body, '/confirm');
+    const link = await confirmationLink('late@example.com');
     clock = new Date(clock.getTime() + 7 * 24 * 3600 * 1000 + 1000);
-    const response = await get(new URL(link).pathname + new URL(link).search);
-    expect(response.status).toBe(400);
+    expect((await get(link.pathname + link.search)).status).toBe(400);
+    expect((await confirmWith(link)).status).toBe(400);
     expect(await statusOf('late@example.com')).toBe('pending');
   });
 
   it('a confirmation link for someone who never subscribed activates nobody', async () => {
-    const response = await get(`/confirm?token=${token('confirm', 'stranger@example.com', new Date('2026-12-01T00:00:00Z'))}`);
-    expect(response.status).toBe(400);
+    const stranger = signConfirmToken(SECRET, 'stranger@example.com', clock, new Date('2026-12-01T00:00:00Z'));
+    expect((await get(`/confirm?token=${stranger}`)).status).toBe(400);
+    expect((await post('/confirm', { token: stranger })).status).toBe(400);
     expect(await events()).toEqual([]);
+  });
+
+  it('a link replayed after the reader unsubscribed (or bounced) is worthless; a new signup brings them back', async () => {
+    await post('/subscribe', { email: 'rae@example.com' });
+    const first = await confirmationLink('rae@example.com');
+    expect((await confirmWith(first)).status).toBe(200);
+    later(1);
+    await post(`/unsubscribe?token=${token('unsubscribe', 'rae@example.com')}`, { 'List-Unsubscribe': 'One-Click' });
+    expect(await statusOf('rae@example.com')).toBe('unsubscribed');
+
+    later(1);
+    const replayPage = await get(first.pathname + first.search);
+    expect(replayPage.status).toBe(400);
+    expect(await replayPage.text()).toContain('This link no longer works');
+    expect((await confirmWith(first)).status).toBe(400);
+    expect(await statusOf('rae@example.com')).toBe('unsubscribed');
+
+    // A link mailed before a bounce is worthless too, even if it was never used.
+    later(11);
+    await post('/subscribe', { email: 'rae@example.com' });
+    await until(async () => (await signupOutcomes()).length === 2);
+    const second = await confirmationLink('rae@example.com');
+    later(1);
+    await new SubscriberStore(ws.state).record({ type: 'bounce', email: 'rae@example.com', at: clock.toISOString() });
+    later(1);
+    expect((await confirmWith(second)).status).toBe(400);
+    expect(await statusOf('rae@example.com')).toBe('bounced');
+
+    later(11);
+    await post('/subscribe', { email: 'rae@example.com' });
+    await until(async () => (await signupOutcomes()).length === 3);
+    const third = await confirmationLink('rae@example.com');
+    expect((await confirmWith(third)).status).toBe(200);
+    expect(await statusOf('rae@example.com')).toBe('active');
+  });
+
+  it('a completed signup re-activates an address the list file marks unsubscribed', async () => {
+    expect(await statusOf('sam@example.com')).toBe('unsubscribed');
+    await post('/subscribe', { email: 'sam@example.com', categories: 'Writing' });
+    const link = await confirmationLink('sam@example.com');
+    expect(await statusOf('sam@example.com')).toBe('unsubscribed');
+    const confirm = await confirmWith(link);
+    expect(confirm.status).toBe(200);
+    expect((await listNow()).get('sam@example.com')).toMatchObject({ status: 'active', categories: ['Writing'] });
   });
 
   it('rejects an invalid address with the form shown again, escaped', async () => {
@@ -205,10 +282,87 @@ describe('subscribe and confirm', () => {
     expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0);
     for (const n of [2, 3, 4]) expect((await post('/subscribe', { email: `user${n}@example.com` })).status).toBe(200);
     expect((await post('/subscribe', { email: 'user6@example.com' })).status).toBe(429);
+    await until(async () => (await signupOutcomes()).length === 4);
     expect((await readdir(confirmations())).length).toBe(4);
 
     clock = new Date(clock.getTime() + 11 * 60 * 1000);
     expect((await post('/subscribe', { email: 'one@example.com' })).status).toBe(200);
+  });
+});
+
+describe('signup with a slow mail provider', () => {
+  /** A provider that answers only when the test says so, and says what happened in order. */
+  function slowProvider(log: string[]) {
+    const answers: ((outcome: BatchOutcome) => void)[] = [];
+    const sent: OutgoingEmail[] = [];
+    const transport: Transport = {
+      description: 'a slow provider',
+      parallelism: 1,
+      sendBatch: (emails, key) => {
+        log.push(`provider called for ${emails.map((e) => e.to).join(',')} (${key})`);
+        sent.push(...emails);
+        return new Promise((resolve) => answers.push((outcome) => {
+          log.push('provider answered');
+          resolve(outcome);
+        }));
+      },
+    };
+    return { transport, sent, answer: () => answers.shift()!({ kind: 'sent', rejected: [] }), waiting: () => answers.length };
+  }
+
+  it('answers a known and a new address alike, before the provider has answered, then mails the new one exactly once', async () => {
+    const log: string[] = [];
+    const provider = slowProvider(log);
+    const slow = await startServer(config, 0, { now: () => clock, transport: provider.transport });
+    try {
+      const ask = async (email: string) => {
+        const response = await fetch(`${slow.url}/subscribe`, { method: 'POST', body: new URLSearchParams({ email }) });
+        const page = await response.text();
+        log.push(`answered ${email}`);
+        return [response.status, page];
+      };
+      const known = await ask(BEN);
+      const fresh = await ask('new@example.com');
+      expect(known).toEqual(fresh);
+      await until(async () => provider.waiting() === 1);
+      expect(log).toEqual([`answered ${BEN}`, 'answered new@example.com', expect.stringMatching(/^provider called for new@example\.com \(confirm-/)]);
+
+      provider.answer();
+      await until(async () => (await signupOutcomes()).length === 2);
+      expect(log.at(-1)).toBe('provider answered');
+      expect(provider.sent.map((e) => e.to)).toEqual(['new@example.com']);
+      expect(await statusOf('new@example.com')).toBe('pending');
+    } finally {
+      while (provider.waiting() > 0) provider.answer();
+      await slow.close();
+    }
+  });
+
+  it('a signup whose mail had not gone when the server stopped is mailed once by the next start, under the same key', async () => {
+    const log: string[] = [];
+    const first = slowProvider(log);
+    const crashed = await startServer(config, 0, { now: () => clock, transport: first.transport });
+    await fetch(`${crashed.url}/subscribe`, { method: 'POST', body: new URLSearchParams({ email: 'new@example.com' }) });
+    await until(async () => first.waiting() === 1);
+    await crashed.close();
+    first.answer();
+
+    const second = slowProvider(log);
+    const restarted = await startServer(config, 0, { now: () => clock, transport: second.transport });
+    try {
+      await until(async () => second.waiting() === 1);
+      second.answer();
+      await until(async () => (await signupOutcomes()).length === 1);
+      expect(await signupOutcomes()).toEqual(['sent']);
+      const keys = log.filter((line) => line.startsWith('provider called')).map((line) => /\((confirm-[^)]+)\)/.exec(line)![1]);
+      expect(keys).toHaveLength(2);
+      expect(keys[0]).toBe(keys[1]);
+      expect(second.sent[0]).toEqual(first.sent[0]);
+      expect((await events()).filter((e) => (e as { type: string }).type === 'subscribe')).toHaveLength(1);
+    } finally {
+      while (second.waiting() > 0) second.answer();
+      await restarted.close();
+    }
   });
 });
 

@@ -2,17 +2,17 @@ import { render } from '@react-email/render';
 import { createElement } from 'react';
 import ConfirmSubscription, { type ConfirmSubscriptionProps } from '../../emails/ConfirmSubscription.tsx';
 import type { OutgoingEmail, SenderSettings } from '../mail.ts';
-import { signToken } from '../subscribers/tokens.ts';
+import { signConfirmToken } from '../subscribers/tokens.ts';
 import { NEWSLETTER } from './message.ts';
 
 /** How long a confirmation link works. */
 export const CONFIRM_DAYS = 7;
 
-/** The confirmation template's props for `email`, with a `confirm` token that expires CONFIRM_DAYS after `now`. */
+/** The confirmation template's props for `email`, with a `confirm` token issued at `now` that expires CONFIRM_DAYS after. */
 export function confirmationProps(email: string, settings: SenderSettings, now: Date): ConfirmSubscriptionProps {
   const expiresAt = new Date(now.getTime() + CONFIRM_DAYS * 24 * 60 * 60 * 1000);
   return {
-    confirmUrl: `${settings.publicUrl}/confirm?token=${signToken(settings.secret, 'confirm', email, expiresAt)}`,
+    confirmUrl: `${settings.publicUrl}/confirm?token=${signConfirmToken(settings.secret, email, now, expiresAt)}`,
     expiresInDays: CONFIRM_DAYS,
     homeUrl: `${settings.publicUrl}/`,
     postalAddress: settings.postalAddress ?? '',

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -11,13 +10,13 @@ import { Address } from '../subscribers/schema.ts';
 import { SubscriberStore, type LiveSubscribers } from '../subscribers/store.ts';
 import { signToken, verifyToken, type TokenPurpose } from '../subscribers/tokens.ts';
 import { Archive } from './archive.ts';
-import { confirmationMessage } from '../render/confirmation.ts';
 import {
-  checkInboxPage, confirmedPage, errorPage, homePage, personalLinkPage, preferencesPage,
+  checkInboxPage, confirmedPage, confirmPage, errorPage, homePage, personalLinkPage, preferencesPage,
   unsubscribedPage, unsubscribePage, type SignupValues,
 } from './pages.ts';
 import { registerArchive } from './public.ts';
 import { RateLimiter } from './rate-limit.ts';
+import { Confirmations, SignupQueue } from './signup.ts';
 import { registerVotes } from './votes.ts';
 import { verifyWebhook, webhookHeaders, WebhookRecorder } from './webhooks.ts';
 
@@ -26,6 +25,8 @@ export interface ServerDeps {
   now: () => Date;
   transport: Transport;
   subscribers: LiveSubscribers;
+  /** Aborted when the server stops: the signup queue sends nothing more (the next start finishes it). */
+  signal?: AbortSignal;
 }
 
 const FORM_LIMIT = 16 * 1024;
@@ -102,6 +103,8 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
 
   const list = async () => (await deps.subscribers.current()).list;
   const topics = () => catalog.derived(catalogTopics);
+  const signups = new SignupQueue(config.stateDir, { ...deps, settings, store: subscribers, list, log: (line) => console.error(line) });
+  const confirmations = new Confirmations(config.secret, subscribers, list, deps.now);
   const reader = (purpose: TokenPurpose, token: string | undefined) => (token ? verifyToken(config.secret, purpose, token, deps.now()) : null);
   const sign = (purpose: TokenPurpose, email: string) => signToken(config.secret, purpose, email);
   const preferencesOf = async (email: string, token: string) => {
@@ -115,7 +118,7 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
     await next();
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
   });
-  app.on('POST', ['/subscribe', '/unsubscribe', '/preferences'], bodyLimit({ maxSize: FORM_LIMIT, onError: tooLarge }));
+  app.on('POST', ['/subscribe', '/confirm', '/unsubscribe', '/preferences'], bodyLimit({ maxSize: FORM_LIMIT, onError: tooLarge }));
   app.onError((error, c) => {
     console.error(`${c.req.method} ${c.req.path} failed:`, error);
     return c.html(errorPage('Something went wrong', 'This is our fault. Please try again in a few minutes.'), 500);
@@ -186,26 +189,31 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
     const email = address.data;
     const byAddress = perAddress.take(email, now.getTime());
     if (!byAddress.ok) return tooMany(c, byAddress.retryAfterSeconds);
-    // An address already active gets the same page and no email, so the form never tells who is on the list.
-    if ((await list()).get(email)?.status !== 'active') {
-      const categories = chooseTopics(await topics(), values.topics) ?? [];
-      await subscribers.record({ type: 'subscribe', email, name: values.name || null, categories, at: now.toISOString() });
-      const outcome = await deps.transport.sendBatch([await confirmationMessage(email, settings, now)], `confirm-${randomUUID()}`);
-      if (outcome.kind === 'failed' || outcome.rejected.length > 0) {
-        console.error(`The confirmation email to ${email} was not sent: ${outcome.kind === 'failed' ? outcome.reason : outcome.rejected[0]!.reason}.`);
-        return c.html(errorPage('We could not send the confirmation email', 'Please try again later.'), 503);
-      }
-    }
+    // The same work and the same page for every address, known or not: the signup is kept durably, answered,
+    // and only then looked at and mailed (an address already active gets nothing), so the form never tells who is on the list.
+    await signups.add({ email, name: values.name || null, categories: chooseTopics(await topics(), values.topics) ?? [], at: now });
+    signups.kick();
     return c.html(checkInboxPage());
   });
 
+  const supersededLink = (c: Context) => c.html(errorPage('This link no longer works', 'This address left the list after the link was sent. Subscribe again from the home page to get a new one.'), 400);
+
+  // A GET (or HEAD) only shows the button, so a mail scanner that opens the link confirms nobody.
   app.get('/confirm', async (c) => {
-    const email = reader('confirm', c.req.query('token'));
-    if (!email) return badLink(c);
-    const status = (await list()).get(email)?.status;
-    if (status === 'pending') await subscribers.record({ type: 'confirm', email, at: deps.now().toISOString() });
-    else if (status !== 'active') return c.html(errorPage('This link no longer works', 'Subscribe again from the home page to get a new one.'), 400);
-    return c.html(confirmedPage(email));
+    const token = c.req.query('token');
+    const link = await confirmations.check(token);
+    if (link.kind === 'bad') return badLink(c);
+    if (link.kind === 'superseded') return supersededLink(c);
+    return c.html(confirmPage(link.email, token!));
+  });
+
+  app.post('/confirm', async (c) => {
+    const form = await formOf(c);
+    if (!form) return badForm(c);
+    const link = await confirmations.confirm(field(form, 'token'));
+    if (link.kind === 'bad') return badLink(c);
+    if (link.kind === 'superseded') return supersededLink(c);
+    return c.html(confirmedPage(link.email));
   });
 
   app.post('/webhooks/resend', bodyLimit({ maxSize: WEBHOOK_LIMIT, onError: tooLarge }), async (c) => {

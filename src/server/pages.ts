@@ -186,7 +186,17 @@ export function checkInboxPage(): string {
 <p class="hint">Nothing arrived? Check your spam folder, or <a href="/">try again</a> in a few minutes.</p>`);
 }
 
-/** After `GET /confirm`. */
+/** `GET /confirm`: one button; the GET itself changes nothing, so a mail scanner opening the link confirms nobody. */
+export function confirmPage(email: string, token: string): string {
+  return layout('Confirm your subscription', html`<p>Start sending the weekly digest to <strong>${email}</strong>?</p>
+<form method="post" action="/confirm">
+<input type="hidden" name="token" value="${token}">
+<button type="submit">Yes, subscribe me</button>
+</form>
+<p class="hint">Didn't ask for this? Close this page: without the click, nothing more comes from us.</p>`);
+}
+
+/** After `POST /confirm`. */
 export function confirmedPage(email: string): string {
   return layout('You are in', html`<p role="status">${email} is subscribed. The next issue arrives on Monday.</p>
 <p>Meanwhile, read the <a href="/issues">past issues</a>.</p>`);

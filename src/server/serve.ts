@@ -32,7 +32,8 @@ export async function startServer(config: Config, port: number, deps: Partial<Se
   if (config.secretIsEphemeral) {
     throw new ConfigError('DIGEST_SECRET is not set; serve needs it to sign and check unsubscribe, preference and confirmation links (for example: export DIGEST_SECRET=$(openssl rand -hex 32)).');
   }
-  const all = { ...defaultDeps(config), ...deps };
+  const stop = new AbortController();
+  const all = { ...defaultDeps(config), ...deps, signal: stop.signal };
   await all.subscribers.current();
   const app = createApp(config, all);
   return new Promise((resolve, reject) => {
@@ -41,6 +42,7 @@ export async function startServer(config: Config, port: number, deps: Partial<Se
       resolve({
         url: `http://localhost:${info.port}`,
         close: () => new Promise<void>((done, fail) => {
+          stop.abort();
           server.close((error) => (error ? fail(error) : done()));
           if ('closeAllConnections' in server) server.closeAllConnections();
         }),

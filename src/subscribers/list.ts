@@ -42,6 +42,8 @@ function applyEvent(known: Subscriber | undefined, event: SubscriberEvent): Subs
       return { email: event.email, name: event.name ?? known?.name ?? null, categories: event.categories, status: 'pending' };
     case 'confirm':
       return known?.status === 'pending' ? { ...known, status: 'active' } : known;
+    case 'opt-in':
+      return { email: event.email, name: known?.name ?? null, categories: known?.categories ?? [], status: 'active' };
     case 'preferences':
       return known ? { ...known, categories: event.categories } : known;
     case 'unsubscribe':
@@ -98,7 +100,8 @@ export class SubscriberList {
     }
     const next = applyEvent(known, entry);
     if (!next || next === known) return;
-    const held = slot !== undefined && (this.statuses[slot]! & HELD_BY_FILE) !== 0;
+    // A reader's own completed double opt-in releases the file's hold: it re-activates them whatever said otherwise before.
+    const held = slot !== undefined && (this.statuses[slot]! & HELD_BY_FILE) !== 0 && entry.type !== 'opt-in';
     this.set(entry.email, held && !STOPPED.has(next.status) ? { ...next, status: known!.status } : next, held);
   }
 

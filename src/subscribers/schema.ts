@@ -23,6 +23,8 @@ export const SubscriberEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('add'), email: Address, name: z.string().nullable(), categories: z.array(z.string()), status: SubscriberStatus, at, source: z.string() }),
   z.object({ type: z.literal('subscribe'), email: Address, name: z.string().nullable(), categories: z.array(z.string()), at }),
   z.object({ type: z.literal('confirm'), email: Address, at }),
+  /** A completed double opt-in through a link issued at `issued`: activates the address whatever said otherwise before. */
+  z.object({ type: z.literal('opt-in'), email: Address, at, issued: at }),
   z.object({ type: z.literal('preferences'), email: Address, categories: z.array(z.string()), at }),
   z.object({ type: z.literal('unsubscribe'), email: Address, at, source: z.string() }),
   z.object({ type: z.literal('bounce'), email: Address, at, detail: z.string().optional() }),

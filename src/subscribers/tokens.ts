@@ -9,6 +9,8 @@ const Claims = z.strictObject({
   e: z.string(),
   /** Expiry, seconds since the epoch; absent: never expires (unsubscribe links must keep working). */
   x: z.int().optional(),
+  /** Issued at, milliseconds since the epoch: a confirmation link issued before the address's latest opt-out is worthless. */
+  i: z.int().optional(),
 });
 
 function mac(secret: string, payload: string): Buffer {
@@ -24,6 +26,23 @@ export function signToken(secret: string, purpose: TokenPurpose, email: string, 
 
 /** The address a token was issued to, or null when it is forged, altered, for another purpose or expired. */
 export function verifyToken(secret: string, purpose: TokenPurpose, token: string, now: Date): string | null {
+  return readClaims(secret, purpose, token, now)?.e ?? null;
+}
+
+/** A confirmation link's token: the address, when it was issued and when it stops working. */
+export function signConfirmToken(secret: string, email: string, issuedAt: Date, expiresAt: Date): string {
+  const claims = { p: 'confirm', e: email, x: Math.floor(expiresAt.getTime() / 1000), i: issuedAt.getTime() };
+  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+  return `${payload}.${mac(secret, payload).toString('base64url')}`;
+}
+
+/** The address and issue time of a confirmation token, or null when it is forged, altered, expired or carries no issue time. */
+export function verifyConfirmToken(secret: string, token: string, now: Date): { email: string; issuedAt: Date } | null {
+  const claims = readClaims(secret, 'confirm', token, now);
+  return claims?.i === undefined || claims.x === undefined ? null : { email: claims.e, issuedAt: new Date(claims.i) };
+}
+
+function readClaims(secret: string, purpose: TokenPurpose, token: string, now: Date): z.infer<typeof Claims> | null {
   const [payload, signature, extra] = token.split('.');
   if (!payload || !signature || extra !== undefined) return null;
   const expected = mac(secret, payload);
@@ -37,7 +56,7 @@ export function verifyToken(secret: string, purpose: TokenPurpose, token: string
   }
   if (claims.p !== purpose) return null;
   if (claims.x !== undefined && claims.x * 1000 < now.getTime()) return null;
-  return claims.e;
+  return claims;
 }
 
 export const VoteChoice = z.enum(['ship', 'skip']);
