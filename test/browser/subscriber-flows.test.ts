@@ -65,6 +65,17 @@ async function send(week: string): Promise<string[]> {
   return (await readdir(path.join(ws.state, 'outbox', week))).filter((f) => f.endsWith('.eml')).sort();
 }
 
+/** Polls until `probe` succeeds; the test's own timeout is the only deadline. */
+async function until<T>(probe: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await probe();
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
 const eml = (week: string, email: string) => readEml(path.join(ws.state, 'outbox', week, `${email}.eml`));
 const subscriber = async (email: string) => (await new LiveSubscribers(ws.subscribers, new SubscriberStore(ws.state)).current()).list.get(email);
 const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
@@ -128,8 +139,13 @@ describe('a reader in Chromium', () => {
     await shot('signup-check-inbox');
     expect(await subscriber('nia@example.com')).toMatchObject({ status: 'pending', name: 'Nia', categories: ['Design'] });
 
-    const confirmation = await readEml(path.join(ws.state, 'outbox', 'confirmations', 'nia@example.com.eml'));
+    // The email goes out after the answer: wait for it to land in the outbox.
+    const confirmation = await until(() => readEml(path.join(ws.state, 'outbox', 'confirmations', 'nia@example.com.eml')));
     await page.goto(linkTo(confirmation.body, '/confirm'));
+    await page.getByRole('heading', { name: 'Confirm your subscription' }).waitFor();
+    await shot('signup-confirm-page');
+    expect((await subscriber('nia@example.com'))?.status).toBe('pending');
+    await page.getByRole('button', { name: 'Yes, subscribe me' }).click();
     await page.getByRole('heading', { name: 'You are in' }).waitFor();
     await shot('signup-confirmed');
     expect((await subscriber('nia@example.com'))?.status).toBe('active');
