@@ -1,8 +1,12 @@
 /**
  * `serve` as an operator starts it: the secret it needs, and signup confirmations that survive a crash.
  */
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeResend, type FakeResend } from './fake-resend.ts';
 import { cleanup, runCli, stderrLines, tempDir, traceNoise, writeCsv } from './helpers/cli.ts';
 
 afterAll(cleanup);
@@ -16,5 +20,101 @@ describe('serve', { timeout: 60_000 }, () => {
     expect(result.stdout).not.toContain('Listening');
     expect(traceNoise(result.stdout + result.stderr)).toEqual([]);
     expect(stderrLines(result)).toEqual([expect.stringMatching(/^DIGEST_SECRET is not set; serve needs it/)]);
+  });
+});
+
+/** `serve` as a child process: resolves with its URL once it listens; `done` settles when it exits. */
+function startServe(args: string[], env: Record<string, string | undefined>) {
+  let child!: ChildProcess;
+  let output = '';
+  const done = runCli(['serve', '--port', '0', ...args], { env, timeoutMs: 280_000, onSpawn: (c) => (child = c) });
+  const url = new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer | string) => {
+      output += chunk.toString();
+      const match = /Listening on (http:\/\/localhost:\d+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    void done.then((result) => reject(new Error(`serve exited before listening: ${result.stderr}`)));
+  });
+  return { url, done, child: () => child };
+}
+
+/** Polls until `probe` gives something truthy; the test's own timeout is the only deadline. */
+async function until<T>(probe: () => T | Promise<T>): Promise<NonNullable<T>> {
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe('serve sends each signup confirmation exactly once, even when killed between the answer and the mail', { timeout: 300_000 }, () => {
+  let fake: FakeResend;
+  let blackhole: Server;
+  let heldRequests = 0;
+  const sockets = new Set<Socket>();
+
+  beforeAll(async () => {
+    fake = await startFakeResend();
+    // A provider that takes the request and never answers: the mail is not out when serve dies.
+    blackhole = createServer((socket) => {
+      sockets.add(socket);
+      socket.once('data', () => heldRequests++);
+    });
+    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => blackhole.close(resolve));
+    await fake.close();
+  });
+
+  it('a signup answered, then serve killed with -9 before or after the provider took it: one email each, after the restart', async () => {
+    const dir = tempDir();
+    const csv = writeCsv(dir, ['email,name', 'ada@example.com,Ada']);
+    const state = path.join(dir, 'state');
+    const args = ['--subscribers', csv, '--state', state];
+    const env = (baseUrl: string) => ({
+      RESEND_API_KEY: 're_test_key', RESEND_BASE_URL: baseUrl, DIGEST_FROM: 'Verdicts <verdicts@example.com>',
+      DIGEST_SECRET: 'serve-test-secret', DIGEST_PUBLIC_URL: 'https://verdicts.example.com', DIGEST_POSTAL_ADDRESS: '1 Main St, Springfield',
+    });
+    const subscribe = (url: string, email: string) => fetch(`${url}/subscribe`, { method: 'POST', body: new URLSearchParams({ email }) });
+    const outcomes = () => readFileSync(path.join(state, 'subscribers', 'signups.jsonl'), 'utf8').split('\n').filter(Boolean)
+      .map((line) => JSON.parse(line) as { type: string; outcome?: string }).filter((l) => l.type === 'done').map((l) => l.outcome);
+
+    // 1. The provider never answers: the reader has the answer, the mail is not out, and serve dies.
+    const first = startServe(args, env(`http://127.0.0.1:${(blackhole.address() as AddressInfo).port}`));
+    const answer = await subscribe(await first.url, 'nia@example.com');
+    expect(answer.status).toBe(200);
+    expect(await answer.text()).toContain('Check your inbox');
+    await until(() => heldRequests === 1);
+    first.child().kill('SIGKILL');
+    await first.done;
+    expect(fake.deliveredTo('nia@example.com')).toEqual([]);
+
+    // 2. The next start mails it; then a second signup whose mail the provider takes but answers slowly, and serve dies again.
+    const second = startServe(args, env(fake.url));
+    const secondUrl = await second.url;
+    await until(() => fake.deliveredTo('nia@example.com').length === 1);
+    await until(() => outcomes().length === 1);
+    fake.inject({ kind: 'slow', ms: 1500, times: 1 });
+    expect((await subscribe(secondUrl, 'omar@example.com')).status).toBe(200);
+    await until(() => fake.deliveredTo('omar@example.com').length === 1);
+    second.child().kill('SIGKILL');
+    await second.done;
+    await until(() => fake.answering === 0);
+
+    // 3. The restart sends omar's again under the same key: the provider knows it, and nobody gets two.
+    const third = startServe(args, env(fake.url));
+    await third.url;
+    await until(() => outcomes().length === 2);
+    third.child().kill('SIGTERM');
+    await third.done;
+
+    expect(outcomes()).toEqual(['sent', 'sent']);
+    expect(fake.deliveredTo('nia@example.com')).toHaveLength(1);
+    expect(fake.deliveredTo('omar@example.com')).toHaveLength(1);
+    const omarKeys = fake.requests.filter((r) => r.path === '/emails/batch' && r.idempotencyKey === fake.deliveredTo('omar@example.com')[0]!.idempotencyKey);
+    expect(omarKeys.length).toBeGreaterThanOrEqual(2);
   });
 });
