@@ -132,21 +132,19 @@ describe('subscribers import of other tools’ exports', () => {
     return Object.fromEntries(list.stdout.trim().split('\n').slice(1).map((line) => [line.split(',')[0], line.split(',').at(-1)]));
   };
 
-  it('Mailchimp, Buttondown and Substack exports map to the right status, and no later import re-activates who left', async () => {
+  // Each file's mapping is checked in src/subscribers/import.test.ts; here, what the command makes of a few in a row.
+  it('Mailchimp and Buttondown exports map to the right status, and no later import re-activates who left', async () => {
     const { common } = setup();
-    for (const name of ['mailchimp-unsubscribed.csv', 'mailchimp-cleaned.csv', 'buttondown.csv', 'substack.csv', 'mailchimp-subscribed.csv', 'bom-crlf-quoted.csv']) {
+    for (const name of ['mailchimp-unsubscribed.csv', 'mailchimp-cleaned.csv', 'buttondown.csv']) {
       const run = await runCli(['subscribers', 'import', exportFile(name), ...common]);
       expect(run.status, `${name}: ${run.stdout}${run.stderr}`).toBe(0);
       expect(run.stdout).toMatch(/0 rejected/);
     }
     // The same people arriving again as active, as an export taken before they left would have them.
-    const stale = writeCsv(tempDir(), ['Email Address,First Name,Last Name', 'dana.ruiz@example.com,Dana,Ruiz', 'farah.haddad@example.com,Farah,Haddad', 'jo.adeyemi@example.com,Jo,Adeyemi', 'nadia.karim@example.com,Nadia,Karim']);
+    const stale = writeCsv(tempDir(), ['Email Address,First Name,Last Name', 'dana.ruiz@example.com,Dana,Ruiz', 'farah.haddad@example.com,Farah,Haddad', 'jo.adeyemi@example.com,Jo,Adeyemi', 'ivan.petrov@example.com,Ivan,Petrov']);
     expect((await runCli(['subscribers', 'import', stale, ...common])).status).toBe(0);
 
     expect(await statuses(common)).toEqual({
-      'amara.osei@example.com': 'active',
-      'bruno.keller@example.com': 'active',
-      'chen.li@example.com': 'active',
       'dana.ruiz@example.com': 'unsubscribed',
       'emeka.obi@example.com': 'unsubscribed',
       'farah.haddad@example.com': 'bounced',
@@ -155,12 +153,6 @@ describe('subscribers import of other tools’ exports', () => {
       'ivan.petrov@example.com': 'pending',
       'jo.adeyemi@example.com': 'unsubscribed',
       'kai.moana@example.com': 'unsubscribed',
-      'lena.fischer@example.com': 'active',
-      'marco.bianchi@example.com': 'active',
-      'nadia.karim@example.com': 'unsubscribed',
-      'okafor.chidi@example.com': 'active',
-      'priya.nair@example.com': 'unsubscribed',
-      'quinn.obrien@example.com': 'pending',
     });
   });
 
