@@ -248,6 +248,8 @@ export class Confirmations {
     private readonly now: () => Date,
   ) {
     this.optOuts = new OptOuts(store);
+    // Read now, so the first click on a link does not wait for a long event store.
+    this.optOuts.latestFor('').catch(() => undefined);
   }
 
   /** What the link is worth now; changes nothing. */
