@@ -100,12 +100,59 @@ function randomCatalog(seed: number) {
   return { newTools, earlierTools, sentPairs, rand };
 }
 
-/** The odd-tool rule written out plainly, to check `bestMatch` against. */
-function expectedOddPartner(odd: Tool, earlier: Tool[]): Tool | null {
+/** The rule for a tool left over, written out plainly: an earlier tool of its category (unsent, most similar, slug), else the best-ranked earlier tool. */
+function expectedOddPartner(odd: Tool, earlier: Tool[], sent: ReadonlySet<string> = new Set()): Tool | null {
   const bySlug = (a: Tool, b: Tool) => (a.slug < b.slug ? -1 : 1);
+  const unsent = (t: Tool) => (sent.has(pairKey(odd.slug, t.slug)) ? 0 : 1);
   const same = earlier.filter((t) => categoryKey(t.category) === categoryKey(odd.category));
-  if (same.length > 0) return [...same].sort((a, b) => similarity(odd, b) - similarity(odd, a) || bySlug(a, b))[0]!;
+  if (same.length > 0) return [...same].sort((a, b) => unsent(b) - unsent(a) || similarity(odd, b) - similarity(odd, a) || bySlug(a, b))[0]!;
   return [...earlier].sort((a, b) => compareRank(a, b) || bySlug(a, b))[0] ?? null;
+}
+
+/** Every set of disjoint pairs of `items`, from none to as many as fit. */
+function* partialMatchings<T>(items: T[]): Generator<[T, T][]> {
+  if (items.length < 2) {
+    yield [];
+    return;
+  }
+  const [first, ...rest] = items;
+  yield* partialMatchings(rest);
+  for (let i = 0; i < rest.length; i++) {
+    for (const m of partialMatchings(rest.filter((_, j) => j !== i))) yield [[first!, rest[i]!], ...m];
+  }
+}
+
+/**
+ * The SPEC's pairing rule by exhaustion: among the ways to pair new tools where each category keeps floor(n/2) of
+ * its tools in same-category pairs, a tool of a category with earlier tools never pairs across categories (its
+ * leftover meets an earlier tool of its category), and at most one tool is left for the best-ranked earlier tool,
+ * the best (unsent comparisons, total similarity), counting the comparisons with earlier tools of the same category.
+ */
+function bruteForceRule(tools: Tool[], earlier: Tool[], sent: ReadonlySet<string>): [unsent: number, similarity: number] {
+  const withEarlier = new Set(earlier.map((t) => categoryKey(t.category)));
+  const count = new Map<string, number>();
+  for (const t of tools) count.set(categoryKey(t.category), (count.get(categoryKey(t.category)) ?? 0) + 1);
+  let best: [number, number] | undefined;
+  for (const m of partialMatchings(tools)) {
+    const same = new Map<string, number>();
+    let valid = true;
+    for (const [a, b] of m) {
+      const [ka, kb] = [categoryKey(a.category), categoryKey(b.category)];
+      if (ka === kb) same.set(ka, (same.get(ka) ?? 0) + 1);
+      else if (withEarlier.has(ka) || withEarlier.has(kb)) valid = false;
+    }
+    for (const [key, n] of count) if ((same.get(key) ?? 0) !== Math.floor(n / 2)) valid = false;
+    const paired = new Set(m.flat());
+    const alone = tools.filter((t) => !paired.has(t));
+    if (!valid || alone.filter((t) => !withEarlier.has(categoryKey(t.category))).length > 1) continue;
+    const score: [number, number] = [0, 0];
+    for (const [a, b] of [...m, ...alone.flatMap((t) => (withEarlier.has(categoryKey(t.category)) ? [[t, expectedOddPartner(t, earlier, sent)!] as [Tool, Tool]] : []))]) {
+      score[0] += sent.has(pairKey(a.slug, b.slug)) ? 0 : 1;
+      score[1] += similarity(a, b);
+    }
+    if (!best || score[0] > best[0] || (score[0] === best[0] && score[1] > best[1])) best = score;
+  }
+  return best!;
 }
 
 describe('pairKey', () => {
@@ -116,25 +163,37 @@ describe('pairKey', () => {
 });
 
 describe('bestMatch', () => {
-  it('equals the brute-force optimum on 400 random catalogs, keeps every rule, and ignores input order', () => {
+  it('equals the brute-force optimum of the pairing rule on 400 random catalogs, and ignores input order', () => {
     for (let seed = 0; seed < 400; seed++) {
       const { newTools, earlierTools, sentPairs, rand } = randomCatalog(seed);
       const pairing = bestMatch(newTools, earlierTools, sentPairs);
-      const n = newTools.length;
-      expect(pairing).toHaveLength(Math.ceil(n / 2));
-      const newPairs = pairing.slice(0, Math.floor(n / 2)).map(({ left, right }) => [left, right!] as [Tool, Tool]);
+      const withEarlier = new Set(earlierTools.map((t) => categoryKey(t.category)));
+      const newPairs = pairing.filter(({ right }) => right !== null && newTools.includes(right)).map(({ left, right }) => [left, right!] as [Tool, Tool]);
+      const leftOver = pairing.slice(newPairs.length);
+      expect(pairing.slice(0, newPairs.length).map(({ left }) => left.slug)).toEqual(newPairs.map(([left]) => left.slug).sort());
       for (const [left, right] of newPairs) expect(left.slug < right.slug).toBe(true);
-      expect(newPairs.map(([left]) => left.slug)).toEqual(newPairs.map(([left]) => left.slug).sort());
-      const seen = newPairs.flat();
-      if (n % 2 === 1) {
-        const odd = pairing[n >> 1]!;
-        seen.push(odd.left);
-        expect(odd.right).toBe(expectedOddPartner(odd.left, earlierTools));
+      expect(leftOver.map(({ left }) => left.slug)).toEqual(leftOver.map(({ left }) => left.slug).sort());
+      expect(new Set([...newPairs.flat(), ...leftOver.map(({ left }) => left)])).toEqual(new Set(newTools));
+      expect(newPairs.length * 2 + leftOver.length).toBe(newTools.length);
+      for (const { left, right } of leftOver) {
+        expect(right).toBe(expectedOddPartner(left, earlierTools, sentPairs));
+        if (right && withEarlier.has(categoryKey(left.category))) expect(categoryKey(right.category)).toBe(categoryKey(left.category));
       }
-      expect(new Set(seen)).toEqual(new Set(newTools));
-      expect(objective(newPairs, sentPairs), `seed ${seed}`).toEqual(bruteForceBest(newTools, sentPairs));
+      const score = [...newPairs, ...leftOver.flatMap(({ left, right }) => (right && withEarlier.has(categoryKey(left.category)) ? [[left, right] as [Tool, Tool]] : []))]
+        .reduce<[number, number]>(([u, s], [a, b]) => [u + (sentPairs.has(pairKey(a.slug, b.slug)) ? 0 : 1), s + similarity(a, b)], [0, 0]);
+      expect(score, `seed ${seed}`).toEqual(bruteForceRule(newTools, earlierTools, sentPairs));
       const again = bestMatch(shuffled(newTools, rand), shuffled(earlierTools, rand), sentPairs);
       expect(slugs(again)).toEqual(slugs(pairing));
+    }
+  });
+
+  it('without earlier tools, still equals the plain best matching (same category, unsent, similarity)', () => {
+    for (let seed = 0; seed < 200; seed++) {
+      const { newTools, sentPairs } = randomCatalog(seed);
+      const pairing = bestMatch(newTools, [], sentPairs);
+      const newPairs = pairing.filter(({ right }) => right !== null).map(({ left, right }) => [left, right!] as [Tool, Tool]);
+      expect(newPairs).toHaveLength(Math.floor(newTools.length / 2));
+      expect(objective(newPairs, sentPairs), `seed ${seed}`).toEqual(bruteForceBest(newTools, sentPairs));
     }
   });
 
@@ -183,6 +242,33 @@ describe('bestMatch', () => {
     const tools = Array.from({ length: 30_000 }, (_, i) => tool(`tool-${i}`));
     expect(() => bestMatch(tools, [], new Set())).toThrow(IssueError);
     expect(() => bestMatch(tools, [], new Set())).toThrow('30000 new tools in one week are more than best-match can pair exactly; leave some out with "exclude" in the week\'s edition file, or build with --strategy spotlight.');
+  });
+
+  it('gives each odd category with earlier tools its own earlier partner instead of a cross-category pair', () => {
+    const tools = [painter('painter-a'), coder('coder-a', { category: 'Coding' }), tool('writer-a', { category: 'Writing', tagline: 'Drafts essays' })];
+    const earlier = [coder('old-coder', { category: 'coding' }), painter('old-painter'), tool('old-writer', { category: 'writing', tagline: 'Drafts essays' })];
+    expect(slugs(bestMatch(tools, earlier, new Set()))).toEqual([['coder-a', 'old-coder'], ['painter-a', 'old-painter'], ['writer-a', 'old-writer']]);
+  });
+
+  it('pairs across categories only the tools whose category has no earlier tool; one left over meets the best-ranked earlier tool', () => {
+    const tools = [
+      painter('painter-a'),
+      tool('audio-a', { category: 'Audio', tagline: 'Cleans up voice' }),
+      tool('video-a', { category: 'Video', tagline: 'Cleans up voice in video' }),
+      tool('music-a', { category: 'Music' }),
+    ];
+    const earlier = [painter('old-painter', { skip: 1 }), tool('old-top', { category: 'Coding', ship: 3 })];
+    expect(slugs(bestMatch(tools, earlier, new Set()))).toEqual([['audio-a', 'video-a'], ['music-a', 'old-top'], ['painter-a', 'old-painter']]);
+  });
+
+  it('chooses which tool of an odd category meets the earlier tool so that the comparisons are the most similar overall', () => {
+    const tools = [
+      tool('design-a', { tagline: 'Turns sketches into slides' }),
+      tool('design-b', { tagline: 'Mixes palettes for brands' }),
+      tool('design-c', { tagline: 'Mixes palettes for logos' }),
+    ];
+    const earlier = [tool('old-design', { tagline: 'Turns sketches into slides' })];
+    expect(slugs(bestMatch(tools, earlier, new Set()))).toEqual([['design-b', 'design-c'], ['design-a', 'old-design']]);
   });
 });
 

@@ -15,40 +15,44 @@ export function pairKey(a: string, b: string): string {
 const bySlug = (a: Tool, b: Tool) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0);
 
 /**
- * The best-match pairing of a week's new tools: every new tool in exactly one comparison, maximizing
- * first the same-category pairs, then the pairs not sent before, then the total similarity. Exact
- * (a maximum-weight matching) and independent of input order. With an odd count, the tool the optimum
- * leaves over is compared last with an earlier tool (see `oddToolMatch`).
+ * The best-match pairing of a week's new tools: every new tool in exactly one comparison, inside its category
+ * wherever the catalog allows (see `matchNewTools`), maximizing first the pairs not sent before, then the total
+ * similarity. Exact and independent of input order. New-tool pairs come first (by slug), then each tool left over
+ * with the partner `oddToolMatch` gives it: an earlier tool of its category, else the best-ranked earlier tool.
  */
 export function bestMatch(newTools: Tool[], earlierTools: Tool[], sentPairs: ReadonlySet<string>): Pairing {
   const tools = [...newTools].sort(bySlug);
-  const mate = matchNewTools(tools, sentPairs);
+  const mate = matchNewTools(tools, earlierTools, sentPairs);
   const pairing: Pairing = [];
-  let odd: Tool | undefined;
+  const leftOver: Tool[] = [];
   tools.forEach((tool, i) => {
-    if (mate[i] === -1) odd = tool;
+    if (mate[i] === -1) leftOver.push(tool);
     else if (i < mate[i]!) pairing.push({ left: tool, right: tools[mate[i]!]! });
   });
-  if (odd) pairing.push({ left: odd, right: oddToolMatch(odd, earlierTools, sentPairs) });
+  for (const tool of leftOver) pairing.push({ left: tool, right: oddToolMatch(tool, earlierTools, sentPairs) });
   return pairing;
 }
 
+/** The earlier tool of `tool`'s category it makes the best comparison with: a pair not sent before, then the most similar, then slug. */
+function earlierPartner(tool: Tool, earlierTools: readonly Tool[], sentPairs: ReadonlySet<string>): { partner: Tool; unsent: boolean; similarity: number } | null {
+  const category = categoryKey(tool.category);
+  let best: { partner: Tool; unsent: boolean; similarity: number } | null = null;
+  for (const other of [...earlierTools].sort(bySlug)) {
+    if (categoryKey(other.category) !== category) continue;
+    const candidate = { partner: other, unsent: !sentPairs.has(pairKey(tool.slug, other.slug)), similarity: similarity(tool, other) };
+    if (best === null || (candidate.unsent ? 1001 : 0) + candidate.similarity > (best.unsent ? 1001 : 0) + best.similarity) best = candidate;
+  }
+  return best;
+}
+
 /**
- * The partner of a new tool left over: the most similar earlier tool of its category (slug on a tie),
- * else the best-ranked earlier tool (as the comparison pick ranks, then slug), else null.
+ * The partner of a new tool left over: the most similar earlier tool of its category (a pair not sent before
+ * first, then slug on a tie), else the best-ranked earlier tool (as the comparison pick ranks, then slug), else null.
  */
 export function oddToolMatch(tool: Tool, earlierTools: Tool[], sentPairs: ReadonlySet<string> = new Set()): Tool | null {
-  const sorted = [...earlierTools].sort(bySlug);
-  const category = categoryKey(tool.category);
-  let best: Tool | null = null;
-  let bestScore = -1;
-  for (const other of sorted) {
-    if (categoryKey(other.category) !== category) continue;
-    // A pair not sent before beats any repeat, as in the matching.
-    const score = (sentPairs.has(pairKey(tool.slug, other.slug)) ? 0 : 1001) + similarity(tool, other);
-    if (score > bestScore) [best, bestScore] = [other, score];
-  }
-  return best ?? sorted.reduce<Tool | null>((top, t) => (top === null || compareRank(t, top) < 0 ? t : top), null);
+  const same = earlierPartner(tool, earlierTools, sentPairs);
+  if (same) return same.partner;
+  return [...earlierTools].sort(bySlug).reduce<Tool | null>((top, t) => (top === null || compareRank(t, top) < 0 ? t : top), null);
 }
 
 /**
@@ -78,11 +82,13 @@ function outshines(a: Tool, b: Tool): boolean {
 }
 
 /**
- * Partners of the (slug-sorted) new tools by index, -1 for the one left over. Every category can keep
- * floor(n/2) of its tools in same-category pairs, so an even category is paired on its own, and only the
- * odd categories, each giving up one tool to a cross-category pair, have to be matched together.
+ * Partners of the (slug-sorted) new tools by index, -1 for a tool left to meet an earlier one. Each category keeps
+ * floor(n/2) of its tools in same-category pairs. An odd category with earlier tools gives its leftover an earlier
+ * partner of its own category, chosen together with the pairs (a virtual vertex stands for "meets an earlier tool",
+ * weighted by its best such comparison). Only the odd categories without earlier tools are matched together, across
+ * categories, each giving up one tool; when those are odd in number, one stays over for the best-ranked earlier tool.
  */
-function matchNewTools(tools: Tool[], sentPairs: ReadonlySet<string>): Int32Array {
+function matchNewTools(tools: Tool[], earlierTools: readonly Tool[], sentPairs: ReadonlySet<string>): Int32Array {
   const n = tools.length;
   const mate = new Int32Array(n).fill(-1);
   const index = new Map(tools.map((t, i) => [t.slug, i]));
@@ -92,6 +98,7 @@ function matchNewTools(tools: Tool[], sentPairs: ReadonlySet<string>): Int32Arra
     if (a !== undefined && b !== undefined) sent.add(Math.min(a, b) * n + Math.max(a, b));
   }
   const category = tools.map((t) => categoryKey(t.category));
+  const earlierCategories = new Set(earlierTools.map((t) => categoryKey(t.category)));
   const groups = new Map<string, number[]>();
   category.forEach((key, i) => {
     const group = groups.get(key);
@@ -100,7 +107,7 @@ function matchNewTools(tools: Tool[], sentPairs: ReadonlySet<string>): Int32Arra
   });
   // Integer weights that rank matchings lexicographically (same-category pairs, then unsent pairs,
   // then similarity): each unit outweighs any total the units below it can reach.
-  const pairs = Math.floor(n / 2);
+  const pairs = Math.floor(n / 2) + 1;
   const unsentUnit = 1000 * pairs + 1;
   const categoryUnit = (unsentUnit + 1000) * pairs + 1;
   // Past this the weights and the doubled duals would lose integer precision.
@@ -108,13 +115,21 @@ function matchNewTools(tools: Tool[], sentPairs: ReadonlySet<string>): Int32Arra
   const sim = similarityIndex(tools);
   const weight = (i: number, j: number) =>
     (category[i] === category[j] ? categoryUnit : 0) + (sent.has(i * n + j) ? 0 : unsentUnit) + sim(i, j);
-  const even = [...groups.values()].filter((g) => g.length % 2 === 0);
-  const odd = [...groups.values()].filter((g) => g.length % 2 === 1).flat().sort((a, b) => a - b);
-  for (const group of [...even, odd]) {
-    const local = maxWeightMatching(group.length, (a, b) => weight(group[a]!, group[b]!));
-    local.forEach((m, a) => {
-      if (m !== -1) mate[group[a]!] = group[m]!;
+  const match = (group: number[], weightOf: (a: number, b: number) => number, size = group.length) => {
+    maxWeightMatching(size, weightOf).forEach((m, a) => {
+      if (a < group.length && m !== -1 && m < group.length) mate[group[a]!] = group[m]!;
     });
+  };
+  const pool: number[] = [];
+  for (const [key, group] of groups) {
+    if (group.length % 2 === 0) match(group, (a, b) => weight(group[a]!, group[b]!));
+    else if (!earlierCategories.has(key)) pool.push(...group);
+    else {
+      const earlier = group.map((i) => earlierPartner(tools[i]!, earlierTools, sentPairs)!);
+      const virtual = group.length;
+      match(group, (a, b) => (b === virtual ? (earlier[a]!.unsent ? unsentUnit : 0) + earlier[a]!.similarity : weight(group[a]!, group[b]!)), virtual + 1);
+    }
   }
+  match(pool.sort((a, b) => a - b), (a, b) => weight(pool[a]!, pool[b]!));
   return mate;
 }
