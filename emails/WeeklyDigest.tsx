@@ -1,9 +1,10 @@
 import { Body, Container, Head, Heading, Html, Link, Preview, Section } from '@react-email/components';
+import type { CSSProperties } from 'react';
 import { type Comparison, Issue } from '../src/digest/schema.ts';
-import { ComparisonCard } from './components/ComparisonCard.tsx';
+import { ComparisonCard, type VoteLinks } from './components/ComparisonCard.tsx';
 import { Footer, type DigestLinks } from './components/Footer.tsx';
-import { greeting, paragraphs } from './components/format.ts';
-import { body, color, container, h1, link, page, small } from './components/theme.ts';
+import { decisiveness, glanceTitle, greeting, paragraphs } from './components/format.ts';
+import { body, cls, color, container, emailCss, h1, h2, link, page, small } from './components/theme.ts';
 import previewProps from './fixtures/preview-props.json' with { type: 'json' };
 
 /** Everything the digest shows. Every prop is required (nullable, never optional) so a missing value fails the typecheck instead of rendering "undefined". */
@@ -12,36 +13,63 @@ export type DigestProps = {
   weekLabel: string;
   /** Hidden preview text shown by the inbox after the subject; clients show at most ~150 characters. */
   preheader: string;
+  /** The name to greet the reader by (see givenName); null: no greeting line. */
   greetingName: string | null;
   /** Editor's note, plain text; blank lines separate paragraphs. */
   intro: string | null;
   /** In issue order; the subscriber's category filter is applied before rendering. */
   comparisons: Comparison[];
+  /** The reader's signed "Ship it" / "Skip it" links by tool slug; null in copies that are not one reader's. */
+  votes: VoteLinks;
   links: DigestLinks;
   postalAddress: string;
 };
 
-export default function WeeklyDigest({ weekLabel, preheader, greetingName, intro, comparisons, links, postalAddress }: DigestProps) {
+/** The anchor of the i-th card, which the week at a glance links to. */
+export const cardAnchor = (i: number) => `verdict-${i + 1}`;
+
+const glanceItem: CSSProperties = { ...body, margin: '0 0 6px' };
+
+/** The week at a glance: every comparison in one line, its pick and how decisive it is, linked to its card. */
+function Glance({ comparisons }: { comparisons: Comparison[] }) {
+  return (
+    <Section id="glance" className={cls.card} style={{ padding: '4px 12px 12px', backgroundColor: color.card }}>
+      <Heading as="h2" className={cls.text} style={{ ...h2, fontSize: '17px', lineHeight: '24px', margin: '8px 0 8px' }}>This week at a glance</Heading>
+      {comparisons.map((comparison, i) => (
+        <p key={i} className={cls.text} style={glanceItem}>
+          {`${i + 1}. `}
+          <Link href={`#${cardAnchor(i)}`} className={cls.link} style={{ ...link, fontWeight: 700 }}>{glanceTitle(comparison)}</Link>
+          <span className={cls.muted} style={{ ...small, fontSize: '14px' }}>{` · ${decisiveness(comparison)}`}</span>
+        </p>
+      ))}
+    </Section>
+  );
+}
+
+export default function WeeklyDigest({ weekLabel, preheader, greetingName, intro, comparisons, votes, links, postalAddress }: DigestProps) {
+  const hello = greeting(greetingName);
   return (
     <Html lang="en">
       <Head>
-        <meta name="color-scheme" content="light only" />
-        <meta name="supported-color-schemes" content="light only" />
+        <meta name="color-scheme" content="light dark" />
+        <meta name="supported-color-schemes" content="light dark" />
         <title>{`Weekly AI Tool Verdicts · ${weekLabel}`}</title>
+        <style dangerouslySetInnerHTML={{ __html: emailCss }} />
       </Head>
       <Preview>{preheader}</Preview>
-      <Body style={page}>
-        <Container style={container}>
-          <Section style={{ padding: '20px 12px 8px', backgroundColor: color.card }}>
-            <p style={{ ...small, textAlign: 'right' }}>
-              <Link href={links.viewInBrowser} style={link}>View in browser</Link>
+      <Body className={cls.page} style={page}>
+        <Container className={cls.card} style={container}>
+          <Section className={cls.card} style={{ padding: '20px 12px 4px', backgroundColor: color.card }}>
+            <p className={cls.muted} style={{ ...small, textAlign: 'right' }}>
+              <Link href={links.viewInBrowser} className={cls.link} style={link}>View in browser</Link>
             </p>
-            <Heading as="h1" style={h1}>Weekly AI Tool Verdicts</Heading>
-            <p style={{ ...small, fontSize: '14px' }}>{weekLabel}</p>
-            <p style={body}>{greeting(greetingName)}</p>
-            {intro === null ? null : paragraphs(intro).map((p, i) => <p key={i} style={body}>{p}</p>)}
+            <Heading as="h1" className={cls.text} style={h1}>Weekly AI Tool Verdicts</Heading>
+            <p className={cls.muted} style={{ ...small, fontSize: '14px' }}>{weekLabel}</p>
+            {hello === null ? null : <p className={cls.text} style={body}>{hello}</p>}
+            {intro === null ? null : paragraphs(intro).map((p, i) => <p key={i} className={cls.text} style={body}>{p}</p>)}
           </Section>
-          {comparisons.map((comparison, i) => <ComparisonCard key={i} comparison={comparison} />)}
+          <Glance comparisons={comparisons} />
+          {comparisons.map((comparison, i) => <ComparisonCard key={i} comparison={comparison} anchor={cardAnchor(i)} votes={votes} />)}
           <Footer links={links} postalAddress={postalAddress} />
         </Container>
       </Body>

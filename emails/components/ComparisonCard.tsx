@@ -1,31 +1,82 @@
 import { Column, Heading, Link, Row, Section } from '@react-email/components';
 import type { CSSProperties } from 'react';
 import type { Comparison, Side } from '../../src/digest/schema.ts';
-import { categoryLine, communityLine, comparisonTitle, pickLine, pricingLine, SOLO_NOTE, webUrl } from './format.ts';
+import {
+  categoryLine, communityLine, comparisonTitle, pickedSide, pickLine, pricingLine, quotedTakes, takeLine, webUrl, whySentence,
+} from './format.ts';
 import { PanelBadge } from './PanelBadge.tsx';
 import { ReviewerSplit } from './ReviewerSplit.tsx';
-import { body, card, h2, h3, link, small } from './theme.ts';
+import { body, card, cls, color, h2, h3, link, pickColors, small } from './theme.ts';
 
-// Two 50% columns with small gutters stay readable down to a 375 px screen.
-const leftColumn: CSSProperties = { width: '50%', verticalAlign: 'top', paddingRight: '6px' };
-const rightColumn: CSSProperties = { width: '50%', verticalAlign: 'top', paddingLeft: '6px' };
+/** A reader's two signed vote links for each tool, by slug; null where the copy is not for one reader (archive, preview). */
+export type VoteLinks = Record<string, { ship: string; skip: string }> | null;
+
+// Two 50% columns side by side; the stylesheet stacks them on a phone (classes v-col, v-col-r).
+const leftColumn: CSSProperties = { width: '50%', verticalAlign: 'top', paddingRight: '8px' };
+const rightColumn: CSSProperties = { width: '50%', verticalAlign: 'top', paddingLeft: '8px' };
 const tagline: CSSProperties = { ...body, fontSize: '14px', lineHeight: '20px', overflowWrap: 'anywhere' };
-const pick: CSSProperties = { ...body, fontWeight: 700 };
+const lead: CSSProperties = { ...body, fontSize: '16px', lineHeight: '24px', fontWeight: 700, margin: '0 0 4px' };
+const pickBadge: CSSProperties = {
+  display: 'inline-block', padding: '2px 8px', marginBottom: '6px', borderRadius: '4px', fontSize: '12px', lineHeight: '18px',
+  fontWeight: 700, letterSpacing: '0.04em', textTransform: 'uppercase', backgroundColor: pickColors.light[0], color: pickColors.light[1],
+};
+const quote: CSSProperties = {
+  ...body, margin: '0 0 8px', padding: '8px 10px', backgroundColor: color.quote, borderLeft: `3px solid ${color.border}`, overflowWrap: 'anywhere',
+};
+const vote: CSSProperties = {
+  ...link, display: 'inline-block', padding: '4px 10px', marginRight: '6px', border: `1px solid ${color.link}`, borderRadius: '4px',
+  fontSize: '14px', lineHeight: '20px', fontWeight: 700, textDecorationLine: 'none',
+};
 
 function ToolName({ side }: { side: Side }) {
   const href = webUrl(side.url);
-  return <Heading as="h3" style={{ ...h3, marginTop: 0 }}>{href ? <Link href={href} style={link}>{side.name}</Link> : side.name}</Heading>;
+  return (
+    <Heading as="h3" className={`${cls.text} ${cls.toolName}`} style={{ ...h3, marginTop: 0 }}>
+      {href ? <Link href={href} className={cls.link} style={link}>{side.name}</Link> : side.name}
+    </Heading>
+  );
 }
 
-function ToolSide({ side }: { side: Side }) {
+function Votes({ links }: { links: { ship: string; skip: string } | undefined }) {
+  if (!links) return null;
+  return (
+    <p className={cls.muted} style={{ ...small, marginTop: '10px' }}>
+      <Link href={links.ship} className={cls.vote} style={vote}>Ship it</Link>
+      <Link href={links.skip} className={cls.vote} style={vote}>Skip it</Link>
+    </p>
+  );
+}
+
+function ToolSide({ side, picked, votes }: { side: Side; picked: boolean; votes: VoteLinks }) {
   return (
     <>
       <ToolName side={side} />
-      <p style={tagline}>{side.tagline}</p>
-      <p style={small}>{categoryLine(side)}</p>
-      <p style={small}>{`Pricing: ${pricingLine(side.pricing)}`}</p>
+      {picked ? <p style={{ margin: 0 }}><span className={cls.pick} style={pickBadge}>Our pick</span></p> : null}
+      <p className={cls.text} style={tagline}>{side.tagline}</p>
+      <p className={cls.muted} style={small}>{categoryLine(side)}</p>
+      <p className={cls.muted} style={small}>{`Pricing: ${pricingLine(side.pricing)}`}</p>
       <PanelBadge panel={side.panel} />
-      <p style={small}>{`Community: ${communityLine(side.community)}`}</p>
+      <p className={cls.muted} style={small}>{`Community: ${communityLine(side.community)}`}</p>
+      <Votes links={votes?.[side.slug]} />
+    </>
+  );
+}
+
+/** What the reviewers said: the takes of the persona who splits the pair most, in their words. */
+function Takes({ comparison }: { comparison: Comparison }) {
+  const takes = quotedTakes(comparison);
+  if (takes === null) return null;
+  return (
+    <>
+      <Heading as="h3" className={cls.text} style={h3}>What the reviewers said</Heading>
+      <p className={cls.muted} style={small}>{takes.lead}</p>
+      {takes.quotes.map((q) => (
+        <p key={q.side.slug} className={`${cls.quote} v-take`} style={quote}>
+          {`“${q.text}”`}
+          <br />
+          <span className={cls.muted} style={{ ...small, margin: 0 }}>{`${takes.persona} on ${q.side.name}, ${takeLine(q)}`}</span>
+        </p>
+      ))}
     </>
   );
 }
@@ -37,40 +88,38 @@ function VisitLinks({ sides }: { sides: Side[] }) {
   });
   if (linked.length === 0) return null;
   return (
-    <p style={body}>
+    <p className={cls.text} style={{ ...body, marginTop: '12px' }}>
       {linked.map(({ side, href }, i) => (
         <span key={side.slug}>
           {i > 0 ? ' · ' : null}
-          <Link href={href} style={link}>{`Visit ${side.name}`}</Link>
+          <Link href={href} className={cls.link} style={link}>{`Visit ${side.name}`}</Link>
         </span>
       ))}
     </p>
   );
 }
 
-/** One head-to-head (or a tool on its own): both sides, the reviewer split, the pick and the verdict summary. */
-export function ComparisonCard({ comparison }: { comparison: Comparison }) {
+/** One head-to-head (or a tool on its own): the pick and why first, both tools, the reviewers' words, the split, the links. */
+export function ComparisonCard({ comparison, anchor, votes }: { comparison: Comparison; anchor: string; votes: VoteLinks }) {
   const { left, right } = comparison;
+  const picked = pickedSide(comparison);
   return (
-    <Section style={card}>
-      <Heading as="h2" style={h2}>{comparisonTitle(comparison)}</Heading>
+    <Section id={anchor} className={`${cls.card} v-comparison`} style={card}>
+      <Heading as="h2" className={cls.text} style={h2}>{comparisonTitle(comparison)}</Heading>
+      {right === null ? null : <p className={cls.text} style={lead}>{pickLine(comparison)}</p>}
+      <p className={cls.text} style={body}>{whySentence(comparison)}</p>
       {right === null ? (
-        <>
-          <p style={small}>{SOLO_NOTE}</p>
-          <ToolSide side={left} />
-        </>
+        <ToolSide side={left} picked={false} votes={votes} />
       ) : (
         <>
           <Row>
-            <Column style={leftColumn}><ToolSide side={left} /></Column>
-            <Column style={rightColumn}><ToolSide side={right} /></Column>
+            <Column className={cls.column} style={leftColumn}><ToolSide side={left} picked={picked === left} votes={votes} /></Column>
+            <Column className={cls.columnRight} style={rightColumn}><ToolSide side={right} picked={picked === right} votes={votes} /></Column>
           </Row>
+          <Takes comparison={comparison} />
           <ReviewerSplit split={comparison.reviewerSplit} leftName={left.name} rightName={right.name} />
         </>
       )}
-      <Heading as="h3" style={h3}>Verdict</Heading>
-      {right === null ? null : <p style={pick}>{pickLine(comparison)}</p>}
-      <p style={body}>{comparison.summary}</p>
       <VisitLinks sides={right === null ? [left] : [left, right]} />
     </Section>
   );

@@ -6,8 +6,50 @@ export const EARLIER_WEEK = 'from an earlier week';
 export const SOLO_NOTE = 'New this week with no match, so it is listed on its own.';
 export const NO_SHARED_REVIEWER = 'The two panels share no reviewer, so there is no split to show.';
 
-export function greeting(name: string | null): string {
-  return name?.trim() ? `Hi ${name.trim()},` : 'Hi there,';
+/** How long a quoted take may be, in characters as a reader counts them (graphemes), before it is shortened. */
+export const TAKE_LIMIT = 180;
+
+// Family name first: greeting the whole name is politer than guessing which part is the given name.
+const FAMILY_FIRST = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+
+/** The name to greet a reader by: "Okafor, Chidi" is Chidi, "Ada Park" is Ada, "佐藤 美咲" stays whole; blank is null. */
+export function givenName(name: string | null): string | null {
+  const full = name?.trim() ?? '';
+  if (!full) return null;
+  const comma = full.indexOf(',');
+  if (comma !== -1) return givenName(full.slice(comma + 1)) ?? givenName(full.slice(0, comma));
+  if (FAMILY_FIRST.test(full)) return full.replace(/\s+/g, ' ');
+  return full.split(/\s+/)[0]!;
+}
+
+/** "Hi Chidi,"; null (no greeting line at all) when the list has no name. */
+export function greeting(given: string | null): string | null {
+  return given ? `Hi ${given},` : null;
+}
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+const words = new Intl.Segmenter('en', { granularity: 'word' });
+
+/**
+ * A take short enough to quote: whole when it fits `limit` graphemes, else cut at the last word boundary that
+ * fits (never inside a word, an emoji or a combining mark) with an ellipsis; a single word longer than the
+ * limit is cut inside it, still on a grapheme boundary.
+ */
+export function shortenTake(text: string, limit = TAKE_LIMIT): string {
+  const clean = text.replace(/\s+/g, ' ').trim();
+  const chars = [...graphemes.segment(clean)].map((g) => g.segment);
+  if (chars.length <= limit) return clean;
+  const budget = limit - 1;
+  let end = 0;
+  let used = 0;
+  for (const { segment, index } of words.segment(clean)) {
+    const size = [...graphemes.segment(segment)].length;
+    if (used + size > budget) break;
+    used += size;
+    end = index + segment.length;
+  }
+  const cut = clean.slice(0, end).replace(/[\s\p{P}]+$/u, '');
+  return `${cut || chars.slice(0, budget).join('')}…`;
 }
 
 export function personaName(persona: string): string {
@@ -74,4 +116,86 @@ export function webUrl(url: string): string | null {
 
 export function paragraphs(text: string): string[] {
   return text.split(/\n\s*\n/).map((p) => p.trim()).filter((p) => p.length > 0);
+}
+
+/** The side the comparison picks, or null for a toss-up or a tool listed alone. */
+export function pickedSide(comparison: Comparison): Side | null {
+  if (comparison.right === null || comparison.pick === 'toss-up') return null;
+  return [comparison.left, comparison.right].find((s) => s.slug === comparison.pick) ?? null;
+}
+
+function otherSide(comparison: Comparison, side: Side): Side {
+  return side === comparison.left ? comparison.right! : comparison.left;
+}
+
+/** How decisive the pick is, in a few words: "decisive margin", "narrow margin", "on mean score", "by community vote"... */
+export function decisiveness(comparison: Comparison): string {
+  const winner = pickedSide(comparison);
+  if (comparison.right === null) return 'listed on its own';
+  if (winner === null) return 'a toss-up';
+  const [w, l] = [winner.panel, otherSide(comparison, winner).panel];
+  if (w.percent === null) return 'by community vote';
+  if (l.percent === null) return 'the only one reviewed';
+  const gap = w.percent - l.percent;
+  if (gap >= 40) return 'decisive margin';
+  if (gap >= 15) return 'clear margin';
+  if (gap > 0) return 'narrow margin';
+  return w.meanScore !== l.meanScore ? 'on mean score' : 'by community vote';
+}
+
+/** The week-at-a-glance line: "Mistral 8x24B over Code Llama 4", then `decisiveness` beside it. */
+export function glanceTitle(comparison: Comparison): string {
+  const winner = pickedSide(comparison);
+  if (comparison.right === null) return comparison.left.name;
+  if (winner === null) return `${comparison.left.name} vs ${comparison.right.name}`;
+  return `${winner.name} over ${otherSide(comparison, winner).name}`;
+}
+
+function communityShare(side: Side): string {
+  return side.community.percent === null ? 'no votes' : `${side.community.percent}% ship`;
+}
+
+/** One sentence on why the pick wins, from the numbers of the verdict rules only. */
+export function whySentence(comparison: Comparison): string {
+  const { left, right } = comparison;
+  if (right === null) {
+    const panel = left.panel.percent === null ? 'the panel has not weighed in yet' : `the panel reads ${panelLabel(left.panel)}`;
+    return `New this week with no match, so it is listed on its own; ${panel}.`;
+  }
+  const winner = pickedSide(comparison);
+  if (winner === null) return `Nothing separates them: the same panel ship rate, mean score and community read.`;
+  const loser = otherSide(comparison, winner);
+  const [w, l] = [winner.panel, loser.panel];
+  if (w.percent === null) return `Neither has panel takes yet, so the community decides: ${communityShare(winner)} against ${communityShare(loser)}.`;
+  if (l.percent === null) return `${winner.name} is the only one the panel has reviewed, at ${w.percent}% ship.`;
+  if (w.percent !== l.percent) return `The panel backs ${winner.name} at ${w.percent}% ship against ${l.percent}% for ${loser.name}, a ${decisiveness(comparison)}.`;
+  if (w.meanScore !== l.meanScore) {
+    const digits = Math.round(w.meanScore!) === Math.round(l.meanScore!) ? 1 : 0;
+    return `Both draw ${w.percent}% ship from the panel; ${winner.name} wins on mean score, ${w.meanScore!.toFixed(digits)} to ${l.meanScore!.toFixed(digits)}.`;
+  }
+  return `The panel cannot separate them, so the community decides: ${communityShare(winner)} against ${communityShare(loser)}.`;
+}
+
+export interface QuotedTakes {
+  persona: string;
+  /** The line above the quotes: "The Founder splits them most, 46 to 88:" */
+  lead: string;
+  quotes: { side: Side; score: number; verdict: string; text: string }[];
+}
+
+/** The takes of the persona who splits the pair most, shortened to quote; null when no reviewer wrote on both. */
+export function quotedTakes(comparison: Comparison): QuotedTakes | null {
+  const { left, right, reviewerSplit } = comparison;
+  const row = reviewerSplit.rows.find((r) => r.persona === reviewerSplit.widest);
+  if (right === null || !row) return null;
+  const quotes = [left, right].flatMap((side) => {
+    const take = side.takes.find((t) => t.persona === row.persona);
+    return take?.take?.trim() ? [{ side, score: take.score, verdict: take.verdict, text: shortenTake(take.take) }] : [];
+  });
+  if (quotes.length === 0) return null;
+  const persona = personaName(row.persona);
+  const lead = row.gap === 0
+    ? `The ${persona} scores them the same, ${row.left.score} each:`
+    : `The ${persona} splits them most, ${row.left.score} to ${row.right.score}:`;
+  return { persona, lead, quotes };
 }

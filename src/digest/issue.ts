@@ -28,7 +28,7 @@ export function toSide(tool: Tool, isNew: boolean): Side {
     isNew,
     panel: panelVerdict(tool),
     community: communityVerdict(tool),
-    takes: tool.panel.map(({ persona, score, verdict }) => ({ persona, score, verdict })),
+    takes: tool.panel.map(({ persona, score, verdict, take }) => ({ persona, score, verdict, take })),
   };
 }
 

@@ -37,7 +37,8 @@ export const Side = z.object({
   isNew: z.boolean(),
   panel: PanelVerdict,
   community: CommunityVerdict,
-  takes: z.array(z.object({ persona: Persona, score: z.int(), verdict: ShipOrSkip })),
+  /** `take` is the reviewer's own words; issues frozen before it was kept have none. */
+  takes: z.array(z.object({ persona: Persona, score: z.int(), verdict: ShipOrSkip, take: z.string().optional() })),
 });
 export type Side = z.infer<typeof Side>;
 

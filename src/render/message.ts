@@ -1,12 +1,13 @@
 import { render } from '@react-email/render';
 import { createElement } from 'react';
 import WeeklyDigest, { type DigestProps } from '../../emails/WeeklyDigest.tsx';
-import { comparisonTitle } from '../../emails/components/format.ts';
+import type { VoteLinks } from '../../emails/components/ComparisonCard.tsx';
+import { givenName, glanceTitle, pickedSide, whySentence } from '../../emails/components/format.ts';
 import { comparisonsFor } from '../digest/issue.ts';
-import type { Comparison, Issue } from '../digest/schema.ts';
+import type { Comparison, Issue, Side } from '../digest/schema.ts';
 import { weekLabel, weekRange } from '../digest/week.ts';
 import type { OutgoingEmail, Recipient, SenderSettings } from '../mail.ts';
-import { signToken } from '../subscribers/tokens.ts';
+import { signToken, signVoteToken } from '../subscribers/tokens.ts';
 import { digestText } from './text.ts';
 
 export const NEWSLETTER = 'Weekly AI Tool Verdicts';
@@ -25,19 +26,73 @@ export function digestLinks(settings: SenderSettings, week: string, tokens: { un
   };
 }
 
-/** "Weekly AI Tool Verdicts, 2026-W46: SmolLM3 vs SmolVLM2 and 3 more" */
-export function subjectOf(week: string, comparisons: readonly Comparison[]): string {
-  const first = comparisons[0];
-  const lead = first ? comparisonTitle(first) : 'no new tools';
-  const more = comparisons.length > 1 ? ` and ${comparisons.length - 1} more` : '';
-  return `${NEWSLETTER}, ${week}: ${lead}${more}`;
+/** The comparison the subject leads with: the widest panel margin among those with a pick, the first on a tie; else the first. */
+export function headlineOf(comparisons: readonly Comparison[]): Comparison | undefined {
+  const margin = (c: Comparison): [number, number] => {
+    const winner = pickedSide(c);
+    if (winner === null) return [-Infinity, -Infinity];
+    const loser = winner === c.left ? c.right! : c.left;
+    // A pick decided without both panels (one tool unreviewed) ranks below any panel margin.
+    if (winner.panel.percent === null || loser.panel.percent === null) return [-1, 0];
+    return [winner.panel.percent - loser.panel.percent, winner.panel.meanScore! - loser.panel.meanScore!];
+  };
+  let best: Comparison | undefined;
+  for (const c of comparisons) {
+    if (best === undefined) best = c;
+    const [a, b] = [margin(c), margin(best)];
+    if (a[0] > b[0] || (a[0] === b[0] && a[1] > b[1])) best = c;
+  }
+  return best;
 }
 
-/** The inbox preview line: the picks, shortened to what clients show. */
+/** The tool every comparison meets, in a spotlight week of two or more comparisons; else null. */
+function spotlightOf(comparisons: readonly Comparison[]): Side | null {
+  const star = comparisons[0]?.right ?? null;
+  if (comparisons.length < 2 || star === null) return null;
+  return comparisons.every((c) => c.right?.slug === star.slug) ? star : null;
+}
+
+function headlinePhrase(c: Comparison, star: Side | null, count: number): string {
+  const winner = pickedSide(c);
+  if (c.right === null) return `New this week: ${c.left.name}`;
+  if (winner === null) return `${c.left.name} vs ${c.right.name}: a toss-up`;
+  const loser = winner === c.left ? c.right : c.left;
+  if (star !== null) return `${star.name} vs ${count} new tools: ${winner === star ? `it beats ${loser.name}` : `${winner.name} beats it`}`;
+  return `${winner.name} beats ${loser.name}`;
+}
+
+/**
+ * "Mistral 8x24B beats Code Llama 4, and 4 more verdicts": the headline pick first, never an ISO week code.
+ * A spotlight week reads "SkillClaw vs 4 new tools: SmolLM3 beats it, and 3 more verdicts".
+ */
+export function subjectOf(comparisons: readonly Comparison[]): string {
+  const headline = headlineOf(comparisons);
+  if (headline === undefined) return `${NEWSLETTER}: no new tools this week`;
+  const star = spotlightOf(comparisons);
+  const more = comparisons.length - 1;
+  return `${headlinePhrase(headline, star, comparisons.length)}${more === 0 ? '' : `, and ${more} more verdict${more === 1 ? '' : 's'}`}`;
+}
+
+/** The inbox preview line, continuing the subject: the other picks, or why the only pick wins; at most 140 characters. */
 export function preheaderOf(comparisons: readonly Comparison[]): string {
-  const count = comparisons.length === 1 ? 'One head-to-head' : `${comparisons.length} head-to-heads`;
-  const text = `${count} this week: ${comparisons.map(comparisonTitle).join(', ')}.`;
+  const headline = headlineOf(comparisons);
+  if (headline === undefined) return '';
+  const others = comparisons.filter((c) => c !== headline);
+  const text = others.length === 0
+    ? whySentence(headline)
+    : `Also: ${others.map((c) => (pickedSide(c) || c.right === null ? glanceTitle(c) : `${glanceTitle(c)} (toss-up)`)).join('; ')}. With the reviewers' own words.`;
   return text.length <= 140 ? text : `${text.slice(0, 139).trimEnd()}…`;
+}
+
+/** A reader's signed "Ship it" and "Skip it" links for every tool of `comparisons`, by slug. */
+export function voteLinks(settings: SenderSettings, week: string, email: string, comparisons: readonly Comparison[]): NonNullable<VoteLinks> {
+  const link = (slug: string, choice: 'ship' | 'skip') => `${settings.publicUrl}/vote?token=${signVoteToken(settings.secret, { email, week, slug, choice })}`;
+  return Object.fromEntries(toolSlugs(comparisons).map((slug) => [slug, { ship: link(slug, 'ship'), skip: link(slug, 'skip') }]));
+}
+
+/** Every tool of the comparisons once, in order of appearance. */
+export function toolSlugs(comparisons: readonly Comparison[]): string[] {
+  return [...new Set(comparisons.flatMap((c) => (c.right ? [c.left.slug, c.right.slug] : [c.left.slug])))];
 }
 
 /** The digest's props for one reader, or null when none of the issue's comparisons is in their categories. */
@@ -47,9 +102,10 @@ export function digestProps(issue: Issue, recipient: Recipient, settings: Sender
   return {
     weekLabel: `Week ${Number(issue.week.slice(6))} · ${weekLabel(weekRange(issue.week, issue.timezone), issue.timezone)}`,
     preheader: preheaderOf(comparisons),
-    greetingName: recipient.name,
+    greetingName: givenName(recipient.name),
     intro: issue.intro,
     comparisons,
+    votes: voteLinks(settings, issue.week, recipient.email, comparisons),
     links: digestLinks(settings, issue.week, readerTokens(settings.secret, recipient.email)),
     postalAddress: settings.postalAddress ?? MISSING_POSTAL_ADDRESS,
   };
@@ -62,7 +118,7 @@ export function unsubscribeHeaders(unsubscribeUrl: string): Record<string, strin
 
 /** The message around a rendered HTML body: subject, plain text and the RFC 8058 one-click unsubscribe headers. */
 export function messageFrom(props: DigestProps, recipient: Recipient, issue: Issue, settings: SenderSettings, html: string, options: { test?: boolean } = {}): OutgoingEmail {
-  const subject = subjectOf(issue.week, props.comparisons);
+  const subject = subjectOf(props.comparisons);
   return {
     to: recipient.email,
     from: settings.from,

@@ -1,8 +1,9 @@
 import type { DigestProps } from '../../emails/WeeklyDigest.tsx';
 import type { Comparison, Side } from '../digest/schema.ts';
+import type { VoteLinks } from '../../emails/components/ComparisonCard.tsx';
 import {
-  categoryLine, communityLine, comparisonTitle, greeting, NO_SHARED_REVIEWER, panelLine, paragraphs, personaName,
-  pickLine, pricingLine, SOLO_NOTE, takeLine, webUrl, widestLine,
+  categoryLine, communityLine, comparisonTitle, decisiveness, glanceTitle, greeting, NO_SHARED_REVIEWER, panelLine, paragraphs,
+  personaName, pickedSide, pickLine, pricingLine, quotedTakes, takeLine, webUrl, whySentence, widestLine,
 } from '../../emails/components/format.ts';
 
 const WIDTH = 78;
@@ -29,14 +30,16 @@ function underline(title: string, char: string): string[] {
   return [...wrap(title), char.repeat(Math.min([...title].length, WIDTH))];
 }
 
-function sideLines(side: Side): string[] {
+function sideLines(side: Side, picked: boolean, votes: VoteLinks): string[] {
+  const links = votes?.[side.slug];
   return [
-    ...wrap(side.name),
+    ...wrap(picked ? `${side.name} (our pick)` : side.name),
     ...wrap(side.tagline, '  '),
     ...wrap(categoryLine(side), '  '),
     ...wrap(`Pricing: ${pricingLine(side.pricing)}`, '  '),
     `  Panel: ${panelLine(side.panel)}`,
     `  Community: ${communityLine(side.community)}`,
+    ...(links ? [`  Ship it: ${links.ship}`, `  Skip it: ${links.skip}`] : []),
   ];
 }
 
@@ -49,15 +52,27 @@ function splitLines(comparison: Comparison, right: Side): string[] {
   return [...head, ...body, ...(note ? wrap(note, '  ') : [])];
 }
 
-/** One comparison as plain-text lines, numbered from `index` + 1. */
-export function comparisonLines(comparison: Comparison, index: number): string[] {
+function takesLines(comparison: Comparison): string[] {
+  const takes = quotedTakes(comparison);
+  if (takes === null) return [];
+  return [
+    'What the reviewers said:',
+    ...wrap(takes.lead, '  '),
+    ...takes.quotes.flatMap((q) => [...wrap(`“${q.text}”`, '    '), ...wrap(`(${takes.persona} on ${q.side.name}, ${takeLine(q)})`, '    ')]),
+    '',
+  ];
+}
+
+/** One comparison as plain-text lines, numbered from `index` + 1: the pick and why first, as in the HTML. */
+export function comparisonLines(comparison: Comparison, index: number, votes: VoteLinks = null): string[] {
   const { left, right } = comparison;
   const sides = right === null ? [left] : [left, right];
+  const picked = pickedSide(comparison);
   const lines = [...underline(`${index + 1}. ${comparisonTitle(comparison)}`, '-'), ''];
-  if (right === null) lines.push(...wrap(SOLO_NOTE), '');
-  for (const side of sides) lines.push(...sideLines(side), '');
-  if (right !== null) lines.push(...splitLines(comparison, right), '', pickLine(comparison));
-  lines.push(...wrap(comparison.summary), '');
+  if (right !== null) lines.push(pickLine(comparison));
+  lines.push(...wrap(whySentence(comparison)), '');
+  for (const side of sides) lines.push(...sideLines(side, side === picked, votes), '');
+  if (right !== null) lines.push(...takesLines(comparison), ...splitLines(comparison, right), '');
   for (const side of sides) {
     const href = webUrl(side.url);
     if (href) lines.push(`Visit ${side.name}: ${href}`);
@@ -65,17 +80,26 @@ export function comparisonLines(comparison: Comparison, index: number): string[]
   return lines;
 }
 
-/** The plain-text part of the digest: the same content as the HTML, readable on its own. Pure. */
+function glanceLines(comparisons: readonly Comparison[]): string[] {
+  return [
+    ...underline('This week at a glance', '-'),
+    ...comparisons.flatMap((c, i) => wrap(`${i + 1}. ${glanceTitle(c)} · ${decisiveness(c)}`)),
+    '',
+  ];
+}
+
+/** The plain-text part of the digest: the same content in the same order as the HTML, readable on its own. Pure. */
 export function digestText(props: DigestProps): string {
   const { links } = props;
+  const hello = greeting(props.greetingName);
   const lines = [
     ...underline('WEEKLY AI TOOL VERDICTS', '='),
     ...wrap(props.weekLabel),
     '',
-    greeting(props.greetingName),
-    '',
+    ...(hello === null ? [] : [hello, '']),
     ...(props.intro === null ? [] : paragraphs(props.intro).flatMap((p) => [...wrap(p), ''])),
-    ...props.comparisons.flatMap((c, i) => [...comparisonLines(c, i), '']),
+    ...glanceLines(props.comparisons),
+    ...props.comparisons.flatMap((c, i) => [...comparisonLines(c, i, props.votes), '']),
     ...underline('About this email', '-'),
     ...wrap('You get this email because you subscribed to Weekly AI Tool Verdicts.'),
     '',

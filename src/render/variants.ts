@@ -4,14 +4,18 @@ import WeeklyDigest from '../../emails/WeeklyDigest.tsx';
 import { categoryKey } from '../catalog/schema.ts';
 import type { Issue } from '../digest/schema.ts';
 import type { OutgoingEmail, Recipient, SenderSettings } from '../mail.ts';
-import { digestLinks, digestProps, messageFrom, readerTokens, renderMessage, unsubscribeHeaders } from './message.ts';
+import { givenName } from '../../emails/components/format.ts';
+import { signVoteToken } from '../subscribers/tokens.ts';
+import { digestLinks, digestProps, messageFrom, readerTokens, renderMessage, toolSlugs, unsubscribeHeaders } from './message.ts';
 
-// Letters only, so React's escaping leaves them as they are and they can be found in its output.
+// Letters and digits only, so React's escaping leaves them as they are and they can be found in its output.
 const NAME = 'WatvPlaceholderName';
 const UNSUBSCRIBE = 'WatvPlaceholderUnsubscribe';
 const PREFERENCES = 'WatvPlaceholderPreferences';
+/** `WatvPlaceholderVoteShip3x`: the reader's token for "ship" on the variant's fourth tool; the x ends the number. */
+const vote = (choice: 'Ship' | 'Skip', i: number) => `WatvPlaceholderVote${choice}${i}x`;
 // Captured, so splitting a text around the placeholders keeps them.
-const PLACEHOLDER = new RegExp(`(${NAME}|${UNSUBSCRIBE}|${PREFERENCES})`);
+const PLACEHOLDER = new RegExp(`(${NAME}|${UNSUBSCRIBE}|${PREFERENCES}|WatvPlaceholderVote(?:Ship|Skip)\\d+x)`);
 
 /** What React's server renderer writes for text and attribute values. */
 function escapeLikeReact(text: string): string {
@@ -22,7 +26,7 @@ function escapeLikeReact(text: string): string {
 type Template = string[];
 
 /** A message with the reader's parts left as placeholders, its bodies split once so each reader's copy is only concatenated. */
-type Variant = Omit<OutgoingEmail, 'to' | 'headers' | 'html' | 'text'> & { html: Template; text: Template };
+type Variant = Omit<OutgoingEmail, 'to' | 'headers' | 'html' | 'text'> & { html: Template; text: Template; slugs: string[] };
 
 const templateOf = (text: string): Template => text.split(PLACEHOLDER);
 
@@ -36,22 +40,33 @@ export class DigestRenderer {
   private readonly safe: boolean;
 
   constructor(private readonly issue: Issue, private readonly settings: SenderSettings) {
-    this.safe = !PLACEHOLDER.test(JSON.stringify(issue) + JSON.stringify(settings));
+    this.safe = !/WatvPlaceholder/i.test(JSON.stringify(issue) + JSON.stringify(settings));
   }
 
   /** The reader's message, or null when none of the issue's comparisons is in their categories. */
   async render(recipient: Recipient, options: { test?: boolean } = {}): Promise<OutgoingEmail | null> {
     if (!this.safe) return renderMessage(this.issue, recipient, this.settings, options);
-    const name = recipient.name?.trim() ? recipient.name.trim() : null;
+    const name = givenName(recipient.name);
     const variant = await this.variant(recipient.categories, name !== null);
     if (variant === null) return null;
     const tokens = readerTokens(this.settings.secret, recipient.email);
+    const votes = new Map<string, string>();
+    const voteToken = (p: string) => {
+      let token = votes.get(p);
+      if (token === undefined) {
+        const [, choice, i] = /^WatvPlaceholderVote(Ship|Skip)(\d+)x$/.exec(p)!;
+        const vote = { email: recipient.email, week: this.issue.week, slug: variant.slugs[Number(i)]!, choice: choice === 'Ship' ? 'ship' as const : 'skip' as const };
+        token = signVoteToken(this.settings.secret, vote);
+        votes.set(p, token);
+      }
+      return token;
+    };
     // Concatenation, not join: V8 keeps the result as a rope over the shared parts until something reads it whole.
     const fill = (template: Template, name: string) => {
       let text = template[0]!;
       for (let i = 1; i < template.length; i += 2) {
-        const p = template[i];
-        text += (p === NAME ? name : p === UNSUBSCRIBE ? tokens.unsubscribe : tokens.preferences) + template[i + 1]!;
+        const p = template[i]!;
+        text += (p === NAME ? name : p === UNSUBSCRIBE ? tokens.unsubscribe : p === PREFERENCES ? tokens.preferences : voteToken(p)) + template[i + 1]!;
       }
       return text;
     };
@@ -80,7 +95,10 @@ export class DigestRenderer {
     const props = digestProps(this.issue, reader, this.settings);
     if (props === null) return null;
     props.links = digestLinks(this.settings, this.issue.week, { unsubscribe: UNSUBSCRIBE, preferences: PREFERENCES });
+    const slugs = toolSlugs(props.comparisons);
+    const base = `${this.settings.publicUrl}/vote?token=`;
+    props.votes = Object.fromEntries(slugs.map((slug, i) => [slug, { ship: base + vote('Ship', i), skip: base + vote('Skip', i) }]));
     const { to: _to, headers: _headers, html, text, ...variant } = messageFrom(props, reader, this.issue, this.settings, await render(createElement(WeeklyDigest, props)));
-    return { ...variant, html: templateOf(html), text: templateOf(text) };
+    return { ...variant, html: templateOf(html), text: templateOf(text), slugs };
   }
 }

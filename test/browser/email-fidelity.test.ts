@@ -99,7 +99,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   const rows = Object.entries(measures).map(([name, m]) => `${name}: scrollWidth ${m.scrollWidth}px, ${m.textElements} text elements, min contrast ${m.minContrast}:1`);
-  console.log(`${issue?.week}: HTML ${Buffer.byteLength(message?.html ?? '')} bytes\n${rows.join('\n')}`);
+  const min = Math.min(...Object.values(measures).map((m) => m.minContrast));
+  console.log(`${issue?.week}: HTML ${Buffer.byteLength(message?.html ?? '')} bytes, min contrast ${min}:1\n${rows.join('\n')}`);
 });
 
 /** The digest in a fresh page `width` px wide, with every request refused and recorded: an email loads nothing. */
@@ -119,15 +120,98 @@ describe("the digest of the sample catalog's busiest week", () => {
   it('is the full issue, for a reader of every category', () => {
     expect(issue.week).toBe('2026-W46');
     expect(issue.comparisons.length).toBeGreaterThanOrEqual(5);
-    expect(message.html.match(/<h2[\s>]/g)).toHaveLength(issue.comparisons.length);
+    // One h2 per comparison, and the week at a glance.
+    expect(message.html.match(/<h2[\s>]/g)).toHaveLength(issue.comparisons.length + 1);
+  });
+
+  it.each([[375, 'stacked'], [600, 'side by side']] as const)('at %i px the two tools of every comparison stand %s, with no sideways scroll', async (width, layout) => {
+    const { page } = await open(width, 'light');
+    try {
+      const cards = await page.evaluate(() => Array.from(document.querySelectorAll('.v-comparison')).map((card) => {
+        const names = Array.from(card.querySelectorAll('.v-tool')).map((h) => h.getBoundingClientRect());
+        return names.map((r) => ({ top: Math.round(r.top), bottom: Math.round(r.bottom), left: Math.round(r.left), right: Math.round(r.right) }));
+      }));
+      const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(scrollWidth).toBeLessThanOrEqual(width);
+      const pairs = cards.filter((names) => names.length === 2);
+      expect(pairs.length).toBeGreaterThanOrEqual(5);
+      for (const [left, right] of pairs) {
+        if (layout === 'stacked') {
+          expect(right!.top).toBeGreaterThanOrEqual(left!.bottom);
+        } else {
+          expect(right!.top).toBe(left!.top);
+          expect(right!.left).toBeGreaterThanOrEqual(left!.right);
+        }
+      }
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('under dark mode paints a dark reading area', async () => {
+    const { page } = await open(375, 'dark');
+    try {
+      const backgrounds = await page.evaluate(() => ['.v-page', '.v-comparison', '#glance'].map((s) => getComputedStyle(document.querySelector(s)!).backgroundColor));
+      for (const background of backgrounds) {
+        const [r, g, b] = background.match(/\d+/g)!.map(Number);
+        expect(Math.max(r!, g!, b!), background).toBeLessThan(60);
+      }
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('leads with every pick in the week at a glance, before the first card, each linked to its card', async () => {
+    const { page } = await open(375, 'light');
+    try {
+      const glance = await page.evaluate(() => {
+        const block = document.querySelector('#glance')!;
+        const first = document.querySelector('.v-comparison')!;
+        return {
+          text: (block as HTMLElement).innerText,
+          before: Boolean(block.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING) && block.getBoundingClientRect().bottom <= first.getBoundingClientRect().top,
+          targets: Array.from(block.querySelectorAll('a[href^="#"]')).map((a) => document.getElementById(a.getAttribute('href')!.slice(1))?.className ?? null),
+        };
+      });
+      expect(glance.before).toBe(true);
+      expect(glance.targets).toHaveLength(issue.comparisons.length);
+      for (const target of glance.targets) expect(target).toContain('v-comparison');
+      for (const c of issue.comparisons) {
+        const picked = [c.left, c.right].find((s) => s?.slug === c.pick);
+        if (c.right && picked) expect(glance.text).toContain(picked.name);
+      }
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('quotes the takes of the persona who splits each pair most, for both tools', async () => {
+    const { page } = await open(600, 'light');
+    try {
+      const cards = await page.evaluate(() => Array.from(document.querySelectorAll('.v-comparison')).map((card) => Array.from(card.querySelectorAll('.v-take')).map((q) => (q as HTMLElement).innerText)));
+      let quoted = 0;
+      issue.comparisons.forEach((c, i) => {
+        const takes = [c.left, c.right].map((side) => side?.takes.find((t) => t.persona === c.reviewerSplit.widest)?.take);
+        if (!c.right || !takes[0] || !takes[1]) return;
+        quoted += 1;
+        expect(cards[i]).toHaveLength(2);
+        takes.forEach((take, k) => {
+          const shown = /“(.*)”/s.exec(cards[i]![k]!)![1]!;
+          expect(take!.startsWith(shown.replace(/…$/, ''))).toBe(true);
+          expect(cards[i]![k]).toMatch(/Founder|Builder|Skeptic|Futurist|Creator/);
+        });
+      });
+      expect(quoted).toBeGreaterThanOrEqual(4);
+      expect(cards.flat().some((q) => q.includes('…”'))).toBe(true);
+    } finally {
+      await page.close();
+    }
   });
 
   describe.each([600, 375])('at %i px wide', (width) => {
     it.each<Scheme>(['light', 'dark'])('in %s mode: fits the width without breaking words, loads nothing, keeps text at 4.5:1', async (scheme) => {
       const { page, requests } = await open(width, scheme);
       try {
-        // A dark client may ignore "light only" and paint its own dark canvas and text: only explicit colors survive.
-        if (scheme === 'dark') await page.evaluate(() => document.documentElement.style.setProperty('color-scheme', 'dark'));
         const canvas: [number, number, number] = scheme === 'dark' ? [18, 18, 18] : [255, 255, 255];
         const measure = await page.evaluate(measurePage, canvas);
         measures[`${width}px ${scheme}`] = { ...measure, width, scheme };
@@ -180,7 +264,8 @@ describe("the digest of the sample catalog's busiest week", () => {
       await page.close();
     }
     expect(hrefs.length).toBeGreaterThan(3);
-    for (const href of new Set(hrefs)) expect(message.text).toContain(href);
+    // In-page anchors (the week at a glance) have no place in plain text; every real link does.
+    for (const href of new Set(hrefs.filter((h) => !h.startsWith('#')))) expect(message.text).toContain(href);
     for (const link of [/\/unsubscribe\?token=/, /\/preferences\?token=/, /\/issues\/2026-W46/]) expect(message.text).toMatch(link);
 
     // Catalog text is shown as written (a tagline may read "<b>x</b>"), so it is taken out before looking for markup.
