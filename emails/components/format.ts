@@ -37,19 +37,19 @@ const words = new Intl.Segmenter('en', { granularity: 'word' });
  */
 export function shortenTake(text: string, limit = TAKE_LIMIT): string {
   const clean = text.replace(/\s+/g, ' ').trim();
-  const chars = [...graphemes.segment(clean)].map((g) => g.segment);
+  const chars = [...graphemes.segment(clean)];
   if (chars.length <= limit) return clean;
   const budget = limit - 1;
+  // The string index where the grapheme after the budget starts: the text before it is what fits.
+  const fits = chars[budget]!.index;
+  const starts = new Set(chars.map((c) => c.index));
   let end = 0;
-  let used = 0;
-  for (const { segment, index } of words.segment(clean)) {
-    const size = [...graphemes.segment(segment)].length;
-    if (used + size > budget) break;
-    used += size;
-    end = index + segment.length;
+  for (const { index } of words.segment(clean)) {
+    if (index > fits) break;
+    if (starts.has(index)) end = index;
   }
   const cut = clean.slice(0, end).replace(/[\s\p{P}]+$/u, '');
-  return `${cut || chars.slice(0, budget).join('')}…`;
+  return `${cut || chars.slice(0, budget).map((c) => c.segment).join('')}…`;
 }
 
 export function personaName(persona: string): string {

@@ -31,9 +31,29 @@ describe('WeeklyDigest', () => {
     expect(html).toContain('No community votes yet');
     expect(html).toContain('120 ship / 31 skip (79%)');
     expect(html).toContain('Pick: SmolVLM2');
+    expect(html.match(/>Our pick</g)).toHaveLength(props.comparisons.filter((c) => c.right !== null && c.pick !== 'toss-up').length);
     expect(html).toContain('Widest gap: Founder, 26 points apart.');
     expect(html).toContain('from an earlier week');
     expect(html).toContain('listed on its own');
+  });
+
+  it('opens with the week at a glance, linked to each card, before the first card', async () => {
+    const html = await render(<WeeklyDigest {...props} />);
+    const glance = html.indexOf('This week at a glance');
+    props.comparisons.forEach((_, i) => {
+      expect(html.indexOf(`href="#verdict-${i + 1}"`)).toBeGreaterThan(glance);
+      expect(html.indexOf(`href="#verdict-${i + 1}"`)).toBeLessThan(html.indexOf('id="verdict-1"'));
+      expect(html).toContain(`id="verdict-${i + 1}"`);
+    });
+  });
+
+  it('puts a reader\'s Ship it and Skip it links under each tool, and none without them', async () => {
+    const slug = props.comparisons[0]!.left.slug;
+    const votes = { [slug]: { ship: 'https://v.example/vote?token=ship-1', skip: 'https://v.example/vote?token=skip-1' } };
+    const html = await render(<WeeklyDigest {...props} votes={votes} />);
+    expect(html).toMatch(/href="https:\/\/v.example\/vote\?token=ship-1"[^>]*>Ship it</);
+    expect(html).toMatch(/href="https:\/\/v.example\/vote\?token=skip-1"[^>]*>Skip it</);
+    expect(await render(<WeeklyDigest {...props} votes={null} />)).not.toContain('Ship it');
   });
 
   it('carries the preheader, links and postal address', async () => {
@@ -43,15 +63,18 @@ describe('WeeklyDigest', () => {
     expect(html).toContain(props.postalAddress);
   });
 
-  it('is a self-contained, light-only, accessible email under the clipping limit', async () => {
+  it('is a self-contained, accessible email with a dark palette, under the clipping limit', async () => {
     const html = await render(<WeeklyDigest {...props} />);
     expect(html).toContain('lang="en"');
-    expect(html).toContain('<meta name="color-scheme" content="light only"/>');
+    expect(html).toContain('<meta name="color-scheme" content="light dark"/>');
+    expect(html).not.toContain('light only');
+    expect(html).toMatch(/@media \(prefers-color-scheme:dark\)\{/);
+    expect(html).toContain('[data-ogsc] .v-text');
+    expect(html).toMatch(/@media only screen and \(max-width:480px\)\{\s*\.v-col\{display:block!important/);
     expect(html).not.toMatch(/<script/i);
     expect(html).not.toMatch(/<link[^>]+stylesheet/i);
-    expect(html).not.toContain('dark:');
     expect(html.match(/<h1[\s>]/g)).toHaveLength(1);
-    expect(html.match(/<h2[\s>]/g)).toHaveLength(props.comparisons.length);
+    expect(html.match(/<h2[\s>]/g)).toHaveLength(props.comparisons.length + 1);
     expect(Buffer.byteLength(html)).toBeLessThan(102 * 1024);
   });
 
@@ -78,7 +101,8 @@ describe('WeeklyDigest', () => {
     const comparisons = structuredClone(props.comparisons);
     comparisons[0]!.reviewerSplit = { rows: [], widest: null };
     const html = await render(<WeeklyDigest {...props} greetingName={null} intro={null} comparisons={comparisons} />);
-    expect(html).toContain('Hi there,');
+    expect(html).not.toContain('Hi there');
+    expect(html).not.toMatch(/>Hi /);
     expect(html).toContain('The two panels share no reviewer');
   });
 });

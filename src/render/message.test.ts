@@ -181,29 +181,54 @@ describe('renderMessage', () => {
     expect(message.text).toContain('Mistral 8x24B');
     expect(message.text).not.toContain('SmolLM3');
     expect(message.html).not.toContain('SmolLM3');
-    expect(message.subject).toContain('2026-W46');
+    expect(message.subject).toContain('Mistral 8x24B');
+    expect(message.subject).not.toMatch(/\d{4}-W\d\d/);
   });
 });
 
 describe('subjectOf and preheaderOf', () => {
-  it.each([
-    [0, /no new tools/],
-    [1, /^Weekly AI Tool Verdicts, 2026-W47: \S.*$/],
-    [3, / and 2 more$/],
-  ])('a subject for %i comparisons', (count, pattern) => {
-    const subject = subjectOf('2026-W47', issue.comparisons.slice(0, count));
-    expect(subject).toContain('2026-W47');
-    expect(subject).toMatch(pattern);
-    if (count === 1) {
-      expect(subject).toContain(issue.comparisons[0]!.left.name);
-      expect(subject).not.toContain('more');
-    }
+  const hand = Issue.parse(JSON.parse(readFileSync(new URL('../../test/fixtures/hand-issue.json', import.meta.url), 'utf8')));
+  const pair = (left: Tool, right: Tool | null) => buildIssue([left, ...(right ? [right] : [])], weekRange('2026-W47', 'UTC'), 'UTC', { strategy: 'best-match', sentPairs: new Set() }).comparisons[0]!;
+  const strong = tool('strong', 'Strong Tool', 'Design', { panel: votes(4, 0) });
+  const weak = tool('weak', 'Weak Tool', 'Design', { panel: votes(1, 3) });
+  const twin = tool('twin', 'Twin Tool', 'Design', { panel: votes(4, 0) });
+  const twinToo = tool('twin-too', 'Twin Too', 'Design', { panel: votes(4, 0) });
+
+  it('names the headline pick for one comparison, with no count and no ISO week', () => {
+    expect(subjectOf([pair(strong, weak)])).toBe('Strong Tool beats Weak Tool');
   });
 
-  it('keeps the preheader to 140 characters and names the comparisons', () => {
-    expect(preheaderOf(issue.comparisons).length).toBeLessThanOrEqual(140);
-    for (const c of issue.comparisons) expect(preheaderOf(issue.comparisons)).toContain(c.left.name);
-    const many = Array.from({ length: 20 }, () => issue.comparisons).flat();
+  it('leads with the widest panel margin and counts the rest', () => {
+    const close = pair(tool('a', 'Alpha', 'Coding', { panel: votes(3, 1) }), tool('b', 'Beta', 'Coding', { panel: votes(2, 2) }));
+    expect(subjectOf([close, pair(strong, weak)])).toBe('Strong Tool beats Weak Tool, and 1 more verdict');
+    expect(subjectOf([close, pair(strong, weak), close])).toBe('Strong Tool beats Weak Tool, and 2 more verdicts');
+  });
+
+  it('says so for a toss-up and for a tool listed alone', () => {
+    expect(subjectOf([pair(twin, twinToo)])).toBe('Twin Tool vs Twin Too: a toss-up');
+    expect(subjectOf([pair(strong, null)])).toBe('New this week: Strong Tool');
+    expect(subjectOf([pair(twin, twinToo), pair(strong, weak)])).toBe('Strong Tool beats Weak Tool, and 1 more verdict');
+  });
+
+  it('names the spotlight tool in a spotlight week', () => {
+    const spotlightWeek = (star: Tool, others: Tool[]) =>
+      buildIssue([...others, star], weekRange('2026-W47', 'UTC'), 'UTC', { strategy: 'spotlight', spotlight: star.slug, sentPairs: new Set() }).comparisons;
+    const mid = tool('mid', 'Mid', 'Design');
+    expect(subjectOf(spotlightWeek(tool('star', 'Star', 'Design', { panel: votes(3, 1) }), [strong, weak, mid]))).toBe('Star vs 3 new tools: it beats Weak Tool, and 2 more verdicts');
+    expect(subjectOf(spotlightWeek(tool('star', 'Star', 'Design', { panel: votes(1, 3) }), [strong, mid]))).toBe('Star vs 2 new tools: Strong Tool beats it, and 1 more verdict');
+  });
+
+  it('never shows an ISO week code', () => {
+    for (const comparisons of [issue.comparisons, hand.comparisons, hand.comparisons.slice(0, 1)]) expect(subjectOf(comparisons)).not.toMatch(/\d{4}-W\d\d/);
+  });
+
+  it('continues the subject in the preheader: the other picks, or why the only pick wins, within 140 characters', () => {
+    const preheader = preheaderOf(hand.comparisons);
+    expect(preheader.length).toBeLessThanOrEqual(140);
+    expect(preheader).toMatch(/^Also: /);
+    expect(preheader).not.toContain(subjectOf(hand.comparisons).split(',')[0]);
+    expect(preheaderOf([pair(strong, weak)])).toBe('The panel backs Strong Tool at 100% ship against 25% for Weak Tool, a decisive margin.');
+    const many = Array.from({ length: 20 }, () => hand.comparisons).flat();
     expect(preheaderOf(many).length).toBeLessThanOrEqual(140);
   });
 });

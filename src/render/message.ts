@@ -57,7 +57,7 @@ function headlinePhrase(c: Comparison, star: Side | null, count: number): string
   if (c.right === null) return `New this week: ${c.left.name}`;
   if (winner === null) return `${c.left.name} vs ${c.right.name}: a toss-up`;
   const loser = winner === c.left ? c.right : c.left;
-  if (star !== null) return `${star.name} vs ${count} new tools: ${winner === star ? `it beats ${loser.name}` : `${winner.name} beats it`}`;
+  if (star !== null) return `${star.name} vs ${count} new tools: ${winner.slug === star.slug ? `it beats ${loser.name}` : `${winner.name} beats it`}`;
   return `${winner.name} beats ${loser.name}`;
 }
 
