@@ -37,12 +37,12 @@ function ToolName({ side }: { side: Side }) {
   );
 }
 
-function Votes({ links }: { links: { ship: string; skip: string } | undefined }) {
+function Votes({ name, links }: { name: string; links: { ship: string; skip: string } | undefined }) {
   if (!links) return null;
   return (
     <p className={cls.muted} style={{ ...small, marginTop: '10px' }}>
-      <Link href={links.ship} className={cls.vote} style={vote}>Ship it</Link>
-      <Link href={links.skip} className={cls.vote} style={vote}>Skip it</Link>
+      <Link href={links.ship} aria-label={`Ship it: vote for ${name}`} className={cls.vote} style={vote}>Ship it</Link>
+      <Link href={links.skip} aria-label={`Skip it: vote against ${name}`} className={cls.vote} style={vote}>Skip it</Link>
     </p>
   );
 }
@@ -57,7 +57,7 @@ function ToolSide({ side, picked, votes }: { side: Side; picked: boolean; votes:
       <p className={cls.muted} style={small}>{`Pricing: ${pricingLine(side.pricing)}`}</p>
       <PanelBadge panel={side.panel} />
       <p className={cls.muted} style={small}>{`Community: ${communityLine(side.community)}`}</p>
-      <Votes links={votes?.[side.slug]} />
+      <Votes name={side.name} links={votes?.[side.slug]} />
     </>
   );
 }
