@@ -56,7 +56,7 @@ async function send(readers: number, rateLimit: number, port: number) {
   try {
     cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
     await subscriberCsv(path.join(dir, 'subscribers.csv'), readers);
-    const env = { ...process.env, RESEND_API_KEY: 're_test_key', RESEND_BASE_URL: fake.url, DIGEST_FROM: 'V <v@example.com>', DIGEST_SECRET: 'bench', DIGEST_PUBLIC_URL: 'https://verdicts.example.com' };
+    const env = { ...process.env, RESEND_API_KEY: 're_test_key', RESEND_BASE_URL: fake.url, DIGEST_FROM: 'V <v@example.com>', DIGEST_SECRET: 'bench', DIGEST_PUBLIC_URL: 'https://verdicts.example.com', DIGEST_POSTAL_ADDRESS: '1 Example Street, Springfield' };
     const run = await timed(['src/cli/main.ts', 'send', '--week', '2026-W46', '--data', path.join(dir, 'data'), '--subscribers', path.join(dir, 'subscribers.csv'), '--state', path.join(dir, 'state')], env);
     const sent = Number(/(\d+) sent now/.exec(run.output)?.[1] ?? 0);
     // The send's own progress lines give the rate while sending, without the process's start-up.

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 import { assertTimeZone } from './digest/week.ts';
 import type { SenderSettings } from './mail.ts';
@@ -49,20 +51,33 @@ export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv = proce
   const resendApiKey = nonEmpty(env.RESEND_API_KEY) ?? null;
   const from = nonEmpty(env.DIGEST_FROM);
   const secret = nonEmpty(env.DIGEST_SECRET);
-  if (resendApiKey && !from) throw new ConfigError('DIGEST_FROM is not set; sending through Resend needs a sender such as "Weekly AI Tool Verdicts <verdicts@example.com>".');
-  if (resendApiKey && !secret) throw new ConfigError('DIGEST_SECRET is not set; sending through Resend needs it to sign the unsubscribe and preference links.');
+  const postalAddress = nonEmpty(env.DIGEST_POSTAL_ADDRESS) ?? null;
   const publicUrl = (nonEmpty(env.DIGEST_PUBLIC_URL) ?? DEFAULT_PUBLIC_URL).replace(/\/+$/, '');
   if (!URL.canParse(publicUrl) || !/^https?:$/.test(new URL(publicUrl).protocol)) {
     throw new ConfigError(`DIGEST_PUBLIC_URL "${publicUrl}" is not an absolute http: or https: URL.`);
   }
-  const postalAddress = nonEmpty(env.DIGEST_POSTAL_ADDRESS) ?? null;
+  // Checked whenever it is set, so the outbox never gets a message without a From header either.
+  if (from !== undefined && !isSender(from)) {
+    throw new ConfigError(`DIGEST_FROM "${from}" is not a sender such as "Weekly AI Tool Verdicts <verdicts@example.com>" or verdicts@example.com.`);
+  }
+  if (resendApiKey) {
+    const missing = (name: string, why: string) => new ConfigError(`${name} is required when RESEND_API_KEY is set: ${why}.`);
+    if (!from) throw missing('DIGEST_FROM', 'the sender, such as "Weekly AI Tool Verdicts <verdicts@example.com>"');
+    if (!secret) throw missing('DIGEST_SECRET', 'it signs the unsubscribe and preference links');
+    if (!postalAddress) throw missing('DIGEST_POSTAL_ADDRESS', 'the law requires the sender\'s postal address in bulk mail');
+    if (new URL(publicUrl).protocol !== 'https:') {
+      throw new ConfigError(`DIGEST_PUBLIC_URL "${publicUrl}" must be an https: URL when RESEND_API_KEY is set: one-click unsubscribe (RFC 8058) needs it.`);
+    }
+  }
   const warnings: string[] = [];
-  if (resendApiKey && publicUrl === DEFAULT_PUBLIC_URL) warnings.push(`DIGEST_PUBLIC_URL is not set, so links in the email point at ${DEFAULT_PUBLIC_URL}; set it to where \`serve\` is reachable.`);
-  if (resendApiKey && !postalAddress) warnings.push('DIGEST_POSTAL_ADDRESS is not set; the law requires a postal address in bulk mail.');
+  const dataDir = nonEmpty(flags.data) ?? 'data';
+  const stateDir = nonEmpty(flags.state) ?? '.digest';
+  assertFolder(dataDir, flags.data ? '--data' : 'The catalog folder');
+  assertFolder(stateDir, flags.state ? '--state' : 'The state folder');
   return {
-    dataDir: nonEmpty(flags.data) ?? 'data',
+    dataDir,
     subscribersFile: nonEmpty(flags.subscribers) ?? 'subscribers/subscribers.csv',
-    stateDir: nonEmpty(flags.state) ?? '.digest',
+    stateDir,
     timezone,
     resendApiKey,
     from: from ?? DEV_FROM,
@@ -78,4 +93,25 @@ export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv = proce
 /** The config's part a message needs. */
 export function senderSettings(config: Config): SenderSettings {
   return { from: config.from, publicUrl: config.publicUrl, secret: config.secret, postalAddress: config.postalAddress };
+}
+
+const SENDER = /^(?:(?:"[^"\r\n]*"|[^"<>\r\n]*)\s*<([^<>\s]+)>|([^<>\s"]+))$/;
+
+/** `Name <address>` or a bare address, on one line. */
+export function isSender(text: string): boolean {
+  const match = SENDER.exec(text);
+  const address = match?.[1] ?? match?.[2];
+  return address !== undefined && z.email().safeParse(address).success;
+}
+
+/** A folder the program reads or writes must not be a file (that would surface later as ENOTDIR). Missing is fine. */
+function assertFolder(dir: string, what: string): void {
+  try {
+    if (!statSync(dir).isDirectory()) throw new ConfigError(`${what} "${dir}" is a file, not a folder.`);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    if (code === 'ENOTDIR') throw new ConfigError(`${what} "${dir}" is inside a file, not a folder.`);
+    throw error;
+  }
 }

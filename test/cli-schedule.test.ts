@@ -38,6 +38,7 @@ function startScheduler(args: string[], now: string): Scheduler {
       DIGEST_FROM: 'Weekly AI Tool Verdicts <verdicts@example.com>',
       DIGEST_SECRET: 'schedule-test-secret',
       DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
+      DIGEST_POSTAL_ADDRESS: '1 Example Street, Springfield',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -38,6 +38,7 @@ function sendEnv(): Record<string, string> {
     DIGEST_FROM: 'Weekly AI Tool Verdicts <verdicts@example.com>',
     DIGEST_SECRET: 'crash-test-secret',
     DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
+    DIGEST_POSTAL_ADDRESS: '1 Example Street, Springfield',
   };
 }
 

@@ -57,12 +57,17 @@ const WebUrl = z.url({
   error: 'must be an absolute http: or https: URL',
 });
 
+/** One line of text: it reaches mail headers (the subject), where a line break would start a new header. */
+function oneLine(min: number, max: number) {
+  return text(min, max).check(z.refine((value) => !/[\r\n]/.test(value), 'must be one line (no line break)'));
+}
+
 /** A tool of the catalog, one file `data/tools/<slug>.json`. */
 export const Tool = z.strictObject({
   slug: z.string().regex(SLUG, 'must be lowercase letters and digits joined by single hyphens'),
-  name: text(1, 80),
-  tagline: text(1, 160),
-  category: z.string().trim().min(1),
+  name: oneLine(1, 80),
+  tagline: oneLine(1, 160),
+  category: z.string().trim().min(1).check(z.refine((value) => !/[\r\n]/.test(value), 'must be one line (no line break)')),
   description: text(1, 4000),
   url: WebUrl,
   addedAt: AddedAt,

@@ -19,7 +19,10 @@ export async function toEml(email: OutgoingEmail): Promise<Buffer> {
     text: email.text,
     headers: email.headers,
   });
-  return composer.compile().build();
+  const built = await composer.compile().build();
+  // Nodemailer passes the text part's bare LFs through; RFC 5322 wants CRLF throughout. CR and LF
+  // bytes never occur inside a UTF-8 sequence, so this is safe on the raw bytes.
+  return Buffer.from(built.toString('latin1').replace(/\r\n|\r|\n/g, '\r\n'), 'latin1');
 }
 
 /** The embedded default: every message becomes `<dir>/<address>.eml`. Writing the same message again replaces the file. */

@@ -9,6 +9,7 @@ import { renderMessage } from '../render/message.ts';
 import { withLock } from '../state/lock.ts';
 import { Address } from '../subscribers/schema.ts';
 import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
+import { assertListNotEmpty } from './list-file.ts';
 import { audienceOf, sendIssue, type SendOptions, type SendReport } from './send.ts';
 import { outboxDir, transportFor } from './transport-for.ts';
 
@@ -92,6 +93,7 @@ async function sendUntil(config: Config, request: SendRequest, hooks: SendHooks,
   if (request.to !== undefined) return sendTestCopy(config, prepared, request.to, request.dryRun ?? false);
   if (prepared.edition?.hold) return { kind: 'held', prepared };
 
+  await assertListNotEmpty(config.subscribersFile);
   const { list, problems } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir)).current();
   for (const p of problems) hooks.onProblem?.(p.problem);
   const audience = audienceOf(issue, list, problems);

@@ -11,7 +11,8 @@ import { signToken, signVoteToken } from '../subscribers/tokens.ts';
 import { digestText } from './text.ts';
 
 export const NEWSLETTER = 'Weekly AI Tool Verdicts';
-const MISSING_POSTAL_ADDRESS = 'Postal address not set: define DIGEST_POSTAL_ADDRESS.';
+// Only the local outbox gets here: a real send refuses without DIGEST_POSTAL_ADDRESS (see config.ts).
+const MISSING_POSTAL_ADDRESS = 'The sender\'s postal address (DIGEST_POSTAL_ADDRESS) goes here.';
 
 /** The reader's signed tokens for the unsubscribe and preferences links. */
 export function readerTokens(secret: string, email: string): { unsubscribe: string; preferences: string } {

@@ -5,6 +5,7 @@ import { CatalogCache } from '../catalog/cache.ts';
 import { categoryKey, type Tool } from '../catalog/schema.ts';
 import { senderSettings, type Config } from '../config.ts';
 import type { Transport } from '../delivery/transport.ts';
+import { UserError } from '../errors.ts';
 import { VoteStore } from '../state/votes.ts';
 import { Address } from '../subscribers/schema.ts';
 import { SubscriberStore, type LiveSubscribers } from '../subscribers/store.ts';
@@ -120,7 +121,7 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
   });
   app.on('POST', ['/subscribe', '/confirm', '/unsubscribe', '/preferences'], bodyLimit({ maxSize: FORM_LIMIT, onError: tooLarge }));
   app.onError((error, c) => {
-    console.error(`${c.req.method} ${c.req.path} failed:`, error);
+    console.error(`${c.req.method} ${c.req.path} failed:`, error instanceof UserError ? error.message : error);
     return c.html(errorPage('Something went wrong', 'This is our fault. Please try again in a few minutes.'), 500);
   });
   app.notFound((c) => c.html(errorPage('Page not found', 'There is nothing at this address.'), 404));

@@ -3,6 +3,7 @@ import { comparisonTitle } from '../../emails/components/format.ts';
 import { Ledger } from '../delivery/ledger.ts';
 import type { Issue } from '../digest/schema.ts';
 import { weekLabel, weekRange } from '../digest/week.ts';
+import { UserError } from '../errors.ts';
 import { IssueStore } from '../state/issues.ts';
 import { sentWeeks } from '../stats.ts';
 import type { IssueSummary } from './pages.ts';
@@ -42,12 +43,20 @@ export class Archive {
   }
 
   private async read(week: string): Promise<Issue | null> {
-    const file = await stat(this.store.fileOf(week)).catch(() => null);
+    const file = await stat(this.store.fileOf(week)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw new UserError(`${this.store.fileOf(week)} cannot be read (${error.code ?? error.message}).`);
+    });
     if (!file) return null;
     const version = `${file.ino}:${file.mtimeMs}:${file.size}`;
     let cached = this.issues.get(week);
     if (cached?.version !== version) {
-      cached = { version, issue: this.store.read(week).catch(() => null) };
+      // A damaged issue is named in the log and left out, so one bad file does not take the site down.
+      cached = { version, issue: this.store.read(week).catch((error: unknown) => {
+        if (!(error instanceof UserError)) throw error;
+        console.error(error.message);
+        return null;
+      }) };
       this.issues.set(week, cached);
     }
     return cached.issue;

@@ -16,11 +16,25 @@ export class IssueStore {
     return path.join(this.dir, `${week}.json`);
   }
 
+  /** The frozen issue, or null when there is none; a file that exists but cannot be read or parsed is an error naming it. */
   async read(week: string): Promise<Issue | null> {
-    const text = await readTextIfExists(this.fileOf(week));
+    const file = this.fileOf(week);
+    const repair = `delete it and run \`build --week ${week}\` again to freeze it anew from the catalog`;
+    let text: string | null;
+    try {
+      text = await readTextIfExists(file);
+    } catch (error) {
+      throw new UserError(`${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check its permissions, or ${repair}.`);
+    }
     if (text === null) return null;
-    const parsed = Issue.safeParse(JSON.parse(text));
-    if (!parsed.success) throw new UserError(`${this.fileOf(week)} is not a valid frozen issue; delete it and run build again.`);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new UserError(`${file} is not valid JSON (cut short or damaged), so it is not a frozen issue; ${repair}.`);
+    }
+    const parsed = Issue.safeParse(json);
+    if (!parsed.success) throw new UserError(`${file} is not a valid frozen issue; ${repair}.`);
     return parsed.data;
   }
 
@@ -30,7 +44,10 @@ export class IssueStore {
 
   /** The weeks with a frozen issue, oldest first. */
   async weeks(): Promise<string[]> {
-    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const names = await readdir(this.dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [] as string[];
+      throw new UserError(`${this.dir} cannot be read (${error.code ?? error.message}); check that it is a folder you may read.`);
+    });
     return names.filter((n) => /^\d{4}-W\d{2}\.json$/.test(n)).map((n) => n.slice(0, -5)).sort();
   }
 
