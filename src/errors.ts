@@ -31,6 +31,11 @@ export class ConfigError extends UserError {
   override name = 'ConfigError';
 }
 
+/** A send ledger that cannot be read: names the file and line. */
+export class LedgerError extends UserError {
+  override name = 'LedgerError';
+}
+
 /** Resend or the outbox refused or failed: says what failed and where. */
 export class DeliveryError extends UserError {
   override name = 'DeliveryError';

@@ -2,6 +2,10 @@ import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 
+// State holds readers' addresses and the tokens of their personal links: only its owner may read it.
+export const PRIVATE_DIR = 0o700;
+export const PRIVATE_FILE = 0o600;
+
 async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
@@ -14,9 +18,9 @@ async function syncDirectory(dir: string): Promise<void> {
 /** Replaces `file` so that a crash at any instant leaves either the old or the new content, never a mix. */
 export async function writeFileDurably(file: string, content: string | Uint8Array): Promise<void> {
   const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  const handle = await open(temp, 'w');
+  const handle = await open(temp, 'w', PRIVATE_FILE);
   try {
     await handle.writeFile(content);
     await handle.sync();
@@ -36,8 +40,8 @@ export const TORN_MARK = ' <- torn by a crash, ignored';
 /** Appends whole lines and waits until they are on disk. A crash can tear only the last, unacknowledged line. */
 export async function appendLinesDurably(file: string, lines: readonly string[]): Promise<void> {
   if (lines.length === 0) return;
-  await mkdir(path.dirname(file), { recursive: true });
-  const handle = await open(file, 'a+');
+  await mkdir(path.dirname(file), { recursive: true, mode: PRIVATE_DIR });
+  const handle = await open(file, 'a+', PRIVATE_FILE);
   try {
     // After a torn append, close the torn fragment as a line of its own, marked, and start on a fresh line.
     const { size } = await handle.stat();
@@ -146,5 +150,50 @@ export async function readTextIfExists(file: string): Promise<string | null> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
+  }
+}
+
+/**
+ * Cuts `file` back to the end of its last whole line: a last line without its newline (an append cut
+ * short), or one that `isWhole` rejects, was never acknowledged, and left in place a later append would
+ * put it in the middle, where a reader can no longer tell it from damage. Only for a file one process writes.
+ */
+export async function dropTornLastLine(file: string, isWhole: (line: string) => boolean): Promise<void> {
+  let handle;
+  try {
+    handle = await open(file, 'r+');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return;
+    const byte = Buffer.alloc(1);
+    await handle.read(byte, 0, 1, size - 1);
+    const terminated = byte[0] === 0x0a;
+    const end = terminated ? size - 1 : size;
+    // The last line starts after the newline before `end`; read backwards in chunks to find it.
+    let start = 0;
+    const chunk = Buffer.alloc(64 * 1024);
+    for (let pos = end; pos > 0;) {
+      const length = Math.min(chunk.length, pos);
+      await handle.read(chunk, 0, length, pos - length);
+      const newline = chunk.subarray(0, length).lastIndexOf(0x0a);
+      if (newline !== -1) {
+        start = pos - length + newline + 1;
+        break;
+      }
+      pos -= length;
+    }
+    if (terminated) {
+      const last = Buffer.alloc(end - start);
+      await handle.read(last, 0, last.length, start);
+      if (last.toString('utf8').trim() === '' || isWhole(last.toString('utf8'))) return;
+    }
+    await handle.truncate(start);
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
