@@ -1,6 +1,8 @@
-import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
+import { PRIVATE_DIR, PRIVATE_FILE } from '../files.ts';
 
 function isAlive(pid: number): boolean {
   try {
@@ -11,29 +13,92 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** What a lock file says: the holder's PID and a token unique to this holding (so a reused PID is not the same holder). */
+interface Holder {
+  pid: number;
+  token: string;
+}
+
+function parseHolder(text: string): Holder | null {
+  const [pid, token = ''] = text.trim().split(/\s+/);
+  const n = Number(pid);
+  return Number.isInteger(n) && n > 0 ? { pid: n, token } : null;
+}
+
+async function readHolder(file: string): Promise<{ text: string; holder: Holder | null } | null> {
+  try {
+    const text = await readFile(file, 'utf8');
+    return { text, holder: parseHolder(text) };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/**
+ * Creates `file` holding `content`, or fails with EEXIST. The content is written to a file of our own
+ * and linked into place, so the lock never exists without its holder's PID.
+ */
+async function createWith(file: string, content: string): Promise<boolean> {
+  const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
+  const handle = await open(temp, 'wx', PRIVATE_FILE);
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(temp, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
+
+/**
+ * Removes the lock `file` if it still says `stale`. Of the processes that found the same stale holder,
+ * only the one that creates `<file>.takeover-<token>` may remove it, so none of them can remove a lock
+ * another has just taken in its place.
+ */
+async function removeStale(file: string, stale: { text: string; holder: Holder | null }): Promise<void> {
+  const takeover = `${file}.takeover-${stale.holder?.pid ?? 0}-${stale.holder?.token || 'none'}`;
+  if (!(await createWith(takeover, `${process.pid} ${randomUUID()}`))) {
+    // Another process is taking over the same stale lock; if it died doing so, its takeover file is stale too.
+    const other = await readHolder(takeover);
+    if (other?.holder && !isAlive(other.holder.pid)) await unlink(takeover).catch(() => undefined);
+    return;
+  }
+  try {
+    const now = await readHolder(file);
+    if (now?.text === stale.text) await unlink(file).catch(() => undefined);
+  } finally {
+    await unlink(takeover).catch(() => undefined);
+  }
+}
+
 /**
  * Holds `<state>/locks/<name>.lock` while `work` runs, so only one such `what` (e.g. a send of an issue) runs at a time.
  * A lock left by a process that no longer exists (killed, crashed) is taken over.
  */
 export async function withLock<T>(stateDir: string, name: string, work: () => Promise<T>, what = name): Promise<T> {
   const file = path.join(stateDir, 'locks', `${name}.lock`);
-  await mkdir(path.dirname(file), { recursive: true });
+  await mkdir(path.dirname(file), { recursive: true, mode: PRIVATE_DIR });
+  const content = `${process.pid} ${randomUUID()}\n`;
+  const busy = (detail: string) => new UserError(`Another ${what} is running (${detail}lock ${file}); wait for it to finish.`);
   for (let attempt = 0; ; attempt++) {
-    try {
-      const handle = await open(file, 'wx');
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) {
-        throw new UserError(`Another ${what} is running (lock ${file}); wait for it to finish.`);
-      }
-      const holder = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
-        throw new UserError(`Another ${what} is running (process ${holder}, lock ${file}); wait for it to finish.`);
-      }
-      await unlink(file).catch(() => undefined);
+    if (await createWith(file, content)) break;
+    if (attempt >= 5) throw busy('');
+    const found = await readHolder(file);
+    if (found === null) continue; // released in between: try again
+    if (found.holder === null) {
+      throw new UserError(`The lock ${file} names no process (it is empty or damaged); if no ${what} is running, delete it and run again.`);
     }
+    if (isAlive(found.holder.pid)) throw busy(`process ${found.holder.pid}, `);
+    await removeStale(file, found);
   }
   try {
     return await work();
