@@ -23,8 +23,7 @@ export default defineCommand({
       strategy: args.strategy as Strategy | undefined,
       spotlight: args.spotlight,
       now: now(),
-    }, hooks);
-    hooks.finish();
+    }, hooks).finally(() => hooks.finish());
     for (const line of sendLines(outcome)) console.log(line);
     process.exitCode = succeeded(outcome) ? 0 : 1;
   },

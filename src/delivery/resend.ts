@@ -9,6 +9,8 @@ export interface ResendTransportOptions {
   timeoutMs?: number;
   /** Attempts per batch for retryable errors (rate limit, 5xx, network) before giving up on it. */
   maxAttempts?: number;
+  /** Attempts of one batch in a row with no HTTP answer at all before the service counts as out of reach and the run stops. */
+  unreachableAfter?: number;
   /** Upper bound of one backoff wait, in milliseconds. */
   maxBackoffMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -43,6 +45,9 @@ export class ResendTransport implements Transport {
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly maxBackoffMs: number;
+  private readonly unreachableAfter: number;
+  /** Set once a batch found Resend out of reach: the batches after it do not try again. */
+  private unreachable: string | null = null;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private readonly pacer = new Pacer();
@@ -52,6 +57,7 @@ export class ResendTransport implements Transport {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxAttempts = options.maxAttempts ?? 8;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
+    this.unreachableAfter = options.unreachableAfter ?? 3;
     this.sleep = options.sleep ?? realSleep;
     this.random = options.random ?? Math.random;
   }
@@ -59,7 +65,9 @@ export class ResendTransport implements Transport {
   async sendBatch(emails: readonly OutgoingEmail[], idempotencyKey: string, options: { beforeSend?: () => Promise<void> } = {}): Promise<BatchOutcome> {
     const payload = emails.map((e) => ({ from: e.from, to: [e.to], subject: e.subject, html: e.html, text: e.text, headers: e.headers, ...(e.tags && { tags: e.tags }) }));
     let last: ResendError | null = null;
+    let unanswered = 0;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      if (this.unreachable !== null) return { kind: 'failed', reason: this.unreachable, stopRun: true, nothingSent: attempt === 0, unreachable: true };
       await this.pacer.acquire();
       if (attempt === 0) {
         try {
@@ -80,6 +88,12 @@ export class ResendTransport implements Transport {
         return { kind: 'sent', rejected: errors.map((e) => ({ index: e.index, reason: e.message })) };
       }
       last = result.error;
+      // The SDK turns a refused connection, a DNS failure or our timeout into an error with no status and no headers.
+      unanswered = result.headers === null && last.statusCode === null ? unanswered + 1 : 0;
+      if (unanswered >= this.unreachableAfter) {
+        this.unreachable ??= `Resend could not be reached: no answer from ${process.env.RESEND_BASE_URL || 'https://api.resend.com'} in ${unanswered} tries in a row (${last.message})`;
+        return { kind: 'failed', reason: this.unreachable, stopRun: true, nothingSent: false, unreachable: true };
+      }
       if (last.name === 'invalid_idempotent_request') {
         return { kind: 'failed', reason: 'invalid_idempotent_request: this batch was first sent with other content; resume with the same DIGEST_FROM, DIGEST_PUBLIC_URL, DIGEST_SECRET and DIGEST_POSTAL_ADDRESS', stopRun: true, nothingSent: false };
       }

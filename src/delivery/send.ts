@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { comparisonsFor } from '../digest/issue.ts';
 import type { Issue } from '../digest/schema.ts';
+import { DeliveryError } from '../errors.ts';
 import { DigestRenderer } from '../render/variants.ts';
 import type { RowProblem } from '../subscribers/csv.ts';
 import type { SubscriberList } from '../subscribers/list.ts';
@@ -161,8 +162,8 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
     try {
       outcome = await transport.sendBatch(emails, job.key, {
         beforeSend: async () => {
-          // A stop asked while this batch waited for its turn leaves it unsent, as if never started.
-          if (options.shouldStop?.()) throw new Withdrawn();
+          // A stop asked (or a run stopped) while this batch waited for its turn leaves it unsent, as if never started.
+          if (options.shouldStop?.() || report.stoppedEarly !== null) throw new Withdrawn();
           await ledger.submitting(job.batch);
         },
       });
@@ -180,10 +181,12 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
       await ledger.failed(job.batch, outcome.reason, outcome.nothingSent);
       add(report.failed, outcome.reason, job.size);
       if (outcome.stopRun) report.stoppedEarly ??= outcome.reason;
+      if (outcome.unreachable) unreachable ??= outcome.reason;
     }
     options.onBatch?.({ batch: job.batch, recipients: job.size, outcome: outcome.kind });
     return true;
   };
+  let unreachable: string | null = null;
   const unsent: Job[] = [];
   const worker = async (): Promise<void> => {
     while (nextIndex < todo.length && report.stoppedEarly === null) {
@@ -197,5 +200,9 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
   await Promise.all(Array.from({ length: Math.max(1, Math.min(transport.parallelism, todo.length)) }, worker));
   unsent.push(...todo.slice(nextIndex));
   report.notSent = unsent.reduce((n, job) => n + job.size, 0);
+  if (unreachable !== null) {
+    // Every batch that may have gone is recorded for a resume with its key, so the next run sends each reader once.
+    throw new DeliveryError(`${unreachable}; ${report.sentThisRun} readers got the issue in this run, and \`send\` run again once it is reachable sends the rest, nobody twice.`);
+  }
   return report;
 }

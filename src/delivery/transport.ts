@@ -10,6 +10,8 @@ export type BatchOutcome =
     stopRun: boolean;
     /** Resend answered with a refusal, so nothing of the batch went out; false when its fate is unknown (network, 5xx). */
     nothingSent: boolean;
+    /** No answer at all, again and again: the service is out of reach, and the run stops rather than retry every batch. */
+    unreachable?: boolean;
   };
 
 /** Where messages go: Resend, or the local outbox. */
