@@ -8,6 +8,7 @@ import { buildIssue, sentPairsOf } from './digest/issue.ts';
 import { Issue, WeekId, type Strategy } from './digest/schema.ts';
 import { selectWeek } from './digest/select.ts';
 import { lastEndedWeek, weekRange, type WeekRange } from './digest/week.ts';
+import { GMAIL_CLIP_BYTES, kilobytes, largestHtmlBytes, MAX_NEW_TOOLS } from './render/size.ts';
 import { IssueStore } from './state/issues.ts';
 import { VoteStore } from './state/votes.ts';
 
@@ -30,6 +31,8 @@ export interface PreparedIssue {
   editionFile: string;
   /** Where the issue is frozen. */
   frozenAt: string;
+  /** Bytes of the largest HTML message of the issue (the every-category reader's), under Gmail's clip. */
+  htmlBytes: number;
 }
 
 export function resolveWeek(config: Config, week: string | undefined, now: Date): WeekRange {
@@ -57,7 +60,8 @@ export async function prepareIssue(config: Config, request: IssueRequest): Promi
   const frozen = await store.read(range.week);
   const locked = await new Ledger(config.stateDir, range.week).exists();
   const frozenAt = store.fileOf(range.week);
-  if (locked && frozen) return { issue: frozen, range, locked, edition, editionFile: file, frozenAt };
+  const settings = { from: config.from, publicUrl: config.publicUrl, secret: config.secret, postalAddress: config.postalAddress };
+  if (locked && frozen) return { issue: frozen, range, locked, edition, editionFile: file, frozenAt, htmlBytes: await largestHtmlBytes(frozen, settings) };
 
   // Readers' votes count on top of the catalog's own community numbers (the files are never written).
   const votes = (await new VoteStore(config.stateDir).current()).community();
@@ -68,6 +72,10 @@ export async function prepareIssue(config: Config, request: IssueRequest): Promi
   if (edition) {
     const defects = checkEdition(file, edition, newSlugs, earlierSlugs);
     if (defects.length > 0) throw new CatalogError(defects);
+  }
+  const kept = newTools.filter((t) => !edition?.exclude?.includes(t.slug)).length;
+  if (kept > MAX_NEW_TOOLS) {
+    throw new UserError(`${range.week} has ${kept} new tools, more than one email can carry (at most ${MAX_NEW_TOOLS}); leave some out with "exclude" in ${file}, such as {"exclude": ["a-slug", "another-slug"]}, then build again.`);
   }
   const asked = request.strategy !== undefined || request.spotlight !== undefined;
   const flags = asked
@@ -84,6 +92,11 @@ export async function prepareIssue(config: Config, request: IssueRequest): Promi
   });
   // Parsed back as the store will read it, so keys derived from it are the same in every run.
   const issue = Issue.parse({ ...built, pairingFlags: flags, ...countedVotes(built, votes) });
+  // Refused before it is frozen or planned: a message over the clip hides the unsubscribe link, and a huge one cannot be sent at all.
+  const htmlBytes = await largestHtmlBytes(issue, settings);
+  if (htmlBytes > GMAIL_CLIP_BYTES) {
+    throw new UserError(`${range.week} is too big to mail: its email would be ${kilobytes(htmlBytes)}, over Gmail's ${kilobytes(GMAIL_CLIP_BYTES)} clip (${issue.comparisons.length} comparisons); leave some tools out with "exclude" in ${file}, such as {"exclude": ["a-slug", "another-slug"]}, then build again.`);
+  }
   await store.write(issue);
-  return { issue, range, locked: false, edition, editionFile: file, frozenAt };
+  return { issue, range, locked: false, edition, editionFile: file, frozenAt, htmlBytes };
 }

@@ -93,6 +93,23 @@ describe('schedule', () => {
     expect(fake.requests.length).toBe(requests);
   });
 
+  it('one SIGTERM during the start-up catch-up send stops the send and the scheduler', async () => {
+    const dir = tempDir('digest-schedule-');
+    cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
+    const readers = Array.from({ length: 1000 }, (_, i) => `term${i}@example.com`);
+    const subscribers = writeCsv(dir, ['email', ...readers]);
+    const args = ['--tz', 'America/New_York', '--data', path.join(dir, 'data'), '--subscribers', subscribers, '--state', path.join(dir, 'state')];
+    // The first batch answers late, so the send is surely still running when the signal comes.
+    fake.inject({ kind: 'slow', ms: 3000 });
+    const scheduler = startScheduler(args, '2026-11-18T15:00:00Z');
+    await scheduler.waitFor(/start-up catch-up: sending 2026-W46/);
+    expect(await scheduler.stop()).toBe(0);
+    expect(scheduler.output()).toMatch(/stopping\./);
+    expect(scheduler.output()).toMatch(/2026-W46 finished with failures/);
+    expect(readers.filter((r) => fake.deliveredTo(r).length > 1)).toEqual([]);
+    expect(readers.filter((r) => fake.deliveredTo(r).length === 1).length).toBeLessThan(readers.length);
+  });
+
   it('says so and sends nothing when the week that is due has no new tools', async () => {
     const dir = tempDir('digest-schedule-');
     cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });

@@ -184,6 +184,49 @@ describe('Resend out of reach', { timeout: 120_000 }, () => {
   });
 });
 
+/** A copy of the `mixed` catalog with `n` more new tools in 2026-W46; returns the folder and their slugs. */
+function crowdedCatalog(dir: string, n: number): { data: string; slugs: string[] } {
+  const data = copyFixture('mixed', dir);
+  const slugs = Array.from({ length: n }, (_, i) => `crowd-${i + 1}`);
+  slugs.forEach((slug, i) => writeText(path.join(data, 'tools', `${slug}.json`), JSON.stringify({
+    slug,
+    name: `Crowd Tool ${i + 1}`,
+    tagline: `The ${i + 1}th tool of a very crowded week, with a tagline of ordinary length.`,
+    category: ['Design', 'Writing', 'Research'][i % 3],
+    description: 'A tool that does one thing and says so at some length, as catalog entries do.',
+    url: `https://example.com/${slug}`,
+    addedAt: '2026-11-10',
+    pricing: { entry: 'freemium' },
+    panel: [
+      { persona: 'builder', score: 40 + (i % 50), verdict: 'ship', take: 'It does what it says, quickly, and the API is pleasant to build on.' },
+      { persona: 'skeptic', score: 30 + (i % 40), verdict: 'skip', take: 'Nothing here the incumbents cannot do, and the pricing page is vague.' },
+    ],
+  }, null, 2)));
+  return { data, slugs };
+}
+
+describe('a week too big to mail', { timeout: 300_000 }, () => {
+  it('is refused at build and send before anything is frozen or planned, saying how to trim it; trimmed, send --dry-run reports the size', async () => {
+    const ws = workspace();
+    const huge = crowdedCatalog(path.join(ws.dir, 'huge'), 100);
+    const tooMany = await runCli(['send', ...ws.flags(huge.data)], { timeoutMs: 280_000 });
+    expectOneSentence(tooMany, /10\d new tools/, '"exclude"', path.join(huge.data, 'editions', `${WEEK}.json`));
+
+    const { data, slugs } = crowdedCatalog(path.join(ws.dir, 'big'), 50);
+    const [build, send] = await Promise.all([runCli(['build', ...ws.flags(data)], { timeoutMs: 280_000 }), runCli(['send', ...ws.flags(data)], { timeoutMs: 280_000 })]);
+    for (const result of [build, send]) expectOneSentence(result, /too big to mail/, /102\.0 KB/, '"exclude"', path.join(data, 'editions', `${WEEK}.json`));
+    expect(filesUnder(ws.state)).toEqual([]);
+
+    writeText(path.join(data, 'editions', `${WEEK}.json`), JSON.stringify({ exclude: slugs.slice(6) }));
+    const dryRun = await runCli(['send', '--dry-run', ...ws.flags(data)], { timeoutMs: 280_000 });
+    expect(dryRun.status, dryRun.stderr).toBe(0);
+    const size = /Largest message: ([\d.]+) KB of HTML \(Gmail clips at 102\.0 KB\)/.exec(dryRun.stdout);
+    expect(size, dryRun.stdout).not.toBeNull();
+    expect(Number(size![1])).toBeGreaterThan(10);
+    expect(Number(size![1])).toBeLessThan(102);
+  });
+});
+
 describe('what the outbox writes', { timeout: 120_000 }, () => {
   it('state is private: folders 0700, files 0600; .eml files are CRLF throughout', async () => {
     const ws = workspace();

@@ -5,6 +5,7 @@ import type { SendReport } from '../delivery/send.ts';
 import { comparisonsFor } from '../digest/issue.ts';
 import { weekLabel } from '../digest/week.ts';
 import type { PreparedIssue } from '../pipeline.ts';
+import { GMAIL_CLIP_BYTES, kilobytes } from '../render/size.ts';
 import { sendProgress, type Progress } from './progress.ts';
 
 // Every sentence the commands print about an issue, a preview and a send, so `send`, `schedule` and `npm start` say the same.
@@ -43,8 +44,6 @@ export function issueLines(prepared: PreparedIssue): string[] {
   const fromEdition = editionLine(prepared);
   return [issueHeadline(prepared), ...(fromEdition ? [fromEdition] : [])];
 }
-
-const GMAIL_CLIP_BYTES = 102 * 1024;
 
 /** What would hurt delivery or the reader, one sentence each. */
 export function deliveryHazards(config: Config, preview: Preview): string[] {
@@ -112,6 +111,7 @@ export function sendLines(outcome: SendOutcome): string[] {
         report.alreadyComplete
           ? `Dry run: ${issue.week} was already sent to everyone; nothing would be sent.`
           : `Dry run: would send ${report.planned.recipients} messages in ${report.planned.batches} batches via ${via}; nothing was sent.`,
+        `Largest message: ${kilobytes(outcome.prepared.htmlBytes)} of HTML (Gmail clips at ${kilobytes(GMAIL_CLIP_BYTES)}).`,
         `Skipped: ${counts(report.skipped)}.`,
       ];
     }

@@ -39,7 +39,9 @@ export default defineCommand({
     const expression = args.cron ?? DEFAULT_CRON;
     if (!cron.validate(expression)) throw new UserError(`--cron "${expression}" is not a valid cron expression (e.g. "0 9 * * 1" for Monday 09:00).`);
     let running = false;
+    let stopping = false;
     const sendDue = async (reason: string) => {
+      if (stopping) return;
       if (running) {
         log(config, `${reason}: a send is still running, so this tick starts nothing.`);
         return;
@@ -53,8 +55,8 @@ export default defineCommand({
       try {
         log(config, `${reason}: sending ${week}.`);
         const hooks = printingHooks();
-        const outcome = await sendWeek(config, { week, now: now() }, hooks);
-        hooks.finish();
+        // A signal that came before the send listened for it still stops it.
+        const outcome = await sendWeek(config, { week, now: now(), shouldStop: () => stopping }, hooks).finally(() => hooks.finish());
         for (const line of sendLines(outcome)) console.log(line);
         log(config, succeeded(outcome) ? `${week} done.` : `${week} finished with failures; the next tick retries what is left.`);
       } catch (error) {
@@ -66,14 +68,17 @@ export default defineCommand({
     const task = cron.createTask(expression, () => sendDue('tick'), { timezone: config.timezone, name: 'weekly-digest' });
     await task.start();
     log(config, `scheduler started with "${expression}"; next tick ${task.getNextRun()?.toISOString() ?? 'never'}.`);
-    await sendDue('start-up catch-up');
-    await new Promise<void>((resolve) => {
+    // Listening before the catch-up send, so a signal during it stops that send (which hears it too) and the scheduler.
+    const stopped = new Promise<void>((resolve) => {
       const stop = () => {
+        stopping = true;
         log(config, 'stopping.');
         void Promise.resolve(task.destroy()).then(() => resolve());
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    await sendDue('start-up catch-up');
+    await stopped;
   },
 });

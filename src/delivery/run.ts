@@ -22,6 +22,8 @@ export interface SendRequest {
   strategy?: Strategy;
   spotlight?: string;
   now: Date;
+  /** Asked between batches besides the signals: true stops the send after the batch in flight (the scheduler stopping). */
+  shouldStop?: () => boolean;
 }
 
 /** What the caller hears while a send runs: to print the issue, the list's problems and the progress. */
@@ -78,7 +80,7 @@ export async function sendWeek(config: Config, request: SendRequest, hooks: Send
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    return await sendUntil(config, request, hooks, () => stop);
+    return await sendUntil(config, request, hooks, () => stop || (request.shouldStop?.() ?? false));
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
