@@ -58,7 +58,7 @@ export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv = proce
   }
   // Checked whenever it is set, so the outbox never gets a message without a From header either.
   if (from !== undefined && !isSender(from)) {
-    throw new ConfigError(`DIGEST_FROM "${from}" is not a sender such as "Weekly AI Tool Verdicts <verdicts@example.com>" or verdicts@example.com.`);
+    throw new ConfigError(`DIGEST_FROM ${JSON.stringify(from)} is not a sender such as "Weekly AI Tool Verdicts <verdicts@example.com>" or verdicts@example.com.`);
   }
   if (resendApiKey) {
     const missing = (name: string, why: string) => new ConfigError(`${name} is required when RESEND_API_KEY is set: ${why}.`);
