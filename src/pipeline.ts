@@ -2,7 +2,7 @@ import { checkEdition, editionFile, loadEdition, type Edition } from './catalog/
 import { loadCatalog } from './catalog/load.ts';
 import type { Config } from './config.ts';
 import { Ledger } from './delivery/ledger.ts';
-import { CatalogError, UserError } from './errors.ts';
+import { CatalogError, IssueError, UserError } from './errors.ts';
 import { countedVotes, withReaderVotes } from './digest/community.ts';
 import { buildIssue, sentPairsOf } from './digest/issue.ts';
 import { Issue, WeekId, type Strategy } from './digest/schema.ts';
@@ -75,7 +75,7 @@ export async function prepareIssue(config: Config, request: IssueRequest): Promi
   }
   const kept = newTools.filter((t) => !edition?.exclude?.includes(t.slug)).length;
   if (kept > MAX_NEW_TOOLS) {
-    throw new UserError(`${range.week} has ${kept} new tools, more than one email can carry (at most ${MAX_NEW_TOOLS}); leave some out with "exclude" in ${file}, such as {"exclude": ["a-slug", "another-slug"]}, then build again.`);
+    throw new IssueError(`${range.week} has ${kept} new tools, more than one email can carry (at most ${MAX_NEW_TOOLS}); leave some out with "exclude" in ${file}, such as {"exclude": ["a-slug", "another-slug"]}, then build again.`);
   }
   const asked = request.strategy !== undefined || request.spotlight !== undefined;
   const flags = asked
@@ -95,7 +95,7 @@ export async function prepareIssue(config: Config, request: IssueRequest): Promi
   // Refused before it is frozen or planned: a message over the clip hides the unsubscribe link, and a huge one cannot be sent at all.
   const htmlBytes = await largestHtmlBytes(issue, settings);
   if (htmlBytes > GMAIL_CLIP_BYTES) {
-    throw new UserError(`${range.week} is too big to mail: its email would be ${kilobytes(htmlBytes)}, over Gmail's ${kilobytes(GMAIL_CLIP_BYTES)} clip (${issue.comparisons.length} comparisons); leave some tools out with "exclude" in ${file}, such as {"exclude": ["a-slug", "another-slug"]}, then build again.`);
+    throw new IssueError(`${range.week} is too big to mail: its email would be ${kilobytes(htmlBytes)}, over Gmail's ${kilobytes(GMAIL_CLIP_BYTES)} clip (${issue.comparisons.length} comparisons); leave some tools out with "exclude" in ${file}, such as {"exclude": ["a-slug", "another-slug"]}, then build again.`);
   }
   await store.write(issue);
   return { issue, range, locked: false, edition, editionFile: file, frozenAt, htmlBytes };
