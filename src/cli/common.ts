@@ -1,5 +1,6 @@
 import { defineCittyPlugin, type ArgsDef } from 'citty';
 import { resolveConfig, type Config } from '../config.ts';
+import { programClock } from '../clock.ts';
 import { UserError } from '../errors.ts';
 
 /** The flags every command takes. */
@@ -35,10 +36,7 @@ export function configFrom(args: { data?: string; subscribers?: string; state?: 
   return config;
 }
 
-/** The clock; DIGEST_NOW (an ISO date-time) pins it, for replaying a past run or testing. */
+/** The program's clock: DIGEST_NOW (an ISO date-time) starts it at that instant, then it runs on. */
 export function now(env: NodeJS.ProcessEnv = process.env): Date {
-  if (!env.DIGEST_NOW) return new Date();
-  const pinned = new Date(env.DIGEST_NOW);
-  if (Number.isNaN(pinned.getTime())) throw new UserError(`DIGEST_NOW "${env.DIGEST_NOW}" is not an ISO date-time.`);
-  return pinned;
+  return programClock(env)();
 }

@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import { sendWeek, succeeded } from '../delivery/run.ts';
 import { lastEndedWeek, previousWeek, weekRange } from '../digest/week.ts';
 import { UserError } from '../errors.ts';
+import { nextTick, waitUntil } from '../ticks.ts';
 import { commonArgs, configFrom, now, strictFlags } from './common.ts';
 import { printingHooks, sendLines } from './report.ts';
 
@@ -37,7 +38,11 @@ export default defineCommand({
   async run({ args }) {
     const config = configFrom(args);
     const expression = args.cron ?? DEFAULT_CRON;
-    if (!cron.validate(expression)) throw new UserError(`--cron "${expression}" is not a valid cron expression (e.g. "0 9 * * 1" for Monday 09:00).`);
+    if (!cron.validate(expression) || nextTick(expression, now(), config.timezone) === null) {
+      throw new UserError(`--cron "${expression}" is not a valid cron expression (e.g. "0 9 * * 1" for Monday 09:00).`);
+    }
+    // Only to match minutes against the expression; ticks are timed from the program's clock below, not node-cron's.
+    const task = cron.createTask(expression, () => undefined, { timezone: config.timezone, name: 'weekly-digest' });
     let running = false;
     let stopping = false;
     const sendDue = async (reason: string) => {
@@ -65,20 +70,24 @@ export default defineCommand({
         running = false;
       }
     };
-    const task = cron.createTask(expression, () => sendDue('tick'), { timezone: config.timezone, name: 'weekly-digest' });
-    await task.start();
-    log(config, `scheduler started with "${expression}"; next tick ${task.getNextRun()?.toISOString() ?? 'never'}.`);
     // Listening before the catch-up send, so a signal during it stops that send (which hears it too) and the scheduler.
-    const stopped = new Promise<void>((resolve) => {
-      const stop = () => {
-        stopping = true;
-        log(config, 'stopping.');
-        void Promise.resolve(task.destroy()).then(() => resolve());
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    });
-    await sendDue('start-up catch-up');
-    await stopped;
+    const ticks = new AbortController();
+    const stop = () => {
+      stopping = true;
+      log(config, 'stopping.');
+      ticks.abort();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const first = nextTick(expression, now(), config.timezone);
+    log(config, `scheduler started with "${expression}"; next tick ${first?.toISOString() ?? 'never'}.`);
+    const sends: Promise<void>[] = [sendDue('start-up catch-up')];
+    // A tick while a send runs is logged and starts nothing, so a tick's send is not awaited here.
+    for (let tick = first; tick !== null && (await waitUntil(tick, now, ticks.signal)); ) {
+      sends.push(sendDue('tick'));
+      tick = nextTick(expression, tick, config.timezone);
+      if (tick) log(config, `next tick ${tick.toISOString()}.`);
+    }
+    await Promise.all(sends);
   },
 });
