@@ -7,12 +7,13 @@ import schedule from './schedule.ts';
 import send from './send.ts';
 import serve from './serve.ts';
 import stats from './stats.ts';
+import status from './status.ts';
 import subscribers from './subscribers.ts';
 import { UserError } from '../errors.ts';
 
 export const main = defineCommand({
   meta: { name: 'digest', description: 'Weekly AI Tool Verdicts: build, preview and send the weekly digest' },
-  subCommands: { build, preview, send, schedule, subscribers, serve, stats },
+  subCommands: { build, preview, send, schedule, subscribers, serve, stats, status },
 });
 
 /** Runs the CLI on `rawArgs` and returns the exit status; a user's mistake is one line on stderr, never a stack trace. */

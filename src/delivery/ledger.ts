@@ -22,6 +22,17 @@ export interface Batch {
   state: BatchState;
 }
 
+/** One batch as `status` counts it. */
+export interface BatchTally {
+  batch: number;
+  size: number;
+  state: BatchState;
+  /** Readers Resend refused inside a sent batch. */
+  rejected: number;
+  /** A failed batch that sent nobody; the next send plans its readers again. */
+  nothingSent: boolean;
+}
+
 /** What a send needs to know of an issue's earlier runs. */
 export interface LedgerSummary {
   /** Batches to send again with their recorded key and readers: pending, submitting, or failed with their fate unknown. */
@@ -99,6 +110,23 @@ export class Ledger {
   async exists(): Promise<boolean> {
     for await (const _ of this.records(() => true)) return true;
     return false;
+  }
+
+  /** Every planned batch's size and latest state, oldest first; holds one small entry per batch, never the readers. */
+  async batchStates(): Promise<BatchTally[]> {
+    const tallies = new Map<number, BatchTally>();
+    for await (const record of this.records(() => true)) {
+      if (record.state === 'pending') {
+        tallies.set(record.batch, { batch: record.batch, size: record.recipients.length, state: 'pending', rejected: 0, nothingSent: false });
+        continue;
+      }
+      const tally = tallies.get(record.batch);
+      if (!tally) continue;
+      tally.state = record.state;
+      tally.rejected = record.state === 'sent' ? record.rejected.length : 0;
+      tally.nothingSent = record.state === 'failed' && record.nothingSent;
+    }
+    return [...tallies.values()].sort((a, b) => a.batch - b.batch);
   }
 
   /** Records batches before any is sent, in appends of 100 batches so a large plan is never one huge string. */

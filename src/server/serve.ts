@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
+import { programClock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { transportFor } from '../delivery/transport-for.ts';
 import { ConfigError, UserError } from '../errors.ts';
@@ -13,10 +14,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The real clock, confirmation emails through Resend or into `<state>/outbox/confirmations`, and the list kept current. */
+/** The program's clock (DIGEST_NOW rehearses it), confirmation emails through Resend or into `<state>/outbox/confirmations`, and the list kept current. */
 export function defaultDeps(config: Config): ServerDeps {
   return {
-    now: () => new Date(),
+    now: programClock(),
     transport: transportFor(config, path.join(config.stateDir, 'outbox', 'confirmations')),
     subscribers: new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir), { allowMissingCsv: true }),
   };

@@ -35,6 +35,12 @@ async function readHolder(file: string): Promise<{ text: string; holder: Holder 
   }
 }
 
+/** The live process holding `<state>/locks/<name>.lock`, or null when none does. */
+export async function lockHolder(stateDir: string, name: string): Promise<number | null> {
+  const found = await readHolder(path.join(stateDir, 'locks', `${name}.lock`)).catch(() => null);
+  return found?.holder && isAlive(found.holder.pid) ? found.holder.pid : null;
+}
+
 /**
  * Creates `file` holding `content`, or fails with EEXIST. The content is written to a file of our own
  * and linked into place, so the lock never exists without its holder's PID.

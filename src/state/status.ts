@@ -1,0 +1,114 @@
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { loadEdition } from '../catalog/edition.ts';
+import type { Config } from '../config.ts';
+import { Ledger } from '../delivery/ledger.ts';
+import { SubscriberStatus } from '../subscribers/schema.ts';
+import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
+import { IssueStore } from './issues.ts';
+import { lockHolder } from './lock.ts';
+
+/** Where a week stands: frozen but not sent, held by the editor, a send running now, stopped part way, or done. */
+export type WeekState = 'built' | 'held' | 'sending' | 'partly sent' | 'sent';
+
+export interface WeekStatus {
+  week: string;
+  state: WeekState;
+  /** Comparisons in the frozen issue; null when only a ledger is left. */
+  comparisons: number | null;
+  hold: string | null;
+  sent: number;
+  failed: number;
+  notYetSent: number;
+  /** When the send last wrote to its ledger; null before any send. */
+  lastRun: Date | null;
+}
+
+export interface StateStatus {
+  weeks: WeekStatus[];
+  /** Readers by status, as the next send sees the list; null when there is no list yet. */
+  list: Record<SubscriberStatus | 'invalid', number> | null;
+  listError: string | null;
+}
+
+async function ledgerWeeks(stateDir: string): Promise<string[]> {
+  const names = await readdir(path.join(stateDir, 'ledger')).catch(() => [] as string[]);
+  return names.filter((n) => /^\d{4}-W\d{2}\.jsonl$/.test(n)).map((n) => n.slice(0, -6));
+}
+
+async function weekStatus(config: Config, issues: IssueStore, week: string): Promise<WeekStatus> {
+  const ledger = new Ledger(config.stateDir, week);
+  const [issue, batches, modified, holder, edition] = await Promise.all([
+    issues.read(week).catch(() => null),
+    ledger.batchStates(),
+    stat(ledger.file).then((s) => s.mtime, () => null),
+    lockHolder(config.stateDir, `send-${week}`),
+    // A broken edition file is for build to report; status still shows the rest.
+    loadEdition(config.dataDir, week).catch(() => null),
+  ]);
+  const hold = edition?.hold ? (typeof edition.hold === 'string' ? edition.hold : 'held') : null;
+  let sent = 0;
+  let failed = 0;
+  let notYetSent = 0;
+  for (const [i, b] of batches.entries()) {
+    if (b.state === 'sent') {
+      sent += b.size - b.rejected;
+      failed += b.rejected;
+    } else if (b.state === 'failed') {
+      // A batch refused outright is planned again by the next send; once a later batch exists, its readers are counted there.
+      if (!b.nothingSent || i === batches.length - 1) failed += b.size;
+    } else {
+      notYetSent += b.size;
+    }
+  }
+  const state: WeekState = holder !== null ? 'sending'
+    : batches.length === 0 ? (hold ? 'held' : 'built')
+    : failed + notYetSent > 0 ? 'partly sent' : 'sent';
+  return { week, state, comparisons: issue?.comparisons.length ?? null, hold, sent, failed, notYetSent, lastRun: batches.length > 0 ? modified : null };
+}
+
+/** Every week the state folder knows (a frozen issue or a send ledger), and the list's counts by status. */
+export async function stateStatus(config: Config): Promise<StateStatus> {
+  const issues = new IssueStore(config.stateDir);
+  const weeks = [...new Set([...(await issues.weeks()), ...(await ledgerWeeks(config.stateDir))])].sort();
+  const statuses = await Promise.all(weeks.map((w) => weekStatus(config, issues, w)));
+  try {
+    const { list, problems } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir), { allowMissingCsv: true }).current();
+    const counts = Object.fromEntries([...SubscriberStatus.options, 'invalid'].map((s) => [s, 0])) as Record<SubscriberStatus | 'invalid', number>;
+    for (const s of list.values()) counts[s.status]++;
+    counts.invalid = problems.length;
+    return { weeks: statuses, list: list.size + problems.length > 0 ? counts : null, listError: null };
+  } catch (error) {
+    return { weeks: statuses, list: null, listError: (error as Error).message };
+  }
+}
+
+function stamp(at: Date, timezone: string): string {
+  return `${new Intl.DateTimeFormat('sv-SE', { timeZone: timezone, dateStyle: 'short', timeStyle: 'short' }).format(at)} ${timezone}`;
+}
+
+/** The status as an operator reads it: one line per week, then the list. */
+export function statusLines(status: StateStatus, config: Pick<Config, 'stateDir' | 'subscribersFile' | 'timezone'>): string[] {
+  const lines: string[] = [];
+  if (status.weeks.length === 0) lines.push(`No week built or sent yet in ${config.stateDir}.`);
+  for (const w of status.weeks) {
+    const what = w.comparisons === null ? '' : `${w.comparisons} comparison${w.comparisons === 1 ? '' : 's'}`;
+    const counts = `${w.sent} sent, ${w.failed} failed, ${w.notYetSent} not yet sent`;
+    const ran = w.lastRun ? `; last ran ${stamp(w.lastRun, config.timezone)}` : '';
+    const detail = {
+      built: `${what || 'frozen'}, not sent`,
+      held: `${what || 'frozen'}, held (${w.hold}): nothing is sent until the hold is lifted`,
+      sending: `a send is running now: ${counts}${ran}`,
+      'partly sent': `${counts}${ran}; run send --week ${w.week} to finish`,
+      sent: `${counts}${ran}`,
+    }[w.state];
+    lines.push(`${w.week}  ${w.state.padEnd(11)}  ${detail}`);
+  }
+  if (status.list) {
+    const parts = Object.entries(status.list).filter(([s, n]) => s !== 'invalid' || n > 0).map(([s, n]) => `${n} ${s === 'invalid' ? 'invalid rows' : s}`);
+    lines.push(`Subscribers (${config.subscribersFile} and recorded changes): ${parts.join(', ')}.`);
+  } else {
+    lines.push(status.listError ? `Subscribers: ${status.listError}` : `Subscribers: none yet (${config.subscribersFile} does not exist).`);
+  }
+  return lines;
+}

@@ -1,0 +1,61 @@
+/**
+ * `status` as an operator reads it: each week the state knows, where its send stands (sent / failed / not yet
+ * sent, when it ran), and the list by status.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeResend, type FakeResend } from './fake-resend.ts';
+import { cleanup, fixture, runCli, tempDir, writeCsv } from './helpers/cli.ts';
+
+let fake: FakeResend;
+beforeAll(async () => {
+  fake = await startFakeResend({ rateLimit: 1000 });
+});
+afterAll(async () => {
+  await fake.close();
+  cleanup();
+});
+
+const env = () => ({
+  RESEND_API_KEY: 're_test_key',
+  RESEND_BASE_URL: fake.url,
+  DIGEST_FROM: 'Weekly AI Tool Verdicts <verdicts@example.com>',
+  DIGEST_SECRET: 'status-test-secret',
+  DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
+  DIGEST_POSTAL_ADDRESS: '1 Example Street, Springfield',
+});
+
+describe('status', { timeout: 120_000 }, () => {
+  it('shows a built week, a partly sent one, then the same week sent, and the list by status', async () => {
+    const dir = tempDir();
+    const state = path.join(dir, 'state');
+    const readers = Array.from({ length: 150 }, (_, i) => `reader${i}@example.com`);
+    const csv = writeCsv(dir, ['email,status', ...readers.map((r) => `${r},active`), 'gone@example.com,unsubscribed', 'wait@example.com,pending']);
+    const common = ['--data', fixture('mixed'), '--subscribers', csv, '--state', state, '--tz', 'UTC'];
+
+    const empty = await runCli(['status', ...common]);
+    expect(empty.status, empty.stderr).toBe(0);
+    expect(empty.stdout).toMatch(/No week built or sent yet/);
+    expect(empty.stdout).toMatch(/150 active, 1 pending, 1 unsubscribed, 0 bounced, 0 complained/);
+
+    expect((await runCli(['build', '--week', '2026-W45', ...common])).status).toBe(0);
+    // The first batch goes, the second meets the daily quota: the run stops part way.
+    fake.inject({ kind: 'slow', ms: 0 });
+    fake.inject({ kind: 'quota' });
+    const partial = await runCli(['send', '--week', '2026-W46', ...common], { env: env() });
+    expect(partial.status).not.toBe(0);
+
+    const middle = await runCli(['status', ...common]);
+    expect(middle.status, middle.stderr).toBe(0);
+    expect(middle.stdout).toMatch(/^2026-W45 +built +\d+ comparisons?, not sent$/m);
+    const line = /^2026-W46 +partly sent +(\d+) sent, (\d+) failed, 0 not yet sent; last ran \d{4}-\d\d-\d\d \d\d:\d\d UTC; run send --week 2026-W46 to finish$/m.exec(middle.stdout);
+    expect(line, middle.stdout).not.toBeNull();
+    expect(Number(line![1]) + Number(line![2])).toBe(150);
+    expect(Number(line![1])).toBeGreaterThan(0);
+
+    const finished = await runCli(['send', '--week', '2026-W46', ...common], { env: env() });
+    expect(finished.status, finished.stdout + finished.stderr).toBe(0);
+    const done = await runCli(['status', ...common]);
+    expect(done.stdout).toMatch(/^2026-W46 +sent +150 sent, 0 failed, 0 not yet sent; last ran \d{4}-\d\d-\d\d \d\d:\d\d UTC$/m);
+  });
+});
