@@ -55,6 +55,24 @@ describe('send into the local outbox', () => {
     expect(filesUnder(path.join(state, 'outbox'))).toEqual([]);
   });
 
+  it('--dry-run --verbose lists every skipped reader as address,reason, one a line', async () => {
+    const dry = await runCli(['send', '--dry-run', '--verbose', ...args]);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/would send 3 messages in 1 batch via/);
+    const lines = dry.stdout.trim().split('\n');
+    const listed = lines.slice(lines.findIndex((l) => l.startsWith('Skipped:')) + 1);
+    expect(listed).toEqual([
+      'bounce@example.com,bounced',
+      'complained@example.com,complained',
+      'dup-stop@example.com,unsubscribed',
+      'pend@example.com,pending',
+      'robots@example.com,no matching categories',
+      'unsub@example.com,unsubscribed',
+      'line 4,invalid address',
+    ]);
+    expect(filesUnder(path.join(state, 'outbox'))).toEqual([]);
+  });
+
   it('writes one .eml per reader who should get it, and reports the invalid address with its line', async () => {
     send = await runCli(['send', ...args]);
     expect(send.status, send.stdout + send.stderr).toBe(0);

@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import type { Preview } from '../delivery/preview.ts';
 import type { SendHooks, SendOutcome } from '../delivery/run.ts';
 import type { SendReport } from '../delivery/send.ts';
+import { planPhrase } from '../delivery/skipped.ts';
 import { comparisonsFor } from '../digest/issue.ts';
 import { weekLabel } from '../digest/week.ts';
 import type { PreparedIssue } from '../pipeline.ts';
@@ -110,9 +111,10 @@ export function sendLines(outcome: SendOutcome): string[] {
       return [
         report.alreadyComplete
           ? `Dry run: ${issue.week} was already sent to everyone; nothing would be sent.`
-          : `Dry run: would send ${report.planned.recipients} messages in ${report.planned.batches} batches via ${via}; nothing was sent.`,
+          : `Dry run: would send ${planPhrase(report.planned.recipients, report.planned.batches)} via ${via}; nothing was sent.`,
         `Largest message: ${kilobytes(outcome.prepared.htmlBytes)} of HTML (Gmail clips at ${kilobytes(GMAIL_CLIP_BYTES)}).`,
         `Skipped: ${counts(report.skipped)}.`,
+        ...(outcome.skippedLines ?? []),
       ];
     }
   }

@@ -1,6 +1,7 @@
 import { defineCommand } from 'citty';
 import { sendWeek, succeeded } from '../delivery/run.ts';
 import type { Strategy } from '../digest/schema.ts';
+import { UserError } from '../errors.ts';
 import { commonArgs, configFrom, now, pairingArgs, strictFlags, weekArg } from './common.ts';
 import { printingHooks, sendLines } from './report.ts';
 
@@ -11,14 +12,17 @@ export default defineCommand({
     ...weekArg,
     ...pairingArgs,
     'dry-run': { type: 'boolean', description: 'send nothing; report what would be sent' },
+    verbose: { type: 'boolean', description: 'with --dry-run: list every skipped reader as address,reason' },
     to: { type: 'string', description: 'send one test copy, subject marked [TEST], to this address' },
   },
   plugins: [strictFlags],
   async run({ args }) {
+    if (args.verbose && !args['dry-run']) throw new UserError('--verbose goes with --dry-run: send --dry-run --verbose lists every skipped reader.', 2);
     const hooks = printingHooks();
     const outcome = await sendWeek(configFrom(args), {
       week: args.week,
       dryRun: args['dry-run'],
+      verbose: args.verbose,
       to: args.to,
       strategy: args.strategy as Strategy | undefined,
       spotlight: args.spotlight,

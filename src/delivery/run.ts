@@ -11,12 +11,15 @@ import { Address } from '../subscribers/schema.ts';
 import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
 import { assertListNotEmpty } from './list-file.ts';
 import { audienceOf, sendIssue, type SendOptions, type SendReport } from './send.ts';
+import { skippedLines } from './skipped.ts';
 import { outboxDir, transportFor } from './transport-for.ts';
 
 export interface SendRequest {
   week?: string;
   /** Send nothing; report what would be sent. */
   dryRun?: boolean;
+  /** With dryRun: list every skipped reader as `address,reason`. */
+  verbose?: boolean;
   /** One test copy, subject marked [TEST], to this address instead of the list. */
   to?: string;
   strategy?: Strategy;
@@ -43,7 +46,7 @@ export type SendOutcome =
   | { kind: 'held'; prepared: PreparedIssue }
   /** `via` is null for a dry run, which sends nothing. */
   | { kind: 'test-copy'; prepared: PreparedIssue; to: string; subject: string; via: string | null }
-  | { kind: 'sent'; prepared: PreparedIssue; report: SendReport; via: string; dryRun: boolean };
+  | { kind: 'sent'; prepared: PreparedIssue; report: SendReport; via: string; dryRun: boolean; skippedLines?: string[] };
 
 /** False when readers who should get the issue don't have it yet (failed, refused, or stopped early). */
 export function succeeded(outcome: SendOutcome): boolean {
@@ -113,5 +116,6 @@ async function sendUntil(config: Config, request: SendRequest, hooks: SendHooks,
   });
   // A dry run only reads, so it may look while a send runs.
   const report = request.dryRun ? await send() : await withLock(config.stateDir, `send-${issue.week}`, send, `send of ${issue.week}`);
-  return { kind: 'sent', prepared, report, via: transport.description, dryRun: request.dryRun ?? false };
+  const skipped = request.dryRun && request.verbose ? { skippedLines: skippedLines(issue, list, problems) } : {};
+  return { kind: 'sent', prepared, report, via: transport.description, dryRun: request.dryRun ?? false, ...skipped };
 }
