@@ -21,7 +21,7 @@ describe('subscribers commands', () => {
   });
 
   it('add, unsubscribe and import change what list shows; an unsubscribe survives a re-import', async () => {
-    const add = await runCli(['subscribers', 'add', 'New@Example.com', '--categories', 'Design', ...common]);
+    const add = await runCli(['subscribers', 'add', 'New@Example.com', '--categories', 'Design', '--data', fixture('mixed'), ...common]);
     expect(add.status, add.stderr).toBe(0);
     expect(add.stdout.toLowerCase()).toContain('new@example.com');
 
@@ -54,6 +54,65 @@ describe('subscribers commands', () => {
     expect(rows.get('a@example.com')).toMatch(/unsubscribed/);
     expect(rows.get('b@example.com')).toMatch(/,active$/);
     expect(rows.get('fresh@example.com')).toMatch(/,active$/);
+  });
+
+  it('add on a reader already on the list changes only what its flags name', async () => {
+    const csv = writeCsv(dir, ['email,name,categories,status', 'ada.park@example.com,Ada Park,Design;Writing,active', 'pen@example.com,Pen,,pending'], 'keep.csv');
+    const args = ['--subscribers', csv, '--state', path.join(dir, 'keep-state'), '--data', fixture('mixed')];
+    const again = await runCli(['subscribers', 'add', 'ada.park@example.com', ...args]);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/already on the list \(active\); nothing changed/);
+    const renamed = await runCli(['subscribers', 'add', 'ada.park@example.com', '--name', 'Ada P.', ...args]);
+    expect(renamed.stdout).toMatch(/Updated ada\.park@example\.com: name "Ada P\."/);
+    const pending = await runCli(['subscribers', 'add', 'pen@example.com', '--categories', 'writing', ...args]);
+    expect(pending.status, pending.stderr).toBe(0);
+    expect(pending.stdout).toMatch(/stays pending/);
+    const list = await runCli(['subscribers', 'list', ...args]);
+    expect(list.stdout).toContain('ada.park@example.com,Ada P.,Design;Writing,active\n');
+    expect(list.stdout).toContain('pen@example.com,Pen,Writing,pending\n');
+  });
+
+  it('add refuses an unknown category, naming it and listing the known ones, and records nothing', async () => {
+    const state = path.join(dir, 'typo-state');
+    const add = await runCli(['subscribers', 'add', 'x@example.com', '--categories', 'Design;Writng', '--data', fixture('mixed'), '--subscribers', path.join(dir, 'none.csv'), '--state', state]);
+    expect(add.status).not.toBe(0);
+    expect(traceNoise(add.stdout + add.stderr)).toEqual([]);
+    expect(add.stderr).toMatch(/--categories "Writng" is not a category of the catalog in .*; the known ones are: Design, Research, Writing\./);
+    const list = await runCli(['subscribers', 'list', '--subscribers', path.join(dir, 'none.csv'), '--state', state]);
+    expect(list.stdout).not.toContain('x@example.com');
+  });
+
+  it('unsubscribe of an address not on the list says so and still records the opt-out, so a later import cannot mail it', async () => {
+    const args = ['--subscribers', path.join(dir, 'none.csv'), '--state', path.join(dir, 'ghost-state')];
+    const gone = await runCli(['subscribers', 'unsubscribe', 'ghost@example.org', ...args]);
+    expect(gone.status, gone.stderr).toBe(0);
+    expect(gone.stdout).toMatch(/ghost@example\.org was not on the list; recorded the opt-out anyway/);
+    const imported = await runCli(['subscribers', 'import', writeCsv(dir, ['email', 'ghost@example.org'], 'ghost.csv'), ...args]);
+    expect(imported.status, imported.stderr).toBe(0);
+    const list = await runCli(['subscribers', 'list', ...args]);
+    expect(list.stdout).toContain('ghost@example.org,,,unsubscribed');
+  });
+
+  it('list is safe to open in a spreadsheet: formulas neutralized, CR and LF quoted', async () => {
+    const state = path.join(dir, 'formula-state');
+    const csv = writeCsv(dir, ['email,name', 'evil@example.com,"=HYPERLINK(""http://evil"",""x"")"', 'cr@example.com,"Split\rRow"', 'plus@example.com,+1 555'], 'formula.csv');
+    const list = await runCli(['subscribers', 'list', '--subscribers', csv, '--state', state]);
+    expect(list.status, list.stderr).toBe(0);
+    expect(list.stdout).toContain(`evil@example.com,"'=HYPERLINK(""http://evil"",""x"")",,active\n`);
+    expect(list.stdout).toContain('cr@example.com,"Split\rRow",,active\n');
+    expect(list.stdout).toContain("plus@example.com,'+1 555,,active\n");
+  });
+
+  it('help names the real command and lists only the flags a subcommand uses', async () => {
+    const help = await runCli(['subscribers', 'list', '--help']);
+    expect(help.stdout).toContain('npm run digest -- subscribers list');
+    expect(help.stdout).not.toMatch(/--data|--tz/);
+    const build = await runCli(['build', '--help']);
+    expect(build.stdout).toContain('npm run digest -- build');
+    expect(build.stdout).not.toMatch(/\bdigest build\b(?<!-- build)/);
+    // Taken everywhere (SPEC), even where they change nothing.
+    const withTz = await runCli(['subscribers', 'list', '--tz', 'UTC', ...common]);
+    expect(withTz.status, withTz.stderr).toBe(0);
   });
 
   it('the next send skips the unsubscribed reader and mails the added and imported ones', async () => {

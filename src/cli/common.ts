@@ -22,7 +22,8 @@ export const pairingArgs = {
 export const strictFlags = defineCittyPlugin({
   name: 'strict-flags',
   async setup({ args, cmd }) {
-    const defined = Object.keys((await (typeof cmd.args === 'function' ? cmd.args() : cmd.args)) ?? {});
+    // The common flags are taken by every command (SPEC), also where one changes nothing and its help leaves it out.
+    const defined = [...Object.keys((await (typeof cmd.args === 'function' ? cmd.args() : cmd.args)) ?? {}), ...Object.keys(commonArgs)];
     const allowed = new Set(['_', ...defined, ...defined.map((n) => n.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()))]);
     for (const key of Object.keys(args)) {
       if (!allowed.has(key)) throw new UserError(`Unknown flag --${key}; run with --help to see the flags.`, 2);

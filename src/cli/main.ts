@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { defineCommand, runCommand, showUsage } from 'citty';
+import { defineCommand, renderUsage, runCommand, showUsage } from 'citty';
 import build from './build.ts';
 import preview from './preview.ts';
 import schedule from './schedule.ts';
@@ -12,7 +12,7 @@ import subscribers from './subscribers.ts';
 import { UserError } from '../errors.ts';
 
 export const main = defineCommand({
-  meta: { name: 'digest', description: 'Weekly AI Tool Verdicts: build, preview and send the weekly digest' },
+  meta: { name: 'npm run digest --', description: 'Weekly AI Tool Verdicts: build, preview and send the weekly digest' },
   subCommands: { build, preview, send, schedule, subscribers, serve, stats, status },
 });
 
@@ -21,12 +21,16 @@ export async function runCli(rawArgs: string[]): Promise<number> {
   if (rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h')) {
     let cmd: Parameters<typeof showUsage>[0] = main;
     let parent: Parameters<typeof showUsage>[1];
+    const names: string[] = [];
     for (const name of rawArgs.filter((a) => !a.startsWith('-'))) {
       const sub = (cmd.subCommands as Record<string, typeof main> | undefined)?.[name];
       if (!sub) break;
       [parent, cmd] = [cmd, sub];
+      names.push(name);
     }
-    await showUsage(cmd, parent);
+    // citty names a command by its parent and itself only; a subcommand's usage gets the whole command a user types.
+    const usage = await renderUsage(cmd, parent);
+    console.log(`${names.length > 1 ? usage.replaceAll(names.slice(-2).join(' '), `npm run digest -- ${names.join(' ')}`) : usage}\n`);
     return rawArgs.length === 0 ? 2 : 0;
   }
   try {

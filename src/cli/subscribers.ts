@@ -3,6 +3,9 @@ import { UserError } from '../errors.ts';
 import { readExport } from '../subscribers/import.ts';
 import { Address, parseCategories, SubscriberStatus, type SubscriberEvent } from '../subscribers/schema.ts';
 import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
+import { loadCatalog } from '../catalog/load.ts';
+import { catalogCategories, planAdd, unsubscribeMessage } from '../subscribers/edit.ts';
+import { csvLine, LIST_HEADER, subscriberLine } from '../subscribers/export.ts';
 import { commonArgs, configFrom, now, strictFlags } from './common.ts';
 
 function address(value: string, flag: string): string {
@@ -11,16 +14,19 @@ function address(value: string, flag: string): string {
   return parsed.data;
 }
 
-function csvField(value: string): string {
-  return /[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
+// --data and --tz change nothing here but --data for add's categories, so the help lists only the flags that do.
+const { subscribers: subscribersArg, state: stateArg } = commonArgs;
+const listArgs = { subscribers: subscribersArg, state: stateArg };
+/** Only the flags these commands declare: an undeclared --tz or --data is parsed as a bare switch and changes nothing here. */
+const listConfig = (args: { subscribers?: string; state?: string; data?: unknown }) =>
+  configFrom({ subscribers: args.subscribers, state: args.state, data: typeof args.data === 'string' ? args.data : undefined });
 
 const importCommand = defineCommand({
   meta: { name: 'import', description: 'Add or update subscribers from a CSV file (exports of other tools work as they are)' },
-  args: { ...commonArgs, file: { type: 'positional', required: true, description: 'CSV file with an email column' } },
+  args: { ...listArgs, file: { type: 'positional', required: true, description: 'CSV file with an email column' } },
   plugins: [strictFlags],
   async run({ args }) {
-    const config = configFrom(args);
+    const config = listConfig(args);
     const store = new SubscriberStore(config.stateDir);
     const { list } = await new LiveSubscribers(config.subscribersFile, store, { allowMissingCsv: true }).current();
     const at = now().toISOString();
@@ -46,54 +52,57 @@ const importCommand = defineCommand({
 });
 
 const addCommand = defineCommand({
-  meta: { name: 'add', description: 'Add one active subscriber' },
+  meta: { name: 'add', description: 'Add one active subscriber, or change the name or categories of one on the list' },
   args: {
-    ...commonArgs,
+    ...listArgs,
+    data: commonArgs.data,
     address: { type: 'positional', required: true, description: 'email address' },
-    name: { type: 'string', description: "the reader's name" },
-    categories: { type: 'string', description: 'categories separated by ";" (default: every category)' },
+    name: { type: 'string', description: "the reader's name (default: as it is, for a reader on the list)" },
+    categories: { type: 'string', description: 'categories of the catalog separated by ";", or "" for every category (default: as it is; every category for a new reader)' },
   },
   plugins: [strictFlags],
   async run({ args }) {
-    const config = configFrom(args);
+    const config = listConfig(args);
     const email = address(args.address, 'ADDRESS');
     const store = new SubscriberStore(config.stateDir);
     const { list } = await new LiveSubscribers(config.subscribersFile, store, { allowMissingCsv: true }).current();
-    const known = list.get(email);
-    if (known && known.status !== 'active' && known.status !== 'pending') {
-      throw new UserError(`${email} is ${known.status}; they must subscribe again themselves (signup form) before they get mail.`);
-    }
-    await store.record({ type: 'add', email, name: args.name ?? null, categories: parseCategories(args.categories), status: 'active', at: now().toISOString(), source: 'cli add' });
-    console.log(known ? `Updated ${email}.` : `Added ${email}.`);
+    const categories = args.categories === undefined
+      ? undefined
+      : catalogCategories(parseCategories(args.categories), (await loadCatalog(config.dataDir)).map((t) => t.category), `the catalog in ${config.dataDir}/tools`);
+    const { event, message } = planAdd(list.get(email), { email, name: args.name, categories, at: now().toISOString() });
+    if (event) await store.record(event);
+    console.log(message);
   },
 });
 
 const unsubscribeCommand = defineCommand({
   meta: { name: 'unsubscribe', description: 'Unsubscribe one address; no later send mails it' },
-  args: { ...commonArgs, address: { type: 'positional', required: true, description: 'email address' } },
+  args: { ...listArgs, address: { type: 'positional', required: true, description: 'email address' } },
   plugins: [strictFlags],
   async run({ args }) {
-    const config = configFrom(args);
+    const config = listConfig(args);
     const email = address(args.address, 'ADDRESS');
-    await new SubscriberStore(config.stateDir).record({ type: 'unsubscribe', email, at: now().toISOString(), source: 'cli' });
-    console.log(`Unsubscribed ${email}.`);
+    const store = new SubscriberStore(config.stateDir);
+    const { list } = await new LiveSubscribers(config.subscribersFile, store, { allowMissingCsv: true }).current();
+    await store.record({ type: 'unsubscribe', email, at: now().toISOString(), source: 'cli' });
+    console.log(unsubscribeMessage(list.get(email), email));
   },
 });
 
 const listCommand = defineCommand({
   meta: { name: 'list', description: 'Print the list as the next send sees it, as CSV' },
-  args: { ...commonArgs, status: { type: 'string', description: 'only this status: active, pending, unsubscribed, bounced or complained' } },
+  args: { ...listArgs, status: { type: 'string', description: 'only this status: active, pending, unsubscribed, bounced or complained' } },
   plugins: [strictFlags],
   async run({ args }) {
-    const config = configFrom(args);
+    const config = listConfig(args);
     const status = args.status === undefined ? undefined : SubscriberStatus.safeParse(args.status.toLowerCase());
     if (status && !status.success) throw new UserError(`--status "${args.status}" is not one of ${SubscriberStatus.options.join(', ')}.`);
     const { list, problems } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir)).current();
     for (const p of problems) console.error(p.problem);
-    console.log('email,name,categories,status');
+    process.stdout.write(csvLine(LIST_HEADER));
     for (const s of [...list.values()].sort((a, b) => a.email.localeCompare(b.email))) {
       if (status?.data && s.status !== status.data) continue;
-      console.log([s.email, s.name ?? '', s.categories.join(';'), s.status].map(csvField).join(','));
+      process.stdout.write(subscriberLine(s));
     }
   },
 });

@@ -46,6 +46,9 @@ function applyEvent(known: Subscriber | undefined, event: SubscriberEvent): Subs
       return { email: event.email, name: known?.name ?? null, categories: known?.categories ?? [], status: 'active' };
     case 'preferences':
       return known ? { ...known, categories: event.categories } : known;
+    case 'update':
+      if (!known) return known;
+      return { ...known, name: event.name === undefined ? known.name : event.name, categories: event.categories ?? known.categories };
     case 'unsubscribe':
       return known ? { ...known, status: 'unsubscribed' } : { email: event.email, name: null, categories: [], status: 'unsubscribed' };
     case 'bounce':

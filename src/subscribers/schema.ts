@@ -26,6 +26,8 @@ export const SubscriberEvent = z.discriminatedUnion('type', [
   /** A completed double opt-in through a link issued at `issued`: activates the address whatever said otherwise before. */
   z.object({ type: z.literal('opt-in'), email: Address, at, issued: at }),
   z.object({ type: z.literal('preferences'), email: Address, categories: z.array(z.string()), at }),
+  /** `subscribers add` on a reader already on the list: only the fields given change. */
+  z.object({ type: z.literal('update'), email: Address, name: z.string().nullable().optional(), categories: z.array(z.string()).optional(), at, source: z.string() }),
   z.object({ type: z.literal('unsubscribe'), email: Address, at, source: z.string() }),
   z.object({ type: z.literal('bounce'), email: Address, at, detail: z.string().optional() }),
   z.object({ type: z.literal('complaint'), email: Address, at, detail: z.string().optional() }),
