@@ -21,6 +21,8 @@ export interface Config {
   secretIsEphemeral: boolean;
   webhookSecret: string | null;
   postalAddress: string | null;
+  /** Reverse proxies in front of `serve` whose X-Forwarded-For is trusted (DIGEST_TRUST_PROXY); 0: none. */
+  trustProxyHops: number;
   /** Settings that fell back to a default a real send should not use, for a warning. */
   warnings: string[];
 }
@@ -39,6 +41,17 @@ const DEV_FROM = 'Weekly AI Tool Verdicts <verdicts@localhost>';
 function nonEmpty(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
   return trimmed ? trimmed : undefined;
+}
+
+/**
+ * How many reverse proxies in front of `serve` to trust, from DIGEST_TRUST_PROXY: unset, empty, "0" or "false" is
+ * none; "true", "yes" or "1" one; a number N that many (a CDN in front of nginx is 2).
+ */
+export function trustedProxyHops(value: string | undefined): number {
+  const v = value?.trim().toLowerCase() ?? '';
+  if (v === '' || v === '0' || v === 'false' || v === 'no') return 0;
+  const n = Number(v);
+  return Number.isInteger(n) && n > 0 ? n : 1;
 }
 
 export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv = process.env): Config {
@@ -86,6 +99,7 @@ export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv = proce
     secretIsEphemeral: !secret,
     webhookSecret: nonEmpty(env.RESEND_WEBHOOK_SECRET) ?? null,
     postalAddress,
+    trustProxyHops: trustedProxyHops(env.DIGEST_TRUST_PROXY),
     warnings,
   };
 }

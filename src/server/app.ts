@@ -1,4 +1,3 @@
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { CatalogCache } from '../catalog/cache.ts';
@@ -10,6 +9,7 @@ import { VoteStore } from '../state/votes.ts';
 import { Address } from '../subscribers/schema.ts';
 import { SubscriberStore, type LiveSubscribers } from '../subscribers/store.ts';
 import { signToken, verifyToken, type TokenPurpose } from '../subscribers/tokens.ts';
+import { clientAddress, requestLog, webhookLine } from './access.ts';
 import { Archive } from './archive.ts';
 import {
   checkInboxPage, confirmedPage, confirmPage, errorPage, homePage, personalLinkPage, preferencesPage,
@@ -19,7 +19,7 @@ import { registerArchive } from './public.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { Confirmations, SignupQueue } from './signup.ts';
 import { registerVotes } from './votes.ts';
-import { verifyWebhook, webhookHeaders, WebhookRecorder } from './webhooks.ts';
+import { stopEventsOf, verifyWebhook, webhookHeaders, WebhookRecorder } from './webhooks.ts';
 
 /** What the server is handed instead of reaching for it: the clock, where confirmation emails go, and the list as it stands. */
 export interface ServerDeps {
@@ -74,14 +74,6 @@ async function formOf(c: Context): Promise<Form | null> {
   return c.req.parseBody({ all: true }).then((form) => form as Form, () => null);
 }
 
-function clientIp(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
-
 const badLink = (c: Context) => c.html(errorPage('This link does not work', 'It is incomplete, altered or expired. Use the latest link from your email, or subscribe again from the home page.'), 400);
 const badForm = (c: Context) => c.html(errorPage('Something is wrong with this form', 'Go back, reload the page and try again.'), 400);
 const tooLarge = (c: Context) => c.html(errorPage('Request too large', 'That was more than this page accepts.'), 413);
@@ -115,6 +107,7 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
   };
 
   const app = new Hono();
+  app.use(requestLog());
   app.use(async (c, next) => {
     await next();
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
@@ -176,7 +169,7 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
     const form = await formOf(c);
     if (!form) return badForm(c);
     const now = deps.now();
-    const byClient = perClient.take(clientIp(c), now.getTime());
+    const byClient = perClient.take(clientAddress(c, config.trustProxyHops), now.getTime());
     if (!byClient.ok) return tooMany(c, byClient.retryAfterSeconds);
     const values: SignupValues = {
       email: field(form, 'email').trim(),
@@ -223,7 +216,9 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
     if (!headers) return c.text('Missing svix-id, svix-timestamp or svix-signature header.', 400);
     const verified = verifyWebhook(await c.req.text(), headers, config.webhookSecret);
     if (!verified) return c.text('Invalid webhook signature.', 401);
-    const outcome = await webhooks.record(headers.id, verified.event, deps.now());
+    const now = deps.now();
+    const outcome = await webhooks.record(headers.id, verified.event, now);
+    console.log(webhookLine(verified.event, stopEventsOf(verified.event, headers.id, now), outcome));
     return c.text(outcome === 'duplicate' ? 'Already recorded.' : 'Recorded.');
   });
 
