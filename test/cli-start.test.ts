@@ -10,7 +10,7 @@ import { addressOf, cleanup, emlFilesUnder, readEml, REPO, runCli, START, tempDi
 afterAll(cleanup);
 
 describe('npm start', () => {
-  it('builds and "sends" the sample catalog\'s latest week into .digest/outbox and says where to look', async () => {
+  it('builds and "sends" the sample catalog\'s latest week into .digest/sample/outbox and says where to look', async () => {
     const cwd = tempDir();
     cpSync(path.join(REPO, 'data'), path.join(cwd, 'data'), { recursive: true });
     cpSync(path.join(REPO, 'subscribers', 'example.csv'), path.join(cwd, 'subscribers', 'example.csv'));
@@ -20,7 +20,7 @@ describe('npm start', () => {
     expect(result.status, result.stdout + result.stderr).toBe(0);
     expect(traceNoise(result.stderr)).toEqual([]);
 
-    const outbox = path.join(cwd, '.digest', 'outbox', '2026-W46');
+    const outbox = path.join(cwd, '.digest', 'sample', 'outbox', '2026-W46');
     const messages = emlFilesUnder(outbox).map(readEml);
     expect(messages.length).toBeGreaterThan(0);
     const to = messages.map((m) => addressOf(m.headers.get('to')));
@@ -34,6 +34,6 @@ describe('npm start', () => {
       expect(m.headers.get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
     }
     expect(result.stdout).toContain(outbox);
-    expect(existsSync(path.join(cwd, '.digest', 'issues', '2026-W46.json'))).toBe(true);
+    expect(existsSync(path.join(cwd, '.digest', 'sample', 'issues', '2026-W46.json'))).toBe(true);
   });
 });

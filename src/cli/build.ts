@@ -1,5 +1,6 @@
 import { defineCommand } from 'citty';
 import type { Strategy } from '../digest/schema.ts';
+import { frozenNotice, latestWeekHint } from '../notices.ts';
 import { prepareIssue, type PreparedIssue } from '../pipeline.ts';
 import { comparisonLines } from '../render/text.ts';
 import { commonArgs, configFrom, now, pairingArgs, strictFlags, weekArg } from './common.ts';
@@ -43,7 +44,11 @@ export default defineCommand({
       console.log(issueJson(prepared));
       return;
     }
+    const frozen = await frozenNotice(config, prepared);
+    if (frozen) console.log(frozen);
     for (const line of issueLines(prepared)) console.log(line);
+    const hint = await latestWeekHint(config, prepared, args.week !== undefined);
+    if (hint) console.log(hint);
     for (const [i, comparison] of prepared.issue.comparisons.entries()) console.log(`\n${comparisonLines(comparison, i).join('\n')}`);
   },
 });

@@ -16,13 +16,12 @@ export function issueHeadline({ issue, range, locked, frozenAt }: PreparedIssue)
   if (issue.comparisons.length === 0) return `${when} has no new tools, so there is no issue and nothing to send.`;
   const tools = new Set(issue.comparisons.flatMap((c) => [c.left, c.right].flatMap((s) => (s?.isNew ? [s.slug] : [])))).size;
   const count = issue.comparisons.length === 1 ? '1 comparison' : `${issue.comparisons.length} comparisons`;
-  const state = locked ? `its send has started, so it stays as frozen in ${frozenAt}` : `frozen in ${frozenAt}`;
-  return `${when}: ${tools} new tool${tools === 1 ? '' : 's'} in ${count}, ${state}.`;
+  return `${when}: ${tools} new tool${tools === 1 ? '' : 's'} in ${count}, frozen in ${frozenAt}${locked ? ' as sent' : ''}.`;
 }
 
-/** What the editor's edition file changed, in one line; null without one. */
-export function editionLine({ edition, editionFile }: PreparedIssue): string | null {
-  if (!edition) return null;
+/** What the editor's edition file changed, in one line; null without one, or once the issue is frozen by its send (nothing applies then). */
+export function editionLine({ edition, editionFile, locked }: PreparedIssue): string | null {
+  if (!edition || locked) return null;
   const parts = [
     edition.intro ? 'the intro note' : null,
     edition.exclude?.length ? `left out ${edition.exclude.join(', ')}` : null,
@@ -64,7 +63,7 @@ export function deliveryHazards(config: Config, preview: Preview): string[] {
 export function previewLines(config: Config, preview: Preview): string[] {
   const { prepared, message, reader } = preview;
   if (prepared.issue.comparisons.length === 0) return [];
-  if (message === null) return [`${reader.email} would get no email this week: none of the comparisons is in their categories.`];
+  if (message === null) return [`${reader.email}: this reader gets no email: no matching categories (none of the comparisons is in ${reader.categories.join(', ')}).`];
   const shown = comparisonsFor(prepared.issue, reader.categories).length;
   const hazards = deliveryHazards(config, preview);
   return [

@@ -2,6 +2,7 @@ import { defineCommand } from 'citty';
 import { sendWeek, succeeded } from '../delivery/run.ts';
 import type { Strategy } from '../digest/schema.ts';
 import { UserError } from '../errors.ts';
+import { latestWeekHint } from '../notices.ts';
 import { commonArgs, configFrom, now, pairingArgs, strictFlags, weekArg } from './common.ts';
 import { printingHooks, sendLines } from './report.ts';
 
@@ -18,8 +19,9 @@ export default defineCommand({
   plugins: [strictFlags],
   async run({ args }) {
     if (args.verbose && !args['dry-run']) throw new UserError('--verbose goes with --dry-run: send --dry-run --verbose lists every skipped reader.', 2);
+    const config = configFrom(args);
     const hooks = printingHooks();
-    const outcome = await sendWeek(configFrom(args), {
+    const outcome = await sendWeek(config, {
       week: args.week,
       dryRun: args['dry-run'],
       verbose: args.verbose,
@@ -29,6 +31,8 @@ export default defineCommand({
       now: now(),
     }, hooks).finally(() => hooks.finish());
     for (const line of sendLines(outcome)) console.log(line);
+    const hint = await latestWeekHint(config, outcome.prepared, args.week !== undefined);
+    if (hint) console.log(hint);
     process.exitCode = succeeded(outcome) ? 0 : 1;
   },
 });

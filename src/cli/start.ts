@@ -9,11 +9,15 @@ import { ALL_TOPICS_READER } from '../mail.ts';
 import { now } from './common.ts';
 import { printingHooks, sendLines } from './report.ts';
 
+const SAMPLE_STATE = path.join('.digest', 'sample');
+
 /** `npm start`: the whole job once, on the bundled sample catalog and subscribers, into the local outbox. */
 async function start(): Promise<number> {
   // The sample run never mails anyone, whatever the shell exports.
   const env = { ...process.env, RESEND_API_KEY: '' };
-  const config = resolveConfig({ subscribers: 'subscribers/example.csv' }, env);
+  // Its own state folder: the sample week it sends is frozen there, not in .digest/, so the editor's steps in the
+  // README (build, preview of that week) still see their edits after a first `npm start`.
+  const config = resolveConfig({ subscribers: 'subscribers/example.csv', state: SAMPLE_STATE }, env);
   const catalog = await loadCatalog(config.dataDir);
   const latest = latestWeek(catalog, config.timezone);
   if (!latest) {
