@@ -1,10 +1,46 @@
 // `npm run dev`: the React Email preview server on emails/, needing nothing outside the clone and no network.
 // Extra arguments go to `email dev` (`npm run dev -- --port 4000`).
 import { spawn } from 'node:child_process';
+import { watch } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('cli/index.mjs', import.meta.resolve('react-email')));
+const tsx = import.meta.resolve('tsx');
+
+// The props the server shows are built from the live catalog: once as it starts, then whenever data/ changes,
+// so a tool just added to data/tools appears on the next reload (the preview server reloads on the new props).
+let running = null;
+let again = false;
+function regenerate() {
+  if (running) {
+    again = true;
+    return running;
+  }
+  running = new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', tsx, 'scripts/update-preview-fixture.ts'], { stdio: 'inherit' });
+    child.on('exit', (code) => {
+      if (code !== 0) console.error('Could not rebuild the preview from data/ (see above); showing the last good one.');
+      resolve();
+    });
+  }).then(() => {
+    running = null;
+    if (again) {
+      again = false;
+      return regenerate();
+    }
+  });
+  return running;
+}
+
+await regenerate();
+let timer;
+watch('data', { recursive: true }, () => {
+  clearTimeout(timer);
+  timer = setTimeout(regenerate, 300);
+});
+
+console.log('Offline, the preview UI\'s spam check fails and shows an empty error toast ("{}"): it needs the internet; ignore it.');
 
 // Started with the Node flags it needs, `email` runs in this one child instead of re-spawning itself without
 // passing on SIGTERM, which left a server holding the port after `kill`.
