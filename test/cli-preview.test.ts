@@ -24,12 +24,12 @@ it('preview --as a reader writes the very HTML and text that send delivers to th
   expect(send.status, send.stderr).toBe(0);
 
   for (const reader of ['ada@example.com', 'bo@example.com']) {
-    const html = readFileSync(path.join(dir, reader, '2026-W46.html'), 'utf8');
-    const text = readFileSync(path.join(dir, reader, '2026-W46.txt'), 'utf8');
+    const html = readFileSync(path.join(dir, reader, `2026-W46-${reader}.html`), 'utf8');
+    const text = readFileSync(path.join(dir, reader, `2026-W46-${reader}.txt`), 'utf8');
     const sent = readEml(path.join(state, 'outbox', '2026-W46', `${reader}.eml`));
     expect(sent.html).toBe(html);
     expect(sent.text.replace(/\r\n/g, '\n')).toBe(text);
   }
   // Ada's categories really narrow her issue, so the two readers' messages differ.
-  expect(readFileSync(path.join(dir, 'ada@example.com', '2026-W46.html'), 'utf8')).not.toBe(readFileSync(path.join(dir, 'bo@example.com', '2026-W46.html'), 'utf8'));
+  expect(readFileSync(path.join(dir, 'ada@example.com', '2026-W46-ada@example.com.html'), 'utf8')).not.toBe(readFileSync(path.join(dir, 'bo@example.com', '2026-W46-bo@example.com.html'), 'utf8'));
 });
