@@ -9,7 +9,7 @@ import { cleanup, copyFixture, runCli, tempDir, writeCsv, writeText } from './he
 
 afterAll(cleanup);
 
-describe('editor notices', { timeout: 240_000 }, () => {
+describe('editor notices', () => {
   it('after a send, build and preview say once that the week is frozen and never claim the edition applied', async () => {
     const dir = tempDir();
     const data = copyFixture('mixed', dir);

@@ -25,7 +25,7 @@ const env = () => ({
   DIGEST_POSTAL_ADDRESS: '1 Example Street, Springfield',
 });
 
-describe('status', { timeout: 120_000 }, () => {
+describe('status', () => {
   it('shows a built week, a partly sent one, then the same week sent, and the list by status', async () => {
     const dir = tempDir();
     const state = path.join(dir, 'state');

@@ -2,11 +2,11 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadEdition } from '../catalog/edition.ts';
 import type { Config } from '../config.ts';
-import { Ledger } from '../delivery/ledger.ts';
+import { Ledger } from './ledger.ts';
 import { SubscriberStatus } from '../subscribers/schema.ts';
 import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
-import { IssueStore } from './issues.ts';
-import { lockHolder } from './lock.ts';
+import { IssueStore } from '../state/issues.ts';
+import { lockHolder } from '../state/lock.ts';
 
 /** Where a week stands: frozen but not sent, held by the editor, a send running now, stopped part way, or done. */
 export type WeekState = 'built' | 'held' | 'sending' | 'partly sent' | 'sent';
