@@ -45,8 +45,9 @@ describe('the edition file', () => {
     expect(pairs(build({ exclude: ['beta'] }))).toEqual([['delta', 'gamma'], ['alpha', 'old']]);
   });
 
-  it('forces a pairing; the other tools are paired as usual', () => {
-    expect(pairs(build({ pairs: [['alpha', 'gamma']] }))).toEqual([['alpha', 'gamma'], ['beta', 'delta']]);
+  it('forces a pairing; the other tools are paired by the usual rules', () => {
+    // beta meets the earlier Design tool; delta's category has none earlier, so it meets the best-rated earlier tool.
+    expect(pairs(build({ pairs: [['alpha', 'gamma']] }))).toEqual([['alpha', 'gamma'], ['beta', 'old'], ['delta', 'old']]);
   });
 
   it('picks the spotlight, which is compared with every other new tool', () => {
