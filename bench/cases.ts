@@ -16,11 +16,20 @@ import { sampleIssue } from '../src/sample.ts';
 import { SubscriberList } from '../src/subscribers/list.ts';
 import type { Tool } from '../src/catalog/schema.ts';
 
-const settings: SenderSettings = { from: 'Verdicts <v@example.com>', publicUrl: 'https://verdicts.example.com', secret: 'bench-secret', postalAddress: '1 Main St, Springfield' };
+const settings: SenderSettings = {
+  from: 'Verdicts <v@example.com>',
+  publicUrl: 'https://verdicts.example.com',
+  secret: 'bench-secret',
+  postalAddress: '1 Main St, Springfield',
+};
 const CATEGORIES = ['Developer Tools', 'Design', 'Writing', 'Research', 'Productivity'];
 
 function reader(i: number) {
-  return { email: `reader${i}@example.com`, name: i % 3 === 0 ? null : `Reader ${i}`, categories: i % 4 === 0 ? [CATEGORIES[i % CATEGORIES.length]!] : [] };
+  return {
+    email: `reader${i}@example.com`,
+    name: i % 3 === 0 ? null : `Reader ${i}`,
+    categories: i % 4 === 0 ? [CATEGORIES[i % CATEGORIES.length]!] : [],
+  };
 }
 
 function peakMb(): number {
@@ -49,8 +58,11 @@ async function pipeline(count: number) {
 
 function randomTools(count: number, categories: number, seed: number): Tool[] {
   let s = seed;
-  const random = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const words = 'agent code model vision design prompt note draft research data chart slide voice video search email meeting test deploy sketch brand paper cite plan task'.split(' ');
+  const random = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const words =
+    'agent code model vision design prompt note draft research data chart slide voice video search email meeting test deploy sketch brand paper cite plan task'.split(
+      ' ',
+    );
   return Array.from({ length: count }, (_, i) => ({
     slug: `tool-${i}`,
     name: `Tool ${i}`,
@@ -60,7 +72,14 @@ function randomTools(count: number, categories: number, seed: number): Tool[] {
     url: `https://example.com/${i}`,
     addedAt: '2026-11-10',
     pricing: { entry: (['free', 'freemium', 'paid'] as const)[i % 3]! },
-    panel: [{ persona: 'builder' as const, score: Math.floor(random() * 100), verdict: random() < 0.6 ? 'ship' as const : 'skip' as const, take: 'x' }],
+    panel: [
+      {
+        persona: 'builder' as const,
+        score: Math.floor(random() * 100),
+        verdict: random() < 0.6 ? ('ship' as const) : ('skip' as const),
+        take: 'x',
+      },
+    ],
   }));
 }
 
@@ -105,6 +124,15 @@ async function pipelineSend(count: number, rate: number) {
 
 const [name, arg, arg2] = process.argv.slice(2);
 const n = Number(arg);
-const result = name === 'naive' ? await naive(n) : name === 'pipeline' ? await pipeline(n) : name === 'pairing' ? pairing(n) : name === 'pipeline-send' ? await pipelineSend(n, Number(arg2)) : null;
+const result =
+  name === 'naive'
+    ? await naive(n)
+    : name === 'pipeline'
+      ? await pipeline(n)
+      : name === 'pairing'
+        ? pairing(n)
+        : name === 'pipeline-send'
+          ? await pipelineSend(n, Number(arg2))
+          : null;
 if (result === null) throw new Error(`unknown case ${name}`);
 console.log(JSON.stringify({ ...result, peakMb: peakMb() }));

@@ -14,38 +14,83 @@ const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf
 const section = (name: string) => only === undefined || only === name;
 
 function runCase(name: string, n: number, ...more: number[]): { seconds: number; peakMb: number; [key: string]: number } {
-  const out = execFileSync(process.execPath, ['--import', TSX, path.join(REPO, 'bench/cases.ts'), name, String(n), ...more.map(String)], { encoding: 'utf8', cwd: REPO });
+  const out = execFileSync(process.execPath, ['--import', TSX, path.join(REPO, 'bench/cases.ts'), name, String(n), ...more.map(String)], {
+    encoding: 'utf8',
+    cwd: REPO,
+  });
   return JSON.parse(out.trim().split('\n').at(-1)!);
 }
 
 /** Runs a command under /usr/bin/time for its wall time, CPU time and peak memory. */
-async function timed(args: string[], env: NodeJS.ProcessEnv): Promise<{ seconds: number; cpuSeconds: number; peakMb: number; status: number | null; output: string }> {
+async function timed(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ seconds: number; cpuSeconds: number; peakMb: number; status: number | null; output: string }> {
   const started = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', 'PEAK_KB=%M CPU=%U+%S', process.execPath, '--import', TSX, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('/usr/bin/time', ['-f', 'PEAK_KB=%M CPU=%U+%S', process.execPath, '--import', TSX, ...args], {
+    cwd: REPO,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));
   const [status] = await once(child, 'close');
   const peak = Number(/PEAK_KB=(\d+)/.exec(output)?.[1] ?? 0);
   const cpu = /CPU=([\d.]+)\+([\d.]+)/.exec(output);
-  return { seconds: (performance.now() - started) / 1000, cpuSeconds: Number(cpu?.[1] ?? 0) + Number(cpu?.[2] ?? 0), peakMb: Math.round(peak / 1024), status, output };
+  return {
+    seconds: (performance.now() - started) / 1000,
+    cpuSeconds: Number(cpu?.[1] ?? 0) + Number(cpu?.[2] ?? 0),
+    peakMb: Math.round(peak / 1024),
+    status,
+    output,
+  };
 }
 
 /** The fake Resend in its own process, as the real API would be. */
 async function fakeResend(rateLimit: number, port: number) {
-  const child = spawn(process.execPath, ['--import', TSX, path.join(REPO, 'test/fake-resend.ts'), '--port', String(port), '--rate-limit', String(rateLimit), '--latency', '15', '--envelopes-only'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      TSX,
+      path.join(REPO, 'test/fake-resend.ts'),
+      '--port',
+      String(port),
+      '--rate-limit',
+      String(rateLimit),
+      '--latency',
+      '15',
+      '--envelopes-only',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let log = '';
   child.stdout.on('data', (d) => (log += d));
   while (!log.includes('listening')) await new Promise((r) => setTimeout(r, 50));
   // Its CPU time so far, from /proc: user and system clock ticks (100 a second).
-  const cpuSeconds = () => readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ').slice(11, 13).reduce((a, b) => a + Number(b), 0) / 100;
-  return { url: `http://127.0.0.1:${port}`, counts: () => ({ requests: (log.match(/POST \/emails/g) ?? []).length, rateLimited: (log.match(/ 429 /g) ?? []).length, fakeCpuSeconds: cpuSeconds() }), stop: () => child.kill() };
+  const cpuSeconds = () =>
+    readFileSync(`/proc/${child.pid}/stat`, 'utf8')
+      .split(') ')[1]!
+      .split(' ')
+      .slice(11, 13)
+      .reduce((a, b) => a + Number(b), 0) / 100;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    counts: () => ({
+      requests: (log.match(/POST \/emails/g) ?? []).length,
+      rateLimited: (log.match(/ 429 /g) ?? []).length,
+      fakeCpuSeconds: cpuSeconds(),
+    }),
+    stop: () => child.kill(),
+  };
 }
 
 function subscriberCsv(file: string, count: number): Promise<void> {
   const out = createWriteStream(file);
   out.write('email,name,categories,status\n');
-  for (let i = 0; i < count; i++) out.write(`reader${i}@example.com,Reader ${i},${i % 4 === 0 ? 'Design' : ''},${i % 50 === 0 ? 'unsubscribed' : ''}\n`);
+  for (let i = 0; i < count; i++)
+    out.write(`reader${i}@example.com,Reader ${i},${i % 4 === 0 ? 'Design' : ''},${i % 50 === 0 ? 'unsubscribed' : ''}\n`);
   out.end();
   return once(out, 'finish').then(() => undefined);
 }
@@ -56,8 +101,30 @@ async function send(readers: number, rateLimit: number, port: number) {
   try {
     cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
     await subscriberCsv(path.join(dir, 'subscribers.csv'), readers);
-    const env = { ...process.env, RESEND_API_KEY: 're_test_key', RESEND_BASE_URL: fake.url, DIGEST_FROM: 'V <v@example.com>', DIGEST_SECRET: 'bench', DIGEST_PUBLIC_URL: 'https://verdicts.example.com', DIGEST_POSTAL_ADDRESS: '1 Example Street, Springfield' };
-    const run = await timed(['src/cli/main.ts', 'send', '--week', '2026-W46', '--data', path.join(dir, 'data'), '--subscribers', path.join(dir, 'subscribers.csv'), '--state', path.join(dir, 'state')], env);
+    const env = {
+      ...process.env,
+      RESEND_API_KEY: 're_test_key',
+      RESEND_BASE_URL: fake.url,
+      DIGEST_FROM: 'V <v@example.com>',
+      DIGEST_SECRET: 'bench',
+      DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
+      DIGEST_POSTAL_ADDRESS: '1 Example Street, Springfield',
+    };
+    const run = await timed(
+      [
+        'src/cli/main.ts',
+        'send',
+        '--week',
+        '2026-W46',
+        '--data',
+        path.join(dir, 'data'),
+        '--subscribers',
+        path.join(dir, 'subscribers.csv'),
+        '--state',
+        path.join(dir, 'state'),
+      ],
+      env,
+    );
     const sent = Number(/(\d+) sent now/.exec(run.output)?.[1] ?? 0);
     // The send's own progress lines give the rate while sending, without the process's start-up.
     const sendingRate = Number([...run.output.matchAll(/, (\d+)\/s, ETA/g)].at(-1)?.[1] ?? 0);
@@ -77,52 +144,80 @@ const say = (line = '') => {
 say(`Machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
 say('');
 if (section('render')) {
-say('Rendering: naive (React Email once per subscriber) against the pipeline (once per variant, then filled in)');
-const naiveSample = quick ? 100 : 500;
-const naive = runCase('naive', naiveSample);
-const naivePerMessage = naive.seconds / naiveSample;
-say(`| subscribers | naive s (extrapolated from ${naiveSample}) | pipeline s | pipeline msg/s | pipeline peak MB | speed-up |`);
-say('| --- | --- | --- | --- | --- | --- |');
-for (const n of quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]) {
-  const fast = runCase('pipeline', n);
-  say(`| ${n.toLocaleString('en-US')} | ${(naivePerMessage * n).toFixed(1)} | ${fast.seconds.toFixed(2)} | ${Math.round(n / fast.seconds).toLocaleString('en-US')} | ${fast.peakMb} | ${Math.round((naivePerMessage * n) / fast.seconds)}x |`);
-}
-say(`Naive peak memory for ${naiveSample}: ${naive.peakMb} MB.`);
-say('');
+  say('Rendering: naive (React Email once per subscriber) against the pipeline (once per variant, then filled in)');
+  const naiveSample = quick ? 100 : 500;
+  const naive = runCase('naive', naiveSample);
+  const naivePerMessage = naive.seconds / naiveSample;
+  say(`| subscribers | naive s (extrapolated from ${naiveSample}) | pipeline s | pipeline msg/s | pipeline peak MB | speed-up |`);
+  say('| --- | --- | --- | --- | --- | --- |');
+  for (const n of quick ? [1_000, 10_000] : [1_000, 10_000, 100_000]) {
+    const fast = runCase('pipeline', n);
+    say(
+      `| ${n.toLocaleString('en-US')} | ${(naivePerMessage * n).toFixed(1)} | ${fast.seconds.toFixed(2)} | ${Math.round(n / fast.seconds).toLocaleString('en-US')} | ${fast.peakMb} | ${Math.round((naivePerMessage * n) / fast.seconds)}x |`,
+    );
+  }
+  say(`Naive peak memory for ${naiveSample}: ${naive.peakMb} MB.`);
+  say('');
 }
 if (section('pairing')) {
-say('Pairing (best-match, exact), new tools in 10 categories');
-say('| new tools | seconds |');
-say('| --- | --- |');
-for (const n of [100, 500, 1000]) say(`| ${n} | ${runCase('pairing', n).seconds.toFixed(3)} |`);
-say('');
+  say('Pairing (best-match, exact), new tools in 10 categories');
+  say('| new tools | seconds |');
+  say('| --- | --- |');
+  for (const n of [100, 500, 1000]) say(`| ${n} | ${runCase('pairing', n).seconds.toFixed(3)} |`);
+  say('');
 }
 /** A ledger as a send interrupted late would leave it: 90% of the readers planned, 80% sent. */
 function interruptedLedger(file: string, rows: number): void {
-  const emails = Array.from({ length: rows }, (_, i) => `reader${i}@example.com`).filter((_, i) => i % 50 !== 0).sort();
+  const emails = Array.from({ length: rows }, (_, i) => `reader${i}@example.com`)
+    .filter((_, i) => i % 50 !== 0)
+    .sort();
   const planned = Math.floor((emails.length * 0.9) / 100);
   const lines: string[] = [];
   for (let b = 0; b < planned; b++) {
     const recipients = emails.slice(b * 100, b * 100 + 100).map((email) => ({ email, name: 'Reader', categories: [] }));
     lines.push(JSON.stringify({ state: 'pending', batch: b + 1, key: `bench-${b + 1}`, recipients }));
   }
-  for (let b = 0; b < Math.floor((emails.length * 0.8) / 100); b++) lines.push(JSON.stringify({ state: 'sent', batch: b + 1, rejected: [] }));
+  for (let b = 0; b < Math.floor((emails.length * 0.8) / 100); b++)
+    lines.push(JSON.stringify({ state: 'sent', batch: b + 1, rejected: [] }));
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, `${lines.join('\n')}\n`);
 }
 
 if (section('list')) {
-  say('A large subscriber file: `send --dry-run` reads, merges and plans it (outbox, nothing sent); "resumed" adds the ledger of a send stopped at 80%');
+  say(
+    'A large subscriber file: `send --dry-run` reads, merges and plans it (outbox, nothing sent); "resumed" adds the ledger of a send stopped at 80%',
+  );
   say('| rows | ledger | wall s | peak MB |');
   say('| --- | --- | --- | --- |');
-  for (const [rows, resumed] of (quick ? [[100_000, false]] : [[100_000, false], [1_000_000, false], [1_000_000, true]]) as [number, boolean][]) {
+  for (const [rows, resumed] of (quick
+    ? [[100_000, false]]
+    : [
+        [100_000, false],
+        [1_000_000, false],
+        [1_000_000, true],
+      ]) as [number, boolean][]) {
     const dir = mkdtempSync(path.join(tmpdir(), 'bench-list-'));
     try {
       await subscriberCsv(path.join(dir, 'subscribers.csv'), rows);
       if (resumed) interruptedLedger(path.join(dir, 'state', 'ledger', '2026-W46.jsonl'), rows);
-      const run = await timed(['src/cli/main.ts', 'send', '--dry-run', '--week', '2026-W46', '--subscribers', path.join(dir, 'subscribers.csv'), '--state', path.join(dir, 'state')], { ...process.env, RESEND_API_KEY: '' });
+      const run = await timed(
+        [
+          'src/cli/main.ts',
+          'send',
+          '--dry-run',
+          '--week',
+          '2026-W46',
+          '--subscribers',
+          path.join(dir, 'subscribers.csv'),
+          '--state',
+          path.join(dir, 'state'),
+        ],
+        { ...process.env, RESEND_API_KEY: '' },
+      );
       if (run.status !== 0) say(`send --dry-run exited ${run.status}: ${run.output.split('\n').slice(-3).join(' | ')}`);
-      say(`| ${rows.toLocaleString('en-US')} | ${resumed ? `${Math.round(statSync(path.join(dir, 'state', 'ledger', '2026-W46.jsonl')).size / 2 ** 20)} MB, resumed` : 'none'} | ${run.seconds.toFixed(1)} | ${run.peakMb} |`);
+      say(
+        `| ${rows.toLocaleString('en-US')} | ${resumed ? `${Math.round(statSync(path.join(dir, 'state', 'ledger', '2026-W46.jsonl')).size / 2 ** 20)} MB, resumed` : 'none'} | ${run.seconds.toFixed(1)} | ${run.peakMb} |`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -130,34 +225,58 @@ if (section('list')) {
   say('');
 }
 if (section('delivery')) {
-say('Delivery: `send` against the fake Resend (own process, 15 ms latency), fault-free');
-say('| readers | rate limit req/s | ceiling msg/s | achieved msg/s while sending | efficiency | 429s | wall s, start to finish | peak MB | CPU ms per batch, send + fake |');
-say('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-for (const [readers, rate, port] of (quick ? [[2_000, 10, 4301]] : [[20_000, 10, 4301], [20_000, 100, 4302], [100_000, 100, 4303]]) as [number, number, number][]) {
-  const r = await send(readers, rate, port);
-  if (r.status !== 0) say(`send exited ${r.status}: ${r.output.split('\n').slice(-5).join(' | ')}`);
-  const ceiling = rate * 100;
-  const batches = r.requests - r.rateLimited;
-  say(`| ${readers.toLocaleString('en-US')} | ${rate} | ${ceiling.toLocaleString('en-US')} | ${r.sendingRate.toLocaleString('en-US')} | ${Math.round((100 * r.sendingRate) / ceiling)}% | ${r.rateLimited} | ${r.seconds.toFixed(1)} | ${r.peakMb} | ${Math.round((1000 * r.cpuSeconds) / batches)} + ${Math.round((1000 * r.fakeCpuSeconds) / batches)} |`);
-}
-say('');
-say('The send pipeline alone (ledger, rendering, the real pacer) against a stub that answers each batch in 15 ms and never serializes it');
-say('| readers | rate limit req/s | ceiling msg/s | achieved msg/s while sending | efficiency | peak MB |');
-say('| --- | --- | --- | --- | --- | --- |');
-for (const rate of [100]) {
-  const { sent = 0, seconds, peakMb } = runCase('pipeline-send', quick ? 2_000 : 20_000, rate);
-  const perSecond = Math.round(sent / seconds);
-  say(`| ${sent.toLocaleString('en-US')} | ${rate} | ${(rate * 100).toLocaleString('en-US')} | ${perSecond.toLocaleString('en-US')} | ${Math.round(perSecond / rate)}% | ${peakMb} |`);
-}
-say('');
+  say('Delivery: `send` against the fake Resend (own process, 15 ms latency), fault-free');
+  say(
+    '| readers | rate limit req/s | ceiling msg/s | achieved msg/s while sending | efficiency | 429s | wall s, start to finish | peak MB | CPU ms per batch, send + fake |',
+  );
+  say('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const [readers, rate, port] of (quick
+    ? [[2_000, 10, 4301]]
+    : [
+        [20_000, 10, 4301],
+        [20_000, 100, 4302],
+        [100_000, 100, 4303],
+      ]) as [number, number, number][]) {
+    const r = await send(readers, rate, port);
+    if (r.status !== 0) say(`send exited ${r.status}: ${r.output.split('\n').slice(-5).join(' | ')}`);
+    const ceiling = rate * 100;
+    const batches = r.requests - r.rateLimited;
+    say(
+      `| ${readers.toLocaleString('en-US')} | ${rate} | ${ceiling.toLocaleString('en-US')} | ${r.sendingRate.toLocaleString('en-US')} | ${Math.round((100 * r.sendingRate) / ceiling)}% | ${r.rateLimited} | ${r.seconds.toFixed(1)} | ${r.peakMb} | ${Math.round((1000 * r.cpuSeconds) / batches)} + ${Math.round((1000 * r.fakeCpuSeconds) / batches)} |`,
+    );
+  }
+  say('');
+  say(
+    'The send pipeline alone (ledger, rendering, the real pacer) against a stub that answers each batch in 15 ms and never serializes it',
+  );
+  say('| readers | rate limit req/s | ceiling msg/s | achieved msg/s while sending | efficiency | peak MB |');
+  say('| --- | --- | --- | --- | --- | --- |');
+  for (const rate of [100]) {
+    const { sent = 0, seconds, peakMb } = runCase('pipeline-send', quick ? 2_000 : 20_000, rate);
+    const perSecond = Math.round(sent / seconds);
+    say(
+      `| ${sent.toLocaleString('en-US')} | ${rate} | ${(rate * 100).toLocaleString('en-US')} | ${perSecond.toLocaleString('en-US')} | ${Math.round(perSecond / rate)}% | ${peakMb} |`,
+    );
+  }
+  say('');
 }
 if (section('webhooks')) {
-  say('Webhook ingest: signed Resend events (delivered, opened, clicked per reader, plus redeliveries) fired by autocannon at a real `serve` with a 10,000-tool catalog, while a client loads `GET /` in a loop');
-  say('| events (distinct) | connections | seconds | events/s | non-2xx | serve CPU s | `GET /` first, then warm ms | pages served meanwhile | page p50 / p99 / max ms | `stats` exact | log lines |');
+  say(
+    'Webhook ingest: signed Resend events (delivered, opened, clicked per reader, plus redeliveries) fired by autocannon at a real `serve` with a 10,000-tool catalog, while a client loads `GET /` in a loop',
+  );
+  say(
+    '| events (distinct) | connections | seconds | events/s | non-2xx | serve CPU s | `GET /` first, then warm ms | pages served meanwhile | page p50 / p99 / max ms | `stats` exact | log lines |',
+  );
   say('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const f = await webhookIngest(quick ? 1_000 : 5_000, quick ? 300 : 1_000, quick ? 2_000 : 10_000, 32);
-  say(`| ${f.events.toLocaleString('en-US')} (${f.distinct.toLocaleString('en-US')}) | 32 | ${f.seconds.toFixed(1)} | ${f.perSecond.toLocaleString('en-US')} | ${f.non2xx} | ${f.serveCpuSeconds.toFixed(1)} | ${Math.round(f.firstHomeMs)}, then ${f.warmHomeMs.toFixed(1)} | ${f.pages} | ${Math.round(f.pageP50Ms)} / ${Math.round(f.pageP99Ms)} / ${Math.round(f.pageMaxMs)} | ${f.statsExact ? 'yes' : 'NO'} | ${f.logLines.toLocaleString('en-US')} |`);
-  say(`Load average while measuring: ${loadavg().map((l) => l.toFixed(1)).join(', ')}.`);
+  say(
+    `| ${f.events.toLocaleString('en-US')} (${f.distinct.toLocaleString('en-US')}) | 32 | ${f.seconds.toFixed(1)} | ${f.perSecond.toLocaleString('en-US')} | ${f.non2xx} | ${f.serveCpuSeconds.toFixed(1)} | ${Math.round(f.firstHomeMs)}, then ${f.warmHomeMs.toFixed(1)} | ${f.pages} | ${Math.round(f.pageP50Ms)} / ${Math.round(f.pageP99Ms)} / ${Math.round(f.pageMaxMs)} | ${f.statsExact ? 'yes' : 'NO'} | ${f.logLines.toLocaleString('en-US')} |`,
+  );
+  say(
+    `Load average while measuring: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(', ')}.`,
+  );
   say('');
 }
 say(`Command: npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`);

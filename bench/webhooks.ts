@@ -16,18 +16,37 @@ const KEY = Buffer.from('bench webhook signing key, 32 b!');
 function catalog(dir: string, count: number): void {
   mkdirSync(path.join(dir, 'tools'), { recursive: true });
   for (let i = 0; i < count; i++) {
-    writeFileSync(path.join(dir, 'tools', `tool-${i}.json`), JSON.stringify({
-      slug: `tool-${i}`, name: `Tool ${i}`, tagline: 'A tool for the bench', category: `Category ${i % 25}`, description: 'What it does, in a sentence or two.',
-      url: `https://example.com/${i}`, addedAt: '2026-11-10', pricing: { entry: 'free' },
-      panel: [{ persona: 'builder', score: 60 + (i % 40), verdict: 'ship', take: 'Works.' }, { persona: 'skeptic', score: 40, verdict: 'skip', take: 'Unproven.' }],
-    }));
+    writeFileSync(
+      path.join(dir, 'tools', `tool-${i}.json`),
+      JSON.stringify({
+        slug: `tool-${i}`,
+        name: `Tool ${i}`,
+        tagline: 'A tool for the bench',
+        category: `Category ${i % 25}`,
+        description: 'What it does, in a sentence or two.',
+        url: `https://example.com/${i}`,
+        addedAt: '2026-11-10',
+        pricing: { entry: 'free' },
+        panel: [
+          { persona: 'builder', score: 60 + (i % 40), verdict: 'ship', take: 'Works.' },
+          { persona: 'skeptic', score: 40, verdict: 'skip', take: 'Unproven.' },
+        ],
+      }),
+    );
   }
 }
 
 function ledger(file: string, readers: string[]): void {
   const lines: string[] = [];
   for (let b = 0; b * 100 < readers.length; b++) {
-    lines.push(JSON.stringify({ state: 'pending', batch: b + 1, key: `bench-${b + 1}`, recipients: readers.slice(b * 100, b * 100 + 100).map((email) => ({ email, name: null, categories: [] })) }));
+    lines.push(
+      JSON.stringify({
+        state: 'pending',
+        batch: b + 1,
+        key: `bench-${b + 1}`,
+        recipients: readers.slice(b * 100, b * 100 + 100).map((email) => ({ email, name: null, categories: [] })),
+      }),
+    );
     lines.push(JSON.stringify({ state: 'sent', batch: b + 1, rejected: [] }));
   }
   mkdirSync(path.dirname(file), { recursive: true });
@@ -37,15 +56,31 @@ function ledger(file: string, readers: string[]): void {
 /** A Resend event about one message, signed as Svix signs it. */
 function signedEvent(id: string, type: string, to: string, emailId: string): { headers: Record<string, string>; body: string } {
   const body = JSON.stringify({
-    type, created_at: new Date().toISOString(),
-    data: { created_at: new Date().toISOString(), email_id: emailId, from: 'Verdicts <v@example.com>', to: [to], subject: 'Weekly AI Tool Verdicts', tags: { week: WEEK } },
+    type,
+    created_at: new Date().toISOString(),
+    data: {
+      created_at: new Date().toISOString(),
+      email_id: emailId,
+      from: 'Verdicts <v@example.com>',
+      to: [to],
+      subject: 'Weekly AI Tool Verdicts',
+      tags: { week: WEEK },
+    },
   });
   const timestamp = String(Math.floor(Date.now() / 1000));
   const signature = createHmac('sha256', KEY).update(`${id}.${timestamp}.${body}`).digest('base64');
-  return { headers: { 'content-type': 'application/json', 'svix-id': id, 'svix-timestamp': timestamp, 'svix-signature': `v1,${signature}` }, body };
+  return {
+    headers: { 'content-type': 'application/json', 'svix-id': id, 'svix-timestamp': timestamp, 'svix-signature': `v1,${signature}` },
+    body,
+  };
 }
 
-const cpuOf = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ').slice(11, 13).reduce((a, b) => a + Number(b), 0) / 100;
+const cpuOf = (pid: number) =>
+  readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .split(') ')[1]!
+    .split(' ')
+    .slice(11, 13)
+    .reduce((a, b) => a + Number(b), 0) / 100;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
 
 export interface IngestFigures {
@@ -74,8 +109,26 @@ export async function webhookIngest(readers: number, duplicates: number, tools: 
   ledger(path.join(state, 'ledger', `${WEEK}.jsonl`), emails);
   writeFileSync(path.join(dir, 'subscribers.csv'), 'email\n');
   const args = ['--data', path.join(dir, 'data'), '--state', state, '--subscribers', path.join(dir, 'subscribers.csv')];
-  const env = { ...process.env, DIGEST_SECRET: 'bench-secret', RESEND_WEBHOOK_SECRET: `whsec_${KEY.toString('base64')}`, RESEND_API_KEY: '' };
-  const serve = spawn(process.execPath, [...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []), '--import', TSX, path.join(REPO, 'src/cli/main.ts'), 'serve', '--port', '0', ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const env = {
+    ...process.env,
+    DIGEST_SECRET: 'bench-secret',
+    RESEND_WEBHOOK_SECRET: `whsec_${KEY.toString('base64')}`,
+    RESEND_API_KEY: '',
+  };
+  const serve = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []),
+      '--import',
+      TSX,
+      path.join(REPO, 'src/cli/main.ts'),
+      'serve',
+      '--port',
+      '0',
+      ...args,
+    ],
+    { cwd: REPO, env, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   try {
     let out = '';
     serve.stdout.on('data', (d) => (out += d));
@@ -96,7 +149,9 @@ export async function webhookIngest(readers: number, duplicates: number, tools: 
     for (let i = 0; i < 20; i++) warm.push(await timeHome());
 
     const events: { headers: Record<string, string>; body: string }[] = [];
-    ['email.delivered', 'email.opened', 'email.clicked'].forEach((type, t) => emails.forEach((to, i) => events.push(signedEvent(`msg_${t}_${i}`, type, to, `email-${i}`))));
+    ['email.delivered', 'email.opened', 'email.clicked'].forEach((type, t) =>
+      emails.forEach((to, i) => events.push(signedEvent(`msg_${t}_${i}`, type, to, `email-${i}`))),
+    );
     const distinct = events.length;
     for (let i = 0; i < duplicates; i++) events.push(events[(i * 7919) % distinct]!);
 
@@ -112,23 +167,33 @@ export async function webhookIngest(readers: number, duplicates: number, tools: 
       url,
       connections,
       amount: events.length,
-      requests: [{
-        method: 'POST',
-        path: '/webhooks/resend',
-        setupRequest: (request) => {
-          const event = events[next++ % events.length]!;
-          return { ...request, headers: event.headers, body: event.body };
+      requests: [
+        {
+          method: 'POST',
+          path: '/webhooks/resend',
+          setupRequest: (request) => {
+            const event = events[next++ % events.length]!;
+            return { ...request, headers: event.headers, body: event.body };
+          },
         },
-      }],
+      ],
     });
     const seconds = (performance.now() - started) / 1000;
     const serveCpuSeconds = cpuOf(serve.pid!) - cpuBefore;
     running = false;
     await pages;
 
-    const stats = JSON.parse(execFileSync(process.execPath, ['--import', TSX, path.join(REPO, 'src/cli/main.ts'), 'stats', '--week', WEEK, '--json', ...args], { cwd: REPO, env, encoding: 'utf8' })) as Record<string, number>;
+    const stats = JSON.parse(
+      execFileSync(process.execPath, ['--import', TSX, path.join(REPO, 'src/cli/main.ts'), 'stats', '--week', WEEK, '--json', ...args], {
+        cwd: REPO,
+        env,
+        encoding: 'utf8',
+      }),
+    ) as Record<string, number>;
     const statsExact = stats.sent === readers && stats.delivered === readers && stats.opened === readers && stats.clicked === readers;
-    const logLines = readFileSync(path.join(state, 'webhooks', 'resend.jsonl'), 'utf8').trim().split('\n').length;
+    const logLines = readFileSync(path.join(state, 'webhooks', 'resend.jsonl'), 'utf8')
+      .trim()
+      .split('\n').length;
     const sortedPages = [...pageTimes].sort((a, b) => a - b);
     return {
       events: events.length,

@@ -37,18 +37,33 @@ export default function ConfirmSubscription({ confirmUrl, expiresInDays, homeUrl
       <Body style={page}>
         <Container style={container}>
           <Section style={{ padding: '20px 12px', backgroundColor: color.card }}>
-            <Heading as="h1" style={h1}>Confirm your subscription</Heading>
-            <p style={body}>Someone, hopefully you, asked to get Weekly AI Tool Verdicts at this address: one email a week with head-to-head comparisons of the new AI tools.</p>
+            <Heading as="h1" style={h1}>
+              Confirm your subscription
+            </Heading>
             <p style={body}>
-              <Link href={confirmUrl} style={button}>Yes, subscribe me</Link>
+              Someone, hopefully you, asked to get Weekly AI Tool Verdicts at this address: one email a week with head-to-head comparisons
+              of the new AI tools.
+            </p>
+            <p style={body}>
+              <Link href={confirmUrl} style={button}>
+                Yes, subscribe me
+              </Link>
             </p>
             <p style={small}>{`The link works for ${expiresInDays} days. If it doesn't open, paste this address into your browser:`}</p>
-            <p style={small}><Link href={confirmUrl} style={link}>{confirmUrl}</Link></p>
+            <p style={small}>
+              <Link href={confirmUrl} style={link}>
+                {confirmUrl}
+              </Link>
+            </p>
             <p style={body}>Didn't ask for this? Ignore this email: without the click, you get nothing more from us.</p>
           </Section>
           <Section style={{ padding: '8px 12px 20px', backgroundColor: color.card, color: color.muted }}>
             <Hr style={{ borderTop: `1px solid ${color.border}`, margin: '0 0 16px' }} />
-            <p style={small}><Link href={homeUrl} style={link}>Weekly AI Tool Verdicts</Link></p>
+            <p style={small}>
+              <Link href={homeUrl} style={link}>
+                Weekly AI Tool Verdicts
+              </Link>
+            </p>
             <p style={{ ...small, whiteSpace: 'pre-line' }}>{postalAddress}</p>
           </Section>
         </Container>

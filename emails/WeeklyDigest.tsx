@@ -34,11 +34,15 @@ const glanceItem: CSSProperties = { ...body, margin: '0 0 6px' };
 function Glance({ comparisons }: { comparisons: Comparison[] }) {
   return (
     <Section id="glance" className={cls.card} style={{ padding: '4px 12px 12px', backgroundColor: color.card }}>
-      <Heading as="h2" className={cls.text} style={{ ...h2, fontSize: '17px', lineHeight: '24px', margin: '8px 0 8px' }}>This week at a glance</Heading>
+      <Heading as="h2" className={cls.text} style={{ ...h2, fontSize: '17px', lineHeight: '24px', margin: '8px 0 8px' }}>
+        This week at a glance
+      </Heading>
       {comparisons.map((comparison, i) => (
         <p key={i} className={cls.text} style={glanceItem}>
           {`${i + 1}. `}
-          <Link href={`#${cardAnchor(i)}`} className={cls.link} style={{ ...link, fontWeight: 700 }}>{glanceTitle(comparison)}</Link>
+          <Link href={`#${cardAnchor(i)}`} className={cls.link} style={{ ...link, fontWeight: 700 }}>
+            {glanceTitle(comparison)}
+          </Link>
           <span className={cls.muted} style={{ ...small, fontSize: '14px' }}>{` · ${decisiveness(comparison)}`}</span>
         </p>
       ))}
@@ -61,15 +65,33 @@ export default function WeeklyDigest({ weekLabel, preheader, greetingName, intro
         <Container className={cls.card} style={container}>
           <Section className={cls.card} style={{ padding: '20px 12px 4px', backgroundColor: color.card }}>
             <p className={cls.muted} style={{ ...small, textAlign: 'right' }}>
-              <Link href={links.viewInBrowser} className={cls.link} style={link}>View in browser</Link>
+              <Link href={links.viewInBrowser} className={cls.link} style={link}>
+                View in browser
+              </Link>
             </p>
-            <Heading as="h1" className={cls.text} style={h1}>Weekly AI Tool Verdicts</Heading>
-            <p className={cls.muted} style={{ ...small, fontSize: '14px' }}>{weekLabel}</p>
-            {hello === null ? null : <p className={cls.text} style={body}>{hello}</p>}
-            {intro === null ? null : paragraphs(intro).map((p, i) => <p key={i} className={cls.text} style={body}>{p}</p>)}
+            <Heading as="h1" className={cls.text} style={h1}>
+              Weekly AI Tool Verdicts
+            </Heading>
+            <p className={cls.muted} style={{ ...small, fontSize: '14px' }}>
+              {weekLabel}
+            </p>
+            {hello === null ? null : (
+              <p className={cls.text} style={body}>
+                {hello}
+              </p>
+            )}
+            {intro === null
+              ? null
+              : paragraphs(intro).map((p, i) => (
+                  <p key={i} className={cls.text} style={body}>
+                    {p}
+                  </p>
+                ))}
           </Section>
           <Glance comparisons={comparisons} />
-          {comparisons.map((comparison, i) => <ComparisonCard key={i} comparison={comparison} anchor={cardAnchor(i)} votes={votes} />)}
+          {comparisons.map((comparison, i) => (
+            <ComparisonCard key={i} comparison={comparison} anchor={cardAnchor(i)} votes={votes} />
+          ))}
           <Footer links={links} postalAddress={postalAddress} />
         </Container>
       </Body>

@@ -82,10 +82,14 @@ for (const [file, targets] of graph) {
       folderEdges.get(from)!.add(`${to}\0${file} -> ${target}`);
     }
     const inCore = CORE.some((c) => file.startsWith(`${c}/`)) || folderOf(file) === 'src';
-    if (inCore && /^src\/(cli|server)\//.test(target)) violations.push(`${file} imports ${target}: the core and the files directly in src/ never import src/cli or src/server.`);
-    if (file.startsWith('src/server/') && target.startsWith('src/cli/')) violations.push(`${file} imports ${target}: src/server never imports src/cli.`);
+    if (inCore && /^src\/(cli|server)\//.test(target))
+      violations.push(`${file} imports ${target}: the core and the files directly in src/ never import src/cli or src/server.`);
+    if (file.startsWith('src/server/') && target.startsWith('src/cli/'))
+      violations.push(`${file} imports ${target}: src/server never imports src/cli.`);
     if (isCommand(file, text) && isCommand(target, readFileSync(path.join(ROOT, target), 'utf8'))) {
-      violations.push(`${file} imports ${target}: a command never imports another command; move what they share to the library or src/cli/report.ts.`);
+      violations.push(
+        `${file} imports ${target}: a command never imports another command; move what they share to the library or src/cli/report.ts.`,
+      );
     }
   }
 }
@@ -136,5 +140,9 @@ function connect(file: string): void {
 for (const file of graph.keys()) if (!index.has(file)) connect(file);
 
 for (const v of violations) console.error(v);
-console.log(violations.length === 0 ? `Imports follow the layout (${graph.size} files checked).` : `${violations.length} layout violation${violations.length === 1 ? '' : 's'}.`);
+console.log(
+  violations.length === 0
+    ? `Imports follow the layout (${graph.size} files checked).`
+    : `${violations.length} layout violation${violations.length === 1 ? '' : 's'}.`,
+);
 process.exitCode = violations.length === 0 ? 0 : 1;

@@ -50,6 +50,9 @@ const flags = ['--experimental-vm-modules', '--disable-warning=ExperimentalWarni
 // and exits when it can't (a read-only or missing home); keep it in .react-email/, which git ignores.
 const env = { ...process.env, XDG_CONFIG_HOME: path.resolve('.react-email') };
 
-const child = spawn(process.execPath, [...flags, cli, 'dev', '--dir', 'emails', '--port', '3030', ...process.argv.slice(2)], { stdio: 'inherit', env });
+const child = spawn(process.execPath, [...flags, cli, 'dev', '--dir', 'emails', '--port', '3030', ...process.argv.slice(2)], {
+  stdio: 'inherit',
+  env,
+});
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1)));

@@ -59,7 +59,9 @@ export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv = proce
   try {
     assertTimeZone(timezone);
   } catch {
-    throw new ConfigError(`${flags.tz ? '--tz' : 'DIGEST_TIMEZONE'} "${timezone}" is not an IANA time zone such as Europe/Paris or America/New_York.`);
+    throw new ConfigError(
+      `${flags.tz ? '--tz' : 'DIGEST_TIMEZONE'} "${timezone}" is not an IANA time zone such as Europe/Paris or America/New_York.`,
+    );
   }
   const resendApiKey = nonEmpty(env.RESEND_API_KEY) ?? null;
   const from = nonEmpty(env.DIGEST_FROM);
@@ -71,15 +73,19 @@ export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv = proce
   }
   // Checked whenever it is set, so the outbox never gets a message without a From header either.
   if (from !== undefined && !isSender(from)) {
-    throw new ConfigError(`DIGEST_FROM ${JSON.stringify(from)} is not a sender such as "Weekly AI Tool Verdicts <verdicts@example.com>" or verdicts@example.com.`);
+    throw new ConfigError(
+      `DIGEST_FROM ${JSON.stringify(from)} is not a sender such as "Weekly AI Tool Verdicts <verdicts@example.com>" or verdicts@example.com.`,
+    );
   }
   if (resendApiKey) {
     const missing = (name: string, why: string) => new ConfigError(`${name} is required when RESEND_API_KEY is set: ${why}.`);
     if (!from) throw missing('DIGEST_FROM', 'the sender, such as "Weekly AI Tool Verdicts <verdicts@example.com>"');
     if (!secret) throw missing('DIGEST_SECRET', 'it signs the unsubscribe and preference links');
-    if (!postalAddress) throw missing('DIGEST_POSTAL_ADDRESS', 'the law requires the sender\'s postal address in bulk mail');
+    if (!postalAddress) throw missing('DIGEST_POSTAL_ADDRESS', "the law requires the sender's postal address in bulk mail");
     if (new URL(publicUrl).protocol !== 'https:') {
-      throw new ConfigError(`DIGEST_PUBLIC_URL "${publicUrl}" must be an https: URL when RESEND_API_KEY is set: one-click unsubscribe (RFC 8058) needs it.`);
+      throw new ConfigError(
+        `DIGEST_PUBLIC_URL "${publicUrl}" must be an https: URL when RESEND_API_KEY is set: one-click unsubscribe (RFC 8058) needs it.`,
+      );
     }
   }
   const warnings: string[] = [];

@@ -3,7 +3,10 @@ import type { z } from 'zod';
 /** A mistake a user can make and fix: printed as one sentence, never as a stack trace. */
 export class UserError extends Error {
   override name = 'UserError';
-  constructor(message: string, readonly exitCode = 1) {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
     super(message);
   }
 }
@@ -47,7 +50,10 @@ export function fieldPath(path: readonly PropertyKey[]): string {
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((value, key) => (value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined), input);
+  return path.reduce<unknown>(
+    (value, key) => (value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined),
+    input,
+  );
 }
 
 /** One sentence per zod issue, each prefixed with `where` (a file, or a file and line); `input` lets a missing field say so. */
@@ -59,9 +65,10 @@ export function describeIssues(where: string, error: z.ZodError, input?: unknown
     }
     const field = fieldPath(issue.path);
     const missing = input !== undefined && issue.path.length > 0 && valueAt(input, issue.path) === undefined;
-    const message = missing || (issue.code === 'invalid_type' && issue.message.endsWith('received undefined'))
-      ? 'is missing'
-      : issue.message.replace(/\.$/, '');
+    const message =
+      missing || (issue.code === 'invalid_type' && issue.message.endsWith('received undefined'))
+        ? 'is missing'
+        : issue.message.replace(/\.$/, '');
     return field ? `${where}: field "${field}" ${lowerFirst(message)}.` : `${where}: ${lowerFirst(message)}.`;
   });
 }

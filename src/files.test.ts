@@ -2,7 +2,16 @@ import { appendFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppendedLines, appendLinesDurably, parseJsonLine, parseJsonLineStrictly, readLines, readTextIfExists, TORN_MARK, writeFileDurably } from './files.ts';
+import {
+  AppendedLines,
+  appendLinesDurably,
+  parseJsonLine,
+  parseJsonLineStrictly,
+  readLines,
+  readTextIfExists,
+  TORN_MARK,
+  writeFileDurably,
+} from './files.ts';
 
 /** The values of a JSON-lines file, as the program's readers see them: blank and torn lines skipped. */
 async function readJsonLines(file: string): Promise<unknown[]> {
@@ -94,12 +103,21 @@ describe('readLines', () => {
 
 describe('appendLinesDurably, read back line by line', () => {
   it.each([
-    ['objects', [{ type: 'unsubscribe', email: 'ana@example.com' }, { type: 'bounce', email: 'bo@example.com' }]],
+    [
+      'objects',
+      [
+        { type: 'unsubscribe', email: 'ana@example.com' },
+        { type: 'bounce', email: 'bo@example.com' },
+      ],
+    ],
     ['scalars and arrays', [1, 'two', [3], null, true]],
     ['text with line breaks inside strings', [{ name: 'Line one\nline two' }]],
   ])('round-trips %s', async (_, values) => {
     const file = fresh('events.jsonl');
-    await appendLinesDurably(file, values.map((v) => JSON.stringify(v)));
+    await appendLinesDurably(
+      file,
+      values.map((v) => JSON.stringify(v)),
+    );
     expect(await readJsonLines(file)).toEqual(values);
   });
 

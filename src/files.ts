@@ -100,7 +100,9 @@ export class AppendedLines {
    * `restarted` when the file was replaced or cut shorter after something was read. A turn goes on from
    * the last line its consumer took, so a consumer that stops at a line sees it again next turn.
    */
-  async next(options: { fromStart?: boolean } = {}): Promise<{ restarted: boolean; lines: AsyncGenerator<{ line: string; number: number }> }> {
+  async next(
+    options: { fromStart?: boolean } = {},
+  ): Promise<{ restarted: boolean; lines: AsyncGenerator<{ line: string; number: number }> }> {
     const found = await stat(this.file).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return null;
       throw error;

@@ -13,9 +13,10 @@ export async function frozenNotice(config: Config, prepared: PreparedIssue): Pro
   if (!prepared.locked) return null;
   const week = prepared.issue.week;
   const started = (await stat(new Ledger(config.stateDir, week).file).catch(() => null))?.birthtime;
-  const when = started && started.getTime() > 0
-    ? ` on ${new Intl.DateTimeFormat('sv-SE', { timeZone: config.timezone, dateStyle: 'short', timeStyle: 'short' }).format(started)} ${config.timezone}`
-    : '';
+  const when =
+    started && started.getTime() > 0
+      ? ` on ${new Intl.DateTimeFormat('sv-SE', { timeZone: config.timezone, dateStyle: 'short', timeStyle: 'short' }).format(started)} ${config.timezone}`
+      : '';
   return `${week} was sent${when}; it is frozen; your edits apply to no issue. To rehearse edits, use --state with a scratch folder (e.g. --state /tmp/rehearsal).`;
 }
 

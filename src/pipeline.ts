@@ -61,7 +61,8 @@ export async function prepareIssue(config: Config, request: IssueRequest): Promi
   const locked = await new Ledger(config.stateDir, range.week).exists();
   const frozenAt = store.fileOf(range.week);
   const settings = { from: config.from, publicUrl: config.publicUrl, secret: config.secret, postalAddress: config.postalAddress };
-  if (locked && frozen) return { issue: frozen, range, locked, edition, editionFile: file, frozenAt, htmlBytes: await largestHtmlBytes(frozen, settings) };
+  if (locked && frozen)
+    return { issue: frozen, range, locked, edition, editionFile: file, frozenAt, htmlBytes: await largestHtmlBytes(frozen, settings) };
 
   // Readers' votes count on top of the catalog's own community numbers (the files are never written).
   const votes = (await new VoteStore(config.stateDir).current()).community();
@@ -75,12 +76,14 @@ export async function prepareIssue(config: Config, request: IssueRequest): Promi
   }
   const kept = newTools.filter((t) => !edition?.exclude?.includes(t.slug)).length;
   if (kept > MAX_NEW_TOOLS) {
-    throw new IssueError(`${range.week} has ${kept} new tools, more than one email can carry (at most ${MAX_NEW_TOOLS}); leave some out with "exclude" in ${file}, such as {"exclude": ["a-slug", "another-slug"]}, then build again.`);
+    throw new IssueError(
+      `${range.week} has ${kept} new tools, more than one email can carry (at most ${MAX_NEW_TOOLS}); leave some out with "exclude" in ${file}, such as {"exclude": ["a-slug", "another-slug"]}, then build again.`,
+    );
   }
   const asked = request.strategy !== undefined || request.spotlight !== undefined;
   const flags = asked
     ? { strategy: request.strategy ?? (request.spotlight !== undefined ? 'spotlight' : 'best-match'), spotlight: request.spotlight ?? null }
-    : frozen?.pairingFlags ?? null;
+    : (frozen?.pairingFlags ?? null);
   if (flags?.spotlight && !newSlugs.has(flags.spotlight) && !earlierSlugs.has(flags.spotlight)) {
     throw new UserError(`--spotlight "${flags.spotlight}" is not a tool of ${config.dataDir}/tools added by the end of ${range.week}.`);
   }
@@ -95,7 +98,9 @@ export async function prepareIssue(config: Config, request: IssueRequest): Promi
   // Refused before it is frozen or planned: a message over the clip hides the unsubscribe link, and a huge one cannot be sent at all.
   const htmlBytes = await largestHtmlBytes(issue, settings);
   if (htmlBytes > GMAIL_CLIP_BYTES) {
-    throw new IssueError(`${range.week} is too big to mail: its email would be ${kilobytes(htmlBytes)}, over Gmail's ${kilobytes(GMAIL_CLIP_BYTES)} clip (${issue.comparisons.length} comparisons); leave some tools out with "exclude" in ${file}, such as {"exclude": ["a-slug", "another-slug"]}, then build again.`);
+    throw new IssueError(
+      `${range.week} is too big to mail: its email would be ${kilobytes(htmlBytes)}, over Gmail's ${kilobytes(GMAIL_CLIP_BYTES)} clip (${issue.comparisons.length} comparisons); leave some tools out with "exclude" in ${file}, such as {"exclude": ["a-slug", "another-slug"]}, then build again.`,
+    );
   }
   await store.write(issue);
   return { issue, range, locked: false, edition, editionFile: file, frozenAt, htmlBytes };

@@ -12,7 +12,12 @@ import { digestProps } from './render/message.ts';
 
 /** The latest week with a tool in the catalog, in `timezone`; null for an empty catalog. */
 export function latestWeek(catalog: { addedAt: string }[], timezone: string): string | null {
-  return catalog.map((t) => weekOf(addedInstant(t.addedAt, timezone), timezone)).sort().at(-1) ?? null;
+  return (
+    catalog
+      .map((t) => weekOf(addedInstant(t.addedAt, timezone), timezone))
+      .sort()
+      .at(-1) ?? null
+  );
 }
 
 /** The week with the most new tools in `timezone` (the latest of those on a tie); null for an empty catalog. */

@@ -34,7 +34,10 @@ const EVENT_TYPES: Record<string, Counted> = {
 /** The weeks with a send ledger, oldest first. */
 export async function sentWeeks(stateDir: string): Promise<string[]> {
   const names = await readdir(path.join(stateDir, 'ledger')).catch(() => [] as string[]);
-  return names.filter((n) => /^\d{4}-W\d{2}\.jsonl$/.test(n)).map((n) => n.slice(0, -'.jsonl'.length)).sort();
+  return names
+    .filter((n) => /^\d{4}-W\d{2}\.jsonl$/.test(n))
+    .map((n) => n.slice(0, -'.jsonl'.length))
+    .sort();
 }
 
 /**
@@ -47,7 +50,9 @@ export async function issueStats(stateDir: string, timezone: string): Promise<Is
   const readers = new Map<string, Set<string>>();
   for (const week of weeks) readers.set(week, await new Ledger(stateDir, week).sentReaders());
 
-  const seen = new Map(weeks.map((week) => [week, Object.fromEntries(COUNTED.map((c) => [c, new Set<string>()])) as Record<Counted, Set<string>>]));
+  const seen = new Map(
+    weeks.map((week) => [week, Object.fromEntries(COUNTED.map((c) => [c, new Set<string>()])) as Record<Counted, Set<string>>]),
+  );
   for await (const entry of readWebhookLog(stateDir)) {
     const counted = entry.type === undefined ? undefined : EVENT_TYPES[entry.type];
     const sets = entry.week ? seen.get(entry.week) : undefined;

@@ -6,8 +6,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  cleanup, emlFilesUnder, fixture, newSlugs, pairsOf, parseIssue, readEml, runCli, stderrLines, tempDir, traceNoise, writeCsv,
-  type CliResult, type JsonIssue, type JsonSide,
+  cleanup,
+  emlFilesUnder,
+  fixture,
+  newSlugs,
+  pairsOf,
+  parseIssue,
+  readEml,
+  runCli,
+  stderrLines,
+  tempDir,
+  traceNoise,
+  writeCsv,
+  type CliResult,
+  type JsonIssue,
+  type JsonSide,
 } from './helpers/cli.ts';
 
 afterAll(cleanup);
@@ -30,7 +43,11 @@ function expectSide(side: JsonSide): void {
 }
 
 function expectContract(issue: JsonIssue): void {
-  expect(issue).toMatchObject({ week: expect.stringMatching(/^\d{4}-W\d{2}$/), timezone: expect.any(String), comparisons: expect.any(Array) });
+  expect(issue).toMatchObject({
+    week: expect.stringMatching(/^\d{4}-W\d{2}$/),
+    timezone: expect.any(String),
+    comparisons: expect.any(Array),
+  });
   for (const c of issue.comparisons) {
     expectSide(c.left);
     if (c.right !== null) expectSide(c.right);
@@ -104,19 +121,21 @@ describe('weeks in the digest time zone, across daylight-saving changes', () => 
   ];
 
   it('selects the tools new in each week, in UTC and in New York (--tz and DIGEST_TIMEZONE)', async () => {
-    const results = await Promise.all(cases.map(async (c) => {
-      const zone = c.tz === 'NY' ? NY : 'UTC';
-      const flags = ['--week', c.week];
-      let env: Record<string, string> = {};
-      if (c.via === 'flag') flags.push('--tz', zone);
-      else if (c.via === 'env') env = { DIGEST_TIMEZONE: zone };
-      else {
-        flags.push('--tz', zone);
-        env = { DIGEST_TIMEZONE: NY };
-      }
-      const issue = parseIssue(await build(fixture('dst'), tempDir(), flags, env));
-      return { label: `${c.week} ${zone} (${c.via})`, week: issue.week, timezone: issue.timezone, slugs: newSlugs(issue), issue };
-    }));
+    const results = await Promise.all(
+      cases.map(async (c) => {
+        const zone = c.tz === 'NY' ? NY : 'UTC';
+        const flags = ['--week', c.week];
+        let env: Record<string, string> = {};
+        if (c.via === 'flag') flags.push('--tz', zone);
+        else if (c.via === 'env') env = { DIGEST_TIMEZONE: zone };
+        else {
+          flags.push('--tz', zone);
+          env = { DIGEST_TIMEZONE: NY };
+        }
+        const issue = parseIssue(await build(fixture('dst'), tempDir(), flags, env));
+        return { label: `${c.week} ${zone} (${c.via})`, week: issue.week, timezone: issue.timezone, slugs: newSlugs(issue), issue };
+      }),
+    );
     for (const [i, c] of cases.entries()) {
       const r = results[i]!;
       expectContract(r.issue);
@@ -180,9 +199,24 @@ describe('pairing', () => {
       build(fixture('mixed'), tempDir(), ['--week', '2026-W46', '--strategy', 'spotlight', '--spotlight', 'moodloom']),
       build(fixture('mixed'), tempDir(), ['--week', '2026-W46', '--strategy', 'spotlight']),
       build(fixture('mixed'), tempDir(), ['--week', '2026-W46', '--strategy', 'spotlight', '--spotlight', 'no-such-tool']),
-      runCli(['build', '--data', fixture('mixed'), '--state', tempDir(), '--week', '2026-W46', '--strategy', 'spotlight', '--spotlight', 'moodloom']),
+      runCli([
+        'build',
+        '--data',
+        fixture('mixed'),
+        '--state',
+        tempDir(),
+        '--week',
+        '2026-W46',
+        '--strategy',
+        'spotlight',
+        '--spotlight',
+        'moodloom',
+      ]),
     ]);
-    for (const [star, result] of [['moodloom', chosen], ['prosepilot', byVotes]] as const) {
+    for (const [star, result] of [
+      ['moodloom', chosen],
+      ['prosepilot', byVotes],
+    ] as const) {
       const issue = parseIssue(result);
       expectContract(issue);
       expect(issue.comparisons).toHaveLength(3);
@@ -213,7 +247,9 @@ describe('pairing', () => {
     const [message] = emlFilesUnder(path.join(state, 'outbox', '2026-W46')).map(readEml);
     expect(message, 'no message in the outbox').toBeDefined();
     for (const other of ['Pixelforge', 'Quilldraft', 'Prosepilot']) {
-      expect(message!.text, `the frozen comparison of ${other} with Moodloom is missing`).toMatch(new RegExp(`${other} vs Moodloom|Moodloom vs ${other}`));
+      expect(message!.text, `the frozen comparison of ${other} with Moodloom is missing`).toMatch(
+        new RegExp(`${other} vs Moodloom|Moodloom vs ${other}`),
+      );
     }
   });
 

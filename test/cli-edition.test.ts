@@ -48,7 +48,9 @@ describe('the edition file', () => {
     const ws = workspace({ hold: 'waiting for a pricing page' });
     const held = await runCli(['send', ...ws.args]);
     expect(held.status).toBe(0);
-    expect(held.stdout).toMatch(/2026-W46 is held by .*2026-W46\.json \(waiting for a pricing page\): nothing is sent until the hold is lifted\./);
+    expect(held.stdout).toMatch(
+      /2026-W46 is held by .*2026-W46\.json \(waiting for a pricing page\): nothing is sent until the hold is lifted\./,
+    );
     expect(emlFilesUnder(path.join(ws.state, 'outbox', '2026-W46'))).toEqual([]);
 
     const test = await runCli(['send', ...ws.args, '--to', 'editor@example.com']);

@@ -21,7 +21,9 @@ describe('editor notices', () => {
 
     const build = await runCli(['build', ...args]);
     expect(build.status, build.stderr).toBe(0);
-    expect(build.stdout.split('\n')[0]).toMatch(/^2026-W46 was sent on .*; it is frozen; your edits apply to no issue\. To rehearse edits, use --state with a scratch folder/);
+    expect(build.stdout.split('\n')[0]).toMatch(
+      /^2026-W46 was sent on .*; it is frozen; your edits apply to no issue\. To rehearse edits, use --state with a scratch folder/,
+    );
     expect(build.stdout.match(/frozen/g)!.length).toBeLessThanOrEqual(2);
     expect(build.stdout).not.toMatch(/intro note|From .*editions/);
 
@@ -42,7 +44,14 @@ describe('editor notices', () => {
 
   it('without --week, a week with no new tools names the latest week that has some, once', async () => {
     const dir = tempDir();
-    const args = ['--data', copyFixture('mixed', dir), '--subscribers', writeCsv(dir, ['email', 'a@example.com']), '--state', path.join(dir, 'state')];
+    const args = [
+      '--data',
+      copyFixture('mixed', dir),
+      '--subscribers',
+      writeCsv(dir, ['email', 'a@example.com']),
+      '--state',
+      path.join(dir, 'state'),
+    ];
     const build = await runCli(['build', ...args], { env: { DIGEST_NOW: '2027-03-03T12:00:00Z' } });
     expect(build.status, build.stderr).toBe(0);
     expect(build.stdout).toMatch(/no new tools/);

@@ -12,7 +12,8 @@ afterAll(cleanup);
 /** A copy of the program (src, emails, package.json) under `My Projects/weekly digest`, sharing the repo's node_modules. */
 function checkoutWithSpaces(): string {
   const root = path.join(tempDir(), 'My Projects', 'weekly digest');
-  for (const entry of ['src', 'emails', 'package.json', 'tsconfig.json']) cpSync(path.join(REPO, entry), path.join(root, entry), { recursive: true });
+  for (const entry of ['src', 'emails', 'package.json', 'tsconfig.json'])
+    cpSync(path.join(REPO, entry), path.join(root, entry), { recursive: true });
   symlinkSync(path.join(REPO, 'node_modules'), path.join(root, 'node_modules'), 'dir');
   return root;
 }

@@ -102,13 +102,19 @@ describe('bad input: one clear line, non-zero exit, nothing sent', () => {
     const dir = tempDir();
     const state = path.join(dir, 'state');
     const prepared = setup(dir);
-    const result = await runCli([
-      'send',
-      '--data', prepared.data ?? fixture('mixed'),
-      '--subscribers', prepared.subscribers ?? writeCsv(dir, GOOD_CSV),
-      '--state', state,
-      ...(prepared.args ?? ['--week', '2026-W46']),
-    ], { env: prepared.env });
+    const result = await runCli(
+      [
+        'send',
+        '--data',
+        prepared.data ?? fixture('mixed'),
+        '--subscribers',
+        prepared.subscribers ?? writeCsv(dir, GOOD_CSV),
+        '--state',
+        state,
+        ...(prepared.args ?? ['--week', '2026-W46']),
+      ],
+      { env: prepared.env },
+    );
 
     expect(result.status, result.stdout + result.stderr).not.toBe(0);
     expect(result.status).not.toBeNull();

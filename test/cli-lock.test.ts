@@ -14,8 +14,25 @@ it('a second send of the same issue refuses while the first runs, and everyone s
     cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
     const readers = Array.from({ length: 500 }, (_, i) => `reader${i}@example.com`);
     const subscribers = writeCsv(dir, ['email', ...readers]);
-    const args = ['send', '--week', '2026-W46', '--data', path.join(dir, 'data'), '--subscribers', subscribers, '--state', path.join(dir, 'state')];
-    const env = { RESEND_API_KEY: 're_test_key', RESEND_BASE_URL: fake.url, DIGEST_FROM: 'V <v@example.com>', DIGEST_SECRET: 'lock-secret', DIGEST_PUBLIC_URL: 'https://verdicts.example.com', DIGEST_POSTAL_ADDRESS: '1 Example Street, Springfield' };
+    const args = [
+      'send',
+      '--week',
+      '2026-W46',
+      '--data',
+      path.join(dir, 'data'),
+      '--subscribers',
+      subscribers,
+      '--state',
+      path.join(dir, 'state'),
+    ];
+    const env = {
+      RESEND_API_KEY: 're_test_key',
+      RESEND_BASE_URL: fake.url,
+      DIGEST_FROM: 'V <v@example.com>',
+      DIGEST_SECRET: 'lock-secret',
+      DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
+      DIGEST_POSTAL_ADDRESS: '1 Example Street, Springfield',
+    };
 
     // The first batch's answer is held back until the other two have run, so the first send surely still runs meanwhile.
     fake.inject({ kind: 'hold' });

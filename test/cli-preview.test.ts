@@ -13,7 +13,11 @@ it('preview --as a reader writes the very HTML and text that send delivers to th
   const subscribers = writeCsv(dir, ['email,name,categories', 'ada@example.com,Ada <Park> & Co,Design;Writing', 'bo@example.com,,']);
   const state = path.join(dir, 'state');
   const args = ['--week', '2026-W46', '--data', data, '--subscribers', subscribers, '--state', state];
-  const env = { DIGEST_SECRET: 'preview-secret', DIGEST_PUBLIC_URL: 'https://verdicts.example.com', DIGEST_POSTAL_ADDRESS: '1 Main St, Springfield' };
+  const env = {
+    DIGEST_SECRET: 'preview-secret',
+    DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
+    DIGEST_POSTAL_ADDRESS: '1 Main St, Springfield',
+  };
 
   for (const reader of ['ada@example.com', 'bo@example.com']) {
     const preview = await runCli(['preview', ...args, '--as', reader, '--out', path.join(dir, reader)], { env });
@@ -31,5 +35,7 @@ it('preview --as a reader writes the very HTML and text that send delivers to th
     expect(sent.text.replace(/\r\n/g, '\n')).toBe(text);
   }
   // Ada's categories really narrow her issue, so the two readers' messages differ.
-  expect(readFileSync(path.join(dir, 'ada@example.com', '2026-W46-ada@example.com.html'), 'utf8')).not.toBe(readFileSync(path.join(dir, 'bo@example.com', '2026-W46-bo@example.com.html'), 'utf8'));
+  expect(readFileSync(path.join(dir, 'ada@example.com', '2026-W46-ada@example.com.html'), 'utf8')).not.toBe(
+    readFileSync(path.join(dir, 'bo@example.com', '2026-W46-bo@example.com.html'), 'utf8'),
+  );
 });

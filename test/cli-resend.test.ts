@@ -95,10 +95,11 @@ async function slowFirstRequestProxy(target: string, firstDelayMs: number): Prom
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -150,7 +151,10 @@ describe('send through Resend (fake server)', () => {
       runCli(setup(readers(3)).args, { env: env({ DIGEST_FROM: undefined }) }),
       runCli(setup(readers(3)).args, { env: env({ DIGEST_SECRET: undefined }) }),
     ]);
-    for (const [variable, result] of [['DIGEST_FROM', noFrom], ['DIGEST_SECRET', noSecret]] as const) {
+    for (const [variable, result] of [
+      ['DIGEST_FROM', noFrom],
+      ['DIGEST_SECRET', noSecret],
+    ] as const) {
       expect(result.status, variable).not.toBe(0);
       expect(result.status, variable).not.toBeNull();
       expect(stderrLines(result), result.stderr).toHaveLength(1);
@@ -250,7 +254,10 @@ describe('send through Resend (fake server)', () => {
       expect(result.status, result.stdout + result.stderr).toBe(0);
       const wrong = addresses.filter((a) => limited.deliveredTo(a).length !== 1);
       expect(wrong, 'readers without exactly one email').toEqual([]);
-      expect(limited.requests.map((r) => r.status), 'a response said "ratelimit-remaining: 0, ratelimit-reset: 1" and the next request came sooner').toEqual([200, 200]);
+      expect(
+        limited.requests.map((r) => r.status),
+        'a response said "ratelimit-remaining: 0, ratelimit-reset: 1" and the next request came sooner',
+      ).toEqual([200, 200]);
     } finally {
       await proxy.close();
       await limited.close();

@@ -70,7 +70,18 @@ describe('schedule', () => {
     cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
     const readers = Array.from({ length: 120 }, (_, i) => `reader${i}@example.com`);
     const subscribers = writeCsv(dir, ['email', ...readers]);
-    const args = ['--cron', '* * * * * *', '--tz', 'America/New_York', '--data', path.join(dir, 'data'), '--subscribers', subscribers, '--state', path.join(dir, 'state')];
+    const args = [
+      '--cron',
+      '* * * * * *',
+      '--tz',
+      'America/New_York',
+      '--data',
+      path.join(dir, 'data'),
+      '--subscribers',
+      subscribers,
+      '--state',
+      path.join(dir, 'state'),
+    ];
     // Wednesday 2026-11-18 in New York: the Monday tick for 2026-W46 was missed while the scheduler was down.
     const now = '2026-11-18T15:00:00Z';
     fake.inject({ kind: 'slow', ms: 2500 });
@@ -98,7 +109,16 @@ describe('schedule', () => {
     cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
     const readers = Array.from({ length: 1000 }, (_, i) => `term${i}@example.com`);
     const subscribers = writeCsv(dir, ['email', ...readers]);
-    const args = ['--tz', 'America/New_York', '--data', path.join(dir, 'data'), '--subscribers', subscribers, '--state', path.join(dir, 'state')];
+    const args = [
+      '--tz',
+      'America/New_York',
+      '--data',
+      path.join(dir, 'data'),
+      '--subscribers',
+      subscribers,
+      '--state',
+      path.join(dir, 'state'),
+    ];
     // The first batch answers late, so the send is surely still running when the signal comes.
     fake.inject({ kind: 'slow', ms: 3000 });
     const scheduler = startScheduler(args, '2026-11-18T15:00:00Z');
@@ -114,7 +134,10 @@ describe('schedule', () => {
     const dir = tempDir('digest-schedule-');
     cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
     const subscribers = writeCsv(dir, ['email', 'rehearsal@example.com']);
-    const scheduler = startScheduler(['--tz', 'UTC', '--data', path.join(dir, 'data'), '--subscribers', subscribers, '--state', path.join(dir, 'state')], '2026-11-16T08:59:50Z');
+    const scheduler = startScheduler(
+      ['--tz', 'UTC', '--data', path.join(dir, 'data'), '--subscribers', subscribers, '--state', path.join(dir, 'state')],
+      '2026-11-16T08:59:50Z',
+    );
     await scheduler.waitFor(/next tick 2026-11-16T09:00:00\.000Z/);
     await scheduler.waitFor(/tick: sending 2026-W46/);
     await scheduler.waitFor(/2026-W46 done\./);
@@ -133,7 +156,10 @@ describe('schedule', () => {
     cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
     const subscribers = writeCsv(dir, ['email', 'reader@example.com']);
     const before = fake.emails.length;
-    const scheduler = startScheduler(['--tz', 'UTC', '--data', path.join(dir, 'data'), '--subscribers', subscribers, '--state', path.join(dir, 'state')], '2026-12-02T12:00:00Z');
+    const scheduler = startScheduler(
+      ['--tz', 'UTC', '--data', path.join(dir, 'data'), '--subscribers', subscribers, '--state', path.join(dir, 'state')],
+      '2026-12-02T12:00:00Z',
+    );
     await scheduler.waitFor(/2026-W48 .* has no new tools/);
     expect(scheduler.output()).toMatch(/scheduler started with "0 9 \* \* 1"; next tick /);
     expect(await scheduler.stop()).toBe(0);

@@ -6,7 +6,18 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  addressOf, cleanup, emlFilesUnder, filesUnder, fixture, readEml, runCli, tempDir, traceNoise, writeCsv, type CliResult, type Eml,
+  addressOf,
+  cleanup,
+  emlFilesUnder,
+  filesUnder,
+  fixture,
+  readEml,
+  runCli,
+  tempDir,
+  traceNoise,
+  writeCsv,
+  type CliResult,
+  type Eml,
 } from './helpers/cli.ts';
 
 afterAll(cleanup);
@@ -81,7 +92,11 @@ describe('send into the local outbox', () => {
     expect(send.stderr).toContain('not-an-email');
 
     messages = emlFilesUnder(outbox).map(readEml);
-    expect(messages.map((m) => addressOf(m.headers.get('to'))).sort()).toEqual(['ana@example.com', 'designer@example.com', 'writer@example.com']);
+    expect(messages.map((m) => addressOf(m.headers.get('to'))).sort()).toEqual([
+      'ana@example.com',
+      'designer@example.com',
+      'writer@example.com',
+    ]);
     expect(filesUnder(outbox).filter((f) => !f.endsWith('.eml'))).toEqual([]);
   });
 
@@ -105,7 +120,10 @@ describe('send into the local outbox', () => {
       expect(all.text).toContain(name);
       expect(all.html).toContain(name);
     }
-    for (const [reader, mine, others] of [[designer, DESIGN, WRITING], [writer, WRITING, DESIGN]] as const) {
+    for (const [reader, mine, others] of [
+      [designer, DESIGN, WRITING],
+      [writer, WRITING, DESIGN],
+    ] as const) {
       const whole = [...reader.headers.values(), reader.text, reader.html].join('\n');
       for (const name of mine) expect(whole).toContain(name);
       for (const name of others) {
@@ -129,7 +147,17 @@ describe('send into the local outbox', () => {
   });
 
   it('a week with no new tools sends nothing, says so, and exits 0', async () => {
-    const empty = await runCli(['send', '--data', fixture('mixed'), '--subscribers', path.join(dir, 'subscribers.csv'), '--state', state, '--week', '2026-W48']);
+    const empty = await runCli([
+      'send',
+      '--data',
+      fixture('mixed'),
+      '--subscribers',
+      path.join(dir, 'subscribers.csv'),
+      '--state',
+      state,
+      '--week',
+      '2026-W48',
+    ]);
     expect(empty.status, empty.stderr).toBe(0);
     expect(empty.stdout).toMatch(/no new tools/i);
     expect(filesUnder(path.join(state, 'outbox', '2026-W48'))).toEqual([]);
@@ -139,7 +167,9 @@ describe('send into the local outbox', () => {
     const before = new Set(emlFilesUnder(outbox));
     const test = await runCli(['send', ...args, '--to', 'x@example.com']);
     expect(test.status, test.stderr).toBe(0);
-    const added = emlFilesUnder(outbox).filter((f) => !before.has(f)).map(readEml);
+    const added = emlFilesUnder(outbox)
+      .filter((f) => !before.has(f))
+      .map(readEml);
     expect(added).toHaveLength(1);
     expect(addressOf(added[0]!.headers.get('to'))).toBe('x@example.com');
     expect(added[0]!.headers.get('subject')).toMatch(/^\[TEST\]/);

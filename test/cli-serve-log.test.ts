@@ -24,11 +24,21 @@ interface Served {
 async function serve(env: Record<string, string>): Promise<Served> {
   const dir = tempDir('digest-serve-');
   const csv = writeCsv(dir, ['email,name', 'ada@example.com,Ada']);
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'serve', '--port', '0', '--data', fixture('mixed'), '--subscribers', csv, '--state', path.join(dir, 'state')], {
-    cwd: REPO,
-    env: { PATH: process.env.PATH, NO_COLOR: '1', DIGEST_SECRET: 'serve-log-secret', RESEND_WEBHOOK_SECRET: `whsec_${WEBHOOK_KEY.toString('base64')}`, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', TSX, MAIN, 'serve', '--port', '0', '--data', fixture('mixed'), '--subscribers', csv, '--state', path.join(dir, 'state')],
+    {
+      cwd: REPO,
+      env: {
+        PATH: process.env.PATH,
+        NO_COLOR: '1',
+        DIGEST_SECRET: 'serve-log-secret',
+        RESEND_WEBHOOK_SECRET: `whsec_${WEBHOOK_KEY.toString('base64')}`,
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   running.push(child);
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
@@ -41,11 +51,12 @@ async function serve(env: Record<string, string>): Promise<Served> {
   return { url: /Listening on (http:\/\/\S+) /.exec(output)![1]!, output: () => output, waitFor };
 }
 
-const signup = (url: string, email: string, forwardedFor?: string) => fetch(`${url}/subscribe`, {
-  method: 'POST',
-  body: new URLSearchParams({ email }),
-  headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {},
-});
+const signup = (url: string, email: string, forwardedFor?: string) =>
+  fetch(`${url}/subscribe`, {
+    method: 'POST',
+    body: new URLSearchParams({ email }),
+    headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {},
+  });
 
 describe('serve logs and the trusted proxy', () => {
   it('logs one line per request without tokens, and one per webhook with what it changed', async () => {
@@ -55,7 +66,11 @@ describe('serve logs and the trusted proxy', () => {
     const body = JSON.stringify({ type: 'email.bounced', data: { to: ['ada@example.com'], bounce: { message: 'no such mailbox' } } });
     const timestamp = String(Math.floor(Date.now() / 1000));
     const signature = createHmac('sha256', WEBHOOK_KEY).update(`msg_1.${timestamp}.${body}`).digest('base64');
-    const hook = await fetch(`${server.url}/webhooks/resend`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'svix-id': 'msg_1', 'svix-timestamp': timestamp, 'svix-signature': `v1,${signature}` } });
+    const hook = await fetch(`${server.url}/webhooks/resend`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'svix-id': 'msg_1', 'svix-timestamp': timestamp, 'svix-signature': `v1,${signature}` },
+    });
     expect(hook.status).toBe(200);
     await server.waitFor(/POST \/webhooks\/resend 200 \d+ms/);
     const out = server.output();

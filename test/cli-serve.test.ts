@@ -15,7 +15,9 @@ describe('serve', () => {
   it('refuses to start without DIGEST_SECRET, in one sentence naming it', async () => {
     const dir = tempDir();
     const csv = writeCsv(dir, ['email,name', 'ada@example.com,Ada']);
-    const result = await runCli(['serve', '--port', '0', '--subscribers', csv, '--state', path.join(dir, 'state')], { env: { DIGEST_SECRET: undefined } });
+    const result = await runCli(['serve', '--port', '0', '--subscribers', csv, '--state', path.join(dir, 'state')], {
+      env: { DIGEST_SECRET: undefined },
+    });
     expect(result.status).not.toBe(0);
     expect(result.stdout).not.toContain('Listening');
     expect(traceNoise(result.stdout + result.stderr)).toEqual([]);
@@ -75,12 +77,21 @@ describe('serve sends each signup confirmation exactly once, even when killed be
     const state = path.join(dir, 'state');
     const args = ['--subscribers', csv, '--state', state];
     const env = (baseUrl: string) => ({
-      RESEND_API_KEY: 're_test_key', RESEND_BASE_URL: baseUrl, DIGEST_FROM: 'Verdicts <verdicts@example.com>',
-      DIGEST_SECRET: 'serve-test-secret', DIGEST_PUBLIC_URL: 'https://verdicts.example.com', DIGEST_POSTAL_ADDRESS: '1 Main St, Springfield',
+      RESEND_API_KEY: 're_test_key',
+      RESEND_BASE_URL: baseUrl,
+      DIGEST_FROM: 'Verdicts <verdicts@example.com>',
+      DIGEST_SECRET: 'serve-test-secret',
+      DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
+      DIGEST_POSTAL_ADDRESS: '1 Main St, Springfield',
     });
     const subscribe = (url: string, email: string) => fetch(`${url}/subscribe`, { method: 'POST', body: new URLSearchParams({ email }) });
-    const outcomes = () => readFileSync(path.join(state, 'subscribers', 'signups.jsonl'), 'utf8').split('\n').filter(Boolean)
-      .map((line) => JSON.parse(line) as { type: string; outcome?: string }).filter((l) => l.type === 'done').map((l) => l.outcome);
+    const outcomes = () =>
+      readFileSync(path.join(state, 'subscribers', 'signups.jsonl'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { type: string; outcome?: string })
+        .filter((l) => l.type === 'done')
+        .map((l) => l.outcome);
 
     // 1. The provider never answers: the reader has the answer, the mail is not out, and serve dies.
     const first = startServe(args, env(`http://127.0.0.1:${(blackhole.address() as AddressInfo).port}`));
@@ -114,7 +125,9 @@ describe('serve sends each signup confirmation exactly once, even when killed be
     expect(outcomes()).toEqual(['sent', 'sent']);
     expect(fake.deliveredTo('nia@example.com')).toHaveLength(1);
     expect(fake.deliveredTo('omar@example.com')).toHaveLength(1);
-    const omarKeys = fake.requests.filter((r) => r.path === '/emails/batch' && r.idempotencyKey === fake.deliveredTo('omar@example.com')[0]!.idempotencyKey);
+    const omarKeys = fake.requests.filter(
+      (r) => r.path === '/emails/batch' && r.idempotencyKey === fake.deliveredTo('omar@example.com')[0]!.idempotencyKey,
+    );
     expect(omarKeys.length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -16,7 +16,11 @@ describe('npm start', () => {
     cpSync(path.join(REPO, 'subscribers', 'example.csv'), path.join(cwd, 'subscribers', 'example.csv'));
 
     // Even with a Resend key in the shell, the sample run never mails anyone.
-    const result = await runCli([], { script: START, cwd, env: { RESEND_API_KEY: 're_should_not_be_used', RESEND_BASE_URL: 'http://127.0.0.1:9' } });
+    const result = await runCli([], {
+      script: START,
+      cwd,
+      env: { RESEND_API_KEY: 're_should_not_be_used', RESEND_BASE_URL: 'http://127.0.0.1:9' },
+    });
     expect(result.status, result.stdout + result.stderr).toBe(0);
     expect(traceNoise(result.stderr)).toEqual([]);
 

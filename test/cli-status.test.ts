@@ -30,7 +30,12 @@ describe('status', () => {
     const dir = tempDir();
     const state = path.join(dir, 'state');
     const readers = Array.from({ length: 150 }, (_, i) => `reader${i}@example.com`);
-    const csv = writeCsv(dir, ['email,status', ...readers.map((r) => `${r},active`), 'gone@example.com,unsubscribed', 'wait@example.com,pending']);
+    const csv = writeCsv(dir, [
+      'email,status',
+      ...readers.map((r) => `${r},active`),
+      'gone@example.com,unsubscribed',
+      'wait@example.com,pending',
+    ]);
     const common = ['--data', fixture('mixed'), '--subscribers', csv, '--state', state, '--tz', 'UTC'];
 
     const empty = await runCli(['status', ...common]);
@@ -48,7 +53,10 @@ describe('status', () => {
     const middle = await runCli(['status', ...common]);
     expect(middle.status, middle.stderr).toBe(0);
     expect(middle.stdout).toMatch(/^2026-W45 +built +\d+ comparisons?, not sent$/m);
-    const line = /^2026-W46 +partly sent +(\d+) sent, (\d+) failed, 0 not yet sent; last ran \d{4}-\d\d-\d\d \d\d:\d\d UTC; run send --week 2026-W46 to finish$/m.exec(middle.stdout);
+    const line =
+      /^2026-W46 +partly sent +(\d+) sent, (\d+) failed, 0 not yet sent; last ran \d{4}-\d\d-\d\d \d\d:\d\d UTC; run send --week 2026-W46 to finish$/m.exec(
+        middle.stdout,
+      );
     expect(line, middle.stdout).not.toBeNull();
     expect(Number(line![1]) + Number(line![2])).toBe(150);
     expect(Number(line![1])).toBeGreaterThan(0);

@@ -4,7 +4,20 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addressOf, cleanup, emlFilesUnder, filesUnder, fixture, readEml, runCli, stderrLines, tempDir, traceNoise, writeCsv, writeText } from './helpers/cli.ts';
+import {
+  addressOf,
+  cleanup,
+  emlFilesUnder,
+  filesUnder,
+  fixture,
+  readEml,
+  runCli,
+  stderrLines,
+  tempDir,
+  traceNoise,
+  writeCsv,
+  writeText,
+} from './helpers/cli.ts';
 
 afterAll(cleanup);
 
@@ -28,13 +41,17 @@ describe('subscribers commands', () => {
     const unsubscribe = await runCli(['subscribers', 'unsubscribe', 'a@example.com', ...common]);
     expect(unsubscribe.status, unsubscribe.stderr).toBe(0);
 
-    const importFile = writeCsv(dir, [
-      'email,status', //              line 1
-      'fresh@example.com,', //        line 2: added
-      'bad address,', //              line 3: rejected
-      'B@Example.com,active', //      line 4: updated
-      'A@example.com,active', //      line 5: updated, but stays unsubscribed
-    ], 'import.csv');
+    const importFile = writeCsv(
+      dir,
+      [
+        'email,status', //              line 1
+        'fresh@example.com,', //        line 2: added
+        'bad address,', //              line 3: rejected
+        'B@Example.com,active', //      line 4: updated
+        'A@example.com,active', //      line 5: updated, but stays unsubscribed
+      ],
+      'import.csv',
+    );
     const imported = await runCli(['subscribers', 'import', importFile, ...common]);
     expect(imported.status, imported.stderr).toBe(0);
     expect(traceNoise(imported.stdout + imported.stderr)).toEqual([]);
@@ -47,7 +64,13 @@ describe('subscribers commands', () => {
 
     const list = await runCli(['subscribers', 'list', ...common]);
     expect(list.status, list.stderr).toBe(0);
-    const rows = new Map(list.stdout.trim().split('\n').slice(1).map((line) => [line.split(',')[0], line] as const));
+    const rows = new Map(
+      list.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => [line.split(',')[0], line] as const),
+    );
     expect([...rows.keys()].sort()).toEqual(['a@example.com', 'b@example.com', 'fresh@example.com', 'new@example.com']);
     expect(rows.get('new@example.com')).toMatch(/Design/);
     expect(rows.get('new@example.com')).toMatch(/active/);
@@ -57,7 +80,11 @@ describe('subscribers commands', () => {
   });
 
   it('add on a reader already on the list changes only what its flags name', async () => {
-    const csv = writeCsv(dir, ['email,name,categories,status', 'ada.park@example.com,Ada Park,Design;Writing,active', 'pen@example.com,Pen,,pending'], 'keep.csv');
+    const csv = writeCsv(
+      dir,
+      ['email,name,categories,status', 'ada.park@example.com,Ada Park,Design;Writing,active', 'pen@example.com,Pen,,pending'],
+      'keep.csv',
+    );
     const args = ['--subscribers', csv, '--state', path.join(dir, 'keep-state'), '--data', fixture('mixed')];
     const again = await runCli(['subscribers', 'add', 'ada.park@example.com', ...args]);
     expect(again.status, again.stderr).toBe(0);
@@ -74,10 +101,24 @@ describe('subscribers commands', () => {
 
   it('add refuses an unknown category, naming it and listing the known ones, and records nothing', async () => {
     const state = path.join(dir, 'typo-state');
-    const add = await runCli(['subscribers', 'add', 'x@example.com', '--categories', 'Design;Writng', '--data', fixture('mixed'), '--subscribers', path.join(dir, 'none.csv'), '--state', state]);
+    const add = await runCli([
+      'subscribers',
+      'add',
+      'x@example.com',
+      '--categories',
+      'Design;Writng',
+      '--data',
+      fixture('mixed'),
+      '--subscribers',
+      path.join(dir, 'none.csv'),
+      '--state',
+      state,
+    ]);
     expect(add.status).not.toBe(0);
     expect(traceNoise(add.stdout + add.stderr)).toEqual([]);
-    expect(add.stderr).toMatch(/--categories "Writng" is not a category of the catalog in .*; the known ones are: Design, Research, Writing\./);
+    expect(add.stderr).toMatch(
+      /--categories "Writng" is not a category of the catalog in .*; the known ones are: Design, Research, Writing\./,
+    );
     const list = await runCli(['subscribers', 'list', '--subscribers', path.join(dir, 'none.csv'), '--state', state]);
     expect(list.stdout).not.toContain('x@example.com');
   });
@@ -95,7 +136,11 @@ describe('subscribers commands', () => {
 
   it('list is safe to open in a spreadsheet: formulas neutralized, CR and LF quoted', async () => {
     const state = path.join(dir, 'formula-state');
-    const csv = writeCsv(dir, ['email,name', 'evil@example.com,"=HYPERLINK(""http://evil"",""x"")"', 'cr@example.com,"Split\rRow"', 'plus@example.com,+1 555'], 'formula.csv');
+    const csv = writeCsv(
+      dir,
+      ['email,name', 'evil@example.com,"=HYPERLINK(""http://evil"",""x"")"', 'cr@example.com,"Split\rRow"', 'plus@example.com,+1 555'],
+      'formula.csv',
+    );
     const list = await runCli(['subscribers', 'list', '--subscribers', csv, '--state', state]);
     expect(list.status, list.stderr).toBe(0);
     expect(list.stdout).toContain(`evil@example.com,"'=HYPERLINK(""http://evil"",""x"")",,active\n`);
@@ -118,7 +163,9 @@ describe('subscribers commands', () => {
   it('the next send skips the unsubscribed reader and mails the added and imported ones', async () => {
     const send = await runCli(['send', '--data', fixture('mixed'), '--week', '2026-W46', ...common]);
     expect(send.status, send.stdout + send.stderr).toBe(0);
-    const to = emlFilesUnder(path.join(state, 'outbox', '2026-W46')).map((f) => addressOf(readEml(f).headers.get('to'))).sort();
+    const to = emlFilesUnder(path.join(state, 'outbox', '2026-W46'))
+      .map((f) => addressOf(readEml(f).headers.get('to')))
+      .sort();
     expect(to).toEqual(['b@example.com', 'fresh@example.com', 'new@example.com']);
   });
 });
@@ -136,7 +183,9 @@ describe('a damaged event store', () => {
 
   it('with an unreadable line in the middle, send, serve and subscribers list stop with the file, the line and the repair; nothing is sent', async () => {
     // The unsubscribe of b@ is the damaged line: skipping it would mail someone who left.
-    const { state, file, common } = setUp(`${unsubscribe('a@example.com')}\n{"type":"unsubscribe","email":"b@exa\n${unsubscribe('c@example.com')}\n`);
+    const { state, file, common } = setUp(
+      `${unsubscribe('a@example.com')}\n{"type":"unsubscribe","email":"b@exa\n${unsubscribe('c@example.com')}\n`,
+    );
     const sentence = `${file}, line 2 is not JSON; fix or delete line 2 (each line is one JSON event), then run again.`;
     const env = { DIGEST_SECRET: 'a-test-secret' };
     const [list, send, serve] = await Promise.all([
@@ -144,7 +193,11 @@ describe('a damaged event store', () => {
       runCli(['send', '--data', fixture('mixed'), '--week', '2026-W46', ...common], { env }),
       runCli(['serve', '--port', '0', ...common], { env }),
     ]);
-    for (const [name, run] of [['subscribers list', list], ['send', send], ['serve', serve]] as const) {
+    for (const [name, run] of [
+      ['subscribers list', list],
+      ['send', send],
+      ['serve', serve],
+    ] as const) {
       expect(run.status, `${name}: ${run.stdout}${run.stderr}`).toBe(1);
       expect(run.stderr, name).toContain(sentence);
       expect(traceNoise(run.stdout + run.stderr), name).toEqual([]);
@@ -171,10 +224,16 @@ describe('a damaged event store', () => {
 
     const after = await runCli(['subscribers', 'list', ...common]);
     expect(after.status, after.stderr).toBe(0);
-    expect(after.stdout.trim().split('\n').slice(1)).toEqual(['a@example.com,,,unsubscribed', 'b@example.com,,,active', 'c@example.com,,,unsubscribed']);
+    expect(after.stdout.trim().split('\n').slice(1)).toEqual([
+      'a@example.com,,,unsubscribed',
+      'b@example.com,,,active',
+      'c@example.com,,,unsubscribed',
+    ]);
     const send = await runCli(['send', '--data', fixture('mixed'), '--week', '2026-W46', ...common]);
     expect(send.status, send.stdout + send.stderr).toBe(0);
-    expect(emlFilesUnder(path.join(state, 'outbox', '2026-W46')).map((f) => addressOf(readEml(f).headers.get('to')))).toEqual(['b@example.com']);
+    expect(emlFilesUnder(path.join(state, 'outbox', '2026-W46')).map((f) => addressOf(readEml(f).headers.get('to')))).toEqual([
+      'b@example.com',
+    ]);
   });
 });
 
@@ -182,13 +241,24 @@ describe('subscribers import of other tools’ exports', () => {
   const exportFile = (name: string) => fixture(path.join('exports', name));
   const setup = () => {
     const dir = tempDir();
-    const csv = writeCsv(dir, ['email,name', 'dana.ruiz@example.com,Dana', 'farah.haddad@example.com,Farah', 'gus.lindqvist@example.com,Gus']);
+    const csv = writeCsv(dir, [
+      'email,name',
+      'dana.ruiz@example.com,Dana',
+      'farah.haddad@example.com,Farah',
+      'gus.lindqvist@example.com,Gus',
+    ]);
     return { dir, common: ['--subscribers', csv, '--state', path.join(dir, 'state')] };
   };
   const statuses = async (common: string[]) => {
     const list = await runCli(['subscribers', 'list', ...common]);
     expect(list.status, list.stderr).toBe(0);
-    return Object.fromEntries(list.stdout.trim().split('\n').slice(1).map((line) => [line.split(',')[0], line.split(',').at(-1)]));
+    return Object.fromEntries(
+      list.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => [line.split(',')[0], line.split(',').at(-1)]),
+    );
   };
 
   // Each file's mapping is checked in src/subscribers/import.test.ts; here, what the command makes of a few in a row.
@@ -200,7 +270,13 @@ describe('subscribers import of other tools’ exports', () => {
       expect(run.stdout).toMatch(/0 rejected/);
     }
     // The same people arriving again as active, as an export taken before they left would have them.
-    const stale = writeCsv(tempDir(), ['Email Address,First Name,Last Name', 'dana.ruiz@example.com,Dana,Ruiz', 'farah.haddad@example.com,Farah,Haddad', 'jo.adeyemi@example.com,Jo,Adeyemi', 'ivan.petrov@example.com,Ivan,Petrov']);
+    const stale = writeCsv(tempDir(), [
+      'Email Address,First Name,Last Name',
+      'dana.ruiz@example.com,Dana,Ruiz',
+      'farah.haddad@example.com,Farah,Haddad',
+      'jo.adeyemi@example.com,Jo,Adeyemi',
+      'ivan.petrov@example.com,Ivan,Petrov',
+    ]);
     expect((await runCli(['subscribers', 'import', stale, ...common])).status).toBe(0);
 
     expect(await statuses(common)).toEqual({
@@ -217,11 +293,17 @@ describe('subscribers import of other tools’ exports', () => {
 
   it('a status it does not know stops the import with one sentence naming the line and the value, importing nothing', async () => {
     const { dir, common } = setup();
-    const file = writeCsv(dir, ['email,subscriber_type', 'new.one@example.com,regular', 'gus.lindqvist@example.com,paused'], 'buttondown-paused.csv');
+    const file = writeCsv(
+      dir,
+      ['email,subscriber_type', 'new.one@example.com,regular', 'gus.lindqvist@example.com,paused'],
+      'buttondown-paused.csv',
+    );
     const run = await runCli(['subscribers', 'import', file, ...common]);
     expect(run.status).not.toBe(0);
     expect(traceNoise(run.stdout + run.stderr)).toEqual([]);
-    expect(stderrLines(run)).toEqual([expect.stringMatching(/buttondown-paused\.csv, line 3: unknown subscriber_type "paused"; nothing was imported/)]);
+    expect(stderrLines(run)).toEqual([
+      expect.stringMatching(/buttondown-paused\.csv, line 3: unknown subscriber_type "paused"; nothing was imported/),
+    ]);
     expect(existsSync(path.join(dir, 'state', 'subscribers', 'events.jsonl'))).toBe(false);
     expect(Object.keys(await statuses(common))).not.toContain('new.one@example.com');
   });

@@ -8,7 +8,20 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeResend } from './fake-resend.ts';
-import { cleanup, copyFixture, emlFilesUnder, filesUnder, fixture, runCli, stderrLines, tempDir, traceNoise, writeCsv, writeText, type CliResult } from './helpers/cli.ts';
+import {
+  cleanup,
+  copyFixture,
+  emlFilesUnder,
+  filesUnder,
+  fixture,
+  runCli,
+  stderrLines,
+  tempDir,
+  traceNoise,
+  writeCsv,
+  writeText,
+  type CliResult,
+} from './helpers/cli.ts';
 
 afterAll(cleanup);
 
@@ -29,8 +42,24 @@ function workspace(addresses = readers(3)) {
   const dir = tempDir('digest-trust-');
   const state = path.join(dir, 'state');
   const csv = writeCsv(dir, ['email,name,categories,status', ...addresses.map((a, i) => `${a},Reader ${i + 1},,active`)]);
-  const flags = (data = fixture('mixed'), subscribers = csv) => ['--data', data, '--subscribers', subscribers, '--state', state, '--week', WEEK];
-  return { dir, state, csv, flags, ledger: path.join(state, 'ledger', `${WEEK}.jsonl`), frozen: path.join(state, 'issues', `${WEEK}.json`) };
+  const flags = (data = fixture('mixed'), subscribers = csv) => [
+    '--data',
+    data,
+    '--subscribers',
+    subscribers,
+    '--state',
+    state,
+    '--week',
+    WEEK,
+  ];
+  return {
+    dir,
+    state,
+    csv,
+    flags,
+    ledger: path.join(state, 'ledger', `${WEEK}.jsonl`),
+    frozen: path.join(state, 'issues', `${WEEK}.json`),
+  };
 }
 
 /** One line on stderr mentioning every one of `mentions`, a non-zero exit, no stack trace. */
@@ -86,7 +115,11 @@ describe('damaged state stops with one sentence', { timeout: 120_000 }, () => {
     const ws = workspace();
     const file = writeText(path.join(ws.dir, 'a-file'), 'not a folder\n');
     expectOneSentence(await runCli(['send', '--data', file, '--subscribers', ws.csv, '--state', ws.state, '--week', WEEK]), '--data', file);
-    expectOneSentence(await runCli(['send', '--data', fixture('mixed'), '--subscribers', ws.csv, '--state', file, '--week', WEEK]), '--state', file);
+    expectOneSentence(
+      await runCli(['send', '--data', fixture('mixed'), '--subscribers', ws.csv, '--state', file, '--week', WEEK]),
+      '--state',
+      file,
+    );
     expectOneSentence(await runCli(['build', '--data', fixture('mixed'), '--state', path.join(file, 'state'), '--week', WEEK]), '--state');
     const empty = writeText(path.join(ws.dir, 'empty.csv'), '');
     const result = await runCli(['send', ...ws.flags(fixture('mixed'), empty)]);
@@ -108,7 +141,11 @@ describe('settings that would make bad mail refuse before anything goes', { time
         ['DIGEST_FROM', { DIGEST_FROM: 'Weekly AI Tool Verdicts' }],
         ['DIGEST_FROM', { DIGEST_FROM: 'Verdicts <verdicts@example.com>\r\nBcc: all@example.com' }],
       ];
-      const results = await Promise.all(cases.map(([, env]) => runCli(['send', ...ws.flags()], { env: { ...RESEND, RESEND_BASE_URL: fake.url, ...env }, timeoutMs: 280_000 })));
+      const results = await Promise.all(
+        cases.map(([, env]) =>
+          runCli(['send', ...ws.flags()], { env: { ...RESEND, RESEND_BASE_URL: fake.url, ...env }, timeoutMs: 280_000 }),
+        ),
+      );
       results.forEach((result, i) => {
         expectOneSentence(result, cases[i]![0]);
         expect(result.stderr).not.toMatch(/not set/);
@@ -188,20 +225,39 @@ describe('Resend out of reach', { timeout: 120_000 }, () => {
 function crowdedCatalog(dir: string, n: number): { data: string; slugs: string[] } {
   const data = copyFixture('mixed', dir);
   const slugs = Array.from({ length: n }, (_, i) => `crowd-${i + 1}`);
-  slugs.forEach((slug, i) => writeText(path.join(data, 'tools', `${slug}.json`), JSON.stringify({
-    slug,
-    name: `Crowd Tool ${i + 1}`,
-    tagline: `The ${i + 1}th tool of a very crowded week, with a tagline of ordinary length.`,
-    category: ['Design', 'Writing', 'Research'][i % 3],
-    description: 'A tool that does one thing and says so at some length, as catalog entries do.',
-    url: `https://example.com/${slug}`,
-    addedAt: '2026-11-10',
-    pricing: { entry: 'freemium' },
-    panel: [
-      { persona: 'builder', score: 40 + (i % 50), verdict: 'ship', take: 'It does what it says, quickly, and the API is pleasant to build on.' },
-      { persona: 'skeptic', score: 30 + (i % 40), verdict: 'skip', take: 'Nothing here the incumbents cannot do, and the pricing page is vague.' },
-    ],
-  }, null, 2)));
+  slugs.forEach((slug, i) =>
+    writeText(
+      path.join(data, 'tools', `${slug}.json`),
+      JSON.stringify(
+        {
+          slug,
+          name: `Crowd Tool ${i + 1}`,
+          tagline: `The ${i + 1}th tool of a very crowded week, with a tagline of ordinary length.`,
+          category: ['Design', 'Writing', 'Research'][i % 3],
+          description: 'A tool that does one thing and says so at some length, as catalog entries do.',
+          url: `https://example.com/${slug}`,
+          addedAt: '2026-11-10',
+          pricing: { entry: 'freemium' },
+          panel: [
+            {
+              persona: 'builder',
+              score: 40 + (i % 50),
+              verdict: 'ship',
+              take: 'It does what it says, quickly, and the API is pleasant to build on.',
+            },
+            {
+              persona: 'skeptic',
+              score: 30 + (i % 40),
+              verdict: 'skip',
+              take: 'Nothing here the incumbents cannot do, and the pricing page is vague.',
+            },
+          ],
+        },
+        null,
+        2,
+      ),
+    ),
+  );
   return { data, slugs };
 }
 
@@ -213,8 +269,12 @@ describe('a week too big to mail', { timeout: 300_000 }, () => {
     expectOneSentence(tooMany, /10\d new tools/, '"exclude"', path.join(huge.data, 'editions', `${WEEK}.json`));
 
     const { data, slugs } = crowdedCatalog(path.join(ws.dir, 'big'), 50);
-    const [build, send] = await Promise.all([runCli(['build', ...ws.flags(data)], { timeoutMs: 280_000 }), runCli(['send', ...ws.flags(data)], { timeoutMs: 280_000 })]);
-    for (const result of [build, send]) expectOneSentence(result, /too big to mail/, /102\.0 KB/, '"exclude"', path.join(data, 'editions', `${WEEK}.json`));
+    const [build, send] = await Promise.all([
+      runCli(['build', ...ws.flags(data)], { timeoutMs: 280_000 }),
+      runCli(['send', ...ws.flags(data)], { timeoutMs: 280_000 }),
+    ]);
+    for (const result of [build, send])
+      expectOneSentence(result, /too big to mail/, /102\.0 KB/, '"exclude"', path.join(data, 'editions', `${WEEK}.json`));
     expect(filesUnder(ws.state)).toEqual([]);
 
     writeText(path.join(data, 'editions', `${WEEK}.json`), JSON.stringify({ exclude: slugs.slice(6) }));

@@ -27,7 +27,13 @@ afterEach(() => fake.reset());
 function workspace(): { data: string; subscribers: string; state: string } {
   const dir = tempDir('digest-crash-');
   cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
-  const lines = ['email,name,categories', ...Array.from({ length: READERS }, (_, i) => `reader${String(i).padStart(3, '0')}@example.com,Reader ${i},${i % 5 === 0 ? 'Design' : ''}`)];
+  const lines = [
+    'email,name,categories',
+    ...Array.from(
+      { length: READERS },
+      (_, i) => `reader${String(i).padStart(3, '0')}@example.com,Reader ${i},${i % 5 === 0 ? 'Design' : ''}`,
+    ),
+  ];
   return { data: path.join(dir, 'data'), subscribers: writeCsv(dir, lines), state: path.join(dir, 'state') };
 }
 
@@ -43,13 +49,16 @@ function sendEnv(): Record<string, string> {
 }
 
 function send(ws: ReturnType<typeof workspace>, onSpawn?: (child: ChildProcess) => void) {
-  return runCli(['send', '--week', WEEK, '--data', ws.data, '--subscribers', ws.subscribers, '--state', ws.state], { env: sendEnv(), onSpawn });
+  return runCli(['send', '--week', WEEK, '--data', ws.data, '--subscribers', ws.subscribers, '--state', ws.state], {
+    env: sendEnv(),
+    onSpawn,
+  });
 }
 
 function expectEveryoneExactlyOnce(): void {
   const counts = new Map<string, number>();
   for (const email of fake.emails) for (const to of email.to) counts.set(to, (counts.get(to) ?? 0) + 1);
-  const expected = Array.from({ length: READERS }, (_, i) => `reader${String(i).padStart(3, "0")}@example.com`);
+  const expected = Array.from({ length: READERS }, (_, i) => `reader${String(i).padStart(3, '0')}@example.com`);
   const doubled = [...counts].filter(([, n]) => n !== 1);
   expect(doubled).toEqual([]);
   expect(expected.filter((address) => !counts.has(address))).toEqual([]);
@@ -92,9 +101,12 @@ describe('send killed with SIGKILL and run again', () => {
     let child: ChildProcess | undefined;
     let interrupted = false;
     // The interrupt comes as the first batch is answered: the send is surely under way, whatever the machine's speed.
-    const slow = await startFakeResend({ rateLimit: 2, onRequest: () => {
-      if (!interrupted) interrupted = child?.kill('SIGINT') ?? false;
-    } });
+    const slow = await startFakeResend({
+      rateLimit: 2,
+      onRequest: () => {
+        if (!interrupted) interrupted = child?.kill('SIGINT') ?? false;
+      },
+    });
     try {
       const env = { ...sendEnv(), RESEND_BASE_URL: slow.url };
       const args = ['send', '--week', WEEK, '--data', ws.data, '--subscribers', ws.subscribers, '--state', ws.state];
@@ -126,7 +138,9 @@ describe('send killed with SIGKILL and run again', () => {
       onSpawn: (child) => child.stdout?.once('data', () => child.kill('SIGINT')),
     });
     expect(stopped.signal).toBeNull();
-    expect(stopped.status, stopped.stdout + stopped.stderr).toBe(stopped.stdout.includes('Everyone who should get this issue has it.') ? 0 : 1);
+    expect(stopped.status, stopped.stdout + stopped.stderr).toBe(
+      stopped.stdout.includes('Everyone who should get this issue has it.') ? 0 : 1,
+    );
     expect(traceNoise(stopped.stderr)).toEqual([]);
     expect(filesUnder(ws.state).filter((f) => f.includes('lock'))).toEqual([]);
     const finished = await send(ws);

@@ -94,7 +94,11 @@ describe('fake Resend through the real SDK', () => {
     const { subject: _subject, ...noSubject } = email();
     const { html: _html, text: _text, ...noBody } = email();
 
-    expect(await send(malformed(noSubject))).toMatchObject({ statusCode: 422, name: 'missing_required_field', message: 'Missing `subject` field.' });
+    expect(await send(malformed(noSubject))).toMatchObject({
+      statusCode: 422,
+      name: 'missing_required_field',
+      message: 'Missing `subject` field.',
+    });
     expect(await send(malformed(noBody))).toMatchObject({ statusCode: 422, name: 'missing_required_field' });
     expect(await send(malformed({ ...email(), to: [] }))).toMatchObject({ name: 'missing_required_field' });
     expect(await send(email('not-an-address'))).toMatchObject({ statusCode: 422, name: 'validation_error' });

@@ -278,7 +278,10 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
 
     const recordKey = `${apiKey}\n${key}`;
     // The raw bytes: a client retrying with the same key sends the same body (and canonical JSON costs 4x more).
-    const fingerprint = createHash('sha256').update(`${req.path}\n${batchMode(req)}\n`).update(req.body).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(`${req.path}\n${batchMode(req)}\n`)
+      .update(req.body)
+      .digest('hex');
     const existing = idempotency.get(recordKey);
     if (existing) {
       if (existing.fingerprint !== fingerprint) {
@@ -506,11 +509,19 @@ function validateTags(value: unknown): { name: string; value: string }[] | Inval
  * The body Resend posts to a webhook about a delivered email, as its docs show: the email's id, sender,
  * recipients, subject and tags (as an object), plus `bounce` or `click` details where the type has them.
  */
-export function webhookPayload(email: ReceivedEmail, type: 'email.sent' | 'email.delivered' | 'email.opened' | 'email.clicked' | 'email.bounced' | 'email.complained', createdAt = new Date()): unknown {
+export function webhookPayload(
+  email: ReceivedEmail,
+  type: 'email.sent' | 'email.delivered' | 'email.opened' | 'email.clicked' | 'email.bounced' | 'email.complained',
+  createdAt = new Date(),
+): unknown {
   const extra =
-    type === 'email.bounced' ? { bounce: { message: 'The recipient mailbox does not exist.', subType: 'General', type: 'Permanent' } }
-    : type === 'email.clicked' ? { click: { ipAddress: '203.0.113.7', link: 'https://example.com/', timestamp: createdAt.toISOString(), userAgent: 'Mozilla/5.0' } }
-    : {};
+    type === 'email.bounced'
+      ? { bounce: { message: 'The recipient mailbox does not exist.', subType: 'General', type: 'Permanent' } }
+      : type === 'email.clicked'
+        ? {
+            click: { ipAddress: '203.0.113.7', link: 'https://example.com/', timestamp: createdAt.toISOString(), userAgent: 'Mozilla/5.0' },
+          }
+        : {};
   return {
     type,
     created_at: createdAt.toISOString(),
@@ -620,7 +631,6 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Standalone: npx tsx test/fake-resend.ts --port 4010 --rate-limit 10

@@ -22,10 +22,15 @@ it(`${RACERS} processes racing for a stale lock, each dying while it holds it, n
 
   const racers: { child: ChildProcess; ready: Promise<void>; exit: Promise<number | null>; stderr: () => string }[] = [];
   for (let i = 0; i < RACERS; i++) {
-    const child = spawn(process.execPath, ['--import', TSX, path.join(REPO, 'test', 'helpers', 'lock-racer.ts'), state, log, go], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', TSX, path.join(REPO, 'test', 'helpers', 'lock-racer.ts'), state, log, go], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const ready = new Promise<void>((resolve) => child.stdout!.setEncoding('utf8').on('data', (d: string) => d.includes('ready') && resolve()));
+    const ready = new Promise<void>((resolve) =>
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => d.includes('ready') && resolve()),
+    );
     const exit = new Promise<number | null>((resolve) => child.on('close', resolve));
     racers.push({ child, ready, exit, stderr: () => stderr });
   }
@@ -34,7 +39,10 @@ it(`${RACERS} processes racing for a stale lock, each dying while it holds it, n
   const statuses = await Promise.all(racers.map((r) => r.exit));
   expect(statuses, racers.map((r) => r.stderr()).join('')).toEqual(racers.map(() => 0));
 
-  const events = readFileSync(log, 'utf8').trim().split('\n').map((line) => line.split(' ') as ['start' | 'end', string]);
+  const events = readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' ') as ['start' | 'end', string]);
   // Held one at a time: every start is followed by the same process's end, before anyone else starts.
   for (let i = 0; i < events.length; i += 2) {
     expect([events[i]?.[0], events[i + 1]?.[0], events[i + 1]?.[1]], `events ${i}-${i + 1}`).toEqual(['start', 'end', events[i]?.[1]]);

@@ -53,10 +53,17 @@ afterAll(async () => {
   cleanup();
 });
 
-const frozen = () => JSON.parse(readFileSync(path.join(state, 'issues', `${WEEK}.json`), 'utf8')) as { comparisons: { left: { slug: string; name: string; community: { ship: number; skip: number } }; right: { slug: string; name: string; community: { ship: number; skip: number } } | null }[] };
+const frozen = () =>
+  JSON.parse(readFileSync(path.join(state, 'issues', `${WEEK}.json`), 'utf8')) as {
+    comparisons: {
+      left: { slug: string; name: string; community: { ship: number; skip: number } };
+      right: { slug: string; name: string; community: { ship: number; skip: number } } | null;
+    }[];
+  };
 const sides = () => frozen().comparisons.flatMap((c) => [c.left, c.right!].filter(Boolean));
 const get = (route: string) => fetch(`${serve.url}${route}`);
-const postForm = (route: string, form: Record<string, string>) => fetch(`${serve.url}${route}`, { method: 'POST', body: new URLSearchParams(form) });
+const postForm = (route: string, form: Record<string, string>) =>
+  fetch(`${serve.url}${route}`, { method: 'POST', body: new URLSearchParams(form) });
 
 /** Votes as a reader does: the email's link (GET), then the page's one button (POST with the form's token). */
 async function vote(v: Vote): Promise<string> {
@@ -75,7 +82,11 @@ function signed(payload: unknown, id = `msg_${nextId++}`): RequestInit {
   const body = JSON.stringify(payload);
   const timestamp = String(Math.floor(Date.now() / 1000));
   const signature = createHmac('sha256', WEBHOOK_KEY).update(`${id}.${timestamp}.${body}`).digest('base64');
-  return { method: 'POST', body, headers: { 'content-type': 'application/json', 'svix-id': id, 'svix-timestamp': timestamp, 'svix-signature': `v1,${signature}` } };
+  return {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', 'svix-id': id, 'svix-timestamp': timestamp, 'svix-signature': `v1,${signature}` },
+  };
 }
 const hook = (init: RequestInit) => fetch(`${serve.url}/webhooks/resend`, init);
 const emailTo = (address: string): ReceivedEmail => fake.deliveredTo(address)[0]!;
@@ -104,18 +115,29 @@ describe('the loop back from readers', () => {
 
     // What Resend posts: delivered to three, opened by two (one of them twice), one click, one bounce; a one-click unsubscribe.
     const events: [string, Parameters<typeof webhookPayload>[1]][] = [
-      ['ada@example.com', 'email.delivered'], ['ben@example.com', 'email.delivered'], ['cy@example.com', 'email.delivered'],
-      ['ada@example.com', 'email.opened'], ['ada@example.com', 'email.opened'], ['ben@example.com', 'email.opened'],
-      ['ada@example.com', 'email.clicked'], ['dee@example.com', 'email.bounced'],
+      ['ada@example.com', 'email.delivered'],
+      ['ben@example.com', 'email.delivered'],
+      ['cy@example.com', 'email.delivered'],
+      ['ada@example.com', 'email.opened'],
+      ['ada@example.com', 'email.opened'],
+      ['ben@example.com', 'email.opened'],
+      ['ada@example.com', 'email.clicked'],
+      ['dee@example.com', 'email.bounced'],
     ];
     for (const [to, type] of events) expect((await hook(signed(webhookPayload(emailTo(to), type)))).status).toBe(200);
     // The same message again, eight times at the same moment: recorded once.
     const again = signed(webhookPayload(emailTo('cy@example.com'), 'email.clicked'), 'msg_same');
     const answers = await Promise.all(Array.from({ length: 8 }, () => hook(again).then((r) => r.text())));
     expect(answers.filter((a) => a === 'Recorded.')).toHaveLength(1);
-    expect((await postForm(`/unsubscribe?token=${signToken(SECRET, 'unsubscribe', 'ben@example.com')}`, { 'List-Unsubscribe': 'One-Click' })).status).toBe(200);
+    expect(
+      (await postForm(`/unsubscribe?token=${signToken(SECRET, 'unsubscribe', 'ben@example.com')}`, { 'List-Unsubscribe': 'One-Click' }))
+        .status,
+    ).toBe(200);
 
-    const log = readFileSync(path.join(state, 'webhooks', 'resend.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string });
+    const log = readFileSync(path.join(state, 'webhooks', 'resend.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: string });
     expect(log.filter((e) => e.id === 'msg_same')).toHaveLength(1);
 
     const stats = await runCli(['stats', '--week', WEEK, '--json', ...common], { env });
@@ -129,7 +151,12 @@ describe('the loop back from readers', () => {
       bounced: 1,
       complained: 0,
       unsubscribed: 1,
-      votes: Object.fromEntries([[first!.slug, { ship: 0, skip: 2 }], [second!.slug, { ship: 1, skip: 0 }]].sort()),
+      votes: Object.fromEntries(
+        [
+          [first!.slug, { ship: 0, skip: 2 }],
+          [second!.slug, { ship: 1, skip: 0 }],
+        ].sort(),
+      ),
     });
     // Without --week, --json is the latest issue sent, in the same shape.
     const latest = await runCli(['stats', '--json', ...common], { env });
@@ -142,13 +169,26 @@ describe('the loop back from readers', () => {
     const own = first!.community;
     const withVotes = own.ship + own.skip + 2 === 0 ? 'No community votes yet' : `${own.ship} ship / ${own.skip + 2} skip`;
     expect(archive).toContain(`Community: ${withVotes}`);
-    writeFileSync(path.join(data, 'tools', 'latecomer.json'), JSON.stringify({
-      slug: 'latecomer', name: 'Latecomer', tagline: 'Late', category: 'Writing', description: 'd', url: 'https://latecomer.example', addedAt: '2026-11-25', pricing: { entry: 'free' }, panel: [],
-    }));
+    writeFileSync(
+      path.join(data, 'tools', 'latecomer.json'),
+      JSON.stringify({
+        slug: 'latecomer',
+        name: 'Latecomer',
+        tagline: 'Late',
+        category: 'Writing',
+        description: 'd',
+        url: 'https://latecomer.example',
+        addedAt: '2026-11-25',
+        pricing: { entry: 'free' },
+        panel: [],
+      }),
+    );
     mkdirSync(path.join(data, 'editions'), { recursive: true });
     const catalogFile = readFileSync(path.join(data, 'tools', `${first!.slug}.json`), 'utf8');
     writeFileSync(path.join(data, 'editions', '2026-W48.json'), JSON.stringify({ spotlight: first!.slug }));
-    const later = JSON.parse((await runCli(['build', '--week', '2026-W48', '--json', ...common], { env })).stdout) as { comparisons: { left: { slug: string; community: unknown }; right: { slug: string; community: unknown } }[] };
+    const later = JSON.parse((await runCli(['build', '--week', '2026-W48', '--json', ...common], { env })).stdout) as {
+      comparisons: { left: { slug: string; community: unknown }; right: { slug: string; community: unknown } }[];
+    };
     const again2 = later.comparisons.flatMap((c) => [c.left, c.right]).find((s) => s.slug === first!.slug);
     expect(again2?.community).toMatchObject({ ship: own.ship, skip: own.skip + 2 });
     expect(readFileSync(path.join(data, 'tools', `${first!.slug}.json`), 'utf8')).toBe(catalogFile);
@@ -172,7 +212,9 @@ describe('the loop back from readers', () => {
     expect(home).toMatch(/<link rel="alternate" type="application\/rss\+xml" title="[^"]+" href="\/feed.xml">/);
     const feed = await get('/feed.xml');
     expect(feed.headers.get('content-type')).toMatch(/^application\/rss\+xml/);
-    const parsed = new XMLParser({ ignoreAttributes: false }).parse(await feed.text(), true) as { rss: { channel: { item: { link: string; title: string; description: string } | { link: string }[] } } };
+    const parsed = new XMLParser({ ignoreAttributes: false }).parse(await feed.text(), true) as {
+      rss: { channel: { item: { link: string; title: string; description: string } | { link: string }[] } };
+    };
     const items = [parsed.rss.channel.item].flat();
     expect(items.map((i) => i.link)).toEqual([`https://verdicts.example.com/issues/${WEEK}`]);
     expect((items[0] as { description: string }).description).toMatch(/ship|toss-up/);

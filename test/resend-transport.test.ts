@@ -13,9 +13,15 @@ beforeAll(async () => {
 afterAll(() => fake.close());
 beforeEach(() => fake.reset());
 
-const emails = (n: number): OutgoingEmail[] => Array.from({ length: n }, (_, i) => ({
-  to: `reader${i}@example.com`, from: 'Verdicts <v@example.com>', subject: 'Week 46', html: '<p>Hi</p>', text: 'Hi', headers: { 'List-Unsubscribe': '<https://v.example.com/u>' },
-}));
+const emails = (n: number): OutgoingEmail[] =>
+  Array.from({ length: n }, (_, i) => ({
+    to: `reader${i}@example.com`,
+    from: 'Verdicts <v@example.com>',
+    subject: 'Week 46',
+    html: '<p>Hi</p>',
+    text: 'Hi',
+    headers: { 'List-Unsubscribe': '<https://v.example.com/u>' },
+  }));
 const transport = (options: Partial<ConstructorParameters<typeof ResendTransport>[0]> = {}) =>
   new ResendTransport({ apiKey: 're_test_key', maxBackoffMs: 50, ...options });
 

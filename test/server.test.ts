@@ -48,14 +48,19 @@ afterEach(async () => {
   await rm(ws.root, { recursive: true, force: true });
 });
 
-const token = (purpose: 'unsubscribe' | 'preferences' | 'confirm', email: string, expiresAt?: Date) => signToken(SECRET, purpose, email, expiresAt);
+const token = (purpose: 'unsubscribe' | 'preferences' | 'confirm', email: string, expiresAt?: Date) =>
+  signToken(SECRET, purpose, email, expiresAt);
 const get = (route: string) => fetch(`${server.url}${route}`);
 const post = (route: string, form: Record<string, string | string[]>, headers: Record<string, string> = {}) => {
   const body = new URLSearchParams();
   for (const [k, v] of Object.entries(form)) for (const one of [v].flat()) body.append(k, one);
   return fetch(`${server.url}${route}`, { method: 'POST', body, headers });
 };
-const events = async () => (await readFile(new SubscriberStore(ws.state).file, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown);
+const events = async () =>
+  (await readFile(new SubscriberStore(ws.state).file, 'utf8').catch(() => ''))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as unknown);
 const listNow = async () => (await new LiveSubscribers(ws.subscribers, new SubscriberStore(ws.state)).current()).list;
 const statusOf = async (email: string) => (await listNow()).get(email)?.status;
 /** Polls until `probe` gives something truthy; the test's own timeout is the only deadline. */
@@ -67,8 +72,13 @@ async function until<T>(probe: () => Promise<T>): Promise<NonNullable<T>> {
   }
 }
 /** The outcome of each signup the queue finished, in order. */
-const signupOutcomes = async () => (await readFile(path.join(ws.state, 'subscribers', 'signups.jsonl'), 'utf8').catch(() => ''))
-  .split('\n').filter(Boolean).map((line) => JSON.parse(line) as { type: string; outcome?: string }).filter((l) => l.type === 'done').map((l) => l.outcome);
+const signupOutcomes = async () =>
+  (await readFile(path.join(ws.state, 'subscribers', 'signups.jsonl'), 'utf8').catch(() => ''))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { type: string; outcome?: string })
+    .filter((l) => l.type === 'done')
+    .map((l) => l.outcome);
 
 describe('unsubscribe', () => {
   it('GET shows a page with one button and changes nothing', async () => {
@@ -122,7 +132,8 @@ describe('unsubscribe', () => {
       expect((await get(`/preferences?token=${encodeURIComponent(bad)}`)).status).toBe(400);
       expect((await post('/preferences', { token: bad, categories: 'Design' })).status).toBe(400);
     }
-    for (const bad of badTokens('confirm', 'pat@example.com')) expect((await get(`/confirm?token=${encodeURIComponent(bad)}`)).status).toBe(400);
+    for (const bad of badTokens('confirm', 'pat@example.com'))
+      expect((await get(`/confirm?token=${encodeURIComponent(bad)}`)).status).toBe(400);
     expect(await events()).toEqual([]);
     expect(await statusOf('pat@example.com')).toBe('pending');
   });
@@ -132,7 +143,11 @@ describe('preferences', () => {
   it('GET shows the catalog categories once each, with the reader’s choice checked, and an unsubscribe button', async () => {
     const page = await (await get(`/preferences?token=${token('preferences', ADA)}`)).text();
     const boxes = [...page.matchAll(/<input type="checkbox" id="(topic-\d)" name="categories" value="([^"]+)"( checked)?>/g)];
-    expect(boxes.map((b) => [b[2], Boolean(b[3])])).toEqual([['Design', true], ['Developer Tools', false], ['Writing', false]]);
+    expect(boxes.map((b) => [b[2], Boolean(b[3])])).toEqual([
+      ['Design', true],
+      ['Developer Tools', false],
+      ['Writing', false],
+    ]);
     for (const box of boxes) expect(page).toContain(`<label for="${box[1]}">`);
     expect(page).toContain('Unsubscribe from every email');
     expect(page).toMatch(/name="token" value="[^"]+"/);
@@ -301,10 +316,12 @@ describe('signup with a slow mail provider', () => {
       sendBatch: (emails, key) => {
         log.push(`provider called for ${emails.map((e) => e.to).join(',')} (${key})`);
         sent.push(...emails);
-        return new Promise((resolve) => answers.push((outcome) => {
-          log.push('provider answered');
-          resolve(outcome);
-        }));
+        return new Promise((resolve) =>
+          answers.push((outcome) => {
+            log.push('provider answered');
+            resolve(outcome);
+          }),
+        );
       },
     };
     return { transport, sent, answer: () => answers.shift()!({ kind: 'sent', rejected: [] }), waiting: () => answers.length };
@@ -325,7 +342,11 @@ describe('signup with a slow mail provider', () => {
       const fresh = await ask('new@example.com');
       expect(known).toEqual(fresh);
       await until(async () => provider.waiting() === 1);
-      expect(log).toEqual([`answered ${BEN}`, 'answered new@example.com', expect.stringMatching(/^provider called for new@example\.com \(confirm-/)]);
+      expect(log).toEqual([
+        `answered ${BEN}`,
+        'answered new@example.com',
+        expect.stringMatching(/^provider called for new@example\.com \(confirm-/),
+      ]);
 
       provider.answer();
       await until(async () => (await signupOutcomes()).length === 2);
@@ -370,7 +391,11 @@ describe('abuse', () => {
   it('refuses bodies over 16 KB on forms and 256 KB on webhooks (413), recording nothing', async () => {
     const form = await post('/subscribe', { email: 'big@example.com', name: 'x'.repeat(17 * 1024) });
     expect(form.status).toBe(413);
-    const hook = await fetch(`${server.url}/webhooks/resend`, { method: 'POST', body: 'x'.repeat(300 * 1024), headers: { 'content-type': 'application/json' } });
+    const hook = await fetch(`${server.url}/webhooks/resend`, {
+      method: 'POST',
+      body: 'x'.repeat(300 * 1024),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(hook.status).toBe(413);
     expect(await events()).toEqual([]);
   });
@@ -391,10 +416,18 @@ describe('Resend webhook', () => {
     const body = JSON.stringify(payload);
     const timestamp = String(Math.floor(Date.now() / 1000));
     const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
-    return { method: 'POST', body, headers: { 'content-type': 'application/json', 'svix-id': id, 'svix-timestamp': timestamp, 'svix-signature': `v1,${signature}` } };
+    return {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'svix-id': id, 'svix-timestamp': timestamp, 'svix-signature': `v1,${signature}` },
+    };
   }
   const hook = (init: RequestInit) => fetch(`${server.url}/webhooks/resend`, init);
-  const bounced = (to: string[]) => ({ type: 'email.bounced', created_at: '2026-11-20T10:00:00Z', data: { email_id: 'e1', to, subject: 'x', bounce: { message: 'Mailbox does not exist', type: 'Permanent', subType: 'General' } } });
+  const bounced = (to: string[]) => ({
+    type: 'email.bounced',
+    created_at: '2026-11-20T10:00:00Z',
+    data: { email_id: 'e1', to, subject: 'x', bounce: { message: 'Mailbox does not exist', type: 'Permanent', subType: 'General' } },
+  });
 
   it('records a bounce for a correctly signed email.bounced, once even when redelivered', async () => {
     const request = signed(bounced([ADA]));
@@ -405,7 +438,7 @@ describe('Resend webhook', () => {
   });
 
   it('records a complaint for every address of email.complained, and ignores other types', async () => {
-    expect((await hook(signed({ type: 'email.complained', data: { to: [ADA, BEN] } }, 'msg_2')))).toMatchObject({ status: 200 });
+    expect(await hook(signed({ type: 'email.complained', data: { to: [ADA, BEN] } }, 'msg_2'))).toMatchObject({ status: 200 });
     expect(await statusOf(ADA)).toBe('complained');
     expect(await statusOf(BEN)).toBe('complained');
     expect((await hook(signed({ type: 'email.delivered', data: { to: ['pat@example.com'] } }, 'msg_3'))).status).toBe(200);
@@ -428,7 +461,10 @@ describe('issue archive', () => {
   const send = async (week: string) => {
     await freeze(week);
     await mkdir(path.join(ws.state, 'ledger'), { recursive: true });
-    const lines = [{ state: 'pending', batch: 1, key: `k-${week}`, recipients: [{ email: BEN, name: 'Ben', categories: [] }] }, { state: 'sent', batch: 1, rejected: [] }];
+    const lines = [
+      { state: 'pending', batch: 1, key: `k-${week}`, recipients: [{ email: BEN, name: 'Ben', categories: [] }] },
+      { state: 'sent', batch: 1, rejected: [] },
+    ];
     await writeFile(path.join(ws.state, 'ledger', `${week}.jsonl`), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
   };
 

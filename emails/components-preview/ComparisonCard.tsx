@@ -9,7 +9,9 @@ type Props = { comparisons: Comparison[] };
 export default function ComparisonCardPreview({ comparisons }: Props) {
   return (
     <PreviewFrame title="ComparisonCard">
-      {comparisons.map((comparison, i) => <ComparisonCard key={i} comparison={comparison} anchor={`verdict-${i + 1}`} votes={null} />)}
+      {comparisons.map((comparison, i) => (
+        <ComparisonCard key={i} comparison={comparison} anchor={`verdict-${i + 1}`} votes={null} />
+      ))}
     </PreviewFrame>
   );
 }

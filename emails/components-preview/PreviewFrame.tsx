@@ -13,7 +13,9 @@ export function PreviewFrame({ title, children }: { title: string; children: Rea
         <title>{`${title} · Weekly AI Tool Verdicts`}</title>
       </Head>
       <Body className={cls.page} style={page}>
-        <Container className={cls.card} style={container}>{children}</Container>
+        <Container className={cls.card} style={container}>
+          {children}
+        </Container>
       </Body>
     </Html>
   );
@@ -21,5 +23,9 @@ export function PreviewFrame({ title, children }: { title: string; children: Rea
 
 /** A padded card for a component that has no card of its own. */
 export function PreviewCard({ children }: { children: ReactNode }) {
-  return <Section className={cls.card} style={{ padding: '16px 12px', backgroundColor: color.card, color: color.text }}>{children}</Section>;
+  return (
+    <Section className={cls.card} style={{ padding: '16px 12px', backgroundColor: color.card, color: color.text }}>
+      {children}
+    </Section>
+  );
 }

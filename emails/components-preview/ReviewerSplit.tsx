@@ -9,16 +9,18 @@ type Props = { splits: { split: Split; leftName: string; rightName: string }[] }
 export default function ReviewerSplitPreview({ splits }: Props) {
   return (
     <PreviewFrame title="ReviewerSplit">
-      {splits.map((s, i) => <PreviewCard key={i}><ReviewerSplit {...s} /></PreviewCard>)}
+      {splits.map((s, i) => (
+        <PreviewCard key={i}>
+          <ReviewerSplit {...s} />
+        </PreviewCard>
+      ))}
     </PreviewFrame>
   );
 }
 
 const paired = WeeklyDigest.PreviewProps.comparisons.flatMap(({ left, right, reviewerSplit }) =>
-  right === null ? [] : [{ split: reviewerSplit, leftName: left.name, rightName: right.name }]);
+  right === null ? [] : [{ split: reviewerSplit, leftName: left.name, rightName: right.name }],
+);
 ReviewerSplitPreview.PreviewProps = {
-  splits: [
-    ...paired.filter((s) => s.split.rows.length > 0).slice(0, 1),
-    ...paired.filter((s) => s.split.rows.length === 0).slice(0, 1),
-  ],
+  splits: [...paired.filter((s) => s.split.rows.length > 0).slice(0, 1), ...paired.filter((s) => s.split.rows.length === 0).slice(0, 1)],
 } satisfies Props;

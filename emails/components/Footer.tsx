@@ -11,15 +11,25 @@ export function Footer({ links, postalAddress }: Props) {
   return (
     <Section className={cls.card} style={{ padding: '8px 12px 20px', backgroundColor: color.card, color: color.muted }}>
       <Hr className={cls.border} style={{ borderTop: `1px solid ${color.border}`, margin: '0 0 16px' }} />
-      <p className={cls.muted} style={small}>You get this email because you subscribed to Weekly AI Tool Verdicts.</p>
       <p className={cls.muted} style={small}>
-        <Link href={links.unsubscribe} className={cls.link} style={link}>Unsubscribe</Link>
-        {' · '}
-        <Link href={links.preferences} className={cls.link} style={link}>Email preferences</Link>
-        {' · '}
-        <Link href={links.viewInBrowser} className={cls.link} style={link}>View in browser</Link>
+        You get this email because you subscribed to Weekly AI Tool Verdicts.
       </p>
-      <p className={cls.muted} style={{ ...small, whiteSpace: 'pre-line' }}>{postalAddress}</p>
+      <p className={cls.muted} style={small}>
+        <Link href={links.unsubscribe} className={cls.link} style={link}>
+          Unsubscribe
+        </Link>
+        {' · '}
+        <Link href={links.preferences} className={cls.link} style={link}>
+          Email preferences
+        </Link>
+        {' · '}
+        <Link href={links.viewInBrowser} className={cls.link} style={link}>
+          View in browser
+        </Link>
+      </p>
+      <p className={cls.muted} style={{ ...small, whiteSpace: 'pre-line' }}>
+        {postalAddress}
+      </p>
     </Section>
   );
 }

@@ -49,7 +49,13 @@ export function shortenTake(text: string, limit = TAKE_LIMIT): string {
     if (starts.has(index)) end = index;
   }
   const cut = clean.slice(0, end).replace(/[\s\p{P}]+$/u, '');
-  return `${cut || chars.slice(0, budget).map((c) => c.segment).join('')}…`;
+  return `${
+    cut ||
+    chars
+      .slice(0, budget)
+      .map((c) => c.segment)
+      .join('')
+  }…`;
 }
 
 export function personaName(persona: string): string {
@@ -72,9 +78,7 @@ export function panelLine(panel: PanelVerdict): string {
 }
 
 export function communityLine(community: CommunityVerdict): string {
-  return community.percent === null
-    ? 'No community votes yet'
-    : `${community.ship} ship / ${community.skip} skip (${community.percent}%)`;
+  return community.percent === null ? 'No community votes yet' : `${community.ship} ship / ${community.skip} skip (${community.percent}%)`;
 }
 
 export function pricingLine(pricing: Side['pricing']): string {
@@ -115,7 +119,10 @@ export function webUrl(url: string): string | null {
 }
 
 export function paragraphs(text: string): string[] {
-  return text.split(/\n\s*\n/).map((p) => p.trim()).filter((p) => p.length > 0);
+  return text
+    .split(/\n\s*\n/)
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
 }
 
 /** The side the comparison picks, or null for a toss-up or a tool listed alone. */
@@ -166,9 +173,11 @@ export function whySentence(comparison: Comparison): string {
   if (winner === null) return `Nothing separates them: the same panel ship rate, mean score and community read.`;
   const loser = otherSide(comparison, winner);
   const [w, l] = [winner.panel, loser.panel];
-  if (w.percent === null) return `Neither has panel takes yet, so the community decides: ${communityShare(winner)} against ${communityShare(loser)}.`;
+  if (w.percent === null)
+    return `Neither has panel takes yet, so the community decides: ${communityShare(winner)} against ${communityShare(loser)}.`;
   if (l.percent === null) return `${winner.name} is the only one the panel has reviewed, at ${w.percent}% ship.`;
-  if (w.percent !== l.percent) return `The panel backs ${winner.name} at ${w.percent}% ship against ${l.percent}% for ${loser.name}, a ${decisiveness(comparison)}.`;
+  if (w.percent !== l.percent)
+    return `The panel backs ${winner.name} at ${w.percent}% ship against ${l.percent}% for ${loser.name}, a ${decisiveness(comparison)}.`;
   if (w.meanScore !== l.meanScore) {
     const digits = Math.round(w.meanScore!) === Math.round(l.meanScore!) ? 1 : 0;
     return `Both draw ${w.percent}% ship from the panel; ${winner.name} wins on mean score, ${w.meanScore!.toFixed(digits)} to ${l.meanScore!.toFixed(digits)}.`;
@@ -194,8 +203,9 @@ export function quotedTakes(comparison: Comparison): QuotedTakes | null {
   });
   if (quotes.length === 0) return null;
   const persona = personaName(row.persona);
-  const lead = row.gap === 0
-    ? `The ${persona} scores them the same, ${row.left.score} each:`
-    : `The ${persona} splits them most, ${row.left.score} to ${row.right.score}:`;
+  const lead =
+    row.gap === 0
+      ? `The ${persona} scores them the same, ${row.left.score} each:`
+      : `The ${persona} splits them most, ${row.left.score} to ${row.right.score}:`;
   return { persona, lead, quotes };
 }

@@ -58,7 +58,11 @@ export const pickColors = { light: ['#166534', '#ffffff'], dark: ['#4ade80', '#0
 export const widestColors = { light: ['#fef3c7', '#1f2937'], dark: ['#3b2f0b', '#fde68a'] } as const;
 
 function darkRules(prefix: string): string {
-  const p = (selector: string) => selector.split(',').map((s) => `${prefix}${s.trim()}`).join(',');
+  const p = (selector: string) =>
+    selector
+      .split(',')
+      .map((s) => `${prefix}${s.trim()}`)
+      .join(',');
   const rules = [
     `${p('.v-page')}{background-color:${dark.page}!important;color:${dark.text}!important}`,
     `${p('.v-card')}{background-color:${dark.card}!important;color:${dark.text}!important}`,
@@ -70,7 +74,10 @@ function darkRules(prefix: string): string {
     `${p('.v-vote')}{border-color:${dark.link}!important}`,
     `${p('.v-pick')}{background-color:${pickColors.dark[0]}!important;color:${pickColors.dark[1]}!important}`,
     `${p('.v-widest')}{background-color:${widestColors.dark[0]}!important;color:${widestColors.dark[1]}!important}`,
-    ...Object.entries(tint).map(([label, t]) => `${p(`.${cls.tint[label as keyof typeof tint]}`)}{background-color:${t.dark[0]}!important;color:${t.dark[1]}!important}`),
+    ...Object.entries(tint).map(
+      ([label, t]) =>
+        `${p(`.${cls.tint[label as keyof typeof tint]}`)}{background-color:${t.dark[0]}!important;color:${t.dark[1]}!important}`,
+    ),
   ];
   return rules.join('\n');
 }
@@ -94,10 +101,27 @@ const fontFamily = "-apple-system, BlinkMacSystemFont, 'Segoe UI', Roboto, Helve
 
 export const page: CSSProperties = { backgroundColor: color.page, color: color.text, fontFamily, margin: 0, padding: '16px 8px' };
 export const container: CSSProperties = { maxWidth: '600px', width: '100%', backgroundColor: color.card, color: color.text };
-export const card: CSSProperties = { backgroundColor: color.card, color: color.text, borderTop: `1px solid ${color.border}`, padding: '20px 12px' };
+export const card: CSSProperties = {
+  backgroundColor: color.card,
+  color: color.text,
+  borderTop: `1px solid ${color.border}`,
+  padding: '20px 12px',
+};
 export const h1: CSSProperties = { margin: '0 0 4px', fontSize: '24px', lineHeight: '30px', color: color.text };
 export const h2: CSSProperties = { margin: '0 0 12px', fontSize: '20px', lineHeight: '26px', color: color.text, overflowWrap: 'anywhere' };
-export const h3: CSSProperties = { margin: '16px 0 6px', fontSize: '16px', lineHeight: '22px', color: color.text, overflowWrap: 'anywhere' };
+export const h3: CSSProperties = {
+  margin: '16px 0 6px',
+  fontSize: '16px',
+  lineHeight: '22px',
+  color: color.text,
+  overflowWrap: 'anywhere',
+};
 export const body: CSSProperties = { margin: '0 0 10px', fontSize: '15px', lineHeight: '22px', color: color.text };
-export const small: CSSProperties = { margin: '0 0 6px', fontSize: '13px', lineHeight: '18px', color: color.muted, overflowWrap: 'anywhere' };
+export const small: CSSProperties = {
+  margin: '0 0 6px',
+  fontSize: '13px',
+  lineHeight: '18px',
+  color: color.muted,
+  overflowWrap: 'anywhere',
+};
 export const link: CSSProperties = { color: color.link, textDecorationLine: 'underline' };

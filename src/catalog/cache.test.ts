@@ -5,9 +5,18 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { CatalogCache } from './cache.ts';
 
 let dir: string;
-const toolJson = (slug: string, name: string) => JSON.stringify({
-  slug, name, tagline: 't', category: 'Design', description: 'd', url: 'https://example.com', addedAt: '2026-11-10', pricing: { entry: 'free' }, panel: [],
-});
+const toolJson = (slug: string, name: string) =>
+  JSON.stringify({
+    slug,
+    name,
+    tagline: 't',
+    category: 'Design',
+    description: 'd',
+    url: 'https://example.com',
+    addedAt: '2026-11-10',
+    pricing: { entry: 'free' },
+    panel: [],
+  });
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'catalog-cache-'));
@@ -43,9 +52,19 @@ it('reports a broken file until it is fixed', async () => {
   try {
     await cache.tools();
     await writeFile(path.join(dir, 'tools', 'alpha.json'), '{ broken');
-    await until(() => cache.tools().then(() => false, () => true));
+    await until(() =>
+      cache.tools().then(
+        () => false,
+        () => true,
+      ),
+    );
     await writeFile(path.join(dir, 'tools', 'alpha.json'), toolJson('alpha', 'Fixed'));
-    await until(() => cache.tools().then((t) => t[0]!.name === 'Fixed', () => false));
+    await until(() =>
+      cache.tools().then(
+        (t) => t[0]!.name === 'Fixed',
+        () => false,
+      ),
+    );
   } finally {
     cache.close();
   }

@@ -19,7 +19,10 @@ export class CatalogCache {
   private cached: { version: string; tools: Promise<Tool[]> } | null = null;
   private readonly derivations = new WeakMap<Tool[], Map<unknown, unknown>>();
 
-  constructor(private readonly dataDir: string, private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly dataDir: string,
+    private readonly now: () => number = Date.now,
+  ) {
     this.dir = path.join(dataDir, 'tools');
   }
 

@@ -10,13 +10,24 @@ import { checkEdition, loadEdition } from './edition.ts';
 
 function tool(slug: string, category: string, addedAt = '2026-11-10'): Tool {
   return {
-    slug, name: slug.toUpperCase(), tagline: `${slug} does things`, category, description: 'Plain text.', url: `https://example.com/${slug}`, addedAt,
-    pricing: { entry: 'free' }, panel: [{ persona: 'builder', score: 70, verdict: 'ship', take: 'Fine.' }],
+    slug,
+    name: slug.toUpperCase(),
+    tagline: `${slug} does things`,
+    category,
+    description: 'Plain text.',
+    url: `https://example.com/${slug}`,
+    addedAt,
+    pricing: { entry: 'free' },
+    panel: [{ persona: 'builder', score: 70, verdict: 'ship', take: 'Fine.' }],
   };
 }
 
 const catalog = [
-  tool('alpha', 'Design'), tool('beta', 'Design'), tool('gamma', 'Writing'), tool('delta', 'Writing'), tool('old', 'Design', '2026-11-01'),
+  tool('alpha', 'Design'),
+  tool('beta', 'Design'),
+  tool('gamma', 'Writing'),
+  tool('delta', 'Writing'),
+  tool('old', 'Design', '2026-11-01'),
 ];
 const range = weekRange('2026-W46', 'UTC');
 const build = (edition: Parameters<typeof buildIssue>[3]['edition']) =>
@@ -33,7 +44,10 @@ async function editionFrom(text: string) {
 describe('the edition file', () => {
   it('without one, the week is built as usual', async () => {
     expect(await loadEdition(await mkdtemp(path.join(tmpdir(), 'edition-')), '2026-W46')).toBeNull();
-    expect(pairs(build(null))).toEqual([['alpha', 'beta'], ['delta', 'gamma']]);
+    expect(pairs(build(null))).toEqual([
+      ['alpha', 'beta'],
+      ['delta', 'gamma'],
+    ]);
   });
 
   it('an intro note goes at the top of the issue', () => {
@@ -42,12 +56,19 @@ describe('the edition file', () => {
   });
 
   it('excludes a tool: it appears nowhere, and the odd tool out meets an earlier one', () => {
-    expect(pairs(build({ exclude: ['beta'] }))).toEqual([['delta', 'gamma'], ['alpha', 'old']]);
+    expect(pairs(build({ exclude: ['beta'] }))).toEqual([
+      ['delta', 'gamma'],
+      ['alpha', 'old'],
+    ]);
   });
 
   it('forces a pairing; the other tools are paired by the usual rules', () => {
     // beta meets the earlier Design tool; delta's category has none earlier, so it meets the best-rated earlier tool.
-    expect(pairs(build({ pairs: [['alpha', 'gamma']] }))).toEqual([['alpha', 'gamma'], ['beta', 'old'], ['delta', 'old']]);
+    expect(pairs(build({ pairs: [['alpha', 'gamma']] }))).toEqual([
+      ['alpha', 'gamma'],
+      ['beta', 'old'],
+      ['delta', 'old'],
+    ]);
   });
 
   it('picks the spotlight, which is compared with every other new tool', () => {
@@ -78,7 +99,21 @@ describe('the edition file', () => {
   it('checks every slug against the week', () => {
     const news = new Set(['alpha', 'beta', 'gamma', 'delta']);
     const earlier = new Set(['old']);
-    expect(checkEdition('e.json', { exclude: ['old'], pairs: [['alpha', 'beta'], ['beta', 'gamma']], spotlight: 'nope' }, news, earlier)).toEqual([
+    expect(
+      checkEdition(
+        'e.json',
+        {
+          exclude: ['old'],
+          pairs: [
+            ['alpha', 'beta'],
+            ['beta', 'gamma'],
+          ],
+          spotlight: 'nope',
+        },
+        news,
+        earlier,
+      ),
+    ).toEqual([
       'e.json: field "exclude[0]" names "old", which is not a new tool of this week.',
       'e.json: field "pairs[1][0]" pairs "beta" a second time; a tool is in one comparison only.',
       'e.json: field "spotlight" names "nope", which is not in the catalog by the end of this week.',

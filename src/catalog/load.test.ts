@@ -45,31 +45,109 @@ function expectSentence(defect: string, file: string): void {
   expect(defect).not.toContain('\n');
 }
 
-const PERSONA_TAKES = ['builder', 'skeptic', 'futurist', 'founder', 'creator'].map((persona) => ({ persona, score: 50, verdict: 'ship', take: 'Ok.' }));
+const PERSONA_TAKES = ['builder', 'skeptic', 'futurist', 'founder', 'creator'].map((persona) => ({
+  persona,
+  score: 50,
+  verdict: 'ship',
+  take: 'Ok.',
+}));
 
 describe('parseToolFile accepts', () => {
   it.each([
     ['the full example', (_: Record<string, any>) => {}],
-    ['a date-only addedAt', (t: Record<string, any>) => { t.addedAt = '2026-11-17'; }],
-    ['a negative offset', (t: Record<string, any>) => { t.addedAt = '2026-11-15T23:30:00-05:00'; }],
-    ['an http URL', (t: Record<string, any>) => { t.url = 'http://example.com/tool'; }],
-    ['no community', (t: Record<string, any>) => { delete t.community; }],
-    ['no pricing details', (t: Record<string, any>) => { t.pricing = { entry: 'paid' }; }],
-    ['no takes', (t: Record<string, any>) => { t.panel = []; }],
-    ['five takes, one per persona', (t: Record<string, any>) => { t.panel = PERSONA_TAKES; }],
-    ['scores 0 and 100', (t: Record<string, any>) => { t.panel = [{ ...PERSONA_TAKES[0], score: 0 }, { ...PERSONA_TAKES[1], score: 100 }]; }],
-    ['an 80-character CJK name', (t: Record<string, any>) => { t.name = '工'.repeat(80); }],
-    ['an 80-character emoji name', (t: Record<string, any>) => { t.name = '🚀'.repeat(80); }],
-    ['a one-character name', (t: Record<string, any>) => { t.name = 'X'; }],
-    ['a 160-character tagline', (t: Record<string, any>) => { t.tagline = 'a'.repeat(160); }],
-    ['a tagline that looks like markup', (t: Record<string, any>) => { t.tagline = '<b>x</b>'; }],
+    [
+      'a date-only addedAt',
+      (t: Record<string, any>) => {
+        t.addedAt = '2026-11-17';
+      },
+    ],
+    [
+      'a negative offset',
+      (t: Record<string, any>) => {
+        t.addedAt = '2026-11-15T23:30:00-05:00';
+      },
+    ],
+    [
+      'an http URL',
+      (t: Record<string, any>) => {
+        t.url = 'http://example.com/tool';
+      },
+    ],
+    [
+      'no community',
+      (t: Record<string, any>) => {
+        delete t.community;
+      },
+    ],
+    [
+      'no pricing details',
+      (t: Record<string, any>) => {
+        t.pricing = { entry: 'paid' };
+      },
+    ],
+    [
+      'no takes',
+      (t: Record<string, any>) => {
+        t.panel = [];
+      },
+    ],
+    [
+      'five takes, one per persona',
+      (t: Record<string, any>) => {
+        t.panel = PERSONA_TAKES;
+      },
+    ],
+    [
+      'scores 0 and 100',
+      (t: Record<string, any>) => {
+        t.panel = [
+          { ...PERSONA_TAKES[0], score: 0 },
+          { ...PERSONA_TAKES[1], score: 100 },
+        ];
+      },
+    ],
+    [
+      'an 80-character CJK name',
+      (t: Record<string, any>) => {
+        t.name = '工'.repeat(80);
+      },
+    ],
+    [
+      'an 80-character emoji name',
+      (t: Record<string, any>) => {
+        t.name = '🚀'.repeat(80);
+      },
+    ],
+    [
+      'a one-character name',
+      (t: Record<string, any>) => {
+        t.name = 'X';
+      },
+    ],
+    [
+      'a 160-character tagline',
+      (t: Record<string, any>) => {
+        t.tagline = 'a'.repeat(160);
+      },
+    ],
+    [
+      'a tagline that looks like markup',
+      (t: Record<string, any>) => {
+        t.tagline = '<b>x</b>';
+      },
+    ],
   ])('%s', (_, change) => {
     const result = parseToolFile(FILE, variant(change));
     expect(result).toHaveProperty('tool');
   });
 
   it('trims the category', () => {
-    const result = parseToolFile(FILE, variant((t) => { t.category = '  Developer Tools \t'; }));
+    const result = parseToolFile(
+      FILE,
+      variant((t) => {
+        t.category = '  Developer Tools \t';
+      }),
+    );
     expect('tool' in result && result.tool.category).toBe('Developer Tools');
   });
 });
@@ -77,42 +155,258 @@ describe('parseToolFile accepts', () => {
 describe('parseToolFile rejects, in one sentence naming the file and the field or key', () => {
   it.each([
     // description, change, what the defect must mention
-    ['an unknown top-level key', (t: Record<string, any>) => { t.taglne = 'typo'; }, /unknown key "taglne"/],
-    ['an unknown key in pricing', (t: Record<string, any>) => { t.pricing.foo = 1; }, /unknown key "pricing\.foo"/],
-    ['an unknown key in a take', (t: Record<string, any>) => { t.panel[1].mood = 'happy'; }, /unknown key "panel\[1\]\.mood"/],
-    ['an unknown key in community', (t: Record<string, any>) => { t.community.maybe = 2; }, /unknown key "community\.maybe"/],
-    ['a slug that breaks the pattern', (t: Record<string, any>) => { t.slug = 'SmolLM3'; }, /"slug"/],
-    ['a slug with a double hyphen', (t: Record<string, any>) => { t.slug = 'smol--lm3'; }, /"slug"/],
-    ['a slug that is not the file name', (t: Record<string, any>) => { t.slug = 'smollm4'; }, /"slug".*smollm4.*smollm3|"slug".*smollm3.*smollm4/],
-    ['a javascript: URL', (t: Record<string, any>) => { t.url = 'javascript:alert(1)'; }, /"url"/],
-    ['a data: URL', (t: Record<string, any>) => { t.url = 'data:text/html,<script>alert(1)</script>'; }, /"url"/],
-    ['an ftp: URL', (t: Record<string, any>) => { t.url = 'ftp://example.com/tool'; }, /"url"/],
-    ['a relative URL', (t: Record<string, any>) => { t.url = '/tools/smollm3'; }, /"url"/],
-    ['a URL without a scheme', (t: Record<string, any>) => { t.url = 'example.com'; }, /"url"/],
-    ['a score above 100', (t: Record<string, any>) => { t.panel[0].score = 101; }, /"panel\[0\]\.score"/],
-    ['a negative score', (t: Record<string, any>) => { t.panel[1].score = -1; }, /"panel\[1\]\.score"/],
-    ['a fractional score', (t: Record<string, any>) => { t.panel[0].score = 87.5; }, /"panel\[0\]\.score"/],
-    ['a score given as a string', (t: Record<string, any>) => { t.panel[0].score = '87'; }, /"panel\[0\]\.score"/],
-    ['an unknown persona', (t: Record<string, any>) => { t.panel[0].persona = 'critic'; }, /"panel\[0\]\.persona"/],
-    ['an unknown verdict', (t: Record<string, any>) => { t.panel[0].verdict = 'maybe'; }, /"panel\[0\]\.verdict"/],
-    ['two takes from one persona', (t: Record<string, any>) => { t.panel[1].persona = 'builder'; }, /"panel\[1\]\.persona".*builder/],
-    ['more than five takes', (t: Record<string, any>) => { t.panel = [...PERSONA_TAKES, { ...PERSONA_TAKES[0] }]; }, /"panel"/],
-    ['an 81-character name', (t: Record<string, any>) => { t.name = 'a'.repeat(81); }, /"name"/],
-    ['an 81-character CJK name', (t: Record<string, any>) => { t.name = '工'.repeat(81); }, /"name"/],
-    ['an empty name', (t: Record<string, any>) => { t.name = ''; }, /"name"/],
-    ['a 161-character tagline', (t: Record<string, any>) => { t.tagline = 'a'.repeat(161); }, /"tagline"/],
-    ['a 4,001-character description', (t: Record<string, any>) => { t.description = 'a'.repeat(4001); }, /"description"/],
-    ['an addedAt without offset', (t: Record<string, any>) => { t.addedAt = '2026-11-17T15:00:00'; }, /"addedAt"/],
-    ['an addedAt that is not a date', (t: Record<string, any>) => { t.addedAt = 'next Tuesday'; }, /"addedAt"/],
-    ['an impossible date', (t: Record<string, any>) => { t.addedAt = '2026-02-30'; }, /"addedAt"/],
-    ['a missing name', (t: Record<string, any>) => { delete t.name; }, /"name" is missing/],
-    ['a missing url', (t: Record<string, any>) => { delete t.url; }, /"url"/],
-    ['a missing panel', (t: Record<string, any>) => { delete t.panel; }, /"panel" is missing/],
-    ['a missing pricing entry', (t: Record<string, any>) => { t.pricing = {}; }, /"pricing\.entry"/],
-    ['an unknown pricing entry', (t: Record<string, any>) => { t.pricing.entry = 'cheap'; }, /"pricing\.entry"/],
-    ['a blank category', (t: Record<string, any>) => { t.category = '   '; }, /"category"/],
-    ['negative community votes', (t: Record<string, any>) => { t.community.skip = -1; }, /"community\.skip"/],
-    ['fractional community votes', (t: Record<string, any>) => { t.community.ship = 1.5; }, /"community\.ship"/],
+    [
+      'an unknown top-level key',
+      (t: Record<string, any>) => {
+        t.taglne = 'typo';
+      },
+      /unknown key "taglne"/,
+    ],
+    [
+      'an unknown key in pricing',
+      (t: Record<string, any>) => {
+        t.pricing.foo = 1;
+      },
+      /unknown key "pricing\.foo"/,
+    ],
+    [
+      'an unknown key in a take',
+      (t: Record<string, any>) => {
+        t.panel[1].mood = 'happy';
+      },
+      /unknown key "panel\[1\]\.mood"/,
+    ],
+    [
+      'an unknown key in community',
+      (t: Record<string, any>) => {
+        t.community.maybe = 2;
+      },
+      /unknown key "community\.maybe"/,
+    ],
+    [
+      'a slug that breaks the pattern',
+      (t: Record<string, any>) => {
+        t.slug = 'SmolLM3';
+      },
+      /"slug"/,
+    ],
+    [
+      'a slug with a double hyphen',
+      (t: Record<string, any>) => {
+        t.slug = 'smol--lm3';
+      },
+      /"slug"/,
+    ],
+    [
+      'a slug that is not the file name',
+      (t: Record<string, any>) => {
+        t.slug = 'smollm4';
+      },
+      /"slug".*smollm4.*smollm3|"slug".*smollm3.*smollm4/,
+    ],
+    [
+      'a javascript: URL',
+      (t: Record<string, any>) => {
+        t.url = 'javascript:alert(1)';
+      },
+      /"url"/,
+    ],
+    [
+      'a data: URL',
+      (t: Record<string, any>) => {
+        t.url = 'data:text/html,<script>alert(1)</script>';
+      },
+      /"url"/,
+    ],
+    [
+      'an ftp: URL',
+      (t: Record<string, any>) => {
+        t.url = 'ftp://example.com/tool';
+      },
+      /"url"/,
+    ],
+    [
+      'a relative URL',
+      (t: Record<string, any>) => {
+        t.url = '/tools/smollm3';
+      },
+      /"url"/,
+    ],
+    [
+      'a URL without a scheme',
+      (t: Record<string, any>) => {
+        t.url = 'example.com';
+      },
+      /"url"/,
+    ],
+    [
+      'a score above 100',
+      (t: Record<string, any>) => {
+        t.panel[0].score = 101;
+      },
+      /"panel\[0\]\.score"/,
+    ],
+    [
+      'a negative score',
+      (t: Record<string, any>) => {
+        t.panel[1].score = -1;
+      },
+      /"panel\[1\]\.score"/,
+    ],
+    [
+      'a fractional score',
+      (t: Record<string, any>) => {
+        t.panel[0].score = 87.5;
+      },
+      /"panel\[0\]\.score"/,
+    ],
+    [
+      'a score given as a string',
+      (t: Record<string, any>) => {
+        t.panel[0].score = '87';
+      },
+      /"panel\[0\]\.score"/,
+    ],
+    [
+      'an unknown persona',
+      (t: Record<string, any>) => {
+        t.panel[0].persona = 'critic';
+      },
+      /"panel\[0\]\.persona"/,
+    ],
+    [
+      'an unknown verdict',
+      (t: Record<string, any>) => {
+        t.panel[0].verdict = 'maybe';
+      },
+      /"panel\[0\]\.verdict"/,
+    ],
+    [
+      'two takes from one persona',
+      (t: Record<string, any>) => {
+        t.panel[1].persona = 'builder';
+      },
+      /"panel\[1\]\.persona".*builder/,
+    ],
+    [
+      'more than five takes',
+      (t: Record<string, any>) => {
+        t.panel = [...PERSONA_TAKES, { ...PERSONA_TAKES[0] }];
+      },
+      /"panel"/,
+    ],
+    [
+      'an 81-character name',
+      (t: Record<string, any>) => {
+        t.name = 'a'.repeat(81);
+      },
+      /"name"/,
+    ],
+    [
+      'an 81-character CJK name',
+      (t: Record<string, any>) => {
+        t.name = '工'.repeat(81);
+      },
+      /"name"/,
+    ],
+    [
+      'an empty name',
+      (t: Record<string, any>) => {
+        t.name = '';
+      },
+      /"name"/,
+    ],
+    [
+      'a 161-character tagline',
+      (t: Record<string, any>) => {
+        t.tagline = 'a'.repeat(161);
+      },
+      /"tagline"/,
+    ],
+    [
+      'a 4,001-character description',
+      (t: Record<string, any>) => {
+        t.description = 'a'.repeat(4001);
+      },
+      /"description"/,
+    ],
+    [
+      'an addedAt without offset',
+      (t: Record<string, any>) => {
+        t.addedAt = '2026-11-17T15:00:00';
+      },
+      /"addedAt"/,
+    ],
+    [
+      'an addedAt that is not a date',
+      (t: Record<string, any>) => {
+        t.addedAt = 'next Tuesday';
+      },
+      /"addedAt"/,
+    ],
+    [
+      'an impossible date',
+      (t: Record<string, any>) => {
+        t.addedAt = '2026-02-30';
+      },
+      /"addedAt"/,
+    ],
+    [
+      'a missing name',
+      (t: Record<string, any>) => {
+        delete t.name;
+      },
+      /"name" is missing/,
+    ],
+    [
+      'a missing url',
+      (t: Record<string, any>) => {
+        delete t.url;
+      },
+      /"url"/,
+    ],
+    [
+      'a missing panel',
+      (t: Record<string, any>) => {
+        delete t.panel;
+      },
+      /"panel" is missing/,
+    ],
+    [
+      'a missing pricing entry',
+      (t: Record<string, any>) => {
+        t.pricing = {};
+      },
+      /"pricing\.entry"/,
+    ],
+    [
+      'an unknown pricing entry',
+      (t: Record<string, any>) => {
+        t.pricing.entry = 'cheap';
+      },
+      /"pricing\.entry"/,
+    ],
+    [
+      'a blank category',
+      (t: Record<string, any>) => {
+        t.category = '   ';
+      },
+      /"category"/,
+    ],
+    [
+      'negative community votes',
+      (t: Record<string, any>) => {
+        t.community.skip = -1;
+      },
+      /"community\.skip"/,
+    ],
+    [
+      'fractional community votes',
+      (t: Record<string, any>) => {
+        t.community.ship = 1.5;
+      },
+      /"community\.ship"/,
+    ],
   ])('%s', (_, change, mention) => {
     const defects = defectsOf(FILE, variant(change));
     expect(defects.length).toBeGreaterThan(0);
@@ -121,11 +415,14 @@ describe('parseToolFile rejects, in one sentence naming the file and the field o
   });
 
   it('reports every defect of a file, one sentence each', () => {
-    const defects = defectsOf(FILE, variant((t) => {
-      t.url = 'javascript:alert(1)';
-      t.panel[0].score = 101;
-      t.extra = true;
-    }));
+    const defects = defectsOf(
+      FILE,
+      variant((t) => {
+        t.url = 'javascript:alert(1)';
+        t.panel[0].score = 101;
+        t.extra = true;
+      }),
+    );
     expect(defects).toHaveLength(3);
     for (const defect of defects) expectSentence(defect, FILE);
   });

@@ -35,10 +35,17 @@ function isRealDate(text: string): boolean {
 }
 
 /** `2026-11-17T15:00:00Z` (an instant, offset required) or `2026-11-17` (local midnight in the digest time zone). */
-export const AddedAt = z.string().check(z.refine(
-  (text) => (DATE_ONLY.test(text) ? isRealDate(text) : DATE_TIME.test(text) && isRealDate(text.slice(0, 10)) && !Number.isNaN(parseDateTime(text).getTime())),
-  'must be an ISO 8601 date-time with offset (2026-11-17T15:00:00Z) or a date (2026-11-17)',
-));
+export const AddedAt = z
+  .string()
+  .check(
+    z.refine(
+      (text) =>
+        DATE_ONLY.test(text)
+          ? isRealDate(text)
+          : DATE_TIME.test(text) && isRealDate(text.slice(0, 10)) && !Number.isNaN(parseDateTime(text).getTime()),
+      'must be an ISO 8601 date-time with offset (2026-11-17T15:00:00Z) or a date (2026-11-17)',
+    ),
+  );
 
 export function isDateOnly(addedAt: string): boolean {
   return DATE_ONLY.test(addedAt);
@@ -46,10 +53,15 @@ export function isDateOnly(addedAt: string): boolean {
 
 /** Lengths count characters (code points), so a name in any script gets its full 80. */
 function text(min: number, max: number) {
-  return z.string().check(z.refine((value) => {
-    const length = [...value].length;
-    return length >= min && length <= max;
-  }, `must be ${min} to ${max.toLocaleString('en-US')} characters`));
+  return z.string().check(
+    z.refine(
+      (value) => {
+        const length = [...value].length;
+        return length >= min && length <= max;
+      },
+      `must be ${min} to ${max.toLocaleString('en-US')} characters`,
+    ),
+  );
 }
 
 const WebUrl = z.url({
@@ -67,7 +79,11 @@ export const Tool = z.strictObject({
   slug: z.string().regex(SLUG, 'must be lowercase letters and digits joined by single hyphens'),
   name: oneLine(1, 80),
   tagline: oneLine(1, 160),
-  category: z.string().trim().min(1).check(z.refine((value) => !/[\r\n]/.test(value), 'must be one line (no line break)')),
+  category: z
+    .string()
+    .trim()
+    .min(1)
+    .check(z.refine((value) => !/[\r\n]/.test(value), 'must be one line (no line break)')),
   description: text(1, 4000),
   url: WebUrl,
   addedAt: AddedAt,
@@ -75,19 +91,28 @@ export const Tool = z.strictObject({
     entry: PricingEntry,
     details: z.string().min(1).optional(),
   }),
-  panel: z.array(PanelTake).max(5).superRefine((takes, ctx) => {
-    const seen = new Set<string>();
-    takes.forEach((take, i) => {
-      if (seen.has(take.persona)) {
-        ctx.addIssue({ code: 'custom', path: [i, 'persona'], message: `has a second take from the ${take.persona}; at most one per persona` });
-      }
-      seen.add(take.persona);
-    });
-  }),
-  community: z.strictObject({
-    ship: z.int().min(0),
-    skip: z.int().min(0),
-  }).optional(),
+  panel: z
+    .array(PanelTake)
+    .max(5)
+    .superRefine((takes, ctx) => {
+      const seen = new Set<string>();
+      takes.forEach((take, i) => {
+        if (seen.has(take.persona)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'persona'],
+            message: `has a second take from the ${take.persona}; at most one per persona`,
+          });
+        }
+        seen.add(take.persona);
+      });
+    }),
+  community: z
+    .strictObject({
+      ship: z.int().min(0),
+      skip: z.int().min(0),
+    })
+    .optional(),
 });
 export type Tool = z.infer<typeof Tool>;
 

@@ -19,18 +19,22 @@ export function issueJson({ issue }: PreparedIssue): string {
     panel: { label: s.panel.label, percent: s.panel.percent, ship: s.panel.ship, skip: s.panel.skip, meanScore: s.panel.meanScore },
     community: s.community,
   });
-  return JSON.stringify({
-    week: issue.week,
-    timezone: issue.timezone,
-    strategy: issue.strategy,
-    comparisons: issue.comparisons.map((c) => ({
-      left: side(c.left),
-      right: c.right ? side(c.right) : null,
-      pick: c.pick,
-      summary: c.summary,
-      reviewerSplit: c.reviewerSplit,
-    })),
-  }, null, 2);
+  return JSON.stringify(
+    {
+      week: issue.week,
+      timezone: issue.timezone,
+      strategy: issue.strategy,
+      comparisons: issue.comparisons.map((c) => ({
+        left: side(c.left),
+        right: c.right ? side(c.right) : null,
+        pick: c.pick,
+        summary: c.summary,
+        reviewerSplit: c.reviewerSplit,
+      })),
+    },
+    null,
+    2,
+  );
 }
 
 export default defineCommand({
@@ -39,7 +43,12 @@ export default defineCommand({
   plugins: [strictFlags],
   async run({ args }) {
     const config = configFrom(args);
-    const prepared = await prepareIssue(config, { week: args.week, strategy: args.strategy as Strategy | undefined, spotlight: args.spotlight, now: now() });
+    const prepared = await prepareIssue(config, {
+      week: args.week,
+      strategy: args.strategy as Strategy | undefined,
+      spotlight: args.spotlight,
+      now: now(),
+    });
     if (args.json) {
       console.log(issueJson(prepared));
       return;

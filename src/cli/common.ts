@@ -11,7 +11,9 @@ export const commonArgs = {
   tz: { type: 'string', description: 'IANA time zone of the week (default: $DIGEST_TIMEZONE or UTC)' },
 } satisfies ArgsDef;
 
-export const weekArg = { week: { type: 'string', description: 'ISO week such as 2026-W46 (default: the last week that ended)' } } satisfies ArgsDef;
+export const weekArg = {
+  week: { type: 'string', description: 'ISO week such as 2026-W46 (default: the last week that ended)' },
+} satisfies ArgsDef;
 
 export const pairingArgs = {
   strategy: { type: 'enum', options: ['best-match', 'spotlight'], description: 'how tools are paired (default: best-match)' },

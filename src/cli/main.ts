@@ -42,7 +42,9 @@ export async function runCli(rawArgs: string[]): Promise<number> {
       return error.exitCode;
     }
     if (error instanceof Error && error.name === 'CLIError') {
-      console.error(`${error.message.replace(/\u001b\[\d+m/g, '').replace(/([^.])$/, '$1.')} Run with --help to see the commands and flags.`);
+      console.error(
+        `${error.message.replace(/\u001b\[\d+m/g, '').replace(/([^.])$/, '$1.')} Run with --help to see the commands and flags.`,
+      );
       return 2;
     }
     console.error('Unexpected error (a bug, please report it):', error);

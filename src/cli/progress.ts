@@ -10,12 +10,15 @@ export function sendProgress(total: number, stream: NodeJS.WriteStream = process
   const started = Date.now();
   let done = 0;
   if (stream.isTTY) {
-    const bar = new cliProgress.SingleBar({
-      stream,
-      format: 'Sending |{bar}| {value}/{total} messages | {rate}/s | ETA {eta_formatted}',
-      hideCursor: true,
-      etaBuffer: 20,
-    }, cliProgress.Presets.shades_classic);
+    const bar = new cliProgress.SingleBar(
+      {
+        stream,
+        format: 'Sending |{bar}| {value}/{total} messages | {rate}/s | ETA {eta_formatted}',
+        hideCursor: true,
+        etaBuffer: 20,
+      },
+      cliProgress.Presets.shades_classic,
+    );
     bar.start(total, 0, { rate: '0' });
     return {
       batchDone(_batch, recipients) {

@@ -49,10 +49,14 @@ export function issueLines(prepared: PreparedIssue): string[] {
 export function deliveryHazards(config: Config, preview: Preview): string[] {
   const { message, prepared } = preview;
   const hazards: string[] = [];
-  if (message && Buffer.byteLength(message.html) > GMAIL_CLIP_BYTES) hazards.push('The HTML is over 102 KB, so Gmail will clip it and hide the unsubscribe link.');
-  if (config.postalAddress === null) hazards.push('DIGEST_POSTAL_ADDRESS is not set: bulk mail must carry the sender\'s postal address.');
-  if (!config.publicUrl.startsWith('https://')) hazards.push(`Links point at ${config.publicUrl}: readers can't reach it; set DIGEST_PUBLIC_URL to where \`serve\` runs, over https.`);
-  const insecure = prepared.issue.comparisons.flatMap((c) => [c.left, c.right]).flatMap((s) => (s?.url.startsWith('http:') ? [s.slug] : []));
+  if (message && Buffer.byteLength(message.html) > GMAIL_CLIP_BYTES)
+    hazards.push('The HTML is over 102 KB, so Gmail will clip it and hide the unsubscribe link.');
+  if (config.postalAddress === null) hazards.push("DIGEST_POSTAL_ADDRESS is not set: bulk mail must carry the sender's postal address.");
+  if (!config.publicUrl.startsWith('https://'))
+    hazards.push(`Links point at ${config.publicUrl}: readers can't reach it; set DIGEST_PUBLIC_URL to where \`serve\` runs, over https.`);
+  const insecure = prepared.issue.comparisons
+    .flatMap((c) => [c.left, c.right])
+    .flatMap((s) => (s?.url.startsWith('http:') ? [s.slug] : []));
   if (insecure.length > 0) hazards.push(`Plain http: links (spam filters frown on them): ${[...new Set(insecure)].join(', ')}.`);
   const held = holdLine(prepared);
   if (held) hazards.push(held);
@@ -63,7 +67,10 @@ export function deliveryHazards(config: Config, preview: Preview): string[] {
 export function previewLines(config: Config, preview: Preview): string[] {
   const { prepared, message, reader } = preview;
   if (prepared.issue.comparisons.length === 0) return [];
-  if (message === null) return [`${reader.email}: this reader gets no email: no matching categories (none of the comparisons is in ${reader.categories.join(', ')}).`];
+  if (message === null)
+    return [
+      `${reader.email}: this reader gets no email: no matching categories (none of the comparisons is in ${reader.categories.join(', ')}).`,
+    ];
   const shown = comparisonsFor(prepared.issue, reader.categories).length;
   const hazards = deliveryHazards(config, preview);
   return [
@@ -101,11 +108,17 @@ export function sendLines(outcome: SendOutcome): string[] {
     case 'held':
       return [holdLine(outcome.prepared) ?? ''];
     case 'test-copy':
-      return [outcome.via === null
-        ? `Dry run: would send one test copy to ${outcome.to}: "${outcome.subject}".`
-        : `Sent a test copy to ${outcome.to} via ${outcome.via}: "${outcome.subject}".`];
+      return [
+        outcome.via === null
+          ? `Dry run: would send one test copy to ${outcome.to}: "${outcome.subject}".`
+          : `Sent a test copy to ${outcome.to} via ${outcome.via}: "${outcome.subject}".`,
+      ];
     case 'sent': {
-      const { prepared: { issue }, report, via } = outcome;
+      const {
+        prepared: { issue },
+        report,
+        via,
+      } = outcome;
       if (!outcome.dryRun) return reportLines(issue.week, report, via);
       return [
         report.alreadyComplete

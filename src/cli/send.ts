@@ -18,18 +18,23 @@ export default defineCommand({
   },
   plugins: [strictFlags],
   async run({ args }) {
-    if (args.verbose && !args['dry-run']) throw new UserError('--verbose goes with --dry-run: send --dry-run --verbose lists every skipped reader.', 2);
+    if (args.verbose && !args['dry-run'])
+      throw new UserError('--verbose goes with --dry-run: send --dry-run --verbose lists every skipped reader.', 2);
     const config = configFrom(args);
     const hooks = printingHooks();
-    const outcome = await sendWeek(config, {
-      week: args.week,
-      dryRun: args['dry-run'],
-      verbose: args.verbose,
-      to: args.to,
-      strategy: args.strategy as Strategy | undefined,
-      spotlight: args.spotlight,
-      now: now(),
-    }, hooks).finally(() => hooks.finish());
+    const outcome = await sendWeek(
+      config,
+      {
+        week: args.week,
+        dryRun: args['dry-run'],
+        verbose: args.verbose,
+        to: args.to,
+        strategy: args.strategy as Strategy | undefined,
+        spotlight: args.spotlight,
+        now: now(),
+      },
+      hooks,
+    ).finally(() => hooks.finish());
     for (const line of sendLines(outcome)) console.log(line);
     const hint = await latestWeekHint(config, outcome.prepared, args.week !== undefined);
     if (hint) console.log(hint);

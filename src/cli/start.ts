@@ -31,7 +31,8 @@ async function start(): Promise<number> {
   for (const line of sendLines(outcome)) console.log(line);
   const preview = await writePreview(config, { week: latest, reader: ALL_TOPICS_READER, now: now() });
   console.log(`\nMessages, one .eml per reader (open them in any mail client): ${path.resolve(outboxDir(config, latest))}`);
-  if (preview.message) console.log(`Preview for a reader of every category: ${path.resolve(preview.html)} and ${path.resolve(preview.text)}`);
+  if (preview.message)
+    console.log(`Preview for a reader of every category: ${path.resolve(preview.html)} and ${path.resolve(preview.text)}`);
   console.log(`Frozen issue: ${path.resolve(preview.prepared.frozenAt)}`);
   console.log('Next: `npm run digest -- --help` for every command; README.md for sending through Resend.');
   return succeeded(outcome) ? 0 : 1;

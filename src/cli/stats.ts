@@ -8,13 +8,20 @@ const percent = (n: number, of: number) => (of === 0 ? '-' : `${Math.round((100 
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function votesLines(stats: IssueStats): string[] {
   const tools = Object.entries(stats.votes);
   if (tools.length === 0) return ['No reader votes yet.'];
-  return ['Reader votes (each reader\'s latest):', ...tools.map(([slug, v]) => `  ${slug}: ${v.ship} ship / ${v.skip} skip`)];
+  return ["Reader votes (each reader's latest):", ...tools.map(([slug, v]) => `  ${slug}: ${v.ship} ship / ${v.skip} skip`)];
 }
 
 /** One issue: each count with its share of the readers it was sent to, then the votes per tool. */
@@ -28,12 +35,21 @@ export function weeksReport(all: readonly IssueStats[]): string {
   if (all.length === 0) return 'No issue has been sent yet.';
   const names = [...COUNTED, 'unsubscribed'] as const;
   const header = ['week', 'sent', ...names, 'votes'];
-  const rows = all.map((s) => [s.week, String(s.sent), ...names.map((n) => `${s[n]} ${percent(s[n], s.sent)}`), String(Object.values(s.votes).reduce((n, v) => n + v.ship + v.skip, 0))]);
+  const rows = all.map((s) => [
+    s.week,
+    String(s.sent),
+    ...names.map((n) => `${s[n]} ${percent(s[n], s.sent)}`),
+    String(Object.values(s.votes).reduce((n, v) => n + v.ship + v.skip, 0)),
+  ]);
   return `${table([header, ...rows])}\nRates are shares of the readers each issue was sent to; readers count once however often they opened or clicked.`;
 }
 
 export default defineCommand({
-  meta: { name: 'stats', description: 'What happened to each issue after it went: delivered, opened, clicked, bounced, complained, unsubscribed, and reader votes' },
+  meta: {
+    name: 'stats',
+    description:
+      'What happened to each issue after it went: delivered, opened, clicked, bounced, complained, unsubscribed, and reader votes',
+  },
   args: {
     ...commonArgs,
     week: { type: 'string', description: 'one issue, such as 2026-W46 (default: a table of every issue sent)' },

@@ -41,7 +41,15 @@ const importCommand = defineCommand({
       const known = list.get(item.email);
       if (known) updated++;
       else added++;
-      const event: SubscriberEvent = { type: 'add', email: item.email, name: item.name, categories: item.categories, status: item.status, at, source: `import ${args.file}:${item.line}` };
+      const event: SubscriberEvent = {
+        type: 'add',
+        email: item.email,
+        name: item.name,
+        categories: item.categories,
+        status: item.status,
+        at,
+        source: `import ${args.file}:${item.line}`,
+      };
       list.fold(event);
       events.push(event);
     }
@@ -58,7 +66,11 @@ const addCommand = defineCommand({
     data: commonArgs.data,
     address: { type: 'positional', required: true, description: 'email address' },
     name: { type: 'string', description: "the reader's name (default: as it is, for a reader on the list)" },
-    categories: { type: 'string', description: 'categories of the catalog separated by ";", or "" for every category (default: as it is; every category for a new reader)' },
+    categories: {
+      type: 'string',
+      description:
+        'categories of the catalog separated by ";", or "" for every category (default: as it is; every category for a new reader)',
+    },
   },
   plugins: [strictFlags],
   async run({ args }) {
@@ -66,9 +78,14 @@ const addCommand = defineCommand({
     const email = address(args.address, 'ADDRESS');
     const store = new SubscriberStore(config.stateDir);
     const { list } = await new LiveSubscribers(config.subscribersFile, store, { allowMissingCsv: true }).current();
-    const categories = args.categories === undefined
-      ? undefined
-      : catalogCategories(parseCategories(args.categories), (await loadCatalog(config.dataDir)).map((t) => t.category), `the catalog in ${config.dataDir}/tools`);
+    const categories =
+      args.categories === undefined
+        ? undefined
+        : catalogCategories(
+            parseCategories(args.categories),
+            (await loadCatalog(config.dataDir)).map((t) => t.category),
+            `the catalog in ${config.dataDir}/tools`,
+          );
     const { event, message } = planAdd(list.get(email), { email, name: args.name, categories, at: now().toISOString() });
     if (event) await store.record(event);
     console.log(message);

@@ -51,11 +51,14 @@ describe('Ledger.summarize', () => {
 
   it('reads records whose keys come in another order', async () => {
     await mkdir(path.dirname(ledger.file), { recursive: true });
-    await writeFile(ledger.file, [
-      JSON.stringify({ batch: 1, key: 'k1', recipients: readers(0, 2), state: 'pending' }),
-      JSON.stringify({ batch: 1, state: 'sent', rejected: [] }),
-      '',
-    ].join('\n'));
+    await writeFile(
+      ledger.file,
+      [
+        JSON.stringify({ batch: 1, key: 'k1', recipients: readers(0, 2), state: 'pending' }),
+        JSON.stringify({ batch: 1, state: 'sent', rejected: [] }),
+        '',
+      ].join('\n'),
+    );
     const summary = await ledger.summarize(() => undefined);
     expect([summary.sent, summary.unfinished.length, summary.lastBatch]).toEqual([2, 0, 1]);
   });

@@ -117,7 +117,13 @@ export class Ledger {
     const tallies = new Map<number, BatchTally>();
     for await (const record of this.records(() => true)) {
       if (record.state === 'pending') {
-        tallies.set(record.batch, { batch: record.batch, size: record.recipients.length, state: 'pending', rejected: 0, nothingSent: false });
+        tallies.set(record.batch, {
+          batch: record.batch,
+          size: record.recipients.length,
+          state: 'pending',
+          rejected: 0,
+          nothingSent: false,
+        });
         continue;
       }
       const tally = tallies.get(record.batch);
@@ -155,7 +161,10 @@ export class Ledger {
   }
 
   private async write(records: LedgerRecord[]): Promise<void> {
-    await appendLinesDurably(this.file, records.map((r) => JSON.stringify(r)));
+    await appendLinesDurably(
+      this.file,
+      records.map((r) => JSON.stringify(r)),
+    );
   }
 
   /**
@@ -179,6 +188,8 @@ export class Ledger {
   }
 
   private damaged(line: number): LedgerError {
-    return new LedgerError(`${this.file} line ${line} cannot be read, so send cannot tell who already has this issue; restore the file from a backup or repair that line by hand (see "Damaged state" in README.md), then run send again.`);
+    return new LedgerError(
+      `${this.file} line ${line} cannot be read, so send cannot tell who already has this issue; restore the file from a backup or repair that line by hand (see "Damaged state" in README.md), then run send again.`,
+    );
   }
 }

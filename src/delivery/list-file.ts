@@ -19,8 +19,15 @@ export async function assertListNotEmpty(file: string): Promise<void> {
     const { bytesRead } = await handle.read(head, 0, head.length, 0).catch((error: NodeJS.ErrnoException) => {
       throw new SubscribersError(`${file} cannot be read (${error.code ?? error.message}); it should be a CSV file.`);
     });
-    if (head.toString('utf8', 0, bytesRead).replace(/^\uFEFF/, '').trim() === '') {
-      throw new SubscribersError(`${file} is empty (no header row), so it lists nobody; restore it from a backup, or write the header row "email,name,categories,status" if the list is meant to be empty.`);
+    if (
+      head
+        .toString('utf8', 0, bytesRead)
+        .replace(/^\uFEFF/, '')
+        .trim() === ''
+    ) {
+      throw new SubscribersError(
+        `${file} is empty (no header row), so it lists nobody; restore it from a backup, or write the header row "email,name,categories,status" if the list is meant to be empty.`,
+      );
     }
   } finally {
     await handle.close();

@@ -35,7 +35,11 @@ export class Outbox implements Transport {
     return `the local outbox ${this.dir}`;
   }
 
-  async sendBatch(emails: readonly OutgoingEmail[], _idempotencyKey: string, options: { beforeSend?: () => Promise<void> } = {}): Promise<BatchOutcome> {
+  async sendBatch(
+    emails: readonly OutgoingEmail[],
+    _idempotencyKey: string,
+    options: { beforeSend?: () => Promise<void> } = {},
+  ): Promise<BatchOutcome> {
     await options.beforeSend?.();
     for (const email of emails) {
       await writeFileDurably(path.join(this.dir, messageFileName(email.to)), await toEml(email));

@@ -4,9 +4,13 @@ import { Pacer } from './pacer.ts';
 /** A pacer on a virtual clock: sleeping advances time, so the test runs instantly. */
 function virtualPacer(initialLimit = 2) {
   let clock = 0;
-  const pacer = new Pacer(() => clock, async (ms) => {
-    clock += ms;
-  }, initialLimit);
+  const pacer = new Pacer(
+    () => clock,
+    async (ms) => {
+      clock += ms;
+    },
+    initialLimit,
+  );
   const starts: number[] = [];
   const acquire = async () => {
     await pacer.acquire();
@@ -16,7 +20,11 @@ function virtualPacer(initialLimit = 2) {
   return { pacer, acquire, starts, now: () => clock, advance: (ms: number) => (clock += ms) };
 }
 
-const headers = (limit: number, remaining: number) => ({ 'ratelimit-limit': String(limit), 'ratelimit-remaining': String(remaining), 'ratelimit-reset': '1' });
+const headers = (limit: number, remaining: number) => ({
+  'ratelimit-limit': String(limit),
+  'ratelimit-remaining': String(remaining),
+  'ratelimit-reset': '1',
+});
 
 describe('Pacer', () => {
   it('spaces requests evenly at a little under the learned limit', async () => {
@@ -35,9 +43,13 @@ describe('Pacer', () => {
     let clock = 0;
     let seed = 7;
     const late = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 3;
-    const pacer = new Pacer(() => clock, async (ms) => {
-      clock += ms + late();
-    }, 100);
+    const pacer = new Pacer(
+      () => clock,
+      async (ms) => {
+        clock += ms + late();
+      },
+      100,
+    );
     const starts: number[] = [];
     for (let i = 0; i < 1000; i++) {
       await pacer.acquire();

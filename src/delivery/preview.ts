@@ -45,7 +45,8 @@ export async function writePreview(config: Config, request: PreviewRequest): Pro
   const message = await renderMessage(prepared.issue, reader, settings);
   const dir = request.out ?? path.join(config.stateDir, 'preview');
   // A preview as one reader is named after them, so it never replaces the all-topics preview.
-  const base = reader === ALL_TOPICS_READER ? prepared.issue.week : `${prepared.issue.week}-${reader.email.replace(/[^a-z0-9@._-]/gi, '_')}`;
+  const base =
+    reader === ALL_TOPICS_READER ? prepared.issue.week : `${prepared.issue.week}-${reader.email.replace(/[^a-z0-9@._-]/gi, '_')}`;
   const html = path.join(dir, `${base}.html`);
   const text = path.join(dir, `${base}.txt`);
   if (message) {

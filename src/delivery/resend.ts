@@ -20,7 +20,15 @@ export interface ResendTransportOptions {
 type ResendError = { name: string; message: string; statusCode: number | null };
 
 const RETRYABLE = new Set(['rate_limit_exceeded', 'concurrent_idempotent_requests', 'application_error', 'internal_server_error']);
-const STOPS_RUN = new Set(['missing_api_key', 'invalid_api_key', 'restricted_api_key', 'daily_quota_exceeded', 'monthly_quota_exceeded', 'invalid_access', 'security_error']);
+const STOPS_RUN = new Set([
+  'missing_api_key',
+  'invalid_api_key',
+  'restricted_api_key',
+  'daily_quota_exceeded',
+  'monthly_quota_exceeded',
+  'invalid_access',
+  'security_error',
+]);
 
 function isRetryable(error: ResendError): boolean {
   if (STOPS_RUN.has(error.name)) return false;
@@ -62,12 +70,25 @@ export class ResendTransport implements Transport {
     this.random = options.random ?? Math.random;
   }
 
-  async sendBatch(emails: readonly OutgoingEmail[], idempotencyKey: string, options: { beforeSend?: () => Promise<void> } = {}): Promise<BatchOutcome> {
-    const payload = emails.map((e) => ({ from: e.from, to: [e.to], subject: e.subject, html: e.html, text: e.text, headers: e.headers, ...(e.tags && { tags: e.tags }) }));
+  async sendBatch(
+    emails: readonly OutgoingEmail[],
+    idempotencyKey: string,
+    options: { beforeSend?: () => Promise<void> } = {},
+  ): Promise<BatchOutcome> {
+    const payload = emails.map((e) => ({
+      from: e.from,
+      to: [e.to],
+      subject: e.subject,
+      html: e.html,
+      text: e.text,
+      headers: e.headers,
+      ...(e.tags && { tags: e.tags }),
+    }));
     let last: ResendError | null = null;
     let unanswered = 0;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      if (this.unreachable !== null) return { kind: 'failed', reason: this.unreachable, stopRun: true, nothingSent: attempt === 0, unreachable: true };
+      if (this.unreachable !== null)
+        return { kind: 'failed', reason: this.unreachable, stopRun: true, nothingSent: attempt === 0, unreachable: true };
       await this.pacer.acquire();
       if (attempt === 0) {
         try {
@@ -95,7 +116,13 @@ export class ResendTransport implements Transport {
         return { kind: 'failed', reason: this.unreachable, stopRun: true, nothingSent: false, unreachable: true };
       }
       if (last.name === 'invalid_idempotent_request') {
-        return { kind: 'failed', reason: 'invalid_idempotent_request: this batch was first sent with other content; resume with the same DIGEST_FROM, DIGEST_PUBLIC_URL, DIGEST_SECRET and DIGEST_POSTAL_ADDRESS', stopRun: true, nothingSent: false };
+        return {
+          kind: 'failed',
+          reason:
+            'invalid_idempotent_request: this batch was first sent with other content; resume with the same DIGEST_FROM, DIGEST_PUBLIC_URL, DIGEST_SECRET and DIGEST_POSTAL_ADDRESS',
+          stopRun: true,
+          nothingSent: false,
+        };
       }
       if (!isRetryable(last)) {
         return { kind: 'failed', reason: `${last.name}: ${last.message}`, stopRun: STOPS_RUN.has(last.name), nothingSent: true };
@@ -104,6 +131,11 @@ export class ResendTransport implements Transport {
       if (retryAfter !== null) this.pacer.holdFor(retryAfter * 1000);
       else await this.sleep(Math.min(this.maxBackoffMs, 250 * 2 ** attempt) * (0.5 + this.random() / 2));
     }
-    return { kind: 'failed', reason: `gave up after ${this.maxAttempts} attempts, last ${last?.name}: ${last?.message}`, stopRun: false, nothingSent: false };
+    return {
+      kind: 'failed',
+      reason: `gave up after ${this.maxAttempts} attempts, last ${last?.name}: ${last?.message}`,
+      stopRun: false,
+      nothingSent: false,
+    };
   }
 }

@@ -91,7 +91,12 @@ export async function sendWeek(config: Config, request: SendRequest, hooks: Send
 }
 
 async function sendUntil(config: Config, request: SendRequest, hooks: SendHooks, shouldStop: () => boolean): Promise<SendOutcome> {
-  const prepared = await prepareIssue(config, { week: request.week, strategy: request.strategy, spotlight: request.spotlight, now: request.now });
+  const prepared = await prepareIssue(config, {
+    week: request.week,
+    strategy: request.strategy,
+    spotlight: request.spotlight,
+    now: request.now,
+  });
   const { issue } = prepared;
   hooks.onIssue?.(prepared);
   if (issue.comparisons.length === 0) return { kind: 'no-issue', prepared };
@@ -103,17 +108,18 @@ async function sendUntil(config: Config, request: SendRequest, hooks: SendHooks,
   for (const p of problems) hooks.onProblem?.(p.problem);
   const audience = audienceOf(issue, list, problems);
   const transport = transportFor(config, outboxDir(config, issue.week));
-  const send = () => sendIssue({
-    issue,
-    audience,
-    settings: senderSettings(config),
-    transport,
-    stateDir: config.stateDir,
-    dryRun: request.dryRun,
-    shouldStop,
-    onStart: hooks.onStart,
-    onBatch: hooks.onBatch,
-  });
+  const send = () =>
+    sendIssue({
+      issue,
+      audience,
+      settings: senderSettings(config),
+      transport,
+      stateDir: config.stateDir,
+      dryRun: request.dryRun,
+      shouldStop,
+      onStart: hooks.onStart,
+      onBatch: hooks.onBatch,
+    });
   // A dry run only reads, so it may look while a send runs.
   const report = request.dryRun ? await send() : await withLock(config.stateDir, `send-${issue.week}`, send, `send of ${issue.week}`);
   const skipped = request.dryRun && request.verbose ? { skippedLines: skippedLines(issue, list, problems) } : {};

@@ -45,7 +45,11 @@ export function batchKey(issue: Issue, batch: number, recipients: readonly Recip
     digest = createHash('sha256').update(JSON.stringify(issue)).digest('hex');
     issueDigests.set(issue, digest);
   }
-  const hash = createHash('sha256').update(digest).update(`\0${batch}\0`).update(JSON.stringify(recipients.map(recipientOf))).digest('hex');
+  const hash = createHash('sha256')
+    .update(digest)
+    .update(`\0${batch}\0`)
+    .update(JSON.stringify(recipients.map(recipientOf)))
+    .digest('hex');
   return `digest-${issue.week}-${hash.slice(0, 40)}`;
 }
 
@@ -139,7 +143,12 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
   for (const r of earlier.rejected) add(report.failed, r.reason, 1);
   if (options.dryRun) return report;
 
-  const todo: Job[] = earlier.unfinished.map((b) => ({ batch: b.batch, key: b.key, size: b.recipients.length, recipients: () => b.recipients }));
+  const todo: Job[] = earlier.unfinished.map((b) => ({
+    batch: b.batch,
+    key: b.key,
+    size: b.recipients.length,
+    recipients: () => b.recipients,
+  }));
   // Each new batch's readers are looked up to key it and record it, then let go until the batch goes.
   function* newBatches() {
     for (const { batch, emails } of planned) {
@@ -157,7 +166,9 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
     // Rendered before its turn, so the time from the turn to the wire is only the ledger's write: the pace holds on a loaded machine.
     const messages = await Promise.all(job.recipients().map((r) => renderer.render(r)));
     // Tagged with the issue, so Resend's webhooks about each message say which issue it was.
-    const emails = messages.filter((m): m is OutgoingEmail => m !== null).map((m) => ({ ...m, tags: [{ name: ISSUE_TAG, value: issue.week }] }));
+    const emails = messages
+      .filter((m): m is OutgoingEmail => m !== null)
+      .map((m) => ({ ...m, tags: [{ name: ISSUE_TAG, value: issue.week }] }));
     let outcome: BatchOutcome;
     try {
       outcome = await transport.sendBatch(emails, job.key, {
@@ -202,7 +213,9 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
   report.notSent = unsent.reduce((n, job) => n + job.size, 0);
   if (unreachable !== null) {
     // Every batch that may have gone is recorded for a resume with its key, so the next run sends each reader once.
-    throw new DeliveryError(`${unreachable}; ${report.sentThisRun} readers got the issue in this run, and \`send\` run again once it is reachable sends the rest, nobody twice.`);
+    throw new DeliveryError(
+      `${unreachable}; ${report.sentThisRun} readers got the issue in this run, and \`send\` run again once it is reachable sends the rest, nobody twice.`,
+    );
   }
   return report;
 }

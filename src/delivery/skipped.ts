@@ -8,7 +8,8 @@ import type { SkipReason } from './send.ts';
 export function skippedLines(issue: Issue, list: SubscriberList, problems: readonly RowProblem[]): string[] {
   const lines: string[] = [];
   for (const s of list.values()) {
-    const reason: SkipReason | null = s.status !== 'active' ? s.status : comparisonsFor(issue, s.categories).length === 0 ? 'no matching categories' : null;
+    const reason: SkipReason | null =
+      s.status !== 'active' ? s.status : comparisonsFor(issue, s.categories).length === 0 ? 'no matching categories' : null;
     if (reason) lines.push(`${s.email},${reason}`);
   }
   lines.sort();

@@ -41,7 +41,10 @@ async function weekStatus(config: Config, issues: IssueStore, week: string): Pro
   const [issue, batches, modified, holder, edition] = await Promise.all([
     issues.read(week).catch(() => null),
     ledger.batchStates(),
-    stat(ledger.file).then((s) => s.mtime, () => null),
+    stat(ledger.file).then(
+      (s) => s.mtime,
+      () => null,
+    ),
     lockHolder(config.stateDir, `send-${week}`),
     // A broken edition file is for build to report; status still shows the rest.
     loadEdition(config.dataDir, week).catch(() => null),
@@ -61,10 +64,18 @@ async function weekStatus(config: Config, issues: IssueStore, week: string): Pro
       notYetSent += b.size;
     }
   }
-  const state: WeekState = holder !== null ? 'sending'
-    : batches.length === 0 ? (hold ? 'held' : 'built')
-    : failed + notYetSent > 0 ? 'partly sent' : 'sent';
-  return { week, state, comparisons: issue?.comparisons.length ?? null, hold, sent, failed, notYetSent, lastRun: batches.length > 0 ? modified : null };
+  const state: WeekState =
+    holder !== null ? 'sending' : batches.length === 0 ? (hold ? 'held' : 'built') : failed + notYetSent > 0 ? 'partly sent' : 'sent';
+  return {
+    week,
+    state,
+    comparisons: issue?.comparisons.length ?? null,
+    hold,
+    sent,
+    failed,
+    notYetSent,
+    lastRun: batches.length > 0 ? modified : null,
+  };
 }
 
 /** Every week the state folder knows (a frozen issue or a send ledger), and the list's counts by status. */
@@ -73,8 +84,13 @@ export async function stateStatus(config: Config): Promise<StateStatus> {
   const weeks = [...new Set([...(await issues.weeks()), ...(await ledgerWeeks(config.stateDir))])].sort();
   const statuses = await Promise.all(weeks.map((w) => weekStatus(config, issues, w)));
   try {
-    const { list, problems } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir), { allowMissingCsv: true }).current();
-    const counts = Object.fromEntries([...SubscriberStatus.options, 'invalid'].map((s) => [s, 0])) as Record<SubscriberStatus | 'invalid', number>;
+    const { list, problems } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir), {
+      allowMissingCsv: true,
+    }).current();
+    const counts = Object.fromEntries([...SubscriberStatus.options, 'invalid'].map((s) => [s, 0])) as Record<
+      SubscriberStatus | 'invalid',
+      number
+    >;
     for (const s of list.values()) counts[s.status]++;
     counts.invalid = problems.length;
     return { weeks: statuses, list: list.size + problems.length > 0 ? counts : null, listError: null };
@@ -105,7 +121,9 @@ export function statusLines(status: StateStatus, config: Pick<Config, 'stateDir'
     lines.push(`${w.week}  ${w.state.padEnd(11)}  ${detail}`);
   }
   if (status.list) {
-    const parts = Object.entries(status.list).filter(([s, n]) => s !== 'invalid' || n > 0).map(([s, n]) => `${n} ${s === 'invalid' ? 'invalid rows' : s}`);
+    const parts = Object.entries(status.list)
+      .filter(([s, n]) => s !== 'invalid' || n > 0)
+      .map(([s, n]) => `${n} ${s === 'invalid' ? 'invalid rows' : s}`);
     lines.push(`Subscribers (${config.subscribersFile} and recorded changes): ${parts.join(', ')}.`);
   } else {
     lines.push(status.listError ? `Subscribers: ${status.listError}` : `Subscribers: none yet (${config.subscribersFile} does not exist).`);

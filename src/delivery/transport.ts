@@ -4,15 +4,15 @@ import type { OutgoingEmail } from '../mail.ts';
 export type BatchOutcome =
   | { kind: 'sent'; rejected: { index: number; reason: string }[] }
   | {
-    kind: 'failed';
-    reason: string;
-    /** The rest of the run cannot succeed either (revoked key, quota). */
-    stopRun: boolean;
-    /** Resend answered with a refusal, so nothing of the batch went out; false when its fate is unknown (network, 5xx). */
-    nothingSent: boolean;
-    /** No answer at all, again and again: the service is out of reach, and the run stops rather than retry every batch. */
-    unreachable?: boolean;
-  };
+      kind: 'failed';
+      reason: string;
+      /** The rest of the run cannot succeed either (revoked key, quota). */
+      stopRun: boolean;
+      /** Resend answered with a refusal, so nothing of the batch went out; false when its fate is unknown (network, 5xx). */
+      nothingSent: boolean;
+      /** No answer at all, again and again: the service is out of reach, and the run stops rather than retry every batch. */
+      unreachable?: boolean;
+    };
 
 /** Where messages go: Resend, or the local outbox. */
 export interface Transport {
@@ -25,7 +25,11 @@ export interface Transport {
    * runs right before the first attempt goes (to record the batch as submitting); when it throws, nothing is sent
    * and the error propagates.
    */
-  sendBatch(emails: readonly OutgoingEmail[], idempotencyKey: string, options?: { beforeSend?: () => Promise<void> }): Promise<BatchOutcome>;
+  sendBatch(
+    emails: readonly OutgoingEmail[],
+    idempotencyKey: string,
+    options?: { beforeSend?: () => Promise<void> },
+  ): Promise<BatchOutcome>;
 }
 
 export const MAX_BATCH = 100;

@@ -27,7 +27,11 @@ export function countedVotes(issue: Issue, votes: ReadonlyMap<string, VoteCounts
 }
 
 /** A side's community numbers as they stand now: the catalog's own, plus every reader vote so far (not only those the issue was built with). */
-export function currentCommunity(issue: Issue, side: { slug: string; community: CommunityVerdict }, votes: ReadonlyMap<string, VoteCounts>): CommunityVerdict {
+export function currentCommunity(
+  issue: Issue,
+  side: { slug: string; community: CommunityVerdict },
+  votes: ReadonlyMap<string, VoteCounts>,
+): CommunityVerdict {
   const counted = issue.readerVotes?.[side.slug] ?? { ship: 0, skip: 0 };
   const now = votes.get(side.slug) ?? { ship: 0, skip: 0 };
   const ship = Math.max(0, side.community.ship - counted.ship) + now.ship;

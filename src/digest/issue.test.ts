@@ -11,7 +11,10 @@ function votes(ship: number, skip: number, score = 70): PanelTake[] {
 function tool(slug: string, overrides: Partial<Tool> = {}): Tool {
   return {
     slug,
-    name: slug.split('-').map((w) => w[0]!.toUpperCase() + w.slice(1)).join(' '),
+    name: slug
+      .split('-')
+      .map((w) => w[0]!.toUpperCase() + w.slice(1))
+      .join(' '),
     tagline: `The ${slug} tagline`,
     category: 'Developer Tools',
     description: `What ${slug} does.`,
@@ -66,7 +69,10 @@ describe('comparisonsFor', () => {
     [['  RESEARCH  '], ['dev-one', 'research-two']],
     [['developer tools'], ['dev-one']],
     [[' Design'], ['design-one']],
-    [['Design', 'Developer Tools'], ['dev-one', 'design-one']],
+    [
+      ['Design', 'Developer Tools'],
+      ['dev-one', 'design-one'],
+    ],
     [['Marketing'], []],
     [['Marketing', 'design'], ['design-one']],
     [['Developer'], []],
@@ -77,7 +83,14 @@ describe('comparisonsFor', () => {
 
 describe('sentPairsOf', () => {
   it('collects every head-to-head of every issue as an order-independent key, without solo listings', () => {
-    const issue = (comparisons: Comparison[]): Issue => ({ week: '2026-W46', timezone: 'UTC', strategy: 'best-match', intro: null, pairingFlags: null, comparisons });
+    const issue = (comparisons: Comparison[]): Issue => ({
+      week: '2026-W46',
+      timezone: 'UTC',
+      strategy: 'best-match',
+      intro: null,
+      pairingFlags: null,
+      comparisons,
+    });
     const pairs = sentPairsOf([
       issue([comparison(tool('zeta'), tool('alpha')), comparison(tool('solo'), null)]),
       issue([comparison(tool('beta'), tool('gamma'))]),
@@ -111,7 +124,12 @@ describe('buildIssue', () => {
 
   it('marks new tools new and the earlier partner not new', () => {
     const sides = build(catalog).comparisons.flatMap((c) => [c.left, c.right!]);
-    expect(Object.fromEntries(sides.map((s) => [s.slug, s.isNew]))).toEqual({ alpha: true, beta: true, gamma: true, 'old-research': false });
+    expect(Object.fromEntries(sides.map((s) => [s.slug, s.isNew]))).toEqual({
+      alpha: true,
+      beta: true,
+      gamma: true,
+      'old-research': false,
+    });
   });
 
   it('writes a pick, a reviewer split and a summary for every comparison', () => {
@@ -154,11 +172,15 @@ describe('buildIssue', () => {
     // In New York W47, monday is alone with two earlier tools of its category; sunday-night is the more similar.
     ['America/New_York', '2026-W47', ['monday|sunday-night']],
   ])('selects by the local week in %s (%s)', (timezone, week, expected) => {
-    const issue = build([
-      tool('early', { addedAt: '2026-11-10', name: 'Unrelated', tagline: 'Other', description: 'Nothing alike.' }),
-      tool('sunday-night', { addedAt: '2026-11-15T23:30:00-05:00', tagline: 'Week tool', description: 'A week tool.' }),
-      tool('monday', { addedAt: '2026-11-16', tagline: 'Week tool', description: 'A week tool.' }),
-    ], week, timezone);
+    const issue = build(
+      [
+        tool('early', { addedAt: '2026-11-10', name: 'Unrelated', tagline: 'Other', description: 'Nothing alike.' }),
+        tool('sunday-night', { addedAt: '2026-11-15T23:30:00-05:00', tagline: 'Week tool', description: 'A week tool.' }),
+        tool('monday', { addedAt: '2026-11-16', tagline: 'Week tool', description: 'A week tool.' }),
+      ],
+      week,
+      timezone,
+    );
     expect(shape(issue.comparisons)).toEqual(expected);
     const isNew = Object.fromEntries(issue.comparisons.flatMap((c) => [c.left, c.right!]).map((s) => [s.slug, s.isNew]));
     expect(isNew['sunday-night']).toBe(!(timezone === 'America/New_York' && week === '2026-W47'));
@@ -166,7 +188,11 @@ describe('buildIssue', () => {
 
   it('treats a date-only addedAt as local midnight: Monday in Auckland starts on Sunday in UTC', () => {
     const tz = 'Pacific/Auckland';
-    const issue = build([tool('first', { addedAt: '2026-11-16' }), tool('second', { addedAt: '2026-11-22' }), tool('next-week', { addedAt: '2026-11-23' })], '2026-W47', tz);
+    const issue = build(
+      [tool('first', { addedAt: '2026-11-16' }), tool('second', { addedAt: '2026-11-22' }), tool('next-week', { addedAt: '2026-11-23' })],
+      '2026-W47',
+      tz,
+    );
     expect(shape(issue.comparisons)).toEqual(['first|second']);
   });
 });

@@ -38,7 +38,12 @@ function toComparison(left: Tool, right: Tool | null, newSlugs: ReadonlySet<stri
     const draft = { left: leftSide, right: null, pick: left.slug, reviewerSplit: { rows: [], widest: null } };
     return { ...draft, summary: summarize(draft) };
   }
-  const draft = { left: leftSide, right: toSide(right, newSlugs.has(right.slug)), pick: pick(left, right), reviewerSplit: reviewerSplit(left, right) };
+  const draft = {
+    left: leftSide,
+    right: toSide(right, newSlugs.has(right.slug)),
+    pick: pick(left, right),
+    reviewerSplit: reviewerSplit(left, right),
+  };
   return { ...draft, summary: summarize(draft) };
 }
 

@@ -26,10 +26,13 @@ describe('maxWeightMatching', () => {
     ['with many ties', uniform(3)],
     ['with few ties', uniform(1000)],
     ['with a wide range', uniform(1e9)],
-    ['whose weights mostly follow vertex values', (n: number, rand: () => number) => {
-      const value = Array.from({ length: n }, () => Math.floor(rand() * 100));
-      return Array.from({ length: n * n }, (_, k) => value[Math.floor(k / n)]! + value[k % n]! + Math.floor(rand() * 10));
-    }],
+    [
+      'whose weights mostly follow vertex values',
+      (n: number, rand: () => number) => {
+        const value = Array.from({ length: n }, () => Math.floor(rand() * 100));
+        return Array.from({ length: n * n }, (_, k) => value[Math.floor(k / n)]! + value[k % n]! + Math.floor(rand() * 10));
+      },
+    ],
   ])('finds the best maximum-cardinality matching of 600 random complete graphs %s', (_, weights) => {
     const rand = mulberry32(1);
     for (let c = 0; c < 600; c++) {

@@ -270,7 +270,10 @@ export function maxWeightMatching(n: number, weight: (i: number, j: number) => n
   };
 
   const augmentMatching = (k: number): void => {
-    for (let [s, p] of [[from(k), k], [to(k), rev(k)]] as [number, number][]) {
+    for (let [s, p] of [
+      [from(k), k],
+      [to(k), rev(k)],
+    ] as [number, number][]) {
       for (;;) {
         const bs = inblossom[s]!;
         if (bs >= n) augmentBlossom(bs, s);

@@ -13,11 +13,22 @@ type ToolFields = Partial<Tool> & { ship?: number; skip?: number; score?: number
 function tool(slug: string, fields: ToolFields = {}): Tool {
   const { ship = 0, skip = 0, score = 70, ...rest } = fields;
   const panel: PanelTake[] = [...Array(ship).fill('ship'), ...Array(skip).fill('skip')].map((verdict, i) => ({
-    persona: PERSONAS[i]!, score, verdict, take: 'A take.',
+    persona: PERSONAS[i]!,
+    score,
+    verdict,
+    take: 'A take.',
   }));
   return {
-    slug, name: slug, tagline: 'A tool.', category: 'Design', description: 'Does things.',
-    url: `https://example.com/${slug}`, addedAt: '2026-11-17', pricing: { entry: 'free' }, panel, ...rest,
+    slug,
+    name: slug,
+    tagline: 'A tool.',
+    category: 'Design',
+    description: 'Does things.',
+    url: `https://example.com/${slug}`,
+    addedAt: '2026-11-17',
+    pricing: { entry: 'free' },
+    panel,
+    ...rest,
   };
 }
 
@@ -46,14 +57,17 @@ function* matchings<T>(items: T[]): Generator<[T, T][]> {
 type Objective = [sameCategory: number, unsent: number, similarity: number];
 
 function objective(pairs: [Tool, Tool][], sent: ReadonlySet<string>, sim = similarity): Objective {
-  return pairs.reduce<Objective>(([same, unsent, total], [a, b]) => [
-    same + (categoryKey(a.category) === categoryKey(b.category) ? 1 : 0),
-    unsent + (sent.has(pairKey(a.slug, b.slug)) ? 0 : 1),
-    total + sim(a, b),
-  ], [0, 0, 0]);
+  return pairs.reduce<Objective>(
+    ([same, unsent, total], [a, b]) => [
+      same + (categoryKey(a.category) === categoryKey(b.category) ? 1 : 0),
+      unsent + (sent.has(pairKey(a.slug, b.slug)) ? 0 : 1),
+      total + sim(a, b),
+    ],
+    [0, 0, 0],
+  );
 }
 
-const better = (a: Objective, b: Objective) => a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2];
+const better = (a: Objective, b: Objective) => (a[0] !== b[0] ? a[0] > b[0] : a[1] !== b[1] ? a[1] > b[1] : a[2] > b[2]);
 
 function bruteForceBest(tools: Tool[], sent: ReadonlySet<string>): Objective {
   const cache = new Map<string, number>();
@@ -78,19 +92,20 @@ const VARIANTS = [(c: string) => c, (c: string) => c.toLowerCase(), (c: string) 
 
 function randomCatalog(seed: number) {
   const rand = mulberry32(seed);
-  const pick = <T,>(items: readonly T[]) => items[Math.floor(rand() * items.length)]!;
+  const pick = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)]!;
   const words = (k: number) => Array.from({ length: k }, () => pick(WORDS)).join(' ');
   const categories = CATEGORIES.slice(0, 1 + Math.floor(rand() * 4));
-  const randomTool = (slug: string, category: string) => tool(slug, {
-    category: pick(VARIANTS)(category),
-    tagline: words(3),
-    description: words(5),
-    pricing: { entry: pick(['free', 'freemium', 'paid'] as const) },
-    ship: Math.floor(rand() * 3),
-    skip: Math.floor(rand() * 3),
-    score: Math.floor(rand() * 101),
-    ...(rand() < 0.7 ? { community: { ship: Math.floor(rand() * 20), skip: Math.floor(rand() * 20) } } : {}),
-  });
+  const randomTool = (slug: string, category: string) =>
+    tool(slug, {
+      category: pick(VARIANTS)(category),
+      tagline: words(3),
+      description: words(5),
+      pricing: { entry: pick(['free', 'freemium', 'paid'] as const) },
+      ship: Math.floor(rand() * 3),
+      skip: Math.floor(rand() * 3),
+      score: Math.floor(rand() * 101),
+      ...(rand() < 0.7 ? { community: { ship: Math.floor(rand() * 20), skip: Math.floor(rand() * 20) } } : {}),
+    });
   const n = 2 + (seed % 10);
   const newTools = Array.from({ length: n }, (_, i) => randomTool(`new-${i}`, pick(categories)));
   const earlierTools = Array.from({ length: Math.floor(rand() * 5) }, (_, i) => randomTool(`old-${i}`, pick([...categories, 'Other'])));
@@ -105,7 +120,8 @@ function expectedOddPartner(odd: Tool, earlier: Tool[], sent: ReadonlySet<string
   const bySlug = (a: Tool, b: Tool) => (a.slug < b.slug ? -1 : 1);
   const unsent = (t: Tool) => (sent.has(pairKey(odd.slug, t.slug)) ? 0 : 1);
   const same = earlier.filter((t) => categoryKey(t.category) === categoryKey(odd.category));
-  if (same.length > 0) return [...same].sort((a, b) => unsent(b) - unsent(a) || similarity(odd, b) - similarity(odd, a) || bySlug(a, b))[0]!;
+  if (same.length > 0)
+    return [...same].sort((a, b) => unsent(b) - unsent(a) || similarity(odd, b) - similarity(odd, a) || bySlug(a, b))[0]!;
   return [...earlier].sort((a, b) => compareRank(a, b) || bySlug(a, b))[0] ?? null;
 }
 
@@ -119,7 +135,11 @@ function* partialMatchings<T>(items: T[], allowed: (a: T, b: T) => boolean): Gen
   yield* partialMatchings(rest, allowed);
   for (let i = 0; i < rest.length; i++) {
     if (!allowed(first!, rest[i]!)) continue;
-    for (const m of partialMatchings(rest.filter((_, j) => j !== i), allowed)) yield [[first!, rest[i]!], ...m];
+    for (const m of partialMatchings(
+      rest.filter((_, j) => j !== i),
+      allowed,
+    ))
+      yield [[first!, rest[i]!], ...m];
   }
 }
 
@@ -142,7 +162,9 @@ function bruteForceRule(tools: Tool[], earlier: Tool[], sent: ReadonlySet<string
   };
   let best: [number, number] | undefined;
   // A pair across categories is never allowed for a category with earlier tools; enumerating only the others is the same search, faster.
-  const allowed = (a: Tool, b: Tool) => categoryKey(a.category) === categoryKey(b.category) || (!withEarlier.has(categoryKey(a.category)) && !withEarlier.has(categoryKey(b.category)));
+  const allowed = (a: Tool, b: Tool) =>
+    categoryKey(a.category) === categoryKey(b.category) ||
+    (!withEarlier.has(categoryKey(a.category)) && !withEarlier.has(categoryKey(b.category)));
   for (const m of partialMatchings(tools, allowed)) {
     const same = new Map<string, number>();
     let valid = true;
@@ -178,7 +200,9 @@ describe('bestMatch', () => {
       const { newTools, earlierTools, sentPairs, rand } = randomCatalog(seed);
       const pairing = bestMatch(newTools, earlierTools, sentPairs);
       const withEarlier = new Set(earlierTools.map((t) => categoryKey(t.category)));
-      const newPairs = pairing.filter(({ right }) => right !== null && newTools.includes(right)).map(({ left, right }) => [left, right!] as [Tool, Tool]);
+      const newPairs = pairing
+        .filter(({ right }) => right !== null && newTools.includes(right))
+        .map(({ left, right }) => [left, right!] as [Tool, Tool]);
       const leftOver = pairing.slice(newPairs.length);
       expect(pairing.slice(0, newPairs.length).map(({ left }) => left.slug)).toEqual(newPairs.map(([left]) => left.slug).sort());
       for (const [left, right] of newPairs) expect(left.slug < right.slug).toBe(true);
@@ -189,8 +213,12 @@ describe('bestMatch', () => {
         expect(right).toBe(expectedOddPartner(left, earlierTools, sentPairs));
         if (right && withEarlier.has(categoryKey(left.category))) expect(categoryKey(right.category)).toBe(categoryKey(left.category));
       }
-      const score = [...newPairs, ...leftOver.flatMap(({ left, right }) => (right && withEarlier.has(categoryKey(left.category)) ? [[left, right] as [Tool, Tool]] : []))]
-        .reduce<[number, number]>(([u, s], [a, b]) => [u + (sentPairs.has(pairKey(a.slug, b.slug)) ? 0 : 1), s + similarity(a, b)], [0, 0]);
+      const score = [
+        ...newPairs,
+        ...leftOver.flatMap(({ left, right }) =>
+          right && withEarlier.has(categoryKey(left.category)) ? [[left, right] as [Tool, Tool]] : [],
+        ),
+      ].reduce<[number, number]>(([u, s], [a, b]) => [u + (sentPairs.has(pairKey(a.slug, b.slug)) ? 0 : 1), s + similarity(a, b)], [0, 0]);
       expect(score, `seed ${seed}`).toEqual(bruteForceRule(newTools, earlierTools, sentPairs));
       const again = bestMatch(shuffled(newTools, rand), shuffled(earlierTools, rand), sentPairs);
       expect(slugs(again)).toEqual(slugs(pairing));
@@ -218,17 +246,39 @@ describe('bestMatch', () => {
   const painter = (slug: string, fields: ToolFields = {}) => tool(slug, { tagline: 'Paints images from prompts', ...fields });
 
   it.each([
-    ['pairs the most similar tools', [], [['coder-a', 'coder-b'], ['painter-a', 'painter-b']]],
-    ['avoids a repeat when an equal-category alternative exists', ['coder-a|coder-b'], [['coder-a', 'painter-a'], ['coder-b', 'painter-b']]],
+    [
+      'pairs the most similar tools',
+      [],
+      [
+        ['coder-a', 'coder-b'],
+        ['painter-a', 'painter-b'],
+      ],
+    ],
+    [
+      'avoids a repeat when an equal-category alternative exists',
+      ['coder-a|coder-b'],
+      [
+        ['coder-a', 'painter-a'],
+        ['coder-b', 'painter-b'],
+      ],
+    ],
   ])('same category: %s', (_, sent, expected) => {
     const tools = [coder('coder-a'), coder('coder-b'), painter('painter-a'), painter('painter-b')];
     expect(slugs(bestMatch(tools, [], new Set(sent)))).toEqual(expected);
   });
 
   it('repeats a pair when that is the only way to keep the same-category count', () => {
-    const tools = [coder('coder-a', { category: 'Coding' }), coder('coder-b', { category: ' coding' }), painter('painter-a'), painter('painter-b', { category: 'DESIGN ' })];
+    const tools = [
+      coder('coder-a', { category: 'Coding' }),
+      coder('coder-b', { category: ' coding' }),
+      painter('painter-a'),
+      painter('painter-b', { category: 'DESIGN ' }),
+    ];
     const sent = new Set([pairKey('coder-a', 'coder-b'), pairKey('painter-a', 'painter-b')]);
-    expect(slugs(bestMatch(tools, [], sent))).toEqual([['coder-a', 'coder-b'], ['painter-a', 'painter-b']]);
+    expect(slugs(bestMatch(tools, [], sent))).toEqual([
+      ['coder-a', 'coder-b'],
+      ['painter-a', 'painter-b'],
+    ]);
   });
 
   it('keeps the same-category count even when those pairs were all sent and the others look alike', () => {
@@ -237,7 +287,9 @@ describe('bestMatch', () => {
       tool(`code-${i}`, { name: 'C', category: 'Coding', tagline: `Plans ${topic}` }),
       tool(`design-${i}`, { name: 'D', category: 'Design', tagline: `Plans ${topic}` }),
     ]);
-    const sent = new Set(tools.flatMap((a) => tools.filter((b) => a.category === b.category && a.slug < b.slug).map((b) => pairKey(a.slug, b.slug))));
+    const sent = new Set(
+      tools.flatMap((a) => tools.filter((b) => a.category === b.category && a.slug < b.slug).map((b) => pairKey(a.slug, b.slug))),
+    );
     const pairs = bestMatch(tools, [], sent).map(({ left, right }) => [left, right!] as [Tool, Tool]);
     expect(objective(pairs, sent).slice(0, 2)).toEqual([2, 1]);
   });
@@ -245,19 +297,36 @@ describe('bestMatch', () => {
   it('leaves out the tool whose category cannot pair it, and compares it last', () => {
     const tools = [painter('painter-b'), coder('coder-a', { category: 'Coding' }), painter('painter-a')];
     const earlier = [coder('old-coder', { category: 'coding' }), painter('old-painter')];
-    expect(slugs(bestMatch(tools, earlier, new Set()))).toEqual([['painter-a', 'painter-b'], ['coder-a', 'old-coder']]);
+    expect(slugs(bestMatch(tools, earlier, new Set()))).toEqual([
+      ['painter-a', 'painter-b'],
+      ['coder-a', 'old-coder'],
+    ]);
   });
 
   it('stops with a sentence a user can act on, not a bug report, for more new tools than it can pair exactly', () => {
     const tools = Array.from({ length: 30_000 }, (_, i) => tool(`tool-${i}`));
     expect(() => bestMatch(tools, [], new Set())).toThrow(IssueError);
-    expect(() => bestMatch(tools, [], new Set())).toThrow('30000 new tools in one week are more than best-match can pair exactly; leave some out with "exclude" in the week\'s edition file, or build with --strategy spotlight.');
+    expect(() => bestMatch(tools, [], new Set())).toThrow(
+      '30000 new tools in one week are more than best-match can pair exactly; leave some out with "exclude" in the week\'s edition file, or build with --strategy spotlight.',
+    );
   });
 
   it('gives each odd category with earlier tools its own earlier partner instead of a cross-category pair', () => {
-    const tools = [painter('painter-a'), coder('coder-a', { category: 'Coding' }), tool('writer-a', { category: 'Writing', tagline: 'Drafts essays' })];
-    const earlier = [coder('old-coder', { category: 'coding' }), painter('old-painter'), tool('old-writer', { category: 'writing', tagline: 'Drafts essays' })];
-    expect(slugs(bestMatch(tools, earlier, new Set()))).toEqual([['coder-a', 'old-coder'], ['painter-a', 'old-painter'], ['writer-a', 'old-writer']]);
+    const tools = [
+      painter('painter-a'),
+      coder('coder-a', { category: 'Coding' }),
+      tool('writer-a', { category: 'Writing', tagline: 'Drafts essays' }),
+    ];
+    const earlier = [
+      coder('old-coder', { category: 'coding' }),
+      painter('old-painter'),
+      tool('old-writer', { category: 'writing', tagline: 'Drafts essays' }),
+    ];
+    expect(slugs(bestMatch(tools, earlier, new Set()))).toEqual([
+      ['coder-a', 'old-coder'],
+      ['painter-a', 'old-painter'],
+      ['writer-a', 'old-writer'],
+    ]);
   });
 
   it('pairs across categories only the tools whose category has no earlier tool; one left over meets the best-ranked earlier tool', () => {
@@ -268,7 +337,11 @@ describe('bestMatch', () => {
       tool('music-a', { category: 'Music' }),
     ];
     const earlier = [painter('old-painter', { skip: 1 }), tool('old-top', { category: 'Coding', ship: 3 })];
-    expect(slugs(bestMatch(tools, earlier, new Set()))).toEqual([['audio-a', 'video-a'], ['music-a', 'old-top'], ['painter-a', 'old-painter']]);
+    expect(slugs(bestMatch(tools, earlier, new Set()))).toEqual([
+      ['audio-a', 'video-a'],
+      ['music-a', 'old-top'],
+      ['painter-a', 'old-painter'],
+    ]);
   });
 
   it('chooses which tool of an odd category meets the earlier tool so that the comparisons are the most similar overall', () => {
@@ -278,28 +351,43 @@ describe('bestMatch', () => {
       tool('design-c', { tagline: 'Mixes palettes for logos' }),
     ];
     const earlier = [tool('old-design', { tagline: 'Turns sketches into slides' })];
-    expect(slugs(bestMatch(tools, earlier, new Set()))).toEqual([['design-b', 'design-c'], ['design-a', 'old-design']]);
+    expect(slugs(bestMatch(tools, earlier, new Set()))).toEqual([
+      ['design-b', 'design-c'],
+      ['design-a', 'old-design'],
+    ]);
   });
 });
 
 describe('oddToolMatch', () => {
   const odd = tool('new', { category: 'Design', tagline: 'Turns sketches into slides' });
   it.each([
-    ['the most similar earlier tool of its category', [
-      tool('far', { category: 'Design' }),
-      tool('near', { category: ' design', tagline: 'Turns sketches into decks' }),
-      tool('twin', { category: 'Audio', tagline: 'Turns sketches into slides' }),
-    ], 'near'],
+    [
+      'the most similar earlier tool of its category',
+      [
+        tool('far', { category: 'Design' }),
+        tool('near', { category: ' design', tagline: 'Turns sketches into decks' }),
+        tool('twin', { category: 'Audio', tagline: 'Turns sketches into slides' }),
+      ],
+      'near',
+    ],
     ['on a similarity tie, the smaller slug', [tool('b-same', { category: 'DESIGN' }), tool('a-same')], 'a-same'],
-    ['with none of its category, the best-ranked earlier tool', [
-      tool('mixed', { category: 'Audio', ship: 2, skip: 2 }),
-      tool('ship-low', { category: 'Audio', ship: 3, skip: 1, score: 60 }),
-      tool('ship-high', { category: 'Video', ship: 3, skip: 1, score: 80 }),
-    ], 'ship-high'],
-    ['then by community ship percentage', [
-      tool('crowd-low', { category: 'Audio', community: { ship: 1, skip: 9 } }),
-      tool('crowd-high', { category: 'Audio', community: { ship: 9, skip: 1 } }),
-    ], 'crowd-high'],
+    [
+      'with none of its category, the best-ranked earlier tool',
+      [
+        tool('mixed', { category: 'Audio', ship: 2, skip: 2 }),
+        tool('ship-low', { category: 'Audio', ship: 3, skip: 1, score: 60 }),
+        tool('ship-high', { category: 'Video', ship: 3, skip: 1, score: 80 }),
+      ],
+      'ship-high',
+    ],
+    [
+      'then by community ship percentage',
+      [
+        tool('crowd-low', { category: 'Audio', community: { ship: 1, skip: 9 } }),
+        tool('crowd-high', { category: 'Audio', community: { ship: 9, skip: 1 } }),
+      ],
+      'crowd-high',
+    ],
     ['then by slug', [tool('zed', { category: 'Audio' }), tool('abc', { category: 'Audio' })], 'abc'],
     ['with no earlier tool, nobody', [], null],
   ])('%s', (_, earlier, expected) => {
@@ -324,9 +412,34 @@ describe('spotlight', () => {
   const earlier = [tool('skillclaw', { category: 'Coding' })];
 
   it.each([
-    ["the editor's choice among new tools", 'beta', [['alpha', 'beta'], ['delta', 'beta'], ['gamma', 'beta']]],
-    ["the editor's choice among earlier tools", 'skillclaw', [['alpha', 'skillclaw'], ['beta', 'skillclaw'], ['delta', 'skillclaw'], ['gamma', 'skillclaw']]],
-    ['by default the most votes, then the best panel', undefined, [['alpha', 'gamma'], ['beta', 'gamma'], ['delta', 'gamma']]],
+    [
+      "the editor's choice among new tools",
+      'beta',
+      [
+        ['alpha', 'beta'],
+        ['delta', 'beta'],
+        ['gamma', 'beta'],
+      ],
+    ],
+    [
+      "the editor's choice among earlier tools",
+      'skillclaw',
+      [
+        ['alpha', 'skillclaw'],
+        ['beta', 'skillclaw'],
+        ['delta', 'skillclaw'],
+        ['gamma', 'skillclaw'],
+      ],
+    ],
+    [
+      'by default the most votes, then the best panel',
+      undefined,
+      [
+        ['alpha', 'gamma'],
+        ['beta', 'gamma'],
+        ['delta', 'gamma'],
+      ],
+    ],
   ])('%s', (_, choice, expected) => {
     const rand = mulberry32(3);
     expect(slugs(spotlight(newTools, earlier, new Set(), choice))).toEqual(expected);
@@ -334,7 +447,10 @@ describe('spotlight', () => {
   });
 
   it('breaks a full tie by slug', () => {
-    expect(slugs(spotlight([tool('b'), tool('a'), tool('c')], [], new Set()))).toEqual([['b', 'a'], ['c', 'a']]);
+    expect(slugs(spotlight([tool('b'), tool('a'), tool('c')], [], new Set()))).toEqual([
+      ['b', 'a'],
+      ['c', 'a'],
+    ]);
   });
 
   it('throws for a spotlight outside the catalog', () => {

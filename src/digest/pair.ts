@@ -34,13 +34,18 @@ export function bestMatch(newTools: Tool[], earlierTools: Tool[], sentPairs: Rea
 }
 
 /** The earlier tool of `tool`'s category it makes the best comparison with: a pair not sent before, then the most similar, then slug. */
-function earlierPartner(tool: Tool, earlierTools: readonly Tool[], sentPairs: ReadonlySet<string>): { partner: Tool; unsent: boolean; similarity: number } | null {
+function earlierPartner(
+  tool: Tool,
+  earlierTools: readonly Tool[],
+  sentPairs: ReadonlySet<string>,
+): { partner: Tool; unsent: boolean; similarity: number } | null {
   const category = categoryKey(tool.category);
   let best: { partner: Tool; unsent: boolean; similarity: number } | null = null;
   for (const other of [...earlierTools].sort(bySlug)) {
     if (categoryKey(other.category) !== category) continue;
     const candidate = { partner: other, unsent: !sentPairs.has(pairKey(tool.slug, other.slug)), similarity: similarity(tool, other) };
-    if (best === null || (candidate.unsent ? 1001 : 0) + candidate.similarity > (best.unsent ? 1001 : 0) + best.similarity) best = candidate;
+    if (best === null || (candidate.unsent ? 1001 : 0) + candidate.similarity > (best.unsent ? 1001 : 0) + best.similarity)
+      best = candidate;
   }
   return best;
 }
@@ -62,9 +67,10 @@ export function oddToolMatch(tool: Tool, earlierTools: Tool[], sentPairs: Readon
  */
 export function spotlight(newTools: Tool[], earlierTools: Tool[], sentPairs: ReadonlySet<string>, spotlightSlug?: string): Pairing {
   const tools = [...newTools].sort(bySlug);
-  const star = spotlightSlug === undefined
-    ? tools.reduce<Tool | undefined>((top, t) => (top === undefined || outshines(t, top) ? t : top), undefined)
-    : tools.find((t) => t.slug === spotlightSlug) ?? earlierTools.find((t) => t.slug === spotlightSlug);
+  const star =
+    spotlightSlug === undefined
+      ? tools.reduce<Tool | undefined>((top, t) => (top === undefined || outshines(t, top) ? t : top), undefined)
+      : (tools.find((t) => t.slug === spotlightSlug) ?? earlierTools.find((t) => t.slug === spotlightSlug));
   if (spotlightSlug !== undefined && !star) throw new Error(`Spotlight tool "${spotlightSlug}" is not in the catalog.`);
   const others = tools.filter((t) => t !== star);
   if (!star || others.length === 0) return bestMatch(newTools, earlierTools, sentPairs);
@@ -111,7 +117,10 @@ function matchNewTools(tools: Tool[], earlierTools: readonly Tool[], sentPairs: 
   const unsentUnit = 1000 * pairs + 1;
   const categoryUnit = (unsentUnit + 1000) * pairs + 1;
   // Past this the weights and the doubled duals would lose integer precision.
-  if (!Number.isSafeInteger(4 * pairs * (categoryUnit + unsentUnit + 1000))) throw new IssueError(`${n} new tools in one week are more than best-match can pair exactly; leave some out with "exclude" in the week's edition file, or build with --strategy spotlight.`);
+  if (!Number.isSafeInteger(4 * pairs * (categoryUnit + unsentUnit + 1000)))
+    throw new IssueError(
+      `${n} new tools in one week are more than best-match can pair exactly; leave some out with "exclude" in the week's edition file, or build with --strategy spotlight.`,
+    );
   const sim = similarityIndex(tools);
   const weight = (i: number, j: number) =>
     (category[i] === category[j] ? categoryUnit : 0) + (sent.has(i * n + j) ? 0 : unsentUnit) + sim(i, j);
@@ -127,9 +136,16 @@ function matchNewTools(tools: Tool[], earlierTools: readonly Tool[], sentPairs: 
     else {
       const earlier = group.map((i) => earlierPartner(tools[i]!, earlierTools, sentPairs)!);
       const virtual = group.length;
-      match(group, (a, b) => (b === virtual ? (earlier[a]!.unsent ? unsentUnit : 0) + earlier[a]!.similarity : weight(group[a]!, group[b]!)), virtual + 1);
+      match(
+        group,
+        (a, b) => (b === virtual ? (earlier[a]!.unsent ? unsentUnit : 0) + earlier[a]!.similarity : weight(group[a]!, group[b]!)),
+        virtual + 1,
+      );
     }
   }
-  match(pool.sort((a, b) => a - b), (a, b) => weight(pool[a]!, pool[b]!));
+  match(
+    pool.sort((a, b) => a - b),
+    (a, b) => weight(pool[a]!, pool[b]!),
+  );
   return mate;
 }

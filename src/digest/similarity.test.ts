@@ -7,19 +7,38 @@ const PERSONAS = ['builder', 'skeptic', 'futurist', 'founder', 'creator'] as con
 function tool(slug: string, fields: Partial<Tool> & { ship?: number; skip?: number } = {}): Tool {
   const { ship = 0, skip = 0, ...rest } = fields;
   const panel: PanelTake[] = [...Array(ship).fill('ship'), ...Array(skip).fill('skip')].map((verdict, i) => ({
-    persona: PERSONAS[i]!, score: 70, verdict, take: 'A take.',
+    persona: PERSONAS[i]!,
+    score: 70,
+    verdict,
+    take: 'A take.',
   }));
   return {
-    slug, name: slug, tagline: 'A tool.', category: 'Design', description: 'Does things.',
-    url: `https://example.com/${slug}`, addedAt: '2026-11-17', pricing: { entry: 'free' }, panel, ...rest,
+    slug,
+    name: slug,
+    tagline: 'A tool.',
+    category: 'Design',
+    description: 'Does things.',
+    url: `https://example.com/${slug}`,
+    addedAt: '2026-11-17',
+    pricing: { entry: 'free' },
+    panel,
+    ...rest,
   };
 }
 
 describe('wordTokens', () => {
   it.each([
-    ['lowercases and splits on punctuation', { name: 'SmolLM3', tagline: 'Tiny-model, big reach', description: 'Runs on-device.' }, ['smollm3', 'tiny', 'model', 'big', 'reach', 'runs', 'device']],
+    [
+      'lowercases and splits on punctuation',
+      { name: 'SmolLM3', tagline: 'Tiny-model, big reach', description: 'Runs on-device.' },
+      ['smollm3', 'tiny', 'model', 'big', 'reach', 'runs', 'device'],
+    ],
     ['drops stopwords and one-letter words', { name: 'X', tagline: 'The AI for your docs', description: 'A writer.' }, ['docs', 'writer']],
-    ['keeps non-Latin words', { name: 'Übersetzer', tagline: '翻訳 tool', description: 'Traduction.' }, ['übersetzer', '翻訳', 'tool', 'traduction']],
+    [
+      'keeps non-Latin words',
+      { name: 'Übersetzer', tagline: '翻訳 tool', description: 'Traduction.' },
+      ['übersetzer', '翻訳', 'tool', 'traduction'],
+    ],
   ])('%s', (_, text, expected) => {
     expect([...wordTokens(text)].sort()).toEqual([...expected].sort());
   });
@@ -28,12 +47,28 @@ describe('wordTokens', () => {
 describe('similarity', () => {
   const a = tool('a', { tagline: 'Code review bot for pull requests', pricing: { entry: 'paid' }, ship: 3, skip: 1 });
   const b = tool('b', { tagline: 'Reviews pull requests with comments', pricing: { entry: 'paid' }, ship: 2, skip: 2 });
-  const c = tool('c', { name: 'Painter', tagline: 'Generates images', description: 'Pictures.', pricing: { entry: 'free' }, category: 'Images' });
+  const c = tool('c', {
+    name: 'Painter',
+    tagline: 'Generates images',
+    description: 'Pictures.',
+    pricing: { entry: 'free' },
+    category: 'Images',
+  });
 
   it.each([
     ['identical tools score 1000', tool('x', { ship: 2 }), tool('x', { ship: 2 }), 1000],
-    ['panel closeness: 75% vs 50% is 150 of 200; same pricing 100; 4 of 9 words (pull, requests, does, things)', a, b, 100 + 150 + Math.round((700 * 4) / 9)],
-    ['nothing in common but an absent panel scores 0', c, tool('d', { pricing: { entry: 'paid' }, name: 'Zed', tagline: 'Mail sorter', description: 'Inbox.' }), 0],
+    [
+      'panel closeness: 75% vs 50% is 150 of 200; same pricing 100; 4 of 9 words (pull, requests, does, things)',
+      a,
+      b,
+      100 + 150 + Math.round((700 * 4) / 9),
+    ],
+    [
+      'nothing in common but an absent panel scores 0',
+      c,
+      tool('d', { pricing: { entry: 'paid' }, name: 'Zed', tagline: 'Mail sorter', description: 'Inbox.' }),
+      0,
+    ],
   ])('%s', (_, x, y, expected) => {
     expect(similarity(x, y)).toBe(expected);
   });
@@ -43,7 +78,13 @@ describe('similarity', () => {
   });
 
   it('is symmetric and within 0..1000, and the index agrees with it', () => {
-    const tools = [a, b, c, tool('e', { tagline: 'Pull requests, images and code', ship: 1, skip: 1 }), tool('f', { tagline: 'the a an', description: 'of' })];
+    const tools = [
+      a,
+      b,
+      c,
+      tool('e', { tagline: 'Pull requests, images and code', ship: 1, skip: 1 }),
+      tool('f', { tagline: 'the a an', description: 'of' }),
+    ];
     const index = similarityIndex(tools);
     for (const [i, x] of tools.entries()) {
       for (const [j, y] of tools.entries()) {

@@ -8,8 +8,32 @@ const PANEL_POINTS = 200;
 
 // "ai" is in nearly every entry of an AI tool catalog, so it says nothing about a match.
 const STOPWORDS = new Set([
-  'a', 'ai', 'an', 'and', 'are', 'as', 'at', 'be', 'by', 'for', 'from', 'in', 'into', 'is', 'it', 'its',
-  'of', 'on', 'or', 'that', 'the', 'this', 'to', 'with', 'you', 'your',
+  'a',
+  'ai',
+  'an',
+  'and',
+  'are',
+  'as',
+  'at',
+  'be',
+  'by',
+  'for',
+  'from',
+  'in',
+  'into',
+  'is',
+  'it',
+  'its',
+  'of',
+  'on',
+  'or',
+  'that',
+  'the',
+  'this',
+  'to',
+  'with',
+  'you',
+  'your',
 ]);
 
 /** The distinct lowercase words of a tool's name, tagline and description, without stopwords and one-letter words. */
@@ -29,9 +53,10 @@ function score(shared: number, a: Profile, b: Profile): number {
   const union = a.size + b.size - shared;
   const text = union === 0 ? 0 : Math.round((TEXT_POINTS * shared) / union);
   const pricing = a.pricing === b.pricing ? PRICING_POINTS : 0;
-  const panel = a.panelPercent === null || b.panelPercent === null
-    ? 0
-    : Math.round((PANEL_POINTS * (100 - Math.abs(a.panelPercent - b.panelPercent))) / 100);
+  const panel =
+    a.panelPercent === null || b.panelPercent === null
+      ? 0
+      : Math.round((PANEL_POINTS * (100 - Math.abs(a.panelPercent - b.panelPercent))) / 100);
   return text + pricing + panel;
 }
 

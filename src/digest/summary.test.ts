@@ -5,7 +5,6 @@ import { summarize, type ComparisonDraft } from './summary.ts';
 import { pick, reviewerSplit } from './verdict.ts';
 import { take, tool } from '../../test/helpers/tools.ts';
 
-
 /** `ship` ship takes then `skip` skip takes, scored from `scores` (or 70), in panel order. */
 function votes(ship: number, skip: number, scores: number[] = []): PanelTake[] {
   return PERSONAS.slice(0, ship + skip).map((p, i) => take(p, scores[i] ?? 70, i < ship ? 'ship' : 'skip'));
@@ -126,7 +125,9 @@ describe.each(cases)('summarize: $name', ({ left, right, cites }) => {
   it('cites only percentages and splits that are in the data', () => {
     const percents = new Set(sides.flatMap((s) => [s.panel.percent, s.community.percent]).filter((p) => p !== null));
     for (const [, n] of summary.matchAll(/(\d+)%/g)) expect(percents, summary).toContain(Number(n));
-    const splits = new Set(sides.flatMap((s) => [`${s.panel.ship} ship / ${s.panel.skip} skip`, `${s.community.ship} ship / ${s.community.skip} skip`]));
+    const splits = new Set(
+      sides.flatMap((s) => [`${s.panel.ship} ship / ${s.panel.skip} skip`, `${s.community.ship} ship / ${s.community.skip} skip`]),
+    );
     for (const [split] of summary.matchAll(/\d+ ship \/ \d+ skip/g)) expect(splits, summary).toContain(split);
   });
 
@@ -153,28 +154,31 @@ describe('summarize details', () => {
     ['paid', 'paid', /paid/],
     ['free', 'paid', /free[^.]*paid|paid[^.]*free/],
   ] as const)('gives the pricing read: %s vs %s', (a, b, pattern) => {
-    const summary = summarize(draft(
-      tool({ slug: 'a-tool', name: 'Aardvark', pricing: { entry: a }, panel: votes(2, 0) }),
-      tool({ slug: 'b-tool', name: 'Badger', pricing: { entry: b }, panel: votes(0, 2) }),
-    ));
+    const summary = summarize(
+      draft(
+        tool({ slug: 'a-tool', name: 'Aardvark', pricing: { entry: a }, panel: votes(2, 0) }),
+        tool({ slug: 'b-tool', name: 'Badger', pricing: { entry: b }, panel: votes(0, 2) }),
+      ),
+    );
     expect(summary).toMatch(pattern);
   });
 
   it('does not tell you to "ship" a winner its own panel labels Skip', () => {
-    const summary = summarize(draft(
-      tool({ slug: 'a-tool', name: 'Aardvark', panel: votes(1, 2) }),
-      tool({ slug: 'b-tool', name: 'Badger', panel: votes(0, 3) }),
-    ));
+    const summary = summarize(
+      draft(tool({ slug: 'a-tool', name: 'Aardvark', panel: votes(1, 2) }), tool({ slug: 'b-tool', name: 'Badger', panel: votes(0, 3) })),
+    );
     expect(summary).toContain('Aardvark');
     expect(summary).not.toMatch(/^Ship with/);
   });
 
   it('never presents equal rounded mean scores as a win ("70 to 70")', () => {
     // Same panel ship % (67%); mean scores 70.33 and 70: Aardvark wins, but not by a whole point.
-    const summary = summarize(draft(
-      tool({ slug: 'a-tool', name: 'Aardvark', panel: votes(2, 1, [71, 70, 70]) }),
-      tool({ slug: 'b-tool', name: 'Badger', panel: votes(2, 1, [70, 70, 70]) }),
-    ));
+    const summary = summarize(
+      draft(
+        tool({ slug: 'a-tool', name: 'Aardvark', panel: votes(2, 1, [71, 70, 70]) }),
+        tool({ slug: 'b-tool', name: 'Badger', panel: votes(2, 1, [70, 70, 70]) }),
+      ),
+    );
     expect(summary.indexOf('Aardvark')).toBeLessThan(summary.indexOf('Badger'));
     expect(summary).not.toMatch(/\b(\d+) to \1\b/);
   });

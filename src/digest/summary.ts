@@ -37,7 +37,8 @@ function pickSentence(winner: Side, loser: Side): string {
   const w = winner.panel;
   const l = loser.panel;
   const opening = w.label === 'Ship' ? `Ship with ${winner.name}` : `If you must choose one, take ${winner.name}`;
-  if (w.percent === null) return `${opening}: neither tool has panel takes yet, so the community decides with ${communityRead(winner)} against ${communityRead(loser)}.`;
+  if (w.percent === null)
+    return `${opening}: neither tool has panel takes yet, so the community decides with ${communityRead(winner)} against ${communityRead(loser)}.`;
   if (l.percent === null) return `${opening}: the panel has it at ${panelRead(winner)}, while ${loser.name} has no panel takes yet.`;
   if (w.percent !== l.percent) {
     return `${opening}: the panel has it at ${panelRead(winner)} against ${panelRead(loser)} for ${loser.name}, ${margin(w.percent - l.percent)}.`;
@@ -50,7 +51,8 @@ function pickSentence(winner: Side, loser: Side): string {
 }
 
 function tossUpSentence(left: Side, right: Side): string {
-  const community = left.community.percent === null ? 'no community votes to break the tie' : `the same ${left.community.percent}% community ship`;
+  const community =
+    left.community.percent === null ? 'no community votes to break the tie' : `the same ${left.community.percent}% community ship`;
   const panel = left.panel.percent === null ? 'no panel takes' : `the same panel ship rate (${left.panel.percent}%) and mean score`;
   return `It's a toss-up: ${left.name} and ${right.name} have ${panel} and ${community}.`;
 }
@@ -73,13 +75,15 @@ function priceSentence(left: Side, right: Side): string {
 export function summarize(comparison: ComparisonDraft): string {
   const { left, right } = comparison;
   if (right === null) {
-    const panel = left.panel.percent === null
-      ? 'The panel has not weighed in yet.'
-      : `The panel reads ${left.panel.label} at ${panelRead(left)}.`;
+    const panel =
+      left.panel.percent === null ? 'The panel has not weighed in yet.' : `The panel reads ${left.panel.label} at ${panelRead(left)}.`;
     return `${left.name} had no match this week, so it stands on its own. ${panel} It is ${PRICE_WORDS[left.pricing.entry]}.`;
   }
-  const first = comparison.pick === 'toss-up'
-    ? tossUpSentence(left, right)
-    : comparison.pick === left.slug ? pickSentence(left, right) : pickSentence(right, left);
+  const first =
+    comparison.pick === 'toss-up'
+      ? tossUpSentence(left, right)
+      : comparison.pick === left.slug
+        ? pickSentence(left, right)
+        : pickSentence(right, left);
   return [first, splitSentence(comparison, right), priceSentence(left, right)].join(' ');
 }

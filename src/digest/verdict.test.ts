@@ -3,7 +3,6 @@ import { PERSONAS, type Persona, type PanelTake, type Tool } from '../catalog/sc
 import { communityVerdict, compareRank, panelVerdict, pick, reviewerSplit } from './verdict.ts';
 import { take, tool } from '../../test/helpers/tools.ts';
 
-
 /** A panel of `ship` ship votes then `skip` skip votes, all scored `score`, in panel order. */
 function votes(ship: number, skip: number, score = 70): PanelTake[] {
   return [
@@ -45,7 +44,11 @@ describe('panelVerdict', () => {
   });
 
   it('counts votes, not scores: a low-scored ship still counts as ship', () => {
-    expect(panelVerdict(tool({ panel: [take('builder', 10, 'ship'), take('skeptic', 95, 'skip')] }))).toMatchObject({ label: 'Mixed', ship: 1, skip: 1 });
+    expect(panelVerdict(tool({ panel: [take('builder', 10, 'ship'), take('skeptic', 95, 'skip')] }))).toMatchObject({
+      label: 'Mixed',
+      ship: 1,
+      skip: 1,
+    });
   });
 });
 
@@ -53,13 +56,34 @@ describe('communityVerdict', () => {
   it.each([
     // community, expected
     [undefined, { ship: 0, skip: 0, percent: null }],
-    [{ ship: 0, skip: 0 }, { ship: 0, skip: 0, percent: null }],
-    [{ ship: 3, skip: 1 }, { ship: 3, skip: 1, percent: 75 }],
-    [{ ship: 2, skip: 1 }, { ship: 2, skip: 1, percent: 67 }],
-    [{ ship: 1, skip: 2 }, { ship: 1, skip: 2, percent: 33 }],
-    [{ ship: 0, skip: 5 }, { ship: 0, skip: 5, percent: 0 }],
-    [{ ship: 7, skip: 0 }, { ship: 7, skip: 0, percent: 100 }],
-    [{ ship: 1, skip: 7 }, { ship: 1, skip: 7, percent: 13 }],
+    [
+      { ship: 0, skip: 0 },
+      { ship: 0, skip: 0, percent: null },
+    ],
+    [
+      { ship: 3, skip: 1 },
+      { ship: 3, skip: 1, percent: 75 },
+    ],
+    [
+      { ship: 2, skip: 1 },
+      { ship: 2, skip: 1, percent: 67 },
+    ],
+    [
+      { ship: 1, skip: 2 },
+      { ship: 1, skip: 2, percent: 33 },
+    ],
+    [
+      { ship: 0, skip: 5 },
+      { ship: 0, skip: 5, percent: 0 },
+    ],
+    [
+      { ship: 7, skip: 0 },
+      { ship: 7, skip: 0, percent: 100 },
+    ],
+    [
+      { ship: 1, skip: 7 },
+      { ship: 1, skip: 7, percent: 13 },
+    ],
   ])('%j gives %j', (community, expected) => {
     expect(communityVerdict(tool(community ? { community } : {}))).toEqual(expected);
   });
@@ -72,15 +96,35 @@ describe('compareRank and pick', () => {
   it.each([
     ['higher panel ship % wins', a({ panel: votes(3, 1, 50) }), b({ panel: votes(2, 2, 99) }), 'alpha'],
     ['higher panel ship % wins on the right too', a({ panel: votes(1, 2) }), b({ panel: votes(2, 1) }), 'beta'],
-    ['panel % beats community %', a({ panel: votes(2, 1), community: { ship: 0, skip: 9 } }), b({ panel: votes(1, 1), community: { ship: 9, skip: 0 } }), 'alpha'],
+    [
+      'panel % beats community %',
+      a({ panel: votes(2, 1), community: { ship: 0, skip: 9 } }),
+      b({ panel: votes(1, 1), community: { ship: 9, skip: 0 } }),
+      'alpha',
+    ],
     ['same %: higher mean score wins', a({ panel: votes(2, 2, 60) }), b({ panel: votes(1, 1, 61) }), 'beta'],
-    ['same % and mean: higher community % wins', a({ panel: votes(2, 1), community: { ship: 3, skip: 1 } }), b({ panel: votes(2, 1), community: { ship: 1, skip: 1 } }), 'alpha'],
+    [
+      'same % and mean: higher community % wins',
+      a({ panel: votes(2, 1), community: { ship: 3, skip: 1 } }),
+      b({ panel: votes(2, 1), community: { ship: 1, skip: 1 } }),
+      'alpha',
+    ],
     ['community votes beat none', a({ panel: votes(2, 1) }), b({ panel: votes(2, 1), community: { ship: 0, skip: 4 } }), 'beta'],
-    ['all equal: toss-up', a({ panel: votes(2, 1), community: { ship: 1, skip: 1 } }), b({ panel: votes(2, 1), community: { ship: 2, skip: 2 } }), 'toss-up'],
+    [
+      'all equal: toss-up',
+      a({ panel: votes(2, 1), community: { ship: 1, skip: 1 } }),
+      b({ panel: votes(2, 1), community: { ship: 2, skip: 2 } }),
+      'toss-up',
+    ],
     ['no takes and no votes on either side: toss-up', a({}), b({}), 'toss-up'],
     ['a tool with takes ranks above one without', a({ panel: [], community: { ship: 99, skip: 0 } }), b({ panel: votes(0, 3, 5) }), 'beta'],
     ['a 0% panel still ranks above no panel', a({ panel: votes(0, 1, 0) }), b({ panel: [] }), 'alpha'],
-    ['without takes on either side the community decides', a({ community: { ship: 1, skip: 3 } }), b({ community: { ship: 3, skip: 1 } }), 'beta'],
+    [
+      'without takes on either side the community decides',
+      a({ community: { ship: 1, skip: 3 } }),
+      b({ community: { ship: 3, skip: 1 } }),
+      'beta',
+    ],
   ])('%s', (_, left, right, expected) => {
     expect(pick(left, right)).toBe(expected);
     // The pick does not depend on which side a tool is on.

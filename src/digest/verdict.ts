@@ -47,12 +47,14 @@ export function reviewerSplit(left: Pick<Tool, 'panel'>, right: Pick<Tool, 'pane
     const l = left.panel.find((t) => t.persona === persona);
     const r = right.panel.find((t) => t.persona === persona);
     if (!l || !r) return [];
-    return [{
-      persona,
-      left: { score: l.score, verdict: l.verdict },
-      right: { score: r.score, verdict: r.verdict },
-      gap: Math.abs(l.score - r.score),
-    }];
+    return [
+      {
+        persona,
+        left: { score: l.score, verdict: l.verdict },
+        right: { score: r.score, verdict: r.verdict },
+        gap: Math.abs(l.score - r.score),
+      },
+    ];
   });
   const widest = rows.reduce<(typeof rows)[number] | null>((best, row) => (best === null || row.gap > best.gap ? row : best), null);
   return { rows, widest: widest?.persona ?? null };

@@ -82,7 +82,13 @@ describe('weekRange', () => {
   ])('%s in %s starts and ends on Monday 00:00 on the local wall clock', (week, timezone) => {
     const { start, end } = weekRange(week, timezone);
     const wall = (d: Date) =>
-      new Intl.DateTimeFormat('en-US', { timeZone: timezone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
+      new Intl.DateTimeFormat('en-US', {
+        timeZone: timezone,
+        weekday: 'short',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      }).format(d);
     expect(wall(start)).toBe('Mon 00:00');
     expect(wall(end)).toBe('Mon 00:00');
   });

@@ -47,7 +47,7 @@ describe('WeeklyDigest', () => {
     });
   });
 
-  it('puts a reader\'s Ship it and Skip it links under each tool, and none without them', async () => {
+  it("puts a reader's Ship it and Skip it links under each tool, and none without them", async () => {
     const slug = props.comparisons[0]!.left.slug;
     const votes = { [slug]: { ship: 'https://v.example/vote?token=ship-1', skip: 'https://v.example/vote?token=skip-1' } };
     const html = await render(<WeeklyDigest {...props} votes={votes} />);

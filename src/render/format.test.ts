@@ -72,7 +72,8 @@ describe('quotedTakes', () => {
   const persona = comparison.reviewerSplit.widest!;
 
   it("quotes the widest-gap persona's take on both tools, shortened, with the persona named", () => {
-    for (const side of [comparison.left, comparison.right!]) side.takes.find((t) => t.persona === persona)!.take = `${side.name} take. ${'More words here. '.repeat(20)}`;
+    for (const side of [comparison.left, comparison.right!])
+      side.takes.find((t) => t.persona === persona)!.take = `${side.name} take. ${'More words here. '.repeat(20)}`;
     const takes = quotedTakes(comparison)!;
     expect(takes.persona.toLowerCase()).toBe(persona);
     expect(takes.lead).toMatch(new RegExp(`^The ${takes.persona} splits them most, \\d+ to \\d+:$`));

@@ -9,7 +9,12 @@ import { verifyToken } from '../subscribers/tokens.ts';
 import { digestProps, preheaderOf, renderMessage, subjectOf } from './message.ts';
 
 function votes(ship: number, skip: number, score = 70): PanelTake[] {
-  return PERSONAS.slice(0, ship + skip).map((persona, i) => ({ persona, score: score + i, verdict: i < ship ? 'ship' : 'skip', take: 'A take.' }));
+  return PERSONAS.slice(0, ship + skip).map((persona, i) => ({
+    persona,
+    score: score + i,
+    verdict: i < ship ? 'ship' : 'skip',
+    take: 'A take.',
+  }));
 }
 
 function tool(slug: string, name: string, category: string, overrides: Partial<Tool> = {}): Tool {
@@ -63,19 +68,21 @@ async function render(recipient: Recipient, options: { test?: boolean } = {}, fr
 describe('renderMessage', () => {
   it('the issue has the comparisons the tests rely on', () => {
     expect(issue.comparisons.map((c) => [c.left.name, c.right?.name ?? null].sort((a, b) => String(a).localeCompare(String(b))))).toEqual(
-      expect.arrayContaining([['Parsnip Coder', 'Quillforge'], ['Citebloom', 'Paperhound']]),
+      expect.arrayContaining([
+        ['Parsnip Coder', 'Quillforge'],
+        ['Citebloom', 'Paperhound'],
+      ]),
     );
     expect(issue.comparisons).toHaveLength(3);
   });
 
-  it.each([
-    [['Marketing']],
-    [['Audio', 'Video']],
-    [['Develop']],
-  ])('gives null to a reader of %j, which match nothing', async (categories) => {
-    expect(await renderMessage(issue, reader(categories), settings)).toBeNull();
-    expect(digestProps(issue, reader(categories), settings)).toBeNull();
-  });
+  it.each([[['Marketing']], [['Audio', 'Video']], [['Develop']]])(
+    'gives null to a reader of %j, which match nothing',
+    async (categories) => {
+      expect(await renderMessage(issue, reader(categories), settings)).toBeNull();
+      expect(digestProps(issue, reader(categories), settings)).toBeNull();
+    },
+  );
 
   it.each([
     // categories, names shown, names never mentioned
@@ -103,7 +110,7 @@ describe('renderMessage', () => {
     expect(message.from).toBe(settings.from);
   });
 
-  it.each(['ana@example.com', 'bo+news@example.org'])('has one-click unsubscribe headers whose token is %s\'s', async (email) => {
+  it.each(['ana@example.com', 'bo+news@example.org'])("has one-click unsubscribe headers whose token is %s's", async (email) => {
     const message = await render(reader([], email));
     expect(message.headers['List-Unsubscribe-Post']).toBe('List-Unsubscribe=One-Click');
     const header = message.headers['List-Unsubscribe']!;
@@ -118,7 +125,7 @@ describe('renderMessage', () => {
     expect(message.html).toContain(match![1]);
   });
 
-  it('links to the issue in the browser and to the reader\'s preferences', async () => {
+  it("links to the issue in the browser and to the reader's preferences", async () => {
     const message = await render(reader());
     expect(message.text).toContain('https://verdicts.example.com/issues/2026-W47');
     expect(message.html).toContain('https://verdicts.example.com/issues/2026-W47');
@@ -188,7 +195,9 @@ describe('renderMessage', () => {
 
 describe('subjectOf and preheaderOf', () => {
   const hand = Issue.parse(JSON.parse(readFileSync(new URL('../../test/fixtures/hand-issue.json', import.meta.url), 'utf8')));
-  const pair = (left: Tool, right: Tool | null) => buildIssue([left, ...(right ? [right] : [])], weekRange('2026-W47', 'UTC'), 'UTC', { strategy: 'best-match', sentPairs: new Set() }).comparisons[0]!;
+  const pair = (left: Tool, right: Tool | null) =>
+    buildIssue([left, ...(right ? [right] : [])], weekRange('2026-W47', 'UTC'), 'UTC', { strategy: 'best-match', sentPairs: new Set() })
+      .comparisons[0]!;
   const strong = tool('strong', 'Strong Tool', 'Design', { panel: votes(4, 0) });
   const weak = tool('weak', 'Weak Tool', 'Design', { panel: votes(1, 3) });
   const twin = tool('twin', 'Twin Tool', 'Design', { panel: votes(4, 0) });
@@ -212,14 +221,23 @@ describe('subjectOf and preheaderOf', () => {
 
   it('names the spotlight tool in a spotlight week', () => {
     const spotlightWeek = (star: Tool, others: Tool[]) =>
-      buildIssue([...others, star], weekRange('2026-W47', 'UTC'), 'UTC', { strategy: 'spotlight', spotlight: star.slug, sentPairs: new Set() }).comparisons;
+      buildIssue([...others, star], weekRange('2026-W47', 'UTC'), 'UTC', {
+        strategy: 'spotlight',
+        spotlight: star.slug,
+        sentPairs: new Set(),
+      }).comparisons;
     const mid = tool('mid', 'Mid', 'Design');
-    expect(subjectOf(spotlightWeek(tool('star', 'Star', 'Design', { panel: votes(3, 1) }), [strong, weak, mid]))).toBe('Star vs 3 new tools: it beats Weak Tool, and 2 more verdicts');
-    expect(subjectOf(spotlightWeek(tool('star', 'Star', 'Design', { panel: votes(1, 3) }), [strong, mid]))).toBe('Star vs 2 new tools: Strong Tool beats it, and 1 more verdict');
+    expect(subjectOf(spotlightWeek(tool('star', 'Star', 'Design', { panel: votes(3, 1) }), [strong, weak, mid]))).toBe(
+      'Star vs 3 new tools: it beats Weak Tool, and 2 more verdicts',
+    );
+    expect(subjectOf(spotlightWeek(tool('star', 'Star', 'Design', { panel: votes(1, 3) }), [strong, mid]))).toBe(
+      'Star vs 2 new tools: Strong Tool beats it, and 1 more verdict',
+    );
   });
 
   it('never shows an ISO week code', () => {
-    for (const comparisons of [issue.comparisons, hand.comparisons, hand.comparisons.slice(0, 1)]) expect(subjectOf(comparisons)).not.toMatch(/\d{4}-W\d\d/);
+    for (const comparisons of [issue.comparisons, hand.comparisons, hand.comparisons.slice(0, 1)])
+      expect(subjectOf(comparisons)).not.toMatch(/\d{4}-W\d\d/);
   });
 
   it('continues the subject in the preheader: the other picks, or why the only pick wins, within 140 characters', () => {
@@ -227,7 +245,9 @@ describe('subjectOf and preheaderOf', () => {
     expect(preheader.length).toBeLessThanOrEqual(140);
     expect(preheader).toMatch(/^Also: /);
     expect(preheader).not.toContain(subjectOf(hand.comparisons).split(',')[0]);
-    expect(preheaderOf([pair(strong, weak)])).toBe('The panel backs Strong Tool at 100% ship against 25% for Weak Tool, a decisive margin.');
+    expect(preheaderOf([pair(strong, weak)])).toBe(
+      'The panel backs Strong Tool at 100% ship against 25% for Weak Tool, a decisive margin.',
+    );
     const many = Array.from({ length: 20 }, () => hand.comparisons).flat();
     expect(preheaderOf(many).length).toBeLessThanOrEqual(140);
   });

@@ -12,14 +12,18 @@ import { digestText } from './text.ts';
 
 export const NEWSLETTER = 'Weekly AI Tool Verdicts';
 // Only the local outbox gets here: a real send refuses without DIGEST_POSTAL_ADDRESS (see config.ts).
-const MISSING_POSTAL_ADDRESS = 'The sender\'s postal address (DIGEST_POSTAL_ADDRESS) goes here.';
+const MISSING_POSTAL_ADDRESS = "The sender's postal address (DIGEST_POSTAL_ADDRESS) goes here.";
 
 /** The reader's signed tokens for the unsubscribe and preferences links. */
 export function readerTokens(secret: string, email: string): { unsubscribe: string; preferences: string } {
   return { unsubscribe: signToken(secret, 'unsubscribe', email), preferences: signToken(secret, 'preferences', email) };
 }
 
-export function digestLinks(settings: SenderSettings, week: string, tokens: { unsubscribe: string; preferences: string }): DigestProps['links'] {
+export function digestLinks(
+  settings: SenderSettings,
+  week: string,
+  tokens: { unsubscribe: string; preferences: string },
+): DigestProps['links'] {
   return {
     viewInBrowser: `${settings.publicUrl}/issues/${week}`,
     unsubscribe: `${settings.publicUrl}/unsubscribe?token=${tokens.unsubscribe}`,
@@ -58,7 +62,8 @@ function headlinePhrase(c: Comparison, star: Side | null, count: number): string
   if (c.right === null) return `New this week: ${c.left.name}`;
   if (winner === null) return `${c.left.name} vs ${c.right.name}: a toss-up`;
   const loser = winner === c.left ? c.right : c.left;
-  if (star !== null) return `${star.name} vs ${count} new tools: ${winner.slug === star.slug ? `it beats ${loser.name}` : `${winner.name} beats it`}`;
+  if (star !== null)
+    return `${star.name} vs ${count} new tools: ${winner.slug === star.slug ? `it beats ${loser.name}` : `${winner.name} beats it`}`;
   return `${winner.name} beats ${loser.name}`;
 }
 
@@ -79,15 +84,22 @@ export function preheaderOf(comparisons: readonly Comparison[]): string {
   const headline = headlineOf(comparisons);
   if (headline === undefined) return '';
   const others = comparisons.filter((c) => c !== headline);
-  const text = others.length === 0
-    ? whySentence(headline)
-    : `Also: ${others.map((c) => (pickedSide(c) || c.right === null ? glanceTitle(c) : `${glanceTitle(c)} (toss-up)`)).join('; ')}. With the reviewers' own words.`;
+  const text =
+    others.length === 0
+      ? whySentence(headline)
+      : `Also: ${others.map((c) => (pickedSide(c) || c.right === null ? glanceTitle(c) : `${glanceTitle(c)} (toss-up)`)).join('; ')}. With the reviewers' own words.`;
   return text.length <= 140 ? text : `${text.slice(0, 139).trimEnd()}…`;
 }
 
 /** A reader's signed "Ship it" and "Skip it" links for every tool of `comparisons`, by slug. */
-export function voteLinks(settings: SenderSettings, week: string, email: string, comparisons: readonly Comparison[]): NonNullable<VoteLinks> {
-  const link = (slug: string, choice: 'ship' | 'skip') => `${settings.publicUrl}/vote?token=${signVoteToken(settings.secret, { email, week, slug, choice })}`;
+export function voteLinks(
+  settings: SenderSettings,
+  week: string,
+  email: string,
+  comparisons: readonly Comparison[],
+): NonNullable<VoteLinks> {
+  const link = (slug: string, choice: 'ship' | 'skip') =>
+    `${settings.publicUrl}/vote?token=${signVoteToken(settings.secret, { email, week, slug, choice })}`;
   return Object.fromEntries(toolSlugs(comparisons).map((slug) => [slug, { ship: link(slug, 'ship'), skip: link(slug, 'skip') }]));
 }
 
@@ -118,7 +130,14 @@ export function unsubscribeHeaders(unsubscribeUrl: string): Record<string, strin
 }
 
 /** The message around a rendered HTML body: subject, plain text and the RFC 8058 one-click unsubscribe headers. */
-export function messageFrom(props: DigestProps, recipient: Recipient, issue: Issue, settings: SenderSettings, html: string, options: { test?: boolean } = {}): OutgoingEmail {
+export function messageFrom(
+  props: DigestProps,
+  recipient: Recipient,
+  issue: Issue,
+  settings: SenderSettings,
+  html: string,
+  options: { test?: boolean } = {},
+): OutgoingEmail {
   const subject = subjectOf(props.comparisons);
   return {
     to: recipient.email,
@@ -134,7 +153,12 @@ export function messageFrom(props: DigestProps, recipient: Recipient, issue: Iss
  * The message one reader gets, rendered directly: the reference that DigestRenderer's fast path must match.
  * Deterministic: the same issue, reader and settings always give the same bytes.
  */
-export async function renderMessage(issue: Issue, recipient: Recipient, settings: SenderSettings, options: { test?: boolean } = {}): Promise<OutgoingEmail | null> {
+export async function renderMessage(
+  issue: Issue,
+  recipient: Recipient,
+  settings: SenderSettings,
+  options: { test?: boolean } = {},
+): Promise<OutgoingEmail | null> {
   const props = digestProps(issue, recipient, settings);
   if (props === null) return null;
   return messageFrom(props, recipient, issue, settings, await render(createElement(WeeklyDigest, props)), options);

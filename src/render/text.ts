@@ -2,8 +2,24 @@ import type { DigestProps } from '../../emails/WeeklyDigest.tsx';
 import type { Comparison, Side } from '../digest/schema.ts';
 import type { VoteLinks } from '../../emails/components/ComparisonCard.tsx';
 import {
-  categoryLine, communityLine, comparisonTitle, decisiveness, glanceTitle, greeting, NO_SHARED_REVIEWER, panelLine, paragraphs,
-  personaName, pickedSide, pickLine, pricingLine, quotedTakes, takeLine, webUrl, whySentence, widestLine,
+  categoryLine,
+  communityLine,
+  comparisonTitle,
+  decisiveness,
+  glanceTitle,
+  greeting,
+  NO_SHARED_REVIEWER,
+  panelLine,
+  paragraphs,
+  personaName,
+  pickedSide,
+  pickLine,
+  pricingLine,
+  quotedTakes,
+  takeLine,
+  webUrl,
+  whySentence,
+  widestLine,
 } from '../../emails/components/format.ts';
 
 const WIDTH = 78;
@@ -58,7 +74,10 @@ function takesLines(comparison: Comparison): string[] {
   return [
     'What the reviewers said:',
     ...wrap(takes.lead, '  '),
-    ...takes.quotes.flatMap((q) => [...wrap(`“${q.text}”`, '    '), ...wrap(`(${takes.persona} on ${q.side.name}, ${takeLine(q)})`, '    ')]),
+    ...takes.quotes.flatMap((q) => [
+      ...wrap(`“${q.text}”`, '    '),
+      ...wrap(`(${takes.persona} on ${q.side.name}, ${takeLine(q)})`, '    '),
+    ]),
     '',
   ];
 }

@@ -8,10 +8,28 @@ import { verifyVoteToken } from '../subscribers/tokens.ts';
 import { mulberry32 } from '../../test/helpers/random.ts';
 
 const issue = Issue.parse(JSON.parse(readFileSync(new URL('../../emails/fixtures/sample-issue.json', import.meta.url), 'utf8')));
-const settings: SenderSettings = { from: 'Verdicts <v@example.com>', publicUrl: 'https://verdicts.example.com/a&b', secret: 's3cret', postalAddress: '1 Main St\nSpringfield' };
+const settings: SenderSettings = {
+  from: 'Verdicts <v@example.com>',
+  publicUrl: 'https://verdicts.example.com/a&b',
+  secret: 's3cret',
+  postalAddress: '1 Main St\nSpringfield',
+};
 const categories = [...new Set(issue.comparisons.flatMap((c) => [c.left.category, c.right?.category ?? c.left.category]))];
 
-const NAMES = [null, '', '   ', 'Ada', '  Ada Park  ', 'Okafor, Chidi', ' , ', 'O\'Brien & "Sons" <b>', '佐藤 美咲', 'Zoë ∑', '<script>alert(1)</script>', 'a&amp;b'];
+const NAMES = [
+  null,
+  '',
+  '   ',
+  'Ada',
+  '  Ada Park  ',
+  'Okafor, Chidi',
+  ' , ',
+  'O\'Brien & "Sons" <b>',
+  '佐藤 美咲',
+  'Zoë ∑',
+  '<script>alert(1)</script>',
+  'a&amp;b',
+];
 
 describe('DigestRenderer', () => {
   it('gives byte for byte what rendering each reader directly gives, over random readers and every variant', async () => {
@@ -31,7 +49,9 @@ describe('DigestRenderer', () => {
 
   it('marks a test copy the same way', async () => {
     const reader = { email: 'ops@example.com', name: 'Ops', categories: [] };
-    expect(await new DigestRenderer(issue, settings).render(reader, { test: true })).toEqual(await renderMessage(issue, reader, settings, { test: true }));
+    expect(await new DigestRenderer(issue, settings).render(reader, { test: true })).toEqual(
+      await renderMessage(issue, reader, settings, { test: true }),
+    );
   });
 
   it('still matches when the catalog itself contains a placeholder', async () => {
@@ -44,7 +64,9 @@ describe('DigestRenderer', () => {
   });
 
   it('returns null for a reader whose categories match nothing', async () => {
-    expect(await new DigestRenderer(issue, settings).render({ email: 'n@example.com', name: null, categories: ['Nothing Here'] })).toBeNull();
+    expect(
+      await new DigestRenderer(issue, settings).render({ email: 'n@example.com', name: null, categories: ['Nothing Here'] }),
+    ).toBeNull();
   });
 });
 
@@ -55,7 +77,9 @@ describe('vote links', () => {
     expect(message.text).toContain('Hi Chidi,');
     const tokens = [...message.html.matchAll(/\/vote\?token=([\w.-]+)"/g)].map((m) => verifyVoteToken(settings.secret, m[1]!));
     const slugs = [...new Set(issue.comparisons.flatMap((c) => [c.left.slug, ...(c.right ? [c.right.slug] : [])]))];
-    const expected = slugs.flatMap((slug) => (['ship', 'skip'] as const).map((choice) => ({ email: reader.email, week: issue.week, slug, choice })));
+    const expected = slugs.flatMap((slug) =>
+      (['ship', 'skip'] as const).map((choice) => ({ email: reader.email, week: issue.week, slug, choice })),
+    );
     expect(new Set(tokens.map((t) => JSON.stringify(t)))).toEqual(new Set(expected.map((t) => JSON.stringify(t))));
     const other = (await new DigestRenderer(issue, settings).render({ ...reader, email: 'someone@example.com' }))!;
     expect(other.html).not.toContain(message.html.match(/\/vote\?token=([\w.-]+)"/)![1]);

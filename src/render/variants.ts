@@ -39,7 +39,10 @@ export class DigestRenderer {
   /** A catalog that happens to contain a placeholder would be corrupted by substitution, so it is rendered directly. */
   private readonly safe: boolean;
 
-  constructor(private readonly issue: Issue, private readonly settings: SenderSettings) {
+  constructor(
+    private readonly issue: Issue,
+    private readonly settings: SenderSettings,
+  ) {
     this.safe = !/WatvPlaceholder/i.test(JSON.stringify(issue) + JSON.stringify(settings));
   }
 
@@ -55,7 +58,12 @@ export class DigestRenderer {
       let token = votes.get(p);
       if (token === undefined) {
         const [, choice, i] = /^WatvPlaceholderVote(Ship|Skip)(\d+)x$/.exec(p)!;
-        const vote = { email: recipient.email, week: this.issue.week, slug: variant.slugs[Number(i)]!, choice: choice === 'Ship' ? 'ship' as const : 'skip' as const };
+        const vote = {
+          email: recipient.email,
+          week: this.issue.week,
+          slug: variant.slugs[Number(i)]!,
+          choice: choice === 'Ship' ? ('ship' as const) : ('skip' as const),
+        };
         token = signVoteToken(this.settings.secret, vote);
         votes.set(p, token);
       }
@@ -66,7 +74,9 @@ export class DigestRenderer {
       let text = template[0]!;
       for (let i = 1; i < template.length; i += 2) {
         const p = template[i]!;
-        text += (p === NAME ? name : p === UNSUBSCRIBE ? tokens.unsubscribe : p === PREFERENCES ? tokens.preferences : voteToken(p)) + template[i + 1]!;
+        text +=
+          (p === NAME ? name : p === UNSUBSCRIBE ? tokens.unsubscribe : p === PREFERENCES ? tokens.preferences : voteToken(p)) +
+          template[i + 1]!;
       }
       return text;
     };
@@ -98,7 +108,13 @@ export class DigestRenderer {
     const slugs = toolSlugs(props.comparisons);
     const base = `${this.settings.publicUrl}/vote?token=`;
     props.votes = Object.fromEntries(slugs.map((slug, i) => [slug, { ship: base + vote('Ship', i), skip: base + vote('Skip', i) }]));
-    const { to: _to, headers: _headers, html, text, ...variant } = messageFrom(props, reader, this.issue, this.settings, await render(createElement(WeeklyDigest, props)));
+    const {
+      to: _to,
+      headers: _headers,
+      html,
+      text,
+      ...variant
+    } = messageFrom(props, reader, this.issue, this.settings, await render(createElement(WeeklyDigest, props)));
     return { ...variant, html: templateOf(html), text: templateOf(text), slugs };
   }
 }

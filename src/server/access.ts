@@ -5,7 +5,10 @@ import type { SubscriberEvent } from '../subscribers/schema.ts';
 /** A path as it may be logged: query values that sign or identify a reader (token, ...) are replaced by "…". */
 export function loggablePath(url: string): string {
   const { pathname, searchParams } = new URL(url, 'http://x');
-  const query = [...searchParams.keys()].map((k) => `${encodeURIComponent(k)}=${/^(token|.*secret.*|.*key.*|sig.*|email)$/i.test(k) ? '…' : encodeURIComponent(searchParams.get(k) ?? '')}`);
+  const query = [...searchParams.keys()].map(
+    (k) =>
+      `${encodeURIComponent(k)}=${/^(token|.*secret.*|.*key.*|sig.*|email)$/i.test(k) ? '…' : encodeURIComponent(searchParams.get(k) ?? '')}`,
+  );
   return query.length > 0 ? `${pathname}?${query.join('&')}` : pathname;
 }
 
@@ -25,7 +28,10 @@ export function requestLog(write: (line: string) => void = console.log): Middlew
  */
 export function clientAddress(c: Context, hops: number): string {
   if (hops > 0) {
-    const forwarded = (c.req.header('x-forwarded-for') ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+    const forwarded = (c.req.header('x-forwarded-for') ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
     const chosen = forwarded[forwarded.length - hops] ?? forwarded[0];
     if (chosen) return chosen;
   }
@@ -41,9 +47,13 @@ export function webhookLine(event: unknown, recorded: readonly SubscriberEvent[]
   const e = (event ?? {}) as { type?: unknown; data?: { to?: unknown } };
   const type = typeof e.type === 'string' ? e.type : 'unknown type';
   const to = Array.isArray(e.data?.to) ? e.data.to.join(' ') : typeof e.data?.to === 'string' ? e.data.to : '';
-  const change = outcome === 'duplicate' ? 'already recorded; nothing changed'
-    : outcome === 'ignored' ? 'nothing changed'
-    : recorded.length === 0 ? 'recorded for stats; the list is unchanged'
-    : `${recorded.map((r) => r.email).join(' ')} ${recorded[0]!.type === 'bounce' ? 'bounced' : 'complained'}: no more mail`;
+  const change =
+    outcome === 'duplicate'
+      ? 'already recorded; nothing changed'
+      : outcome === 'ignored'
+        ? 'nothing changed'
+        : recorded.length === 0
+          ? 'recorded for stats; the list is unchanged'
+          : `${recorded.map((r) => r.email).join(' ')} ${recorded[0]!.type === 'bounce' ? 'bounced' : 'complained'}: no more mail`;
   return `webhook ${type} to ${to || '(no address)'}: ${change}`;
 }

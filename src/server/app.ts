@@ -12,8 +12,16 @@ import { signToken, verifyToken, type TokenPurpose } from '../subscribers/tokens
 import { clientAddress, requestLog, webhookLine } from './access.ts';
 import { Archive } from './archive.ts';
 import {
-  checkInboxPage, confirmedPage, confirmPage, errorPage, homePage, personalLinkPage, preferencesPage,
-  unsubscribedPage, unsubscribePage, type SignupValues,
+  checkInboxPage,
+  confirmedPage,
+  confirmPage,
+  errorPage,
+  homePage,
+  personalLinkPage,
+  preferencesPage,
+  unsubscribedPage,
+  unsubscribePage,
+  type SignupValues,
 } from './pages.ts';
 import { registerArchive } from './public.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -35,7 +43,8 @@ const WEBHOOK_LIMIT = 256 * 1024;
 const TEN_MINUTES = 10 * 60 * 1000;
 
 const SECURITY_HEADERS = {
-  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   'X-Content-Type-Options': 'nosniff',
   // Token links must not leak to other sites through the Referer header.
   'Referrer-Policy': 'no-referrer',
@@ -71,17 +80,26 @@ function fields(form: Form, name: string): string[] {
 }
 
 async function formOf(c: Context): Promise<Form | null> {
-  return c.req.parseBody({ all: true }).then((form) => form as Form, () => null);
+  return c.req.parseBody({ all: true }).then(
+    (form) => form as Form,
+    () => null,
+  );
 }
 
-const badLink = (c: Context) => c.html(errorPage('This link does not work', 'It is incomplete, altered or expired. Use the latest link from your email, or subscribe again from the home page.'), 400);
+const badLink = (c: Context) =>
+  c.html(
+    errorPage(
+      'This link does not work',
+      'It is incomplete, altered or expired. Use the latest link from your email, or subscribe again from the home page.',
+    ),
+    400,
+  );
 const badForm = (c: Context) => c.html(errorPage('Something is wrong with this form', 'Go back, reload the page and try again.'), 400);
 const tooLarge = (c: Context) => c.html(errorPage('Request too large', 'That was more than this page accepts.'), 413);
-const tooMany = (c: Context, seconds: number) => c.html(
-  errorPage('Too many requests', `Please wait ${Math.ceil(seconds / 60)} minutes before trying again.`),
-  429,
-  { 'Retry-After': String(seconds) },
-);
+const tooMany = (c: Context, seconds: number) =>
+  c.html(errorPage('Too many requests', `Please wait ${Math.ceil(seconds / 60)} minutes before trying again.`), 429, {
+    'Retry-After': String(seconds),
+  });
 
 /** The subscriber-facing web app: unsubscribe, preferences, signup and confirm, the archive and the Resend webhook. */
 export function createApp(config: Config, deps: ServerDeps): Hono {
@@ -98,12 +116,20 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
   const topics = () => catalog.derived(catalogTopics);
   const signups = new SignupQueue(config.stateDir, { ...deps, settings, store: subscribers, list, log: (line) => console.error(line) });
   const confirmations = new Confirmations(config.secret, subscribers, list, deps.now);
-  const reader = (purpose: TokenPurpose, token: string | undefined) => (token ? verifyToken(config.secret, purpose, token, deps.now()) : null);
+  const reader = (purpose: TokenPurpose, token: string | undefined) =>
+    token ? verifyToken(config.secret, purpose, token, deps.now()) : null;
   const sign = (purpose: TokenPurpose, email: string) => signToken(config.secret, purpose, email);
   const preferencesOf = async (email: string, token: string) => {
     const [all, everyone] = await Promise.all([topics(), list()]);
     const known = everyone.get(email);
-    return { email, token, unsubscribeToken: sign('unsubscribe', email), topics: all, chosen: known?.categories ?? [], status: known?.status ?? null };
+    return {
+      email,
+      token,
+      unsubscribeToken: sign('unsubscribe', email),
+      topics: all,
+      chosen: known?.categories ?? [],
+      status: known?.status ?? null,
+    };
   };
 
   const app = new Hono();
@@ -159,7 +185,8 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
     if (!email) return badLink(c);
     const page = await preferencesOf(email, token);
     const categories = chooseTopics(page.topics, fields(form, 'categories'));
-    if (categories === null) return c.html(preferencesPage({ ...page, error: 'Nothing saved: choose at least one topic, or unsubscribe below.' }), 400);
+    if (categories === null)
+      return c.html(preferencesPage({ ...page, error: 'Nothing saved: choose at least one topic, or unsubscribe below.' }), 400);
     await subscribers.record({ type: 'preferences', email, categories, at: deps.now().toISOString() });
     const notice = `Saved. You get ${categories.length === 0 ? 'every topic' : categories.join(', ')}.`;
     return c.html(preferencesPage({ ...page, chosen: categories, notice }));
@@ -173,12 +200,18 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
     if (!byClient.ok) return tooMany(c, byClient.retryAfterSeconds);
     const values: SignupValues = {
       email: field(form, 'email').trim(),
-      name: field(form, 'name').replace(/\p{Cc}/gu, ' ').trim().slice(0, 100),
+      name: field(form, 'name')
+        .replace(/\p{Cc}/gu, ' ')
+        .trim()
+        .slice(0, 100),
       topics: fields(form, 'categories'),
     };
     const address = Address.safeParse(values.email);
     if (!address.success) {
-      return c.html(homePage(await topics(), await archive.summaries(), values, 'Enter a valid email address, such as ada@example.com.'), 400);
+      return c.html(
+        homePage(await topics(), await archive.summaries(), values, 'Enter a valid email address, such as ada@example.com.'),
+        400,
+      );
     }
     const email = address.data;
     const byAddress = perAddress.take(email, now.getTime());
@@ -190,7 +223,14 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
     return c.html(checkInboxPage());
   });
 
-  const supersededLink = (c: Context) => c.html(errorPage('This link no longer works', 'This address left the list after the link was sent. Subscribe again from the home page to get a new one.'), 400);
+  const supersededLink = (c: Context) =>
+    c.html(
+      errorPage(
+        'This link no longer works',
+        'This address left the list after the link was sent. Subscribe again from the home page to get a new one.',
+      ),
+      400,
+    );
 
   // A GET (or HEAD) only shows the button, so a mail scanner that opens the link confirms nobody.
   app.get('/confirm', async (c) => {

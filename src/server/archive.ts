@@ -52,11 +52,14 @@ export class Archive {
     let cached = this.issues.get(week);
     if (cached?.version !== version) {
       // A damaged issue is named in the log and left out, so one bad file does not take the site down.
-      cached = { version, issue: this.store.read(week).catch((error: unknown) => {
-        if (!(error instanceof UserError)) throw error;
-        console.error(error.message);
-        return null;
-      }) };
+      cached = {
+        version,
+        issue: this.store.read(week).catch((error: unknown) => {
+          if (!(error instanceof UserError)) throw error;
+          console.error(error.message);
+          return null;
+        }),
+      };
       this.issues.set(week, cached);
     }
     return cached.issue;

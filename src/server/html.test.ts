@@ -12,6 +12,8 @@ describe('html', () => {
   });
 
   it('joins arrays, drops null and false, and keeps nested or raw markup as it is', () => {
-    expect(html`<ul>${['<a>', 'b'].map((x) => html`<li>${x}</li>`)}</ul>${null}${false}${raw('<hr>')}`.value).toBe('<ul><li>&lt;a&gt;</li><li>b</li></ul><hr>');
+    expect(html`<ul>${['<a>', 'b'].map((x) => html`<li>${x}</li>`)}</ul>${null}${false}${raw('<hr>')}`.value).toBe(
+      '<ul><li>&lt;a&gt;</li><li>b</li></ul><hr>',
+    );
   });
 });

@@ -1,5 +1,16 @@
 import {
-  categoryLine, communityLine, comparisonTitle, panelLine, paragraphs, personaName, pickLine, pricingLine, SOLO_NOTE, takeLine, webUrl, widestLine,
+  categoryLine,
+  communityLine,
+  comparisonTitle,
+  panelLine,
+  paragraphs,
+  personaName,
+  pickLine,
+  pricingLine,
+  SOLO_NOTE,
+  takeLine,
+  webUrl,
+  widestLine,
 } from '../../emails/components/format.ts';
 import type { CommunityVerdict, Comparison, Issue, Side } from '../digest/schema.ts';
 import { html, raw, type SafeHtml } from './html.ts';
@@ -48,8 +59,10 @@ function reviewerTable(comparison: Comparison): SafeHtml {
   if (right === null || reviewerSplit.rows.length === 0) return html``;
   return html`<table class="split">
 <thead><tr><th scope="col">Reviewer</th><th scope="col">${left.name}</th><th scope="col">${right.name}</th></tr></thead>
-<tbody>${reviewerSplit.rows.map((row) => html`
-<tr><th scope="row">${personaName(row.persona)}</th><td>${takeLine(row.left)}</td><td>${takeLine(row.right)}</td></tr>`)}
+<tbody>${reviewerSplit.rows.map(
+    (row) => html`
+<tr><th scope="row">${personaName(row.persona)}</th><td>${takeLine(row.left)}</td><td>${takeLine(row.right)}</td></tr>`,
+  )}
 </tbody>
 </table>
 ${widestLine(reviewerSplit) ? html`<p class="meta">${widestLine(reviewerSplit)}</p>` : ''}`;
@@ -78,12 +91,18 @@ function neighbours(previous: IssueSummary | null, next: IssueSummary | null): S
 export function issuePage(input: IssuePageInput): string {
   const { issue } = input;
   const title = `${SITE}: ${input.label}`;
-  return layout(title, html`${issue.intro === null ? '' : paragraphs(issue.intro).map((p) => html`<p>${p}</p>`)}
-<ol class="toc">${issue.comparisons.map((c, i) => html`
-<li><a href="#comparison-${i + 1}">${comparisonTitle(c)}</a>: ${c.right === null ? 'new on its own' : pickLine(c)}</li>`)}
+  return layout(
+    title,
+    html`${issue.intro === null ? '' : paragraphs(issue.intro).map((p) => html`<p>${p}</p>`)}
+<ol class="toc">${issue.comparisons.map(
+      (c, i) => html`
+<li><a href="#comparison-${i + 1}">${comparisonTitle(c)}</a>: ${c.right === null ? 'new on its own' : pickLine(c)}</li>`,
+    )}
 </ol>
 ${issue.comparisons.map((c, i) => comparisonSection(c, i, input.community))}
 ${neighbours(input.previous, input.next)}
 <h2>Get the next issue</h2>
-${signupForm(input.topics)}`, { head: html`${feedLink}<style>${raw(ISSUE_STYLE)}</style>`, index: true });
+${signupForm(input.topics)}`,
+    { head: html`${feedLink}<style>${raw(ISSUE_STYLE)}</style>`, index: true },
+  );
 }

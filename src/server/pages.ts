@@ -80,14 +80,18 @@ ${body}
 
 function issueList(issues: readonly IssueSummary[]): SafeHtml {
   if (issues.length === 0) return html`<p>No issues yet.</p>`;
-  return html`<ul class="issues">${issues.map((i) => html`
-<li><a href="/issues/${i.week}">${i.label}</a><br><span class="meta">${i.titles.join(' · ')}</span></li>`)}
+  return html`<ul class="issues">${issues.map(
+    (i) => html`
+<li><a href="/issues/${i.week}">${i.label}</a><br><span class="meta">${i.titles.join(' · ')}</span></li>`,
+  )}
 </ul>`;
 }
 
 function topicBoxes(topics: readonly string[], checked: (topic: string) => boolean): SafeHtml {
-  return html`${topics.map((topic, i) => html`
-<label for="topic-${i}"><input type="checkbox" id="topic-${i}" name="categories" value="${topic}"${checked(topic) ? html` checked` : ''}> ${topic}</label>`)}`;
+  return html`${topics.map(
+    (topic, i) => html`
+<label for="topic-${i}"><input type="checkbox" id="topic-${i}" name="categories" value="${topic}"${checked(topic) ? html` checked` : ''}> ${topic}</label>`,
+  )}`;
 }
 
 function message(kind: 'notice' | 'error', text: string | null): SafeHtml {
@@ -104,45 +108,68 @@ ${message('error', error)}
 <input type="email" id="email" name="email" required autocomplete="email" maxlength="254" value="${values?.email ?? ''}">
 <label for="name">Name <span class="hint">(optional)</span></label>
 <input type="text" id="name" name="name" autocomplete="name" maxlength="100" value="${values?.name ?? ''}">
-${topics.length === 0 ? '' : html`<fieldset>
+${
+  topics.length === 0
+    ? ''
+    : html`<fieldset>
 <legend>Topics</legend>
 <p class="hint">Leave every box empty to get every topic.</p>${topicBoxes(topics, (t) => wanted.has(categoryKey(t)))}
-</fieldset>`}
+</fieldset>`
+}
 <p class="hint">We send one email a week and a link to confirm your address first.</p>
 <button type="submit">Subscribe</button>
 </form>`;
 }
 
 /** `/`: what the newsletter is, the signup form and the past issues. */
-export function homePage(topics: readonly string[], issues: readonly IssueSummary[], values: SignupValues | null = null, error: string | null = null): string {
-  return layout(SITE, html`<p>Every week, the AI tools added to the catalog go head to head: a five-reviewer panel, community votes, pricing and a pick.</p>
+export function homePage(
+  topics: readonly string[],
+  issues: readonly IssueSummary[],
+  values: SignupValues | null = null,
+  error: string | null = null,
+): string {
+  return layout(
+    SITE,
+    html`<p>Every week, the AI tools added to the catalog go head to head: a five-reviewer panel, community votes, pricing and a pick.</p>
 <h2>Subscribe</h2>
 ${signupForm(topics, values, error)}
 <h2>Past issues</h2>
 ${issueList(issues)}
-<p class="hint"><a href="${FEED_PATH}">Follow the feed</a> (RSS) to read each issue on the web.</p>`, { head: feedLink, index: true });
+<p class="hint"><a href="${FEED_PATH}">Follow the feed</a> (RSS) to read each issue on the web.</p>`,
+    { head: feedLink, index: true },
+  );
 }
 
 /** `/issues`: every past issue, newest first. */
 export function issueIndexPage(issues: readonly IssueSummary[]): string {
-  return layout('Past issues', html`${issueList(issues)}
-<p><a href="/">Subscribe to get the next one</a> · <a href="${FEED_PATH}">RSS feed</a></p>`, { head: feedLink, index: true });
+  return layout(
+    'Past issues',
+    html`${issueList(issues)}
+<p><a href="/">Subscribe to get the next one</a> · <a href="${FEED_PATH}">RSS feed</a></p>`,
+    { head: feedLink, index: true },
+  );
 }
 
 /** `GET /unsubscribe`: one button; the GET itself changes nothing. */
 export function unsubscribePage(email: string, token: string, preferencesHref: string): string {
-  return layout('Unsubscribe', html`<p>Stop sending the weekly digest to <strong>${email}</strong>?</p>
+  return layout(
+    'Unsubscribe',
+    html`<p>Stop sending the weekly digest to <strong>${email}</strong>?</p>
 <form method="post" action="/unsubscribe">
 <input type="hidden" name="token" value="${token}">
 <button type="submit">Unsubscribe</button>
 </form>
-<p class="hint">Too much? <a href="${preferencesHref}">Choose fewer topics</a> instead.</p>`);
+<p class="hint">Too much? <a href="${preferencesHref}">Choose fewer topics</a> instead.</p>`,
+  );
 }
 
 /** After a one-click or button unsubscribe. */
 export function unsubscribedPage(email: string): string {
-  return layout('You are unsubscribed', html`<p role="status">${email} will get no more issues of ${SITE}.</p>
-<p>Changed your mind? <a href="/">Subscribe again</a>.</p>`);
+  return layout(
+    'You are unsubscribed',
+    html`<p role="status">${email} will get no more issues of ${SITE}.</p>
+<p>Changed your mind? <a href="/">Subscribe again</a>.</p>`,
+  );
 }
 
 /** `GET /preferences`: the catalog's topics with the reader's choice, and a way out. */
@@ -158,10 +185,13 @@ export function preferencesPage(input: {
   error?: string | null;
 }): string {
   const chosen = new Set(input.chosen.map(categoryKey));
-  const stopped = input.status !== null && input.status !== 'active'
-    ? html`<p class="notice">This address is ${input.status}, so it gets no email. <a href="/">Subscribe again</a> to get the digest.</p>`
-    : '';
-  return layout('Email preferences', html`<p>Settings for <strong>${input.email}</strong>.</p>
+  const stopped =
+    input.status !== null && input.status !== 'active'
+      ? html`<p class="notice">This address is ${input.status}, so it gets no email. <a href="/">Subscribe again</a> to get the digest.</p>`
+      : '';
+  return layout(
+    'Email preferences',
+    html`<p>Settings for <strong>${input.email}</strong>.</p>
 ${stopped}
 ${message('notice', input.notice ?? null)}
 ${message('error', input.error ?? null)}
@@ -177,39 +207,55 @@ ${message('error', input.error ?? null)}
 <form method="post" action="/unsubscribe">
 <input type="hidden" name="token" value="${input.unsubscribeToken}">
 <button type="submit" class="secondary">Unsubscribe from every email</button>
-</form>`);
+</form>`,
+  );
 }
 
 /** After a signup, whatever the address's state: nothing here reveals whether it is already on the list. */
 export function checkInboxPage(): string {
-  return layout('Check your inbox', html`<p role="status">If this address can subscribe, a confirmation email is on its way. Open the link in it within 7 days to start getting the digest.</p>
-<p class="hint">Nothing arrived? Check your spam folder, or <a href="/">try again</a> in a few minutes.</p>`);
+  return layout(
+    'Check your inbox',
+    html`<p role="status">If this address can subscribe, a confirmation email is on its way. Open the link in it within 7 days to start getting the digest.</p>
+<p class="hint">Nothing arrived? Check your spam folder, or <a href="/">try again</a> in a few minutes.</p>`,
+  );
 }
 
 /** `GET /confirm`: one button; the GET itself changes nothing, so a mail scanner opening the link confirms nobody. */
 export function confirmPage(email: string, token: string): string {
-  return layout('Confirm your subscription', html`<p>Start sending the weekly digest to <strong>${email}</strong>?</p>
+  return layout(
+    'Confirm your subscription',
+    html`<p>Start sending the weekly digest to <strong>${email}</strong>?</p>
 <form method="post" action="/confirm">
 <input type="hidden" name="token" value="${token}">
 <button type="submit">Yes, subscribe me</button>
 </form>
-<p class="hint">Didn't ask for this? Close this page: without the click, nothing more comes from us.</p>`);
+<p class="hint">Didn't ask for this? Close this page: without the click, nothing more comes from us.</p>`,
+  );
 }
 
 /** After `POST /confirm`. */
 export function confirmedPage(email: string): string {
-  return layout('You are in', html`<p role="status">${email} is subscribed. The next issue arrives on Monday.</p>
-<p>Meanwhile, read the <a href="/issues">past issues</a>.</p>`);
+  return layout(
+    'You are in',
+    html`<p role="status">${email} is subscribed. The next issue arrives on Monday.</p>
+<p>Meanwhile, read the <a href="/issues">past issues</a>.</p>`,
+  );
 }
 
 /** The page for a tokenless personal link, as the archive's footer links to it. */
 export function personalLinkPage(): string {
-  return layout('Use the link in your email', html`<p>Unsubscribe and preference links are personal: use the ones at the bottom of any issue in your inbox.</p>
-<p><a href="/">Subscribe</a> · <a href="/issues">Past issues</a></p>`);
+  return layout(
+    'Use the link in your email',
+    html`<p>Unsubscribe and preference links are personal: use the ones at the bottom of any issue in your inbox.</p>
+<p><a href="/">Subscribe</a> · <a href="/issues">Past issues</a></p>`,
+  );
 }
 
 /** A plain error page: what went wrong and where to go next. */
 export function errorPage(title: string, text: string): string {
-  return layout(title, html`<p>${text}</p>
-<p><a href="/">Home</a></p>`);
+  return layout(
+    title,
+    html`<p>${text}</p>
+<p><a href="/">Home</a></p>`,
+  );
 }

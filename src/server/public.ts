@@ -8,7 +8,10 @@ import { issuePage } from './issue-page.ts';
 import { errorPage, FEED_PATH, issueIndexPage } from './pages.ts';
 
 /** The public archive: `/issues`, `/issues/<week>` and the feed, for sent issues only. */
-export function registerArchive(app: Hono, ctx: { publicUrl: string; archive: Archive; votes: VoteStore; topics: () => Promise<string[]> }): void {
+export function registerArchive(
+  app: Hono,
+  ctx: { publicUrl: string; archive: Archive; votes: VoteStore; topics: () => Promise<string[]> },
+): void {
   app.get('/issues', async (c) => c.html(issueIndexPage(await ctx.archive.summaries())));
 
   app.get('/issues/:week', async (c) => {
@@ -19,16 +22,20 @@ export function registerArchive(app: Hono, ctx: { publicUrl: string; archive: Ar
     const at = all.findIndex((i) => i.week === issue.week);
     const [topics, tally] = await Promise.all([ctx.topics().catch(() => []), ctx.votes.current()]);
     const votes = tally.community();
-    return c.html(issuePage({
-      issue,
-      label: issueSummary(issue).label,
-      // Newest first: the next issue is the one before it in the list.
-      next: at > 0 ? issueSummary(all[at - 1]!) : null,
-      previous: at >= 0 && at < all.length - 1 ? issueSummary(all[at + 1]!) : null,
-      topics,
-      community: (side) => currentCommunity(issue, side, votes),
-    }));
+    return c.html(
+      issuePage({
+        issue,
+        label: issueSummary(issue).label,
+        // Newest first: the next issue is the one before it in the list.
+        next: at > 0 ? issueSummary(all[at - 1]!) : null,
+        previous: at >= 0 && at < all.length - 1 ? issueSummary(all[at + 1]!) : null,
+        topics,
+        community: (side) => currentCommunity(issue, side, votes),
+      }),
+    );
   });
 
-  app.get(FEED_PATH, async (c) => c.body(issueFeed(await ctx.archive.all(), ctx.publicUrl), 200, { 'Content-Type': 'application/rss+xml; charset=utf-8' }));
+  app.get(FEED_PATH, async (c) =>
+    c.body(issueFeed(await ctx.archive.all(), ctx.publicUrl), 200, { 'Content-Type': 'application/rss+xml; charset=utf-8' }),
+  );
 }

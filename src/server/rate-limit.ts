@@ -2,7 +2,10 @@
 export class RateLimiter {
   private readonly hits = new Map<string, number[]>();
 
-  constructor(readonly limit: number, readonly windowMs: number) {}
+  constructor(
+    readonly limit: number,
+    readonly windowMs: number,
+  ) {}
 
   /** Counts a hit for `key` at `now` (ms), or refuses it with the seconds until the oldest hit leaves the window. */
   take(key: string, now: number): { ok: true } | { ok: false; retryAfterSeconds: number } {

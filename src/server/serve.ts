@@ -31,7 +31,9 @@ export function defaultDeps(config: Config): ServerDeps {
 export async function startServer(config: Config, port: number, deps: Partial<ServerDeps> = {}): Promise<RunningServer> {
   // A key anyone can read would let anyone forge an unsubscribe or a confirmation; a random one would break every link at the next start.
   if (config.secretIsEphemeral) {
-    throw new ConfigError('DIGEST_SECRET is not set; serve needs it to sign and check unsubscribe, preference and confirmation links (for example: export DIGEST_SECRET=$(openssl rand -hex 32)).');
+    throw new ConfigError(
+      'DIGEST_SECRET is not set; serve needs it to sign and check unsubscribe, preference and confirmation links (for example: export DIGEST_SECRET=$(openssl rand -hex 32)).',
+    );
   }
   const stop = new AbortController();
   const all = { ...defaultDeps(config), ...deps, signal: stop.signal };
@@ -42,11 +44,12 @@ export async function startServer(config: Config, port: number, deps: Partial<Se
       server.off('error', onError);
       resolve({
         url: `http://localhost:${info.port}`,
-        close: () => new Promise<void>((done, fail) => {
-          stop.abort();
-          server.close((error) => (error ? fail(error) : done()));
-          if ('closeAllConnections' in server) server.closeAllConnections();
-        }),
+        close: () =>
+          new Promise<void>((done, fail) => {
+            stop.abort();
+            server.close((error) => (error ? fail(error) : done()));
+            if ('closeAllConnections' in server) server.closeAllConnections();
+          }),
       });
     });
     const onError = (error: NodeJS.ErrnoException) => {

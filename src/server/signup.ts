@@ -124,7 +124,10 @@ export class SignupQueue {
   private retry: NodeJS.Timeout | null = null;
   private readonly idleWaiters: (() => void)[] = [];
 
-  constructor(stateDir: string, private readonly deps: SignupDeps) {
+  constructor(
+    stateDir: string,
+    private readonly deps: SignupDeps,
+  ) {
     this.file = path.join(stateDir, 'subscribers', 'signups.jsonl');
     this.loaded = this.load();
     deps.signal?.addEventListener('abort', () => {
@@ -146,17 +149,24 @@ export class SignupQueue {
       else if (entry.type === 'recorded') {
         const signup = this.pending.get(entry.id);
         if (signup) signup.recorded = true;
-      }
-      else this.pending.delete(entry.id);
+      } else this.pending.delete(entry.id);
     }
-    if (this.pending.size > 0) this.deps.log?.(`Sending ${this.pending.size} confirmation email${this.pending.size === 1 ? '' : 's'} left from the last run.`);
+    if (this.pending.size > 0)
+      this.deps.log?.(`Sending ${this.pending.size} confirmation email${this.pending.size === 1 ? '' : 's'} left from the last run.`);
     this.kick();
   }
 
   /** Keeps a signup durably; once this resolves, its confirmation email goes out even if the process dies now. */
   async add(request: { email: string; name: string | null; categories: string[]; at: Date }): Promise<void> {
     await this.loaded;
-    const signup: Signup = { type: 'signup', id: randomUUID(), email: request.email, name: request.name, categories: request.categories, at: request.at.toISOString() };
+    const signup: Signup = {
+      type: 'signup',
+      id: randomUUID(),
+      email: request.email,
+      name: request.name,
+      categories: request.categories,
+      at: request.at.toISOString(),
+    };
     await this.write(signup);
     this.pending.set(signup.id, { ...signup, recorded: false });
   }
@@ -206,7 +216,13 @@ export class SignupQueue {
       // Active readers get the same answer and no email, so the form never tells who is on the list.
       if ((await this.deps.list()).get(signup.email)?.status === 'active') return this.finish(signup, 'already active');
       if (this.stopped) return false;
-      await this.deps.store.record({ type: 'subscribe', email: signup.email, name: signup.name, categories: signup.categories, at: signup.at });
+      await this.deps.store.record({
+        type: 'subscribe',
+        email: signup.email,
+        name: signup.name,
+        categories: signup.categories,
+        at: signup.at,
+      });
       await this.write({ type: 'recorded', id: signup.id });
       signup.recorded = true;
     }
@@ -214,7 +230,9 @@ export class SignupQueue {
     const message = await confirmationMessage(signup.email, this.deps.settings, at);
     const outcome = await this.deps.transport.sendBatch([message], `confirm-${signup.id}`);
     if (outcome.kind === 'failed') {
-      this.deps.log?.(`The confirmation email to ${signup.email} was not sent (${outcome.reason}); it is tried again in ${RETRY_MS / 60_000} minutes and at the next start.`);
+      this.deps.log?.(
+        `The confirmation email to ${signup.email} was not sent (${outcome.reason}); it is tried again in ${RETRY_MS / 60_000} minutes and at the next start.`,
+      );
       return false;
     }
     if (outcome.rejected.length > 0) {

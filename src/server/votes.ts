@@ -13,22 +13,31 @@ const verb = (choice: Vote['choice']) => (choice === 'ship' ? 'Ship' : 'Skip');
 
 /** `GET /vote`: the reader's choice as a question with one button; the GET itself records nothing, so link scanners can't vote. */
 export function votePage(vote: Vote, tool: Pick<Side, 'name'>, token: string, standing: Vote['choice'] | undefined): string {
-  const already = standing === undefined ? ''
-    : standing === vote.choice ? html`<p class="notice">You already voted to ${vote.choice} ${tool.name}; voting again changes nothing.</p>`
-    : html`<p class="notice">You voted to ${standing} ${tool.name}; this replaces it.</p>`;
-  return layout(`${verb(vote.choice)} ${tool.name}?`, html`<p>Your vote adds to ${tool.name}'s community numbers in the issues and the archive. Only your latest vote on a tool counts.</p>
+  const already =
+    standing === undefined
+      ? ''
+      : standing === vote.choice
+        ? html`<p class="notice">You already voted to ${vote.choice} ${tool.name}; voting again changes nothing.</p>`
+        : html`<p class="notice">You voted to ${standing} ${tool.name}; this replaces it.</p>`;
+  return layout(
+    `${verb(vote.choice)} ${tool.name}?`,
+    html`<p>Your vote adds to ${tool.name}'s community numbers in the issues and the archive. Only your latest vote on a tool counts.</p>
 ${already}
 <form method="post" action="/vote">
 <input type="hidden" name="token" value="${token}">
 <button type="submit">${verb(vote.choice)} ${tool.name}</button>
-</form>`);
+</form>`,
+  );
 }
 
 /** After the button: what was recorded and where the tool stands now. */
 export function votedPage(vote: Vote, tool: Pick<Side, 'name'>, community: string): string {
-  return layout('Thanks, your vote counts', html`<p role="status">You voted to ${vote.choice} ${tool.name}.</p>
+  return layout(
+    'Thanks, your vote counts',
+    html`<p role="status">You voted to ${vote.choice} ${tool.name}.</p>
 <p>Community now: ${community}.</p>
-<p>Changed your mind? Use the other link under ${tool.name} in your email. <a href="/issues/${vote.week}">Read the issue on the web</a>.</p>`);
+<p>Changed your mind? Use the other link under ${tool.name} in your email. <a href="/issues/${vote.week}">Read the issue on the web</a>.</p>`,
+  );
 }
 
 const badVote = () => errorPage('This link does not work', 'It is incomplete or altered. Use the Ship it or Skip it link from your email.');
@@ -52,14 +61,18 @@ export function registerVotes(app: Hono, ctx: { secret: string; now: () => Date;
     return c.html(votePage(found.vote, found.tool, token!, standing));
   });
 
-  app.post('/vote', bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.html(errorPage('Request too large', 'That was more than this page accepts.'), 413) }), async (c) => {
-    const form = await c.req.parseBody().catch(() => null);
-    const token = typeof form?.token === 'string' ? form.token : c.req.query('token');
-    const found = await resolve(token);
-    if (!found) return c.html(badVote(), 400);
-    const { vote, issue, tool } = found;
-    if ((await ctx.votes.current()).choiceOf(vote) !== vote.choice) await ctx.votes.record(vote, ctx.now());
-    const community = currentCommunity(issue, tool, (await ctx.votes.current()).community());
-    return c.html(votedPage(vote, tool, communityLine(community)));
-  });
+  app.post(
+    '/vote',
+    bodyLimit({ maxSize: 16 * 1024, onError: (c) => c.html(errorPage('Request too large', 'That was more than this page accepts.'), 413) }),
+    async (c) => {
+      const form = await c.req.parseBody().catch(() => null);
+      const token = typeof form?.token === 'string' ? form.token : c.req.query('token');
+      const found = await resolve(token);
+      if (!found) return c.html(badVote(), 400);
+      const { vote, issue, tool } = found;
+      if ((await ctx.votes.current()).choiceOf(vote) !== vote.choice) await ctx.votes.record(vote, ctx.now());
+      const community = currentCommunity(issue, tool, (await ctx.votes.current()).community());
+      return c.html(votedPage(vote, tool, communityLine(community)));
+    },
+  );
 }

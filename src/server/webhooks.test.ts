@@ -12,10 +12,18 @@ const at = new Date('2026-11-20T10:00:00Z');
 
 describe('stopEventsOf', () => {
   it('turns email.bounced and email.complained into one event per valid address', () => {
-    expect(stopEventsOf({ type: 'email.bounced', data: { to: ['Ada@Example.com', 'not an address'], bounce: { message: 'No such user' } } }, 'msg_1', at)).toEqual([
+    expect(
+      stopEventsOf(
+        { type: 'email.bounced', data: { to: ['Ada@Example.com', 'not an address'], bounce: { message: 'No such user' } } },
+        'msg_1',
+        at,
+      ),
+    ).toEqual([
       { type: 'bounce', email: 'ada@example.com', at: '2026-11-20T10:00:00.000Z', detail: 'Resend email.bounced msg_1: No such user' },
     ]);
-    expect(stopEventsOf({ type: 'email.complained', data: { to: 'ben@example.com' } }, 'msg_2', at)).toMatchObject([{ type: 'complaint', email: 'ben@example.com' }]);
+    expect(stopEventsOf({ type: 'email.complained', data: { to: 'ben@example.com' } }, 'msg_2', at)).toMatchObject([
+      { type: 'complaint', email: 'ben@example.com' },
+    ]);
   });
 
   it('means nothing for other types or shapes', () => {
@@ -27,7 +35,11 @@ describe('stopEventsOf', () => {
 
 describe('webhookHeaders', () => {
   it('reads the svix-* headers, or the webhook-* ones, and needs all three', () => {
-    const headers = new Map([['svix-id', 'msg_1'], ['svix-timestamp', '1'], ['webhook-signature', 'v1,x']]);
+    const headers = new Map([
+      ['svix-id', 'msg_1'],
+      ['svix-timestamp', '1'],
+      ['webhook-signature', 'v1,x'],
+    ]);
     expect(webhookHeaders((n) => headers.get(n))).toEqual({ id: 'msg_1', timestamp: '1', signature: 'v1,x' });
     expect(webhookHeaders((n) => (n === 'svix-id' ? 'msg_1' : undefined))).toBeNull();
   });
@@ -36,10 +48,19 @@ describe('webhookHeaders', () => {
 describe('webhookEntryOf', () => {
   it('keeps the type, the readers, the issue from the week tag and the email id', () => {
     const opened = { type: 'email.opened', data: { email_id: 'e-1', to: ['Ada@Example.com'], tags: { week: '2026-W46', other: 'x' } } };
-    expect(webhookEntryOf(opened, 'msg_1', at)).toEqual({ id: 'msg_1', at: '2026-11-20T10:00:00.000Z', type: 'email.opened', to: ['ada@example.com'], week: '2026-W46', emailId: 'e-1' });
+    expect(webhookEntryOf(opened, 'msg_1', at)).toEqual({
+      id: 'msg_1',
+      at: '2026-11-20T10:00:00.000Z',
+      type: 'email.opened',
+      to: ['ada@example.com'],
+      week: '2026-W46',
+      emailId: 'e-1',
+    });
     const listTags = { type: 'email.clicked', data: { to: 'ben@example.com', tags: [{ name: 'week', value: '2026-W47' }] } };
     expect(webhookEntryOf(listTags, 'msg_2', at)).toMatchObject({ week: '2026-W47', to: ['ben@example.com'], emailId: null });
-    expect(webhookEntryOf({ type: 'email.delivered', data: { to: ['ada@example.com'], tags: { week: 'last week' } } }, 'msg_3', at)).toMatchObject({ week: null });
+    expect(
+      webhookEntryOf({ type: 'email.delivered', data: { to: ['ada@example.com'], tags: { week: 'last week' } } }, 'msg_3', at),
+    ).toMatchObject({ week: null });
     expect(webhookEntryOf({ type: 'domain.updated', data: {} }, 'msg_4', at)).toEqual({ id: 'msg_4', at: '2026-11-20T10:00:00.000Z' });
   });
 });
@@ -55,8 +76,14 @@ describe('WebhookRecorder', () => {
       expect(outcomes.filter((o) => o === 'recorded')).toHaveLength(1);
       expect((await readFile(subscribers.file, 'utf8')).trim().split('\n')).toHaveLength(1);
       const restarted = new WebhookRecorder(dir, subscribers);
-      expect(await Promise.all([restarted.record('msg_1', bounced, at), restarted.record('msg_2', bounced, at)])).toEqual(['duplicate', 'recorded']);
-      const logged = (await readFile(webhookLogFile(dir), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { id: string });
+      expect(await Promise.all([restarted.record('msg_1', bounced, at), restarted.record('msg_2', bounced, at)])).toEqual([
+        'duplicate',
+        'recorded',
+      ]);
+      const logged = (await readFile(webhookLogFile(dir), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { id: string });
       expect(logged.map((e) => e.id)).toEqual(['msg_1', 'msg_2']);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -101,7 +101,10 @@ export function webhookEntryOf(event: unknown, webhookId: string, at: Date): Web
 export class WebhookRecorder {
   private readonly log: WebhookLog;
 
-  constructor(stateDir: string, private readonly subscribers: SubscriberStore) {
+  constructor(
+    stateDir: string,
+    private readonly subscribers: SubscriberStore,
+  ) {
     this.log = new WebhookLog(stateDir);
   }
 

@@ -24,7 +24,9 @@ export class IssueStore {
     try {
       text = await readTextIfExists(file);
     } catch (error) {
-      throw new UserError(`${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check its permissions, or ${repair}.`);
+      throw new UserError(
+        `${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check its permissions, or ${repair}.`,
+      );
     }
     if (text === null) return null;
     let json: unknown;
@@ -48,7 +50,10 @@ export class IssueStore {
       if (error.code === 'ENOENT') return [] as string[];
       throw new UserError(`${this.dir} cannot be read (${error.code ?? error.message}); check that it is a folder you may read.`);
     });
-    return names.filter((n) => /^\d{4}-W\d{2}\.json$/.test(n)).map((n) => n.slice(0, -5)).sort();
+    return names
+      .filter((n) => /^\d{4}-W\d{2}\.json$/.test(n))
+      .map((n) => n.slice(0, -5))
+      .sort();
   }
 
   /** Every frozen issue before `week`, oldest first. */

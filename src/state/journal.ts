@@ -26,7 +26,10 @@ export class Journal {
       const group = this.queue;
       this.queue = [];
       try {
-        await appendLinesDurably(this.file, group.flatMap((g) => g.lines));
+        await appendLinesDurably(
+          this.file,
+          group.flatMap((g) => g.lines),
+        );
         for (const g of group) g.done();
       } catch (error) {
         for (const g of group) g.done(error ?? new Error('append failed'));
@@ -41,13 +44,20 @@ export class Journal {
  * after it and its line number. A line a crash tore is skipped; any other line that `parse` refuses stops
  * with a sentence naming the file and line.
  */
-export async function* readRecords<T>(file: string, parse: (value: unknown) => T | null, from = 0, linesBefore = 0): AsyncGenerator<{ record: T; end: number; line: number }> {
+export async function* readRecords<T>(
+  file: string,
+  parse: (value: unknown) => T | null,
+  from = 0,
+  linesBefore = 0,
+): AsyncGenerator<{ record: T; end: number; line: number }> {
   for await (const { line, end, number } of readLines(file, from, linesBefore)) {
     const parsed = parseJsonLineStrictly(line);
     if (parsed === undefined) continue;
     const record = 'value' in parsed ? parse(parsed.value) : null;
     if (record === null) {
-      throw new SubscribersError(`${file}, line ${number} cannot be read; fix or delete line ${number} (each line is one JSON record), then run again.`);
+      throw new SubscribersError(
+        `${file}, line ${number} cannot be read; fix or delete line ${number} (each line is one JSON record), then run again.`,
+      );
     }
     yield { record, end, line: number };
   }

@@ -23,7 +23,9 @@ describe('withLock', () => {
 
   it('refuses while a live process holds it', async () => {
     writeFileSync(file, `${process.ppid} other\n`);
-    await expect(withLock(dir, 'send-2026-W46', async () => 1, 'send of 2026-W46')).rejects.toThrow(`Another send of 2026-W46 is running (process ${process.ppid}`);
+    await expect(withLock(dir, 'send-2026-W46', async () => 1, 'send of 2026-W46')).rejects.toThrow(
+      `Another send of 2026-W46 is running (process ${process.ppid}`,
+    );
     expect(existsSync(file)).toBe(true);
   });
 

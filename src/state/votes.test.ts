@@ -34,7 +34,10 @@ describe('VoteStore', () => {
     await appendFile(store.file, '{"type":"vote","email":"ben@exa');
     await store.record({ email: 'ben@example.com', week: '2026-W46', slug: 'loomcast', choice: 'skip' }, at);
     expect((await new VoteStore(dir).current()).community().get('loomcast')).toEqual({ ship: 1, skip: 1 });
-    await appendFile(store.file, '{"type":"vote","email":"not an address","week":"2026-W46","slug":"x","choice":"ship","at":"2026-11-20T10:00:00.000Z"}\n');
+    await appendFile(
+      store.file,
+      '{"type":"vote","email":"not an address","week":"2026-W46","slug":"x","choice":"ship","at":"2026-11-20T10:00:00.000Z"}\n',
+    );
     await expect(new VoteStore(dir).current()).rejects.toThrow(`${store.file}, line 4 cannot be read`);
   });
 });

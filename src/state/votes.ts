@@ -18,7 +18,6 @@ export const RecordedVote = z.object({
 });
 export type RecordedVote = z.infer<typeof RecordedVote>;
 
-
 const keyOf = (slug: string, email: string) => `${slug}\0${email}`;
 const slugOf = (key: string) => key.slice(0, key.indexOf('\0'));
 

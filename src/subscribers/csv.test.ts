@@ -93,15 +93,17 @@ describe('readSubscriberCsv', () => {
   });
 
   it('reads quoted names with commas, quotes and line breaks, and counts lines past them', async () => {
-    const { rows, problems } = await read([
-      'email,name',
-      'ana@example.com,"Doe, Ana"',
-      'bo@example.com,"Bo ""The Builder"" Li"',
-      'cy@example.com,"Cy',
-      'Second Line"',
-      'not-an-address,Dee',
-      'ed@example.com,Ed',
-    ].join('\n'));
+    const { rows, problems } = await read(
+      [
+        'email,name',
+        'ana@example.com,"Doe, Ana"',
+        'bo@example.com,"Bo ""The Builder"" Li"',
+        'cy@example.com,"Cy',
+        'Second Line"',
+        'not-an-address,Dee',
+        'ed@example.com,Ed',
+      ].join('\n'),
+    );
     expect(rows.map((r) => [r.email, r.name])).toEqual([
       ['ana@example.com', 'Doe, Ana'],
       ['bo@example.com', 'Bo "The Builder" Li'],
@@ -133,15 +135,17 @@ describe('readSubscriberCsv', () => {
   });
 
   it('reports each invalid address with its line and goes on with the others', async () => {
-    const { file, rows, problems } = await read([
-      'name,email',
-      'Ana,ana@example.com',
-      'Bad,not-an-address',
-      'Empty,',
-      'Bo,bo@example.com',
-      'Spaces,two words@example.com',
-      'Cy,cy@example.com',
-    ].join('\n'));
+    const { file, rows, problems } = await read(
+      [
+        'name,email',
+        'Ana,ana@example.com',
+        'Bad,not-an-address',
+        'Empty,',
+        'Bo,bo@example.com',
+        'Spaces,two words@example.com',
+        'Cy,cy@example.com',
+      ].join('\n'),
+    );
     expect(rows.map((r) => r.email)).toEqual(['ana@example.com', 'bo@example.com', 'cy@example.com']);
     expect(problems.map((p) => p.line)).toEqual([3, 4, 6]);
     for (const p of problems) {

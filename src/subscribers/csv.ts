@@ -32,7 +32,9 @@ export async function* readSubscriberCsv(file: string): AsyncGenerator<ListRow |
   // Records come as arrays with their raw text: a row's line is counted from the raw text's line breaks,
   // which costs far less than csv-parse's per-record info object (3x the time, and garbage a large list piles up).
   const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, raw: true });
-  createReadStream(file).on('error', (error) => parser.destroy(error)).pipe(parser);
+  createReadStream(file)
+    .on('error', (error) => parser.destroy(error))
+    .pipe(parser);
   let columns: Map<string, number> | null = null;
   let linesBefore = 0;
   try {
@@ -56,7 +58,10 @@ export async function* readSubscriberCsv(file: string): AsyncGenerator<ListRow |
       }
       const status = SubscriberStatus.safeParse((field('status') ?? '').toLowerCase() || 'active');
       if (!status.success) {
-        yield { line, problem: `${file}, line ${line}: status "${field('status')}" is not one of ${SubscriberStatus.options.join(', ')}; skipped.` };
+        yield {
+          line,
+          problem: `${file}, line ${line}: status "${field('status')}" is not one of ${SubscriberStatus.options.join(', ')}; skipped.`,
+        };
         continue;
       }
       yield { line, email: email.data, name: field('name') || null, categories: parseCategories(field('categories')), status: status.data };
@@ -64,7 +69,8 @@ export async function* readSubscriberCsv(file: string): AsyncGenerator<ListRow |
   } catch (error) {
     if (error instanceof SubscribersError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new SubscribersError(`${file} does not exist; copy subscribers/example.csv there or pass --subscribers FILE.`);
+    if (code === 'ENOENT')
+      throw new SubscribersError(`${file} does not exist; copy subscribers/example.csv there or pass --subscribers FILE.`);
     const lines = (error as { lines?: number }).lines;
     throw new SubscribersError(`${file}${lines ? `, line ${lines}` : ''}: ${(error as Error).message.replace(/\.$/, '')}.`);
   }

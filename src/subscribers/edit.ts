@@ -12,7 +12,9 @@ export function catalogCategories(given: readonly string[], known: readonly stri
   if (unknown.length > 0) {
     const list = [...new Set(byKey.values())].sort((a, b) => a.localeCompare(b, 'en'));
     const names = unknown.map((c) => `"${c}"`).join(', ');
-    throw new UserError(`--categories ${names} ${unknown.length === 1 ? 'is not a category' : 'are not categories'} of ${where}; the known ones are: ${list.join(', ')}.`);
+    throw new UserError(
+      `--categories ${names} ${unknown.length === 1 ? 'is not a category' : 'are not categories'} of ${where}; the known ones are: ${list.join(', ')}.`,
+    );
   }
   return [...new Set(given.map((c) => byKey.get(categoryKey(c))!))];
 }
@@ -31,7 +33,15 @@ export function planAdd(known: Subscriber | undefined, request: AddRequest): { e
   const { email, at } = request;
   if (!known) {
     return {
-      event: { type: 'add', email, name: request.name ?? null, categories: request.categories ?? [], status: 'active', at, source: 'cli add' },
+      event: {
+        type: 'add',
+        email,
+        name: request.name ?? null,
+        categories: request.categories ?? [],
+        status: 'active',
+        at,
+        source: 'cli add',
+      },
       message: `Added ${email} (active, ${describeCategories(request.categories ?? [])}).`,
     };
   }
@@ -42,10 +52,10 @@ export function planAdd(known: Subscriber | undefined, request: AddRequest): { e
   if (request.name !== undefined && request.name !== known.name) changes.push(`name "${request.name}"`);
   const sameCategories = request.categories !== undefined && JSON.stringify(request.categories) === JSON.stringify(known.categories);
   if (request.categories !== undefined && !sameCategories) changes.push(describeCategories(request.categories));
-  const pending = known.status === 'pending'
-    ? ` It stays pending: ${email} has not confirmed the signup, so it gets no mail until it does.`
-    : '';
-  if (changes.length === 0) return { event: null, message: `${email} is already on the list (${known.status}); nothing changed.${pending}` };
+  const pending =
+    known.status === 'pending' ? ` It stays pending: ${email} has not confirmed the signup, so it gets no mail until it does.` : '';
+  if (changes.length === 0)
+    return { event: null, message: `${email} is already on the list (${known.status}); nothing changed.${pending}` };
   return {
     event: {
       type: 'update',

@@ -92,7 +92,9 @@ describe('exportRow', () => {
   it('the signal furthest from active wins, and an unsubscribed_at or CLEAN_TIME overrides "subscribed"', () => {
     expect(exportRow(columns, ['a@example.com', 'subscribed', '', ''], 'f.csv', 2)).toMatchObject({ status: 'active' });
     expect(exportRow(columns, ['a@example.com', 'subscribed', '2025-01-01', ''], 'f.csv', 2)).toMatchObject({ status: 'unsubscribed' });
-    expect(exportRow(columns, ['a@example.com', 'Subscribed', '2025-01-01', '2025-02-01'], 'f.csv', 2)).toMatchObject({ status: 'bounced' });
+    expect(exportRow(columns, ['a@example.com', 'Subscribed', '2025-01-01', '2025-02-01'], 'f.csv', 2)).toMatchObject({
+      status: 'bounced',
+    });
     expect(exportRow(columns, ['a@example.com', 'SPAM', '', ''], 'f.csv', 2)).toMatchObject({ status: 'complained' });
   });
 

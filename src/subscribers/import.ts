@@ -12,7 +12,10 @@ import { Address, parseCategories, type SubscriberStatus } from './schema.ts';
 
 /** `Email Address`, `email_address` and `E-Mail` all become `email address` / `e mail`: lowercase, `_`, `-` and spaces as one space. */
 export function columnKey(name: string): string {
-  return name.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, ' ');
 }
 
 const EMAIL_COLUMNS = ['email', 'e mail', 'email address'];
@@ -90,7 +93,9 @@ export function exportColumns(header: readonly string[], file: string): ExportCo
   const find = (names: readonly string[]) => names.map((n) => at.get(n)).find((i) => i !== undefined) ?? null;
   const email = find(EMAIL_COLUMNS);
   if (email === null) {
-    throw new SubscribersError(`${file}: the header row has no address column (one of "email", "e-mail", "email address", "email_address"); nothing was imported.`);
+    throw new SubscribersError(
+      `${file}: the header row has no address column (one of "email", "e-mail", "email address", "email_address"); nothing was imported.`,
+    );
   }
   const status = find(STATUS_COLUMNS);
   return {
@@ -102,7 +107,9 @@ export function exportColumns(header: readonly string[], file: string): ExportCo
     categories: find(['categories']),
     status: status === null ? null : { index: status, header: header[status]!.trim() },
     stopTimes: Object.entries(STOP_TIME_COLUMNS).flatMap(([key, stop]) => (at.has(key) ? [{ index: at.get(key)!, status: stop }] : [])),
-    stopFlags: Object.entries(STOP_FLAG_COLUMNS).flatMap(([key, stopsWhen]) => (at.has(key) ? [{ index: at.get(key)!, header: header[at.get(key)!]!.trim(), stopsWhen }] : [])),
+    stopFlags: Object.entries(STOP_FLAG_COLUMNS).flatMap(([key, stopsWhen]) =>
+      at.has(key) ? [{ index: at.get(key)!, header: header[at.get(key)!]!.trim(), stopsWhen }] : [],
+    ),
   };
 }
 
@@ -128,7 +135,9 @@ export function exportRow(columns: ExportColumns, record: readonly string[], fil
     const value = cell(columns.status.index);
     const known = Object.hasOwn(IMPORT_STATUSES, value.toLowerCase()) ? IMPORT_STATUSES[value.toLowerCase()] : undefined;
     if (!known) {
-      throw new SubscribersError(`${file}, line ${line}: unknown ${columns.status.header} "${value}"; nothing was imported, since a guess could mail someone who left (README lists the statuses import reads).`);
+      throw new SubscribersError(
+        `${file}, line ${line}: unknown ${columns.status.header} "${value}"; nothing was imported, since a guess could mail someone who left (README lists the statuses import reads).`,
+      );
     }
     statuses.push(known);
   }
@@ -137,7 +146,8 @@ export function exportRow(columns: ExportColumns, record: readonly string[], fil
     const value = cell(index);
     if (value === '') continue;
     const yes = flag(value);
-    if (yes === null) throw new SubscribersError(`${file}, line ${line}: ${header} "${value}" is neither true nor false; nothing was imported.`);
+    if (yes === null)
+      throw new SubscribersError(`${file}, line ${line}: ${header} "${value}" is neither true nor false; nothing was imported.`);
     if (yes === stopsWhen) statuses.push('unsubscribed');
   }
   // The signal furthest from active wins: an unsubscribe time beside "subscribed" still means they left.
@@ -154,7 +164,9 @@ export function exportRow(columns: ExportColumns, record: readonly string[], fil
  */
 export async function readExport(file: string): Promise<{ rows: ListRow[]; problems: RowProblem[] }> {
   const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, info: true });
-  createReadStream(file).on('error', (error) => parser.destroy(error)).pipe(parser);
+  createReadStream(file)
+    .on('error', (error) => parser.destroy(error))
+    .pipe(parser);
   const rows: ListRow[] = [];
   const problems: RowProblem[] = [];
   let columns: ExportColumns | null = null;
@@ -175,7 +187,9 @@ export async function readExport(file: string): Promise<{ rows: ListRow[]; probl
     if (code === 'ENOENT') throw new SubscribersError(`${file} does not exist.`);
     if (code === 'EISDIR') throw new SubscribersError(`${file} is a folder, not a CSV file.`);
     const lines = (error as { lines?: number }).lines;
-    throw new SubscribersError(`${file}${lines ? `, line ${lines}` : ''}: ${(error as Error).message.replace(/\.$/, '')}; nothing was imported.`);
+    throw new SubscribersError(
+      `${file}${lines ? `, line ${lines}` : ''}: ${(error as Error).message.replace(/\.$/, '')}; nothing was imported.`,
+    );
   }
   if (columns === null) throw new SubscribersError(`${file} is empty: it has no header row; nothing was imported.`);
   return { rows, problems };

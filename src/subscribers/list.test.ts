@@ -17,7 +17,15 @@ function row(status: SubscriberStatus | '' = 'active', overrides: Partial<Row> =
 }
 
 const ev = {
-  add: (status: SubscriberStatus = 'active', categories: string[] = []): SubscriberEvent => ({ type: 'add', email: EMAIL, name: null, categories, status, at: AT, source: 'cli' }),
+  add: (status: SubscriberStatus = 'active', categories: string[] = []): SubscriberEvent => ({
+    type: 'add',
+    email: EMAIL,
+    name: null,
+    categories,
+    status,
+    at: AT,
+    source: 'cli',
+  }),
   subscribe: (categories: string[] = []): SubscriberEvent => ({ type: 'subscribe', email: EMAIL, name: 'Ana', categories, at: AT }),
   confirm: (): SubscriberEvent => ({ type: 'confirm', email: EMAIL, at: AT }),
   preferences: (categories: string[]): SubscriberEvent => ({ type: 'preferences', email: EMAIL, categories, at: AT }),
@@ -73,7 +81,7 @@ describe('SubscriberList', () => {
     }
   });
 
-  it('stores each distinct category list once, frozen, so no reader can change another\'s', () => {
+  it("stores each distinct category list once, frozen, so no reader can change another's", () => {
     const list = SubscriberList.from([
       { email: 'a@example.com', name: null, categories: ['Design'], status: 'active' },
       { email: 'b@example.com', name: 'B', categories: ['Design'], status: 'pending' },
@@ -87,7 +95,12 @@ describe('SubscriberList', () => {
 
 describe('fold: rows of one address', () => {
   it('takes the first row as it is', () => {
-    expect(ana([row('pending', { name: 'Ana', categories: ['Research'] })])).toEqual({ email: EMAIL, name: 'Ana', categories: ['Research'], status: 'pending' });
+    expect(ana([row('pending', { name: 'Ana', categories: ['Research'] })])).toEqual({
+      email: EMAIL,
+      name: 'Ana',
+      categories: ['Research'],
+      status: 'pending',
+    });
   });
 
   it.each(NOT_ACTIVE)('a %s row wins over an active one, in either order', (status) => {
@@ -115,18 +128,35 @@ describe('fold: duplicate rows', () => {
   it.each(NOT_ACTIVE.flatMap((status) => [[['active', status]], [[status, 'active']], [['active', status, 'active']]]))(
     'rows %j: not active',
     (statuses) => {
-      expect(statusAfter(statuses.map((s) => row(s as SubscriberStatus)), [])).not.toBe('active');
+      expect(
+        statusAfter(
+          statuses.map((s) => row(s as SubscriberStatus)),
+          [],
+        ),
+      ).not.toBe('active');
     },
   );
 
   it.each(STOPS.flatMap((stop) => [[['pending', stop]], [[stop, 'pending']]]))('rows %j: stopped, whatever the order', (statuses) => {
-    expect(isStopped(statusAfter(statuses.map((s) => row(s as SubscriberStatus)), [])!)).toBe(true);
+    expect(
+      isStopped(
+        statusAfter(
+          statuses.map((s) => row(s as SubscriberStatus)),
+          [],
+        )!,
+      ),
+    ).toBe(true);
   });
 
   it.each(STOPS.flatMap((stop) => [[['pending', stop]], [[stop, 'pending']], [['active', stop, 'pending']]]))(
     'rows %j then a confirmation: still gets nothing, whatever the order',
     (statuses) => {
-      expect(statusAfter(statuses.map((s) => row(s as SubscriberStatus)), [ev.confirm()])).not.toBe('active');
+      expect(
+        statusAfter(
+          statuses.map((s) => row(s as SubscriberStatus)),
+          [ev.confirm()],
+        ),
+      ).not.toBe('active');
     },
   );
 
@@ -134,7 +164,10 @@ describe('fold: duplicate rows', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'subscribers-list-'));
     try {
       const file = path.join(dir, 'list.csv');
-      await writeFile(file, 'email,name,status,categories\nAna@Example.com,Ana,,Research\n ana@example.COM ,,unsubscribed,Design\nbo@example.com,Bo,,\n');
+      await writeFile(
+        file,
+        'email,name,status,categories\nAna@Example.com,Ana,,Research\n ana@example.COM ,,unsubscribed,Design\nbo@example.com,Bo,,\n',
+      );
       const rows: ListRow[] = [];
       for await (const item of readSubscriberCsv(file)) if (!isProblem(item)) rows.push(item);
       const list = resolveList(rows, []);
@@ -202,11 +235,16 @@ describe('fold: rows then events', () => {
     expect(statusAfter([...rows], [...events])).toBe(status);
   });
 
-  it.each(STOPS.flatMap((stop) => [
-    [stop, [ev.add('active')]],
-    [stop, [ev.subscribe(), ev.confirm()]],
-    [stop, [ev.add('active'), ev.subscribe(), ev.confirm(), ev.preferences(['Design'])]],
-  ] as const))('a reader %s in the CSV stays stopped after %j', (stop, events) => {
+  it.each(
+    STOPS.flatMap(
+      (stop) =>
+        [
+          [stop, [ev.add('active')]],
+          [stop, [ev.subscribe(), ev.confirm()]],
+          [stop, [ev.add('active'), ev.subscribe(), ev.confirm(), ev.preferences(['Design'])]],
+        ] as const,
+    ),
+  )('a reader %s in the CSV stays stopped after %j', (stop, events) => {
     expect(statusAfter([row(stop)], [...events])).toBe(stop);
   });
 
@@ -218,6 +256,8 @@ describe('fold: rows then events', () => {
   });
 
   it('applies preferences to a reader from the CSV', () => {
-    expect(resolveList([row('active', { categories: ['Research'] })], [ev.preferences(['Design'])]).get(EMAIL)!.categories).toEqual(['Design']);
+    expect(resolveList([row('active', { categories: ['Research'] })], [ev.preferences(['Design'])]).get(EMAIL)!.categories).toEqual([
+      'Design',
+    ]);
   });
 });

@@ -20,7 +20,13 @@ const STATUS_RANK: Record<SubscriberStatus, number> = { active: 0, pending: 1, u
 /** Folds one more row for an address into what is known of it: any row that is not active wins; categories add up. */
 function mergeRow(known: Subscriber | undefined, row: Omit<ListRow, 'line'>): Subscriber {
   if (!known) return { email: row.email, name: row.name, categories: row.categories, status: row.status };
-  if (known.status === row.status && row.categories.length === 0 && known.categories.length === 0 && (known.name !== null || row.name === null)) return known;
+  if (
+    known.status === row.status &&
+    row.categories.length === 0 &&
+    known.categories.length === 0 &&
+    (known.name !== null || row.name === null)
+  )
+    return known;
   return {
     email: known.email,
     name: known.name ?? row.name,
@@ -144,7 +150,12 @@ export class SubscriberList {
   }
 
   private at(email: string, slot: number): Subscriber {
-    return { email, name: this.names[slot]!, categories: this.categoryLists[this.categoryIds[slot]!]!, status: STATUSES[this.statuses[slot]! & ~HELD_BY_FILE]! };
+    return {
+      email,
+      name: this.names[slot]!,
+      categories: this.categoryLists[this.categoryIds[slot]!]!,
+      status: STATUSES[this.statuses[slot]! & ~HELD_BY_FILE]!,
+    };
   }
 
   private categoryId(categories: readonly string[]): number {

@@ -4,7 +4,11 @@ export const SubscriberStatus = z.enum(['active', 'pending', 'unsubscribed', 'bo
 export type SubscriberStatus = z.infer<typeof SubscriberStatus>;
 
 /** An address as compared everywhere: trimmed and lowercased. */
-export const Address = z.string().trim().toLowerCase().pipe(z.email({ error: 'is not a valid email address' }));
+export const Address = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.email({ error: 'is not a valid email address' }));
 
 /** One reader as the next send sees them, after the list and every recorded event. */
 export const Subscriber = z.object({
@@ -20,14 +24,29 @@ const at = z.iso.datetime();
 
 /** A change recorded by the program, appended to the store and never lost. */
 export const SubscriberEvent = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('add'), email: Address, name: z.string().nullable(), categories: z.array(z.string()), status: SubscriberStatus, at, source: z.string() }),
+  z.object({
+    type: z.literal('add'),
+    email: Address,
+    name: z.string().nullable(),
+    categories: z.array(z.string()),
+    status: SubscriberStatus,
+    at,
+    source: z.string(),
+  }),
   z.object({ type: z.literal('subscribe'), email: Address, name: z.string().nullable(), categories: z.array(z.string()), at }),
   z.object({ type: z.literal('confirm'), email: Address, at }),
   /** A completed double opt-in through a link issued at `issued`: activates the address whatever said otherwise before. */
   z.object({ type: z.literal('opt-in'), email: Address, at, issued: at }),
   z.object({ type: z.literal('preferences'), email: Address, categories: z.array(z.string()), at }),
   /** `subscribers add` on a reader already on the list: only the fields given change. */
-  z.object({ type: z.literal('update'), email: Address, name: z.string().nullable().optional(), categories: z.array(z.string()).optional(), at, source: z.string() }),
+  z.object({
+    type: z.literal('update'),
+    email: Address,
+    name: z.string().nullable().optional(),
+    categories: z.array(z.string()).optional(),
+    at,
+    source: z.string(),
+  }),
   z.object({ type: z.literal('unsubscribe'), email: Address, at, source: z.string() }),
   z.object({ type: z.literal('bounce'), email: Address, at, detail: z.string().optional() }),
   z.object({ type: z.literal('complaint'), email: Address, at, detail: z.string().optional() }),
@@ -40,5 +59,8 @@ const EVERY_CATEGORY: string[] = [];
 /** `Developer Tools; Design` → the trimmed, non-empty names. */
 export function parseCategories(text: string | undefined): string[] {
   if (!text?.trim()) return EVERY_CATEGORY;
-  return text.split(';').map((c) => c.trim()).filter((c) => c.length > 0);
+  return text
+    .split(';')
+    .map((c) => c.trim())
+    .filter((c) => c.length > 0);
 }

@@ -31,7 +31,14 @@ describe('LiveSubscribers', () => {
       const elsewhere = new SubscriberStore(state);
       const live = new LiveSubscribers(csv, store, { allowMissingCsv: true });
       const email = () => `r${Math.floor(random() * 12)}@example.com`;
-      const writeCsv = () => writeFile(csv, ['email,name,categories,status', ...Array.from({ length: 8 }, () => `${email()},N,${pick(['', 'Design'])},${pick(['', 'unsubscribed', 'pending'])}`)].join('\n') + '\n');
+      const writeCsv = () =>
+        writeFile(
+          csv,
+          [
+            'email,name,categories,status',
+            ...Array.from({ length: 8 }, () => `${email()},N,${pick(['', 'Design'])},${pick(['', 'unsubscribed', 'pending'])}`),
+          ].join('\n') + '\n',
+        );
       await writeCsv();
       for (let step = 0; step < 40; step++) {
         const roll = random();
@@ -92,13 +99,19 @@ describe('the event store, damaged', () => {
 
   it.each([
     ['a line that is no JSON', '{"type":"unsubscribe","email":"bob@exa', 'is not JSON'],
-    ['a line that is JSON but no event', '{"type":"unsubscribe","email":"not an address","at":"2026-11-17T09:00:00.000Z","source":"link"}', 'is not a subscriber event'],
+    [
+      'a line that is JSON but no event',
+      '{"type":"unsubscribe","email":"not an address","at":"2026-11-17T09:00:00.000Z","source":"link"}',
+      'is not a subscriber event',
+    ],
     ['a line of NUL bytes', '\u0000\u0000', 'is not JSON'],
   ])('stops at %s in the middle, naming the file and line and how to repair it', async (_, damaged, why) => {
     await writeFile(store.file, `${unsubscribe('ana@example.com')}\n${damaged}\n${unsubscribe('cy@example.com')}\n`);
     const error = await current().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SubscribersError);
-    expect((error as Error).message).toBe(`${store.file}, line 2 ${why}; fix or delete line 2 (each line is one JSON event), then run again.`);
+    expect((error as Error).message).toBe(
+      `${store.file}, line 2 ${why}; fix or delete line 2 (each line is one JSON event), then run again.`,
+    );
   });
 
   it('stops at a damaged last line that has its newline: only a line cut short by a crash is tolerated', async () => {
@@ -111,7 +124,9 @@ describe('the event store, damaged', () => {
     const live = new LiveSubscribers(csv, store);
     expect((await live.current()).list.get('ana@example.com')?.status).toBe('unsubscribed');
     await store.record({ type: 'unsubscribe', email: 'cy@example.com', at: AT, source: 'link' });
-    expect(await readFile(store.file, 'utf8')).toBe(`${unsubscribe('ana@example.com')}\n{"type":"unsubscribe","email":"bo${TORN_MARK}\n${unsubscribe('cy@example.com')}\n`);
+    expect(await readFile(store.file, 'utf8')).toBe(
+      `${unsubscribe('ana@example.com')}\n{"type":"unsubscribe","email":"bo${TORN_MARK}\n${unsubscribe('cy@example.com')}\n`,
+    );
     for (const { list } of [await live.current(), await current()]) {
       expect([...list.values()].map((s) => s.status)).toEqual(['unsubscribed', 'active', 'unsubscribed']);
     }
@@ -133,9 +148,13 @@ describe('the event store, damaged', () => {
   it('reports a store or list it cannot read as one sentence naming the file, not as missing', async () => {
     // An event store that is a folder, and a list under a path through a file: not missing, unreadable.
     await mkdir(store.file);
-    await expect(current()).rejects.toThrow(new SubscribersError(`${store.file} cannot be read (EISDIR: illegal operation on a directory, read).`));
+    await expect(current()).rejects.toThrow(
+      new SubscribersError(`${store.file} cannot be read (EISDIR: illegal operation on a directory, read).`),
+    );
     const throughFile = path.join(csv, 'subscribers.csv');
     const fresh = new SubscriberStore(path.join(dir, 'other-state'));
-    await expect(new LiveSubscribers(throughFile, fresh, { allowMissingCsv: true }).current()).rejects.toThrow(new SubscribersError(`${throughFile} cannot be read (ENOTDIR: not a directory).`));
+    await expect(new LiveSubscribers(throughFile, fresh, { allowMissingCsv: true }).current()).rejects.toThrow(
+      new SubscribersError(`${throughFile} cannot be read (ENOTDIR: not a directory).`),
+    );
   });
 });

@@ -15,7 +15,10 @@ export class SubscriberStore {
   }
 
   async record(...events: SubscriberEvent[]): Promise<void> {
-    await appendLinesDurably(this.file, events.map((event) => JSON.stringify(SubscriberEvent.parse(event))));
+    await appendLinesDurably(
+      this.file,
+      events.map((event) => JSON.stringify(SubscriberEvent.parse(event))),
+    );
   }
 
   /** Every recorded event, oldest first, as it streams in; a line it can't read stops with the file and line. */

@@ -79,7 +79,13 @@ describe('signToken / verifyToken', () => {
   });
 
   it('refuses a correctly signed payload that is not JSON claims, without throwing', () => {
-    for (const body of ['not json', '[]', '{"p":"unsubscribe"}', '{"p":"unsubscribe","e":"a@b.c","extra":1}', '{"p":"delete","e":"a@b.c"}']) {
+    for (const body of [
+      'not json',
+      '[]',
+      '{"p":"unsubscribe"}',
+      '{"p":"unsubscribe","e":"a@b.c","extra":1}',
+      '{"p":"delete","e":"a@b.c"}',
+    ]) {
       const payload = b64(body);
       const token = `${payload}.${createHmac('sha256', SECRET).update(payload).digest('base64url')}`;
       expect(verifyToken(SECRET, 'unsubscribe', token, NOW), body).toBeNull();
@@ -106,8 +112,17 @@ describe('signToken / verifyToken', () => {
 
     it('the expiry cannot be removed or extended without the secret', () => {
       const [, signature] = token.split('.') as [string, string];
-      expect(verifyToken(SECRET, 'confirm', `${b64(JSON.stringify({ p: 'confirm', e: EMAIL }))}.${signature}`, new Date('2027-01-01T00:00:00Z'))).toBeNull();
-      expect(verifyToken(SECRET, 'confirm', `${b64(JSON.stringify({ p: 'confirm', e: EMAIL, x: 4_000_000_000 }))}.${signature}`, new Date('2027-01-01T00:00:00Z'))).toBeNull();
+      expect(
+        verifyToken(SECRET, 'confirm', `${b64(JSON.stringify({ p: 'confirm', e: EMAIL }))}.${signature}`, new Date('2027-01-01T00:00:00Z')),
+      ).toBeNull();
+      expect(
+        verifyToken(
+          SECRET,
+          'confirm',
+          `${b64(JSON.stringify({ p: 'confirm', e: EMAIL, x: 4_000_000_000 }))}.${signature}`,
+          new Date('2027-01-01T00:00:00Z'),
+        ),
+      ).toBeNull();
     });
   });
 });
@@ -123,7 +138,9 @@ describe('vote tokens', () => {
   it('refuse another secret, an altered payload and other purposes', () => {
     expect(verifyVoteToken('other-secret', signVoteToken(SECRET, vote))).toBeNull();
     const [, signature] = signVoteToken(SECRET, vote).split('.');
-    expect(verifyVoteToken(SECRET, `${b64(JSON.stringify({ p: 'vote', e: EMAIL, w: '2026-W46', t: 'smollm3', c: 'skip' }))}.${signature}`)).toBeNull();
+    expect(
+      verifyVoteToken(SECRET, `${b64(JSON.stringify({ p: 'vote', e: EMAIL, w: '2026-W46', t: 'smollm3', c: 'skip' }))}.${signature}`),
+    ).toBeNull();
     expect(verifyVoteToken(SECRET, signToken(SECRET, 'unsubscribe', EMAIL))).toBeNull();
   });
 });

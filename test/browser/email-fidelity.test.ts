@@ -40,7 +40,11 @@ interface Measure {
  */
 function measurePage(canvas: [number, number, number]): Measure {
   const rgba = (css: string): [number, number, number, number] => {
-    const parts = /rgba?\(([^)]+)\)/.exec(css)?.[1]?.split(/[\s,/]+/).filter(Boolean).map(Number);
+    const parts = /rgba?\(([^)]+)\)/
+      .exec(css)?.[1]
+      ?.split(/[\s,/]+/)
+      .filter(Boolean)
+      .map(Number);
     if (!parts || parts.length < 3) throw new Error(`unexpected color ${css}`);
     return [parts[0]!, parts[1]!, parts[2]!, parts[3] ?? 1];
   };
@@ -60,7 +64,11 @@ function measurePage(canvas: [number, number, number]): Measure {
   const lowContrast: LowContrast[] = [];
   const brokenWords: string[] = [];
   for (const el of Array.from(document.body.querySelectorAll('*'))) {
-    const ownText = Array.from(el.childNodes).filter((n) => n.nodeType === Node.TEXT_NODE).map((n) => n.textContent ?? '').join('').trim();
+    const ownText = Array.from(el.childNodes)
+      .filter((n) => n.nodeType === Node.TEXT_NODE)
+      .map((n) => n.textContent ?? '')
+      .join('')
+      .trim();
     if (!ownText) continue;
     const box = el.getBoundingClientRect();
     if (!el.checkVisibility({ opacityProperty: true, visibilityProperty: true }) || box.width === 0 || box.height === 0) continue;
@@ -79,9 +87,22 @@ function measurePage(canvas: [number, number, number]): Measure {
     const [light, dark] = [luminance(color), luminance(background)].sort((a, b) => b - a);
     const ratio = (light! + 0.05) / (dark! + 0.05);
     minContrast = Math.min(minContrast, ratio);
-    if (ratio < 4.5) lowContrast.push({ text: ownText.slice(0, 60), tag: el.tagName.toLowerCase(), color: hex(color), background: hex(background), ratio: Math.round(ratio * 100) / 100 });
+    if (ratio < 4.5)
+      lowContrast.push({
+        text: ownText.slice(0, 60),
+        tag: el.tagName.toLowerCase(),
+        color: hex(color),
+        background: hex(background),
+        ratio: Math.round(ratio * 100) / 100,
+      });
   }
-  return { scrollWidth: document.documentElement.scrollWidth, textElements, minContrast: Math.round(minContrast * 100) / 100, lowContrast, brokenWords };
+  return {
+    scrollWidth: document.documentElement.scrollWidth,
+    textElements,
+    minContrast: Math.round(minContrast * 100) / 100,
+    lowContrast,
+    brokenWords,
+  };
 }
 
 let browser: Browser;
@@ -98,7 +119,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  const rows = Object.entries(measures).map(([name, m]) => `${name}: scrollWidth ${m.scrollWidth}px, ${m.textElements} text elements, min contrast ${m.minContrast}:1`);
+  const rows = Object.entries(measures).map(
+    ([name, m]) => `${name}: scrollWidth ${m.scrollWidth}px, ${m.textElements} text elements, min contrast ${m.minContrast}:1`,
+  );
   const min = Math.min(...Object.values(measures).map((m) => m.minContrast));
   console.log(`${issue?.week}: HTML ${Buffer.byteLength(message?.html ?? '')} bytes, min contrast ${min}:1\n${rows.join('\n')}`);
 });
@@ -124,13 +147,23 @@ describe("the digest of the sample catalog's busiest week", () => {
     expect(message.html.match(/<h2[\s>]/g)).toHaveLength(issue.comparisons.length + 1);
   });
 
-  it.each([[375, 'stacked'], [600, 'side by side']] as const)('at %i px the two tools of every comparison stand %s, with no sideways scroll', async (width, layout) => {
+  it.each([
+    [375, 'stacked'],
+    [600, 'side by side'],
+  ] as const)('at %i px the two tools of every comparison stand %s, with no sideways scroll', async (width, layout) => {
     const { page } = await open(width, 'light');
     try {
-      const cards = await page.evaluate(() => Array.from(document.querySelectorAll('.v-comparison')).map((card) => {
-        const names = Array.from(card.querySelectorAll('.v-tool')).map((h) => h.getBoundingClientRect());
-        return names.map((r) => ({ top: Math.round(r.top), bottom: Math.round(r.bottom), left: Math.round(r.left), right: Math.round(r.right) }));
-      }));
+      const cards = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('.v-comparison')).map((card) => {
+          const names = Array.from(card.querySelectorAll('.v-tool')).map((h) => h.getBoundingClientRect());
+          return names.map((r) => ({
+            top: Math.round(r.top),
+            bottom: Math.round(r.bottom),
+            left: Math.round(r.left),
+            right: Math.round(r.right),
+          }));
+        }),
+      );
       const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
       expect(scrollWidth).toBeLessThanOrEqual(width);
       const pairs = cards.filter((names) => names.length === 2);
@@ -151,7 +184,9 @@ describe("the digest of the sample catalog's busiest week", () => {
   it('under dark mode paints a dark reading area', async () => {
     const { page } = await open(375, 'dark');
     try {
-      const backgrounds = await page.evaluate(() => ['.v-page', '.v-comparison', '#glance'].map((s) => getComputedStyle(document.querySelector(s)!).backgroundColor));
+      const backgrounds = await page.evaluate(() =>
+        ['.v-page', '.v-comparison', '#glance'].map((s) => getComputedStyle(document.querySelector(s)!).backgroundColor),
+      );
       for (const background of backgrounds) {
         const [r, g, b] = background.match(/\d+/g)!.map(Number);
         expect(Math.max(r!, g!, b!), background).toBeLessThan(60);
@@ -169,8 +204,12 @@ describe("the digest of the sample catalog's busiest week", () => {
         const first = document.querySelector('.v-comparison')!;
         return {
           text: (block as HTMLElement).innerText,
-          before: Boolean(block.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING) && block.getBoundingClientRect().bottom <= first.getBoundingClientRect().top,
-          targets: Array.from(block.querySelectorAll('a[href^="#"]')).map((a) => document.getElementById(a.getAttribute('href')!.slice(1))?.className ?? null),
+          before:
+            Boolean(block.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING) &&
+            block.getBoundingClientRect().bottom <= first.getBoundingClientRect().top,
+          targets: Array.from(block.querySelectorAll('a[href^="#"]')).map(
+            (a) => document.getElementById(a.getAttribute('href')!.slice(1))?.className ?? null,
+          ),
         };
       });
       expect(glance.before).toBe(true);
@@ -188,7 +227,11 @@ describe("the digest of the sample catalog's busiest week", () => {
   it('quotes the takes of the persona who splits each pair most, for both tools', async () => {
     const { page } = await open(600, 'light');
     try {
-      const cards = await page.evaluate(() => Array.from(document.querySelectorAll('.v-comparison')).map((card) => Array.from(card.querySelectorAll('.v-take')).map((q) => (q as HTMLElement).innerText)));
+      const cards = await page.evaluate(() =>
+        Array.from(document.querySelectorAll('.v-comparison')).map((card) =>
+          Array.from(card.querySelectorAll('.v-take')).map((q) => (q as HTMLElement).innerText),
+        ),
+      );
       let quoted = 0;
       issue.comparisons.forEach((c, i) => {
         const takes = [c.left, c.right].map((side) => side?.takes.find((t) => t.persona === c.reviewerSplit.widest)?.take);
@@ -209,24 +252,27 @@ describe("the digest of the sample catalog's busiest week", () => {
   });
 
   describe.each([600, 375])('at %i px wide', (width) => {
-    it.each<Scheme>(['light', 'dark'])('in %s mode: fits the width without breaking words, loads nothing, keeps text at 4.5:1', async (scheme) => {
-      const { page, requests } = await open(width, scheme);
-      try {
-        const canvas: [number, number, number] = scheme === 'dark' ? [18, 18, 18] : [255, 255, 255];
-        const measure = await page.evaluate(measurePage, canvas);
-        measures[`${width}px ${scheme}`] = { ...measure, width, scheme };
-        await page.screenshot({ path: path.join(SCREENSHOTS, `digest-${width}-${scheme}.png`), fullPage: true });
+    it.each<Scheme>(['light', 'dark'])(
+      'in %s mode: fits the width without breaking words, loads nothing, keeps text at 4.5:1',
+      async (scheme) => {
+        const { page, requests } = await open(width, scheme);
+        try {
+          const canvas: [number, number, number] = scheme === 'dark' ? [18, 18, 18] : [255, 255, 255];
+          const measure = await page.evaluate(measurePage, canvas);
+          measures[`${width}px ${scheme}`] = { ...measure, width, scheme };
+          await page.screenshot({ path: path.join(SCREENSHOTS, `digest-${width}-${scheme}.png`), fullPage: true });
 
-        expect(requests).toEqual([]);
-        expect(measure.scrollWidth).toBeLessThanOrEqual(width);
-        expect(measure.brokenWords).toEqual([]);
-        expect(measure.textElements).toBeGreaterThan(100);
-        expect(measure.lowContrast).toEqual([]);
-        expect(measure.minContrast).toBeGreaterThanOrEqual(MIN_CONTRAST);
-      } finally {
-        await page.close();
-      }
-    });
+          expect(requests).toEqual([]);
+          expect(measure.scrollWidth).toBeLessThanOrEqual(width);
+          expect(measure.brokenWords).toEqual([]);
+          expect(measure.textElements).toBeGreaterThan(100);
+          expect(measure.lowContrast).toEqual([]);
+          expect(measure.minContrast).toBeGreaterThanOrEqual(MIN_CONTRAST);
+        } finally {
+          await page.close();
+        }
+      },
+    );
   });
 
   it('is one self-contained, accessible document under the clipping limit', async () => {
@@ -238,7 +284,9 @@ describe("the digest of the sample catalog's busiest week", () => {
         stylesheets: document.querySelectorAll('link[rel~="stylesheet" i]').length,
         scripts: document.querySelectorAll('script').length,
         handlers: Array.from(document.querySelectorAll('*')).flatMap((el) => el.getAttributeNames().filter((a) => a.startsWith('on'))),
-        imagesWithoutAlt: Array.from(document.images).filter((img) => !img.hasAttribute('alt')).map((img) => img.src),
+        imagesWithoutAlt: Array.from(document.images)
+          .filter((img) => !img.hasAttribute('alt'))
+          .map((img) => img.src),
         headings: Array.from(document.querySelectorAll('h1, h2, h3, h4, h5, h6')).map((h) => Number(h.tagName[1])),
       }));
       expect(doc.lang).toBe('en');
@@ -248,7 +296,9 @@ describe("the digest of the sample catalog's busiest week", () => {
       expect(doc.imagesWithoutAlt).toEqual([]);
       expect(doc.headings.filter((level) => level === 1)).toHaveLength(1);
       expect(doc.headings[0]).toBe(1);
-      const skips = doc.headings.flatMap((level, i) => (i > 0 && level > doc.headings[i - 1]! + 1 ? [`h${doc.headings[i - 1]} then h${level}`] : []));
+      const skips = doc.headings.flatMap((level, i) =>
+        i > 0 && level > doc.headings[i - 1]! + 1 ? [`h${doc.headings[i - 1]} then h${level}`] : [],
+      );
       expect(skips).toEqual([]);
     } finally {
       await page.close();
@@ -269,9 +319,13 @@ describe("the digest of the sample catalog's busiest week", () => {
     for (const link of [/\/unsubscribe\?token=/, /\/preferences\?token=/, /\/issues\/2026-W46/]) expect(message.text).toMatch(link);
 
     // Catalog text is shown as written (a tagline may read "<b>x</b>"), so it is taken out before looking for markup.
-    const catalogText = issue.comparisons.flatMap((c) => [c.summary, ...[c.left, c.right].flatMap((s) => (s ? [s.name, s.tagline, s.category, s.pricing.details ?? ''] : []))]);
+    const catalogText = issue.comparisons.flatMap((c) => [
+      c.summary,
+      ...[c.left, c.right].flatMap((s) => (s ? [s.name, s.tagline, s.category, s.pricing.details ?? ''] : [])),
+    ]);
     let rest = message.text.replace(/\s+/g, ' ');
-    for (const field of catalogText.filter(Boolean).sort((a, b) => b.length - a.length)) rest = rest.replaceAll(field.replace(/\s+/g, ' '), '');
+    for (const field of catalogText.filter(Boolean).sort((a, b) => b.length - a.length))
+      rest = rest.replaceAll(field.replace(/\s+/g, ' '), '');
     expect(rest).not.toMatch(/<\/?[a-z][^<>]*>/i);
     expect(rest).not.toMatch(/&(#\d+|#x[0-9a-f]+|[a-z]+);/i);
     expect(rest).not.toMatch(/\b(style|href|class)=/i);

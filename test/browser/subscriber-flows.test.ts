@@ -33,7 +33,15 @@ beforeAll(async () => {
   await mkdir(SCREENSHOTS, { recursive: true });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 });
 
@@ -60,7 +68,10 @@ afterEach(async () => {
 
 /** `digest send --week W` for the workspace, links pointing at the test server. */
 async function send(week: string): Promise<string[]> {
-  const run = await digest(['send', '--week', week, '--data', ws.data, '--subscribers', ws.subscribers, '--state', ws.state], cliEnv(SECRET, server.url));
+  const run = await digest(
+    ['send', '--week', week, '--data', ws.data, '--subscribers', ws.subscribers, '--state', ws.state],
+    cliEnv(SECRET, server.url),
+  );
   expect(run.code, run.stderr).toBe(0);
   return (await readdir(path.join(ws.state, 'outbox', week))).filter((f) => f.endsWith('.eml')).sort();
 }
@@ -77,7 +88,8 @@ async function until<T>(probe: () => Promise<T>): Promise<T> {
 }
 
 const eml = (week: string, email: string) => readEml(path.join(ws.state, 'outbox', week, `${email}.eml`));
-const subscriber = async (email: string) => (await new LiveSubscribers(ws.subscribers, new SubscriberStore(ws.state)).current()).list.get(email);
+const subscriber = async (email: string) =>
+  (await new LiveSubscribers(ws.subscribers, new SubscriberStore(ws.state)).current()).list.get(email);
 const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 
 describe('a reader in Chromium', () => {

@@ -19,15 +19,29 @@ let server: RunningServer;
 beforeAll(async () => {
   await mkdir(SCREENSHOTS, { recursive: true });
   browser = await launchChromium();
-  ws = await workspace([
-    tool('loomcast', 'Developer Tools', '2026-11-10', { community: { ship: 12, skip: 3 } }),
-    tool('threadly', 'Developer Tools', '2026-11-11'),
-    tool('pixelpal', 'Design', '2026-11-12'),
-    tool('sketchwise', 'Design', '2026-11-13', { tagline: 'Turns rough wireframes into tidy, annotated design specs your team can review' }),
-  ], [`${ADA},Ada,,active`]);
+  ws = await workspace(
+    [
+      tool('loomcast', 'Developer Tools', '2026-11-10', { community: { ship: 12, skip: 3 } }),
+      tool('threadly', 'Developer Tools', '2026-11-11'),
+      tool('pixelpal', 'Design', '2026-11-12'),
+      tool('sketchwise', 'Design', '2026-11-13', {
+        tagline: 'Turns rough wireframes into tidy, annotated design specs your team can review',
+      }),
+    ],
+    [`${ADA},Ada,,active`],
+  );
   const port = await freePort();
-  server = await startServer(resolveConfig({ data: ws.data, subscribers: ws.subscribers, state: ws.state }, { DIGEST_SECRET: SECRET, DIGEST_PUBLIC_URL: `http://localhost:${port}` }), port);
-  const run = await digest(['send', '--week', WEEK, '--data', ws.data, '--subscribers', ws.subscribers, '--state', ws.state], cliEnv(SECRET, server.url));
+  server = await startServer(
+    resolveConfig(
+      { data: ws.data, subscribers: ws.subscribers, state: ws.state },
+      { DIGEST_SECRET: SECRET, DIGEST_PUBLIC_URL: `http://localhost:${port}` },
+    ),
+    port,
+  );
+  const run = await digest(
+    ['send', '--week', WEEK, '--data', ws.data, '--subscribers', ws.subscribers, '--state', ws.state],
+    cliEnv(SECRET, server.url),
+  );
   expect(run.code, run.stderr).toBe(0);
   expect(await readdir(path.join(ws.state, 'outbox', WEEK))).toEqual([`${ADA}.eml`]);
 });
@@ -62,7 +76,11 @@ describe('a reader votes from the email in Chromium', () => {
     await page.goto(`${server.url}/issues/${WEEK}`);
     expect(await page.textContent('main')).toContain('Community: 13 ship / 3 skip (81%)');
     expect(await page.content()).not.toContain('token=');
-    for (const [width, scheme] of [[375, 'light'], [600, 'light'], [375, 'dark']] as const) {
+    for (const [width, scheme] of [
+      [375, 'light'],
+      [600, 'light'],
+      [375, 'dark'],
+    ] as const) {
       const view = await pageAt(width, scheme);
       await view.goto(`${server.url}/issues/${WEEK}`);
       expect(await view.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);

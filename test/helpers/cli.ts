@@ -121,14 +121,18 @@ export function filesUnder(dir: string, prefix = ''): string[] {
   } catch {
     return [];
   }
-  return entries.flatMap((entry) => {
-    const rel = path.join(prefix, entry.name);
-    return entry.isDirectory() ? filesUnder(dir, rel) : [rel];
-  }).sort();
+  return entries
+    .flatMap((entry) => {
+      const rel = path.join(prefix, entry.name);
+      return entry.isDirectory() ? filesUnder(dir, rel) : [rel];
+    })
+    .sort();
 }
 
 export function emlFilesUnder(dir: string): string[] {
-  return filesUnder(dir).filter((f) => f.endsWith('.eml')).map((f) => path.join(dir, f));
+  return filesUnder(dir)
+    .filter((f) => f.endsWith('.eml'))
+    .map((f) => path.join(dir, f));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -136,12 +140,17 @@ export function emlFilesUnder(dir: string): string[] {
 
 /** Lines of a stack trace, or the noise of an uncaught error, that a user must never see. */
 export function traceNoise(text: string): string[] {
-  return text.split('\n').filter((line) => /^\s+at\s/.test(line) || /^(\w*Error|Unexpected error)\b/.test(line.trim()) || /node:internal|file:\/\//.test(line));
+  return text
+    .split('\n')
+    .filter((line) => /^\s+at\s/.test(line) || /^(\w*Error|Unexpected error)\b/.test(line.trim()) || /node:internal|file:\/\//.test(line));
 }
 
 /** The stderr lines that aren't blank. */
 export function stderrLines(result: CliResult): string[] {
-  return result.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  return result.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 }
 
 /** The issue that `build --json` printed. */
@@ -166,7 +175,11 @@ export function parseIssue(result: CliResult): JsonIssue {
 
 /** The slugs of the week's new tools, sorted. */
 export function newSlugs(issue: JsonIssue): string[] {
-  return issue.comparisons.flatMap((c) => [c.left, c.right]).filter((s): s is JsonSide => s !== null && s.isNew).map((s) => s.slug).sort();
+  return issue.comparisons
+    .flatMap((c) => [c.left, c.right])
+    .filter((s): s is JsonSide => s !== null && s.isNew)
+    .map((s) => s.slug)
+    .sort();
 }
 
 /** Each comparison as "a|b" (sorted slugs), or "a" when listed alone. */
@@ -219,7 +232,10 @@ function splitHead(raw: string): { head: string; body: string } {
 }
 
 function parseHeaders(head: string): { headers: Map<string, string>; lines: string[] } {
-  const lines = head.replace(/\r?\n(?=[ \t])/g, '').split(/\r?\n/).filter(Boolean);
+  const lines = head
+    .replace(/\r?\n(?=[ \t])/g, '')
+    .split(/\r?\n/)
+    .filter(Boolean);
   const headers = new Map<string, string>();
   for (const line of lines) {
     const colon = line.indexOf(':');
@@ -265,8 +281,14 @@ export function readEml(file: string): Eml {
     file,
     headers,
     rawHeaders: lines,
-    text: parts.filter((p) => p.type === 'text/plain').map((p) => p.content).join('\n'),
-    html: parts.filter((p) => p.type === 'text/html').map((p) => p.content).join('\n'),
+    text: parts
+      .filter((p) => p.type === 'text/plain')
+      .map((p) => p.content)
+      .join('\n'),
+    html: parts
+      .filter((p) => p.type === 'text/html')
+      .map((p) => p.content)
+      .join('\n'),
   };
 }
 

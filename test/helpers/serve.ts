@@ -16,7 +16,11 @@ export async function startServe(args: string[], env: Record<string, string | un
   for (const [key, value] of Object.entries({ ...process.env, ...env })) {
     if (value !== undefined && !/^(VITEST|NODE_OPTIONS$|TSX_)/.test(key)) childEnv[key] = value;
   }
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'serve', '--port', '0', ...args], { cwd: REPO, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'serve', '--port', '0', ...args], {
+    cwd: REPO,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
