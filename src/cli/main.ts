@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { defineCommand, renderUsage, runCommand, showUsage } from 'citty';
+import { defineCommand, renderUsage, runCommand, type showUsage } from 'citty';
 import build from './build.ts';
 import preview from './preview.ts';
 import schedule from './schedule.ts';
