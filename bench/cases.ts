@@ -42,7 +42,7 @@ async function naive(count: number) {
   let bytes = 0;
   for (let i = 0; i < count; i++) {
     const props = digestProps(issue, reader(i), settings);
-    if (props) bytes += messageFrom(props, reader(i), issue, settings, await render(createElement(WeeklyDigest, props))).html.length;
+    if (props) bytes += messageFrom(props, reader(i), settings, await render(createElement(WeeklyDigest, props))).html.length;
   }
   return { seconds: (performance.now() - started) / 1000, bytes };
 }
@@ -58,7 +58,10 @@ async function pipeline(count: number) {
 
 function randomTools(count: number, categories: number, seed: number): Tool[] {
   let s = seed;
-  const random = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const random = () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return s / 2 ** 31;
+  };
   const words =
     'agent code model vision design prompt note draft research data chart slide voice video search email meeting test deploy sketch brand paper cite plan task'.split(
       ' ',

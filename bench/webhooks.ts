@@ -149,9 +149,9 @@ export async function webhookIngest(readers: number, duplicates: number, tools: 
     for (let i = 0; i < 20; i++) warm.push(await timeHome());
 
     const events: { headers: Record<string, string>; body: string }[] = [];
-    ['email.delivered', 'email.opened', 'email.clicked'].forEach((type, t) =>
-      emails.forEach((to, i) => events.push(signedEvent(`msg_${t}_${i}`, type, to, `email-${i}`))),
-    );
+    for (const [t, type] of ['email.delivered', 'email.opened', 'email.clicked'].entries()) {
+      for (const [i, to] of emails.entries()) events.push(signedEvent(`msg_${t}_${i}`, type, to, `email-${i}`));
+    }
     const distinct = events.length;
     for (let i = 0; i < duplicates; i++) events.push(events[(i * 7919) % distinct]!);
 

@@ -3,7 +3,7 @@ import type { CSSProperties } from 'react';
 import { type Comparison, Issue } from '../src/digest/schema.ts';
 import { ComparisonCard, type VoteLinks } from './components/ComparisonCard.tsx';
 import { Footer, type DigestLinks } from './components/Footer.tsx';
-import { decisiveness, glanceTitle, greeting, paragraphs } from './components/format.ts';
+import { comparisonKey, decisiveness, glanceTitle, greeting, paragraphs } from './components/format.ts';
 import { body, cls, color, container, emailCss, h1, h2, link, page, small } from './components/theme.ts';
 import previewProps from './fixtures/preview-props.json' with { type: 'json' };
 
@@ -38,7 +38,7 @@ function Glance({ comparisons }: { comparisons: Comparison[] }) {
         This week at a glance
       </Heading>
       {comparisons.map((comparison, i) => (
-        <p key={i} className={cls.text} style={glanceItem}>
+        <p key={comparisonKey(comparison)} className={cls.text} style={glanceItem}>
           {`${i + 1}. `}
           <Link href={`#${cardAnchor(i)}`} className={cls.link} style={{ ...link, fontWeight: 700 }}>
             {glanceTitle(comparison)}
@@ -58,6 +58,7 @@ export default function WeeklyDigest({ weekLabel, preheader, greetingName, intro
         <meta name="color-scheme" content="light dark" />
         <meta name="supported-color-schemes" content="light dark" />
         <title>{`Weekly AI Tool Verdicts · ${weekLabel}`}</title>
+        {/* biome-ignore lint/security/noDangerouslySetInnerHtml: trusted constant CSS from theme.ts, the only way to put a stylesheet in the head unescaped. */}
         <style dangerouslySetInnerHTML={{ __html: emailCss }} />
       </Head>
       <Preview>{preheader}</Preview>
@@ -82,15 +83,15 @@ export default function WeeklyDigest({ weekLabel, preheader, greetingName, intro
             )}
             {intro === null
               ? null
-              : paragraphs(intro).map((p, i) => (
-                  <p key={i} className={cls.text} style={body}>
+              : paragraphs(intro).map((p) => (
+                  <p key={p} className={cls.text} style={body}>
                     {p}
                   </p>
                 ))}
           </Section>
           <Glance comparisons={comparisons} />
           {comparisons.map((comparison, i) => (
-            <ComparisonCard key={i} comparison={comparison} anchor={cardAnchor(i)} votes={votes} />
+            <ComparisonCard key={comparisonKey(comparison)} comparison={comparison} anchor={cardAnchor(i)} votes={votes} />
           ))}
           <Footer links={links} postalAddress={postalAddress} />
         </Container>

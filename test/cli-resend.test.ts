@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeResend, type FakeResend, type RequestLogEntry } from './fake-resend.ts';
-import { cleanup, filesUnder, fixture, runCli, stderrLines, tempDir, traceNoise, writeCsv, type CliResult } from './helpers/cli.ts';
+import { cleanup, filesUnder, fixture, runCli, stderrLines, tempDir, traceNoise, writeCsv } from './helpers/cli.ts';
 
 const WEEK = '2026-W46';
 const FROM = 'Weekly AI Tool Verdicts <verdicts@example.com>';

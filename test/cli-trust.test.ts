@@ -225,7 +225,7 @@ describe('Resend out of reach', { timeout: 120_000 }, () => {
 function crowdedCatalog(dir: string, n: number): { data: string; slugs: string[] } {
   const data = copyFixture('mixed', dir);
   const slugs = Array.from({ length: n }, (_, i) => `crowd-${i + 1}`);
-  slugs.forEach((slug, i) =>
+  for (const [i, slug] of slugs.entries()) {
     writeText(
       path.join(data, 'tools', `${slug}.json`),
       JSON.stringify(
@@ -256,8 +256,8 @@ function crowdedCatalog(dir: string, n: number): { data: string; slugs: string[]
         null,
         2,
       ),
-    ),
-  );
+    );
+  }
   return { data, slugs };
 }
 

@@ -1,5 +1,6 @@
 import type { Comparison } from '../../src/digest/schema.ts';
 import { ComparisonCard } from '../components/ComparisonCard.tsx';
+import { comparisonKey } from '../components/format.ts';
 import WeeklyDigest from '../WeeklyDigest.tsx';
 import { PreviewFrame } from './PreviewFrame.tsx';
 
@@ -10,7 +11,7 @@ export default function ComparisonCardPreview({ comparisons }: Props) {
   return (
     <PreviewFrame title="ComparisonCard">
       {comparisons.map((comparison, i) => (
-        <ComparisonCard key={i} comparison={comparison} anchor={`verdict-${i + 1}`} votes={null} />
+        <ComparisonCard key={comparisonKey(comparison)} comparison={comparison} anchor={`verdict-${i + 1}`} votes={null} />
       ))}
     </PreviewFrame>
   );

@@ -9,6 +9,7 @@ export function PreviewFrame({ title, children }: { title: string; children: Rea
       <Head>
         <meta name="color-scheme" content="light dark" />
         <meta name="supported-color-schemes" content="light dark" />
+        {/* biome-ignore lint/security/noDangerouslySetInnerHtml: trusted constant CSS from theme.ts, the only way to put a stylesheet in the head unescaped. */}
         <style dangerouslySetInnerHTML={{ __html: emailCss }} />
         <title>{`${title} · Weekly AI Tool Verdicts`}</title>
       </Head>

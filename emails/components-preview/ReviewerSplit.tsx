@@ -9,8 +9,8 @@ type Props = { splits: { split: Split; leftName: string; rightName: string }[] }
 export default function ReviewerSplitPreview({ splits }: Props) {
   return (
     <PreviewFrame title="ReviewerSplit">
-      {splits.map((s, i) => (
-        <PreviewCard key={i}>
+      {splits.map((s) => (
+        <PreviewCard key={`${s.leftName}:${s.rightName}`}>
           <ReviewerSplit {...s} />
         </PreviewCard>
       ))}

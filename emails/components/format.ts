@@ -95,6 +95,11 @@ export function takeLine(take: { score: number; verdict: string }): string {
   return `${take.score} ${take.verdict}`;
 }
 
+/** A React key for a comparison: a tool appears in at most one comparison of an issue. */
+export function comparisonKey(comparison: Comparison): string {
+  return `${comparison.left.slug}:${comparison.right?.slug ?? ''}`;
+}
+
 export function comparisonTitle(comparison: Comparison): string {
   return comparison.right ? `${comparison.left.name} vs ${comparison.right.name}` : comparison.left.name;
 }

@@ -57,7 +57,10 @@ export class CatalogCache {
   async derived<T>(derive: (tools: Tool[]) => T): Promise<T> {
     const tools = await this.tools();
     let byFunction = this.derivations.get(tools);
-    if (!byFunction) this.derivations.set(tools, (byFunction = new Map()));
+    if (!byFunction) {
+      byFunction = new Map();
+      this.derivations.set(tools, byFunction);
+    }
     if (!byFunction.has(derive)) byFunction.set(derive, derive(tools));
     return byFunction.get(derive) as T;
   }

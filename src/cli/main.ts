@@ -43,6 +43,7 @@ export async function runCli(rawArgs: string[]): Promise<number> {
     }
     if (error instanceof Error && error.name === 'CLIError') {
       console.error(
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: citty colours its messages with ANSI escapes, which start with ESC.
         `${error.message.replace(/\u001b\[\d+m/g, '').replace(/([^.])$/, '$1.')} Run with --help to see the commands and flags.`,
       );
       return 2;

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { SubscribersError } from '../errors.ts';
 
 /**
@@ -7,7 +7,7 @@ import { SubscribersError } from '../errors.ts';
  * A missing file is left to the list reader, which names it.
  */
 export async function assertListNotEmpty(file: string): Promise<void> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(file, 'r');
   } catch (error) {

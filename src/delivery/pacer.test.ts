@@ -42,7 +42,10 @@ describe('Pacer', () => {
   it('keeps the pace at 100 per second when every timer wakes late, and still never exceeds the limit', async () => {
     let clock = 0;
     let seed = 7;
-    const late = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 3;
+    const late = () => {
+      seed = (seed * 16807) % 2147483647;
+      return (seed / 2147483647) * 3;
+    };
     const pacer = new Pacer(
       () => clock,
       async (ms) => {

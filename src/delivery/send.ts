@@ -24,7 +24,7 @@ export interface Audience {
 export function audienceOf(issue: Issue, list: SubscriberList, problems: readonly RowProblem[]): Audience {
   const skipped = new Map<SkipReason, number>();
   const skip = (reason: SkipReason) => skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
-  problems.forEach(() => skip('invalid address'));
+  for (const _ of problems) skip('invalid address');
   const emails: string[] = [];
   for (const s of list.values()) {
     if (s.status !== 'active') skip(s.status);
@@ -187,7 +187,7 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
       await ledger.sent(job.batch, rejected);
       report.sent += job.size - rejected.length;
       report.sentThisRun += job.size - rejected.length;
-      rejected.forEach((r) => add(report.failed, r.reason, 1));
+      for (const r of rejected) add(report.failed, r.reason, 1);
     } else {
       await ledger.failed(job.batch, outcome.reason, outcome.nothingSent);
       add(report.failed, outcome.reason, job.size);

@@ -133,7 +133,6 @@ export function unsubscribeHeaders(unsubscribeUrl: string): Record<string, strin
 export function messageFrom(
   props: DigestProps,
   recipient: Recipient,
-  issue: Issue,
   settings: SenderSettings,
   html: string,
   options: { test?: boolean } = {},
@@ -161,5 +160,5 @@ export async function renderMessage(
 ): Promise<OutgoingEmail | null> {
   const props = digestProps(issue, recipient, settings);
   if (props === null) return null;
-  return messageFrom(props, recipient, issue, settings, await render(createElement(WeeklyDigest, props)), options);
+  return messageFrom(props, recipient, settings, await render(createElement(WeeklyDigest, props)), options);
 }

@@ -114,7 +114,7 @@ export class DigestRenderer {
       html,
       text,
       ...variant
-    } = messageFrom(props, reader, this.issue, this.settings, await render(createElement(WeeklyDigest, props)));
+    } = messageFrom(props, reader, this.settings, await render(createElement(WeeklyDigest, props)));
     return { ...variant, html: templateOf(html), text: templateOf(text), slugs };
   }
 }

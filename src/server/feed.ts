@@ -6,8 +6,9 @@ import { FEED_PATH, SITE } from './pages.ts';
 
 const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 // Characters XML 1.0 cannot carry at all, even escaped.
-const xml = (text: string) =>
-  text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '').replace(/[&<>"']/g, (c) => XML_ENTITIES[c]!);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these control characters are exactly what must be removed.
+const NOT_XML = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g;
+const xml = (text: string) => text.replace(NOT_XML, '').replace(/[&<>"']/g, (c) => XML_ENTITIES[c] ?? c);
 
 function pickSentence(comparison: Comparison): string {
   if (comparison.right === null) return `${comparison.left.name}, new on its own.`;

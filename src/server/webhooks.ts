@@ -31,7 +31,10 @@ const keys = new Map<string, Buffer>();
  */
 export function verifyWebhook(rawBody: string, headers: WebhookHeaders, secret: string, now = Date.now()): { event: unknown } | null {
   let key = keys.get(secret);
-  if (!key) keys.set(secret, (key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64')));
+  if (!key) {
+    key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+    keys.set(secret, key);
+  }
   const timestamp = Number(headers.timestamp);
   if (key.length === 0 || !/^\d+$/.test(headers.timestamp) || Math.abs(now / 1000 - timestamp) > TOLERANCE_SECONDS) return null;
   const expected = createHmac('sha256', key).update(`${headers.id}.${headers.timestamp}.${rawBody}`).digest();

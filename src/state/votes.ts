@@ -45,7 +45,10 @@ export class VoteTally {
     this.latest.delete(key);
     this.latest.set(key, vote.choice);
     let issue = this.byIssue.get(vote.week);
-    if (!issue) this.byIssue.set(vote.week, (issue = new Map()));
+    if (!issue) {
+      issue = new Map();
+      this.byIssue.set(vote.week, issue);
+    }
     issue.set(key, vote.choice);
   }
 

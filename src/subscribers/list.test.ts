@@ -182,14 +182,14 @@ describe('fold: duplicate rows', () => {
 
 describe('fold: one event', () => {
   const active: Subscriber = { email: EMAIL, name: 'Ana', categories: ['Research'], status: 'active' };
-  const after = (event: SubscriberEvent) => ana([active], [event]);
+  const ending = (event: SubscriberEvent) => ana([active], [event]);
 
   it.each([
     ['unsubscribe', ev.unsubscribe(), 'unsubscribed'],
     ['bounce', ev.bounce(), 'bounced'],
     ['complaint', ev.complaint(), 'complained'],
   ] as const)('%s stops an active reader', (_, event, status) => {
-    expect(after(event)).toEqual({ ...active, status });
+    expect(ending(event)).toEqual({ ...active, status });
   });
 
   it.each([ev.unsubscribe(), ev.bounce(), ev.complaint()])('$type of an unknown address is remembered as stopped', (event) => {
@@ -210,8 +210,8 @@ describe('fold: one event', () => {
   });
 
   it('preferences change the categories and nothing else', () => {
-    expect(after(ev.preferences(['Design', 'Audio']))).toEqual({ ...active, categories: ['Design', 'Audio'] });
-    expect(after(ev.preferences([]))).toEqual({ ...active, categories: [] });
+    expect(ending(ev.preferences(['Design', 'Audio']))).toEqual({ ...active, categories: ['Design', 'Audio'] });
+    expect(ending(ev.preferences([]))).toEqual({ ...active, categories: [] });
   });
 });
 

@@ -34,10 +34,10 @@ describe('LiveSubscribers', () => {
       const writeCsv = () =>
         writeFile(
           csv,
-          [
+          `${[
             'email,name,categories,status',
             ...Array.from({ length: 8 }, () => `${email()},N,${pick(['', 'Design'])},${pick(['', 'unsubscribed', 'pending'])}`),
-          ].join('\n') + '\n',
+          ].join('\n')}\n`,
         );
       await writeCsv();
       for (let step = 0; step < 40; step++) {

@@ -203,7 +203,7 @@ describe("the digest of the sample catalog's busiest week", () => {
         const block = document.querySelector('#glance')!;
         const first = document.querySelector('.v-comparison')!;
         return {
-          text: (block as HTMLElement).innerText,
+          text: block.textContent ?? '',
           before:
             Boolean(block.compareDocumentPosition(first) & Node.DOCUMENT_POSITION_FOLLOWING) &&
             block.getBoundingClientRect().bottom <= first.getBoundingClientRect().top,
@@ -229,7 +229,7 @@ describe("the digest of the sample catalog's busiest week", () => {
     try {
       const cards = await page.evaluate(() =>
         Array.from(document.querySelectorAll('.v-comparison')).map((card) =>
-          Array.from(card.querySelectorAll('.v-take')).map((q) => (q as HTMLElement).innerText),
+          Array.from(card.querySelectorAll('.v-take')).map((q) => q.textContent ?? ''),
         ),
       );
       let quoted = 0;

@@ -61,7 +61,7 @@ export async function workspace(tools: Record<string, unknown>[], csvRows: strin
   const ws = { root, data: path.join(root, 'data'), subscribers: path.join(root, 'subscribers.csv'), state: path.join(root, 'state') };
   await mkdir(path.join(ws.data, 'tools'), { recursive: true });
   for (const t of tools) await writeFile(path.join(ws.data, 'tools', `${t.slug as string}.json`), JSON.stringify(t, null, 2));
-  await writeFile(ws.subscribers, ['email,name,categories,status', ...csvRows].join('\n') + '\n');
+  await writeFile(ws.subscribers, `${['email,name,categories,status', ...csvRows].join('\n')}\n`);
   return ws;
 }
 

@@ -177,7 +177,7 @@ export function parseIssue(result: CliResult): JsonIssue {
 export function newSlugs(issue: JsonIssue): string[] {
   return issue.comparisons
     .flatMap((c) => [c.left, c.right])
-    .filter((s): s is JsonSide => s !== null && s.isNew)
+    .filter((s): s is JsonSide => s?.isNew === true)
     .map((s) => s.slug)
     .sort();
 }
