@@ -25,10 +25,11 @@ const settings: SenderSettings = {
 const CATEGORIES = ['Developer Tools', 'Design', 'Writing', 'Research', 'Productivity'];
 
 function reader(i: number) {
+  const category = CATEGORIES[i % CATEGORIES.length];
   return {
     email: `reader${i}@example.com`,
     name: i % 3 === 0 ? null : `Reader ${i}`,
-    categories: i % 4 === 0 ? [CATEGORIES[i % CATEGORIES.length]!] : [],
+    categories: i % 4 === 0 && category ? [category] : [],
   };
 }
 
@@ -74,7 +75,7 @@ function randomTools(count: number, categories: number, seed: number): Tool[] {
     description: Array.from({ length: 20 }, () => words[Math.floor(random() * words.length)]).join(' '),
     url: `https://example.com/${i}`,
     addedAt: '2026-11-10',
-    pricing: { entry: (['free', 'freemium', 'paid'] as const)[i % 3]! },
+    pricing: { entry: (['free', 'freemium', 'paid'] as const)[i % 3] ?? 'free' },
     panel: [
       {
         persona: 'builder' as const,

@@ -18,7 +18,7 @@ function runCase(name: string, n: number, ...more: number[]): { seconds: number;
     encoding: 'utf8',
     cwd: REPO,
   });
-  return JSON.parse(out.trim().split('\n').at(-1)!);
+  return JSON.parse(out.trim().split('\n').at(-1) ?? '');
 }
 
 /** Runs a command under /usr/bin/time for its wall time, CPU time and peak memory. */
@@ -69,12 +69,15 @@ async function fakeResend(rateLimit: number, port: number) {
   child.stdout.on('data', (d) => (log += d));
   while (!log.includes('listening')) await new Promise((r) => setTimeout(r, 50));
   // Its CPU time so far, from /proc: user and system clock ticks (100 a second).
-  const cpuSeconds = () =>
-    readFileSync(`/proc/${child.pid}/stat`, 'utf8')
-      .split(') ')[1]!
-      .split(' ')
-      .slice(11, 13)
-      .reduce((a, b) => a + Number(b), 0) / 100;
+  const cpuSeconds = () => {
+    const [, fields = ''] = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ');
+    return (
+      fields
+        .split(' ')
+        .slice(11, 13)
+        .reduce((a, b) => a + Number(b), 0) / 100
+    );
+  };
   return {
     url: `http://127.0.0.1:${port}`,
     counts: () => ({

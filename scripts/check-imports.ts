@@ -78,8 +78,9 @@ for (const [file, targets] of graph) {
     }
     const [from, to] = [folderOf(file), folderOf(target)];
     if (from !== null && to !== null && from !== to) {
-      if (!folderEdges.has(from)) folderEdges.set(from, new Set());
-      folderEdges.get(from)!.add(`${to}\0${file} -> ${target}`);
+      const edges = folderEdges.get(from) ?? new Set<string>();
+      folderEdges.set(from, edges);
+      edges.add(`${to}\0${file} -> ${target}`);
     }
     const inCore = CORE.some((c) => file.startsWith(`${c}/`)) || folderOf(file) === 'src';
     if (inCore && /^src\/(cli|server)\//.test(target))
@@ -114,28 +115,32 @@ const low = new Map<string, number>();
 const stack: string[] = [];
 const onStack = new Set<string>();
 function connect(file: string): void {
-  index.set(file, counter);
-  low.set(file, counter++);
+  const own = counter++;
+  let lowest = own;
+  index.set(file, own);
+  low.set(file, own);
   stack.push(file);
   onStack.add(file);
   for (const target of graph.get(file) ?? []) {
     if (!graph.has(target)) continue;
     if (!index.has(target)) {
       connect(target);
-      low.set(file, Math.min(low.get(file)!, low.get(target)!));
+      lowest = Math.min(lowest, low.get(target) ?? lowest);
     } else if (onStack.has(target)) {
-      low.set(file, Math.min(low.get(file)!, index.get(target)!));
+      lowest = Math.min(lowest, index.get(target) ?? lowest);
     }
+    low.set(file, lowest);
   }
-  if (low.get(file) !== index.get(file)) return;
+  if (lowest !== own) return;
   const component: string[] = [];
   let member: string | undefined;
   do {
-    member = stack.pop()!;
+    member = stack.pop();
+    if (member === undefined) break;
     onStack.delete(member);
     component.push(member);
   } while (member !== file);
-  if (component.length > 1 || graph.get(file)!.includes(file)) violations.push(`Import cycle: ${component.sort().join(', ')}.`);
+  if (component.length > 1 || graph.get(file)?.includes(file)) violations.push(`Import cycle: ${component.sort().join(', ')}.`);
 }
 for (const file of graph.keys()) if (!index.has(file)) connect(file);
 

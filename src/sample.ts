@@ -9,6 +9,7 @@ import { addedInstant, weekOf, weekRange } from './digest/week.ts';
 import type { Recipient, SenderSettings } from './mail.ts';
 import { confirmationProps } from './render/confirmation.ts';
 import { digestProps } from './render/message.ts';
+import { present } from './invariant.ts';
 
 /** The latest week with a tool in the catalog, in `timezone`; null for an empty catalog. */
 export function latestWeek(catalog: { addedAt: string }[], timezone: string): string | null {
@@ -54,7 +55,7 @@ export const PREVIEW_SETTINGS: SenderSettings = {
 
 /** What the preview server shows: the sample issue for a named reader of every category, with example links. */
 export function previewProps(issue: Issue): DigestProps {
-  return digestProps(issue, PREVIEW_READER, PREVIEW_SETTINGS)!;
+  return present(digestProps(issue, PREVIEW_READER, PREVIEW_SETTINGS), 'the sample reader, who reads every category,');
 }
 
 /** The confirmation email a preview reader would get at the end of the issue's week, as the signup flow builds it. */

@@ -6,6 +6,7 @@ import { Ledger } from './delivery/ledger.ts';
 import { VoteStore } from './state/votes.ts';
 import { readWebhookLog } from './state/webhook-log.ts';
 import { SubscriberStore } from './subscribers/store.ts';
+import { got } from './invariant.ts';
 
 /** What happened to one issue after it went, each a count of distinct readers (`stats --json`). */
 export interface IssueStats {
@@ -56,35 +57,36 @@ export async function issueStats(stateDir: string, timezone: string): Promise<Is
   for await (const entry of readWebhookLog(stateDir)) {
     const counted = entry.type === undefined ? undefined : EVENT_TYPES[entry.type];
     const sets = entry.week ? seen.get(entry.week) : undefined;
-    if (!counted || !sets) continue;
-    for (const email of entry.to ?? []) if (readers.get(entry.week!)!.has(email)) sets[counted].add(email);
+    const sent = entry.week ? readers.get(entry.week) : undefined;
+    if (!counted || !sets || !sent) continue;
+    for (const email of entry.to ?? []) if (sent.has(email)) sets[counted].add(email);
   }
 
   // Each reader's issues with the instant its week ended, latest first, to find the one an unsubscribe follows.
   const ends = new Map(weeks.map((week) => [week, weekRange(week, timezone).end.getTime()]));
   const received = new Map<string, string[]>();
-  for (const week of weeks) for (const email of readers.get(week)!) received.set(email, [week, ...(received.get(email) ?? [])]);
+  for (const [week, sent] of readers) for (const email of sent) received.set(email, [week, ...(received.get(email) ?? [])]);
   const unsubscribed = new Map(weeks.map((week) => [week, new Set<string>()]));
   for await (const event of new SubscriberStore(stateDir).events()) {
     if (event.type !== 'unsubscribe') continue;
     const at = Date.parse(event.at);
-    const week = received.get(event.email)?.find((w) => ends.get(w)! <= at);
-    if (week) unsubscribed.get(week)!.add(event.email);
+    const week = received.get(event.email)?.find((w) => got(ends, w) <= at);
+    if (week) got(unsubscribed, week).add(event.email);
   }
 
   const tally = await new VoteStore(stateDir).current();
   return weeks.map((week) => {
-    const sets = seen.get(week)!;
+    const sets = got(seen, week);
     const votes = [...tally.ofIssue(week)].sort(([a], [b]) => (a < b ? -1 : 1));
     return {
       week,
-      sent: readers.get(week)!.size,
+      sent: got(readers, week).size,
       delivered: sets.delivered.size,
       opened: sets.opened.size,
       clicked: sets.clicked.size,
       bounced: sets.bounced.size,
       complained: sets.complained.size,
-      unsubscribed: unsubscribed.get(week)!.size,
+      unsubscribed: got(unsubscribed, week).size,
       votes: Object.fromEntries(votes),
     };
   });

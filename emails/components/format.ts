@@ -19,7 +19,8 @@ export function givenName(name: string | null): string | null {
   const comma = full.indexOf(',');
   if (comma !== -1) return givenName(full.slice(comma + 1)) ?? givenName(full.slice(0, comma));
   if (FAMILY_FIRST.test(full)) return full.replace(/\s+/g, ' ');
-  return full.split(/\s+/)[0]!;
+  const [first = full] = full.split(/\s+/);
+  return first;
 }
 
 /** "Hi Chidi,"; null (no greeting line at all) when the list has no name. */
@@ -41,7 +42,8 @@ export function shortenTake(text: string, limit = TAKE_LIMIT): string {
   if (chars.length <= limit) return clean;
   const budget = limit - 1;
   // The string index where the grapheme after the budget starts: the text before it is what fits.
-  const fits = chars[budget]!.index;
+  // chars.length > limit, so the grapheme at `budget` exists.
+  const fits = chars[budget]?.index ?? clean.length;
   const starts = new Set(chars.map((c) => c.index));
   let end = 0;
   for (const { index } of words.segment(clean)) {
@@ -137,7 +139,9 @@ export function pickedSide(comparison: Comparison): Side | null {
 }
 
 function otherSide(comparison: Comparison, side: Side): Side {
-  return side === comparison.left ? comparison.right! : comparison.left;
+  if (side !== comparison.left) return comparison.left;
+  if (comparison.right === null) throw new Error(`${comparison.left.slug} is listed alone, so it has no other side: a bug.`);
+  return comparison.right;
 }
 
 /** How decisive the pick is, in a few words: "decisive margin", "narrow margin", "on mean score", "by community vote"... */
@@ -183,9 +187,9 @@ export function whySentence(comparison: Comparison): string {
   if (l.percent === null) return `${winner.name} is the only one the panel has reviewed, at ${w.percent}% ship.`;
   if (w.percent !== l.percent)
     return `The panel backs ${winner.name} at ${w.percent}% ship against ${l.percent}% for ${loser.name}, a ${decisiveness(comparison)}.`;
-  if (w.meanScore !== l.meanScore) {
-    const digits = Math.round(w.meanScore!) === Math.round(l.meanScore!) ? 1 : 0;
-    return `Both draw ${w.percent}% ship from the panel; ${winner.name} wins on mean score, ${w.meanScore!.toFixed(digits)} to ${l.meanScore!.toFixed(digits)}.`;
+  if (w.meanScore !== null && l.meanScore !== null && w.meanScore !== l.meanScore) {
+    const digits = Math.round(w.meanScore) === Math.round(l.meanScore) ? 1 : 0;
+    return `Both draw ${w.percent}% ship from the panel; ${winner.name} wins on mean score, ${w.meanScore.toFixed(digits)} to ${l.meanScore.toFixed(digits)}.`;
   }
   return `The panel cannot separate them, so the community decides: ${communityShare(winner)} against ${communityShare(loser)}.`;
 }

@@ -8,6 +8,7 @@ import type { SubscriberList } from '../subscribers/list.ts';
 import { recipientOf, type OutgoingEmail, type Recipient, type SenderSettings } from '../mail.ts';
 import { Ledger } from './ledger.ts';
 import { ISSUE_TAG, MAX_BATCH, type BatchOutcome, type Transport } from './transport.ts';
+import { at, got } from '../invariant.ts';
 
 export type SkipReason = 'unsubscribed' | 'bounced' | 'complained' | 'pending' | 'no matching categories' | 'invalid address';
 
@@ -32,7 +33,7 @@ export function audienceOf(issue: Issue, list: SubscriberList, problems: readonl
     else emails.push(s.email);
   }
   emails.sort();
-  return { emails, recipient: (email) => recipientOf(list.get(email)!), skipped };
+  return { emails, recipient: (email) => recipientOf(got(list, email)), skipped };
 }
 
 // An issue is hashed once per send, not once per batch.
@@ -201,7 +202,7 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
   const unsent: Job[] = [];
   const worker = async (): Promise<void> => {
     while (nextIndex < todo.length && report.stoppedEarly === null) {
-      const job = todo[nextIndex++]!;
+      const job = at(todo, nextIndex++);
       if (options.shouldStop?.() || !(await sendOne(job))) {
         report.stoppedEarly ??= 'interrupted';
         unsent.push(job);

@@ -8,21 +8,26 @@ export interface VoteCounts {
   skip: number;
 }
 
-const none = (v: VoteCounts | undefined) => v === undefined || v.ship + v.skip === 0;
+const none = (v: VoteCounts) => v.ship + v.skip === 0;
 
 /** The catalog with readers' votes added to each tool's own community numbers; the catalog files never change. */
 export function withReaderVotes(tools: readonly Tool[], votes: ReadonlyMap<string, VoteCounts>): Tool[] {
   return tools.map((tool) => {
     const v = votes.get(tool.slug);
-    if (none(v)) return tool;
-    return { ...tool, community: { ship: (tool.community?.ship ?? 0) + v!.ship, skip: (tool.community?.skip ?? 0) + v!.skip } };
+    if (v === undefined || none(v)) return tool;
+    return { ...tool, community: { ship: (tool.community?.ship ?? 0) + v.ship, skip: (tool.community?.skip ?? 0) + v.skip } };
   });
 }
 
 /** The reader votes an issue's sides were built with, per slug; absent when there were none. */
 export function countedVotes(issue: Issue, votes: ReadonlyMap<string, VoteCounts>): Pick<Issue, 'readerVotes'> {
   const slugs = new Set(issue.comparisons.flatMap((c) => [c.left.slug, c.right?.slug ?? c.left.slug]));
-  const counted = Object.fromEntries([...slugs].sort().flatMap((slug) => (none(votes.get(slug)) ? [] : [[slug, { ...votes.get(slug)! }]])));
+  const counted = Object.fromEntries(
+    [...slugs].sort().flatMap((slug) => {
+      const v = votes.get(slug);
+      return v === undefined || none(v) ? [] : [[slug, { ...v }]];
+    }),
+  );
   return Object.keys(counted).length === 0 ? {} : { readerVotes: counted };
 }
 

@@ -6,6 +6,7 @@ import { selectWeek } from './select.ts';
 import { summarize } from './summary.ts';
 import { communityVerdict, panelVerdict, pick, reviewerSplit } from './verdict.ts';
 import type { WeekRange } from './week.ts';
+import { got } from '../invariant.ts';
 
 export interface IssueOptions {
   strategy: Strategy;
@@ -53,7 +54,7 @@ export function buildIssue(catalog: readonly Tool[], range: WeekRange, timezone:
   const selected = selectWeek(catalog, range, timezone);
   const newTools = selected.newTools.filter((t) => !edition?.exclude?.includes(t.slug));
   const bySlug = new Map(newTools.map((t) => [t.slug, t]));
-  const forced: Pairing = (edition?.pairs ?? []).map(([a, b]) => ({ left: bySlug.get(a)!, right: bySlug.get(b)! }));
+  const forced: Pairing = (edition?.pairs ?? []).map(([a, b]) => ({ left: got(bySlug, a), right: got(bySlug, b) }));
   const forcedSlugs = new Set(edition?.pairs?.flat());
   const rest = newTools.filter((t) => !forcedSlugs.has(t.slug));
   const spotlightSlug = options.spotlight ?? edition?.spotlight;

@@ -3,6 +3,7 @@ import { IssueError } from '../errors.ts';
 import { maxWeightMatching } from './matching.ts';
 import { similarity, similarityIndex } from './similarity.ts';
 import { compareRank } from './verdict.ts';
+import { at, present } from '../invariant.ts';
 
 /** The comparisons of an issue: `left` is always a new tool; `right` a new tool, an earlier tool, or null (listed alone). */
 export type Pairing = { left: Tool; right: Tool | null }[];
@@ -26,8 +27,9 @@ export function bestMatch(newTools: Tool[], earlierTools: Tool[], sentPairs: Rea
   const pairing: Pairing = [];
   const leftOver: Tool[] = [];
   tools.forEach((tool, i) => {
-    if (mate[i] === -1) leftOver.push(tool);
-    else if (i < mate[i]!) pairing.push({ left: tool, right: tools[mate[i]!]! });
+    const m = at(mate, i);
+    if (m === -1) leftOver.push(tool);
+    else if (i < m) pairing.push({ left: tool, right: at(tools, m) });
   });
   for (const tool of leftOver) pairing.push({ left: tool, right: oddToolMatch(tool, earlierTools, sentPairs) });
   return pairing;
@@ -126,26 +128,30 @@ function matchNewTools(tools: Tool[], earlierTools: readonly Tool[], sentPairs: 
     (category[i] === category[j] ? categoryUnit : 0) + (sent.has(i * n + j) ? 0 : unsentUnit) + sim(i, j);
   const match = (group: number[], weightOf: (a: number, b: number) => number, size = group.length) => {
     maxWeightMatching(size, weightOf).forEach((m, a) => {
-      if (a < group.length && m !== -1 && m < group.length) mate[group[a]!] = group[m]!;
+      if (a < group.length && m !== -1 && m < group.length) mate[at(group, a)] = at(group, m);
     });
   };
   const pool: number[] = [];
   for (const [key, group] of groups) {
-    if (group.length % 2 === 0) match(group, (a, b) => weight(group[a]!, group[b]!));
+    if (group.length % 2 === 0) match(group, (a, b) => weight(at(group, a), at(group, b)));
     else if (!earlierCategories.has(key)) pool.push(...group);
     else {
-      const earlier = group.map((i) => earlierPartner(tools[i]!, earlierTools, sentPairs)!);
+      const earlier = group.map((i) => present(earlierPartner(at(tools, i), earlierTools, sentPairs), 'an earlier tool of the category'));
       const virtual = group.length;
       match(
         group,
-        (a, b) => (b === virtual ? (earlier[a]!.unsent ? unsentUnit : 0) + earlier[a]!.similarity : weight(group[a]!, group[b]!)),
+        (a, b) => {
+          if (b !== virtual) return weight(at(group, a), at(group, b));
+          const partner = at(earlier, a);
+          return (partner.unsent ? unsentUnit : 0) + partner.similarity;
+        },
         virtual + 1,
       );
     }
   }
   match(
     pool.sort((a, b) => a - b),
-    (a, b) => weight(pool[a]!, pool[b]!),
+    (a, b) => weight(at(pool, a), at(pool, b)),
   );
   return mate;
 }

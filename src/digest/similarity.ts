@@ -1,5 +1,6 @@
 import type { Tool } from '../catalog/schema.ts';
 import { panelVerdict } from './verdict.ts';
+import { at } from '../invariant.ts';
 
 /** Points out of 1000 for each signal; category is left out because pairing weighs it on its own. */
 const TEXT_POINTS = 700;
@@ -91,16 +92,20 @@ export function similarityIndex(tools: readonly Tool[]): (i: number, j: number) 
   const shared = new Int32Array(n * n);
   for (const list of postings.values()) {
     for (let x = 0; x < list.length; x++) {
-      const row = list[x]! * n;
-      for (let y = x + 1; y < list.length; y++) shared[row + list[y]!]!++;
+      const row = at(list, x) * n;
+      for (let y = x + 1; y < list.length; y++) {
+        const k = row + at(list, y);
+        shared[k] = at(shared, k) + 1;
+      }
     }
   }
   const scores = new Uint16Array(n * n);
   for (let i = 0; i < n; i++) {
-    scores[i * n + i] = score(profiles[i]!.size, profiles[i]!, profiles[i]!);
+    const pi = at(profiles, i);
+    scores[i * n + i] = score(pi.size, pi, pi);
     for (let j = i + 1; j < n; j++) {
-      scores[i * n + j] = scores[j * n + i] = score(shared[i * n + j]!, profiles[i]!, profiles[j]!);
+      scores[i * n + j] = scores[j * n + i] = score(at(shared, i * n + j), pi, at(profiles, j));
     }
   }
-  return (i, j) => scores[i * n + j]!;
+  return (i, j) => at(scores, i * n + j);
 }

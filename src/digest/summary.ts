@@ -14,7 +14,7 @@ function panelRead(side: Side): string {
 }
 
 function capitalize(word: string): string {
-  return word[0]!.toUpperCase() + word.slice(1);
+  return word.charAt(0).toUpperCase() + word.slice(1);
 }
 
 function margin(points: number): string {
@@ -43,8 +43,8 @@ function pickSentence(winner: Side, loser: Side): string {
   if (w.percent !== l.percent) {
     return `${opening}: the panel has it at ${panelRead(winner)} against ${panelRead(loser)} for ${loser.name}, ${margin(w.percent - l.percent)}.`;
   }
-  if (w.meanScore !== l.meanScore) {
-    const [wm, lm] = means(w.meanScore!, l.meanScore!);
+  if (w.meanScore !== null && l.meanScore !== null && w.meanScore !== l.meanScore) {
+    const [wm, lm] = means(w.meanScore, l.meanScore);
     return `${opening}: both draw ${w.percent}% ship from the panel, and ${winner.name} wins on mean score, ${wm} to ${lm}.`;
   }
   return `${opening}: the panel cannot separate them, so the community decides with ${communityRead(winner)} against ${communityRead(loser)}.`;

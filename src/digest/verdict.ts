@@ -1,5 +1,6 @@
 import { PERSONAS, type Tool } from '../catalog/schema.ts';
 import type { CommunityVerdict, PanelVerdict, ReviewerSplit } from './schema.ts';
+import { at } from '../invariant.ts';
 
 /** The panel's split, ship percentage, label and mean score, counting the takes present. */
 export function panelVerdict(tool: Pick<Tool, 'panel'>): PanelVerdict {
@@ -29,8 +30,9 @@ export function rankKeys(tool: Pick<Tool, 'panel' | 'community'>): [number, numb
 export function compareRank(a: Pick<Tool, 'panel' | 'community'>, b: Pick<Tool, 'panel' | 'community'>): number {
   const ka = rankKeys(a);
   const kb = rankKeys(b);
-  for (let i = 0; i < ka.length; i++) {
-    if (ka[i]! !== kb[i]!) return kb[i]! - ka[i]!;
+  for (const [i, x] of ka.entries()) {
+    const y = at(kb, i);
+    if (x !== y) return y - x;
   }
   return 0;
 }

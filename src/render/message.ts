@@ -36,10 +36,12 @@ export function headlineOf(comparisons: readonly Comparison[]): Comparison | und
   const margin = (c: Comparison): [number, number] => {
     const winner = pickedSide(c);
     if (winner === null) return [-Infinity, -Infinity];
-    const loser = winner === c.left ? c.right! : c.left;
+    const loser = winner === c.left ? c.right : c.left;
+    if (loser === null) return [-Infinity, -Infinity];
     // A pick decided without both panels (one tool unreviewed) ranks below any panel margin.
     if (winner.panel.percent === null || loser.panel.percent === null) return [-1, 0];
-    return [winner.panel.percent - loser.panel.percent, winner.panel.meanScore! - loser.panel.meanScore!];
+    // A panel with a ship rate has takes, so a mean score too.
+    return [winner.panel.percent - loser.panel.percent, (winner.panel.meanScore ?? 0) - (loser.panel.meanScore ?? 0)];
   };
   let best: Comparison | undefined;
   for (const c of comparisons) {

@@ -7,6 +7,7 @@ import type { OutgoingEmail, Recipient, SenderSettings } from '../mail.ts';
 import { givenName } from '../../emails/components/format.ts';
 import { signVoteToken } from '../subscribers/tokens.ts';
 import { digestLinks, digestProps, messageFrom, readerTokens, renderMessage, toolSlugs, unsubscribeHeaders } from './message.ts';
+import { at, present } from '../invariant.ts';
 
 // Letters and digits only, so React's escaping leaves them as they are and they can be found in its output.
 const NAME = 'WatvPlaceholderName';
@@ -19,7 +20,7 @@ const PLACEHOLDER = new RegExp(`(${NAME}|${UNSUBSCRIBE}|${PREFERENCES}|WatvPlace
 
 /** What React's server renderer writes for text and attribute values. */
 function escapeLikeReact(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;' })[c]!);
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;' })[c] ?? c);
 }
 
 /** Text split around its placeholders: text, placeholder, text, placeholder, ..., text. */
@@ -57,11 +58,11 @@ export class DigestRenderer {
     const voteToken = (p: string) => {
       let token = votes.get(p);
       if (token === undefined) {
-        const [, choice, i] = /^WatvPlaceholderVote(Ship|Skip)(\d+)x$/.exec(p)!;
+        const [, choice, i] = present(/^WatvPlaceholderVote(Ship|Skip)(\d+)x$/.exec(p), `the vote placeholder in ${p}`);
         const vote = {
           email: recipient.email,
           week: this.issue.week,
-          slug: variant.slugs[Number(i)]!,
+          slug: at(variant.slugs, Number(i)),
           choice: choice === 'Ship' ? ('ship' as const) : ('skip' as const),
         };
         token = signVoteToken(this.settings.secret, vote);
@@ -71,12 +72,12 @@ export class DigestRenderer {
     };
     // Concatenation, not join: V8 keeps the result as a rope over the shared parts until something reads it whole.
     const fill = (template: Template, name: string) => {
-      let text = template[0]!;
+      let text = at(template, 0);
       for (let i = 1; i < template.length; i += 2) {
-        const p = template[i]!;
+        const p = at(template, i);
         text +=
           (p === NAME ? name : p === UNSUBSCRIBE ? tokens.unsubscribe : p === PREFERENCES ? tokens.preferences : voteToken(p)) +
-          template[i + 1]!;
+          at(template, i + 1);
       }
       return text;
     };

@@ -54,6 +54,6 @@ export function webhookLine(event: unknown, recorded: readonly SubscriberEvent[]
         ? 'nothing changed'
         : recorded.length === 0
           ? 'recorded for stats; the list is unchanged'
-          : `${recorded.map((r) => r.email).join(' ')} ${recorded[0]!.type === 'bounce' ? 'bounced' : 'complained'}: no more mail`;
+          : `${recorded.map((r) => r.email).join(' ')} ${recorded[0]?.type === 'bounce' ? 'bounced' : 'complained'}: no more mail`;
   return `webhook ${type} to ${to || '(no address)'}: ${change}`;
 }

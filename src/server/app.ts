@@ -236,9 +236,9 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
   app.get('/confirm', async (c) => {
     const token = c.req.query('token');
     const link = await confirmations.check(token);
-    if (link.kind === 'bad') return badLink(c);
+    if (link.kind === 'bad' || token === undefined) return badLink(c);
     if (link.kind === 'superseded') return supersededLink(c);
-    return c.html(confirmPage(link.email, token!));
+    return c.html(confirmPage(link.email, token));
   });
 
   app.post('/confirm', async (c) => {

@@ -12,7 +12,7 @@ const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
 
 /** Text as HTML: every character that could open a tag or end an attribute is escaped. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c]!);
+  return text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
 }
 
 function emit(part: Part): string {
@@ -24,7 +24,7 @@ function emit(part: Part): string {
 
 /** A template tag that escapes every interpolated value unless it is itself `SafeHtml`; arrays are joined. */
 export function html(strings: TemplateStringsArray, ...values: Part[]): SafeHtml {
-  return new SafeHtml(strings.reduce((out, s, i) => out + s + (i < values.length ? emit(values[i]!) : ''), ''));
+  return new SafeHtml(strings.reduce((out, s, i) => out + s + (i < values.length ? emit(values[i]) : ''), ''));
 }
 
 /** Trusted markup from elsewhere (a rendered template), emitted as it is. */

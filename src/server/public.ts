@@ -20,6 +20,8 @@ export function registerArchive(
     if (!issue) return c.html(errorPage('Issue not found', 'There is no issue for this week.'), 404);
     const all = await ctx.archive.all();
     const at = all.findIndex((i) => i.week === issue.week);
+    const newer = at > 0 ? all[at - 1] : undefined;
+    const older = at >= 0 ? all[at + 1] : undefined;
     const [topics, tally] = await Promise.all([ctx.topics().catch(() => []), ctx.votes.current()]);
     const votes = tally.community();
     return c.html(
@@ -27,8 +29,8 @@ export function registerArchive(
         issue,
         label: issueSummary(issue).label,
         // Newest first: the next issue is the one before it in the list.
-        next: at > 0 ? issueSummary(all[at - 1]!) : null,
-        previous: at >= 0 && at < all.length - 1 ? issueSummary(all[at + 1]!) : null,
+        next: newer ? issueSummary(newer) : null,
+        previous: older ? issueSummary(older) : null,
         topics,
         community: (side) => currentCommunity(issue, side, votes),
       }),

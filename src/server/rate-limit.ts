@@ -11,9 +11,10 @@ export class RateLimiter {
   take(key: string, now: number): { ok: true } | { ok: false; retryAfterSeconds: number } {
     if (this.hits.size > 10_000) this.sweep(now);
     const recent = (this.hits.get(key) ?? []).filter((t) => t > now - this.windowMs);
-    if (recent.length >= this.limit) {
+    const [oldest] = recent;
+    if (recent.length >= this.limit && oldest !== undefined) {
       this.hits.set(key, recent);
-      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((recent[0]! + this.windowMs - now) / 1000)) };
+      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((oldest + this.windowMs - now) / 1000)) };
     }
     this.hits.set(key, [...recent, now]);
     return { ok: true };

@@ -235,9 +235,10 @@ export class SignupQueue {
       );
       return false;
     }
-    if (outcome.rejected.length > 0) {
-      this.deps.log?.(`The confirmation email to ${signup.email} was refused: ${outcome.rejected[0]!.reason}.`);
-      return this.finish(signup, `refused: ${outcome.rejected[0]!.reason}`);
+    const [refused] = outcome.rejected;
+    if (refused) {
+      this.deps.log?.(`The confirmation email to ${signup.email} was refused: ${refused.reason}.`);
+      return this.finish(signup, `refused: ${refused.reason}`);
     }
     return this.finish(signup, 'sent');
   }

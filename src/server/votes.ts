@@ -56,9 +56,9 @@ export function registerVotes(app: Hono, ctx: { secret: string; now: () => Date;
   app.get('/vote', async (c) => {
     const token = c.req.query('token');
     const found = await resolve(token);
-    if (!found) return c.html(badVote(), 400);
+    if (!found || token === undefined) return c.html(badVote(), 400);
     const standing = (await ctx.votes.current()).choiceOf(found.vote);
-    return c.html(votePage(found.vote, found.tool, token!, standing));
+    return c.html(votePage(found.vote, found.tool, token, standing));
   });
 
   app.post(

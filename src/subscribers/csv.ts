@@ -48,7 +48,7 @@ export async function* readSubscriberCsv(file: string): AsyncGenerator<ListRow |
         continue;
       }
       const field = (name: string) => {
-        const i = columns!.get(name);
+        const i = columns?.get(name);
         return i === undefined ? undefined : record[i];
       };
       const email = Address.safeParse(field('email') ?? '');

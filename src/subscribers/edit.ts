@@ -1,6 +1,7 @@
 import { categoryKey } from '../catalog/schema.ts';
 import { UserError } from '../errors.ts';
 import type { Subscriber, SubscriberEvent } from './schema.ts';
+import { got } from '../invariant.ts';
 
 /**
  * `--categories` as the catalog spells them; a name the catalog doesn't have is refused, naming it and the
@@ -16,7 +17,7 @@ export function catalogCategories(given: readonly string[], known: readonly stri
       `--categories ${names} ${unknown.length === 1 ? 'is not a category' : 'are not categories'} of ${where}; the known ones are: ${list.join(', ')}.`,
     );
   }
-  return [...new Set(given.map((c) => byKey.get(categoryKey(c))!))];
+  return [...new Set(given.map((c) => got(byKey, categoryKey(c))))];
 }
 
 export interface AddRequest {

@@ -4,6 +4,7 @@ import { SubscribersError } from '../errors.ts';
 import type { RowProblem } from './csv.ts';
 import type { ListRow } from './list.ts';
 import { Address, parseCategories, type SubscriberStatus } from './schema.ts';
+import { at as nth, got } from '../invariant.ts';
 
 /**
  * Exports of other newsletter tools, read as they are: which column holds what, and what their statuses mean here.
@@ -100,15 +101,15 @@ export function exportColumns(header: readonly string[], file: string): ExportCo
   const status = find(STATUS_COLUMNS);
   return {
     email,
-    emailHeader: header[email]!.trim(),
+    emailHeader: nth(header, email).trim(),
     name: find(['name']),
     firstName: find(['first name']),
     lastName: find(['last name']),
     categories: find(['categories']),
-    status: status === null ? null : { index: status, header: header[status]!.trim() },
-    stopTimes: Object.entries(STOP_TIME_COLUMNS).flatMap(([key, stop]) => (at.has(key) ? [{ index: at.get(key)!, status: stop }] : [])),
+    status: status === null ? null : { index: status, header: nth(header, status).trim() },
+    stopTimes: Object.entries(STOP_TIME_COLUMNS).flatMap(([key, stop]) => (at.has(key) ? [{ index: got(at, key), status: stop }] : [])),
     stopFlags: Object.entries(STOP_FLAG_COLUMNS).flatMap(([key, stopsWhen]) =>
-      at.has(key) ? [{ index: at.get(key)!, header: header[at.get(key)!]!.trim(), stopsWhen }] : [],
+      at.has(key) ? [{ index: got(at, key), header: nth(header, got(at, key)).trim(), stopsWhen }] : [],
     ),
   };
 }

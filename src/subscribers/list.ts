@@ -1,4 +1,5 @@
 import { SubscriberStatus, type Subscriber, type SubscriberEvent } from './schema.ts';
+import { at } from '../invariant.ts';
 
 /** One valid row of a subscriber CSV. */
 export interface ListRow {
@@ -110,8 +111,8 @@ export class SubscriberList {
     const next = applyEvent(known, entry);
     if (!next || next === known) return;
     // A reader's own completed double opt-in releases the file's hold: it re-activates them whatever said otherwise before.
-    const held = slot !== undefined && (this.statuses[slot]! & HELD_BY_FILE) !== 0 && entry.type !== 'opt-in';
-    this.set(entry.email, held && !STOPPED.has(next.status) ? { ...next, status: known!.status } : next, held);
+    const held = slot !== undefined && (at(this.statuses, slot) & HELD_BY_FILE) !== 0 && entry.type !== 'opt-in';
+    this.set(entry.email, held && known && !STOPPED.has(next.status) ? { ...next, status: known.status } : next, held);
   }
 
   get size(): number {
@@ -152,9 +153,9 @@ export class SubscriberList {
   private at(email: string, slot: number): Subscriber {
     return {
       email,
-      name: this.names[slot]!,
-      categories: this.categoryLists[this.categoryIds[slot]!]!,
-      status: STATUSES[this.statuses[slot]! & ~HELD_BY_FILE]!,
+      name: at(this.names, slot),
+      categories: at(this.categoryLists, at(this.categoryIds, slot)),
+      status: at(STATUSES, at(this.statuses, slot) & ~HELD_BY_FILE),
     };
   }
 
