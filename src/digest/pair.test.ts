@@ -1,45 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { categoryKey, type PanelTake, type Tool } from '../catalog/schema.ts';
+import { categoryKey, type Tool } from '../catalog/schema.ts';
 import { IssueError } from '../errors.ts';
-import { bestMatch, oddToolMatch, pairKey, spotlight, type Pairing } from './pair.ts';
+import { bestMatch, pairKey } from './pair.ts';
 import { similarity } from './similarity.ts';
 import { compareRank } from './verdict.ts';
+import { shuffled, slugs, type ToolFields, tool } from '../../test/helpers/pairing.ts';
 import { mulberry32 } from '../../test/helpers/random.ts';
-
-const PERSONAS = ['builder', 'skeptic', 'futurist', 'founder', 'creator'] as const;
-
-type ToolFields = Partial<Tool> & { ship?: number; skip?: number; score?: number };
-
-function tool(slug: string, fields: ToolFields = {}): Tool {
-  const { ship = 0, skip = 0, score = 70, ...rest } = fields;
-  const panel: PanelTake[] = [...Array(ship).fill('ship'), ...Array(skip).fill('skip')].map((verdict, i) => ({
-    persona: PERSONAS[i]!,
-    score,
-    verdict,
-    take: 'A take.',
-  }));
-  return {
-    slug,
-    name: slug,
-    tagline: 'A tool.',
-    category: 'Design',
-    description: 'Does things.',
-    url: `https://example.com/${slug}`,
-    addedAt: '2026-11-17',
-    pricing: { entry: 'free' },
-    panel,
-    ...rest,
-  };
-}
-
-function shuffled<T>(items: T[], rand: () => number): T[] {
-  const out = [...items];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
 
 /** Every matching of `items` with floor(n/2) pairs. */
 function* matchings<T>(items: T[]): Generator<[T, T][]> {
@@ -83,8 +49,6 @@ function bruteForceBest(tools: Tool[], sent: ReadonlySet<string>): Objective {
   }
   return best!;
 }
-
-const slugs = (pairing: Pairing) => pairing.map(({ left, right }) => [left.slug, right?.slug ?? null]);
 
 const WORDS = ['code', 'review', 'image', 'video', 'voice', 'agent', 'chat', 'search', 'notes', 'music', 'data', 'slides'];
 const CATEGORIES = ['Design', 'Coding', 'Audio', 'Video'];
@@ -355,113 +319,5 @@ describe('bestMatch', () => {
       ['design-b', 'design-c'],
       ['design-a', 'old-design'],
     ]);
-  });
-});
-
-describe('oddToolMatch', () => {
-  const odd = tool('new', { category: 'Design', tagline: 'Turns sketches into slides' });
-  it.each([
-    [
-      'the most similar earlier tool of its category',
-      [
-        tool('far', { category: 'Design' }),
-        tool('near', { category: ' design', tagline: 'Turns sketches into decks' }),
-        tool('twin', { category: 'Audio', tagline: 'Turns sketches into slides' }),
-      ],
-      'near',
-    ],
-    ['on a similarity tie, the smaller slug', [tool('b-same', { category: 'DESIGN' }), tool('a-same')], 'a-same'],
-    [
-      'with none of its category, the best-ranked earlier tool',
-      [
-        tool('mixed', { category: 'Audio', ship: 2, skip: 2 }),
-        tool('ship-low', { category: 'Audio', ship: 3, skip: 1, score: 60 }),
-        tool('ship-high', { category: 'Video', ship: 3, skip: 1, score: 80 }),
-      ],
-      'ship-high',
-    ],
-    [
-      'then by community ship percentage',
-      [
-        tool('crowd-low', { category: 'Audio', community: { ship: 1, skip: 9 } }),
-        tool('crowd-high', { category: 'Audio', community: { ship: 9, skip: 1 } }),
-      ],
-      'crowd-high',
-    ],
-    ['then by slug', [tool('zed', { category: 'Audio' }), tool('abc', { category: 'Audio' })], 'abc'],
-    ['with no earlier tool, nobody', [], null],
-  ])('%s', (_, earlier, expected) => {
-    expect(oddToolMatch(odd, earlier)?.slug ?? null).toBe(expected);
-    expect(slugs(bestMatch([odd], earlier, new Set()))).toEqual([['new', expected]]);
-  });
-
-  it('prefers an earlier tool of its category it was not compared with before', () => {
-    const earlier = [tool('near', { tagline: 'Turns sketches into slides' }), tool('far')];
-    expect(oddToolMatch(odd, earlier, new Set([pairKey('new', 'near')]))?.slug).toBe('far');
-    expect(oddToolMatch(odd, [earlier[0]!], new Set([pairKey('new', 'near')]))?.slug).toBe('near');
-  });
-});
-
-describe('spotlight', () => {
-  const newTools = [
-    tool('alpha', { community: { ship: 5, skip: 5 } }),
-    tool('beta', { community: { ship: 20, skip: 5 }, ship: 2, skip: 2 }),
-    tool('gamma', { community: { ship: 1, skip: 24 }, ship: 3, skip: 1 }),
-    tool('delta'),
-  ];
-  const earlier = [tool('skillclaw', { category: 'Coding' })];
-
-  it.each([
-    [
-      "the editor's choice among new tools",
-      'beta',
-      [
-        ['alpha', 'beta'],
-        ['delta', 'beta'],
-        ['gamma', 'beta'],
-      ],
-    ],
-    [
-      "the editor's choice among earlier tools",
-      'skillclaw',
-      [
-        ['alpha', 'skillclaw'],
-        ['beta', 'skillclaw'],
-        ['delta', 'skillclaw'],
-        ['gamma', 'skillclaw'],
-      ],
-    ],
-    [
-      'by default the most votes, then the best panel',
-      undefined,
-      [
-        ['alpha', 'gamma'],
-        ['beta', 'gamma'],
-        ['delta', 'gamma'],
-      ],
-    ],
-  ])('%s', (_, choice, expected) => {
-    const rand = mulberry32(3);
-    expect(slugs(spotlight(newTools, earlier, new Set(), choice))).toEqual(expected);
-    expect(slugs(spotlight(shuffled(newTools, rand), earlier, new Set(), choice))).toEqual(expected);
-  });
-
-  it('breaks a full tie by slug', () => {
-    expect(slugs(spotlight([tool('b'), tool('a'), tool('c')], [], new Set()))).toEqual([
-      ['b', 'a'],
-      ['c', 'a'],
-    ]);
-  });
-
-  it('throws for a spotlight outside the catalog', () => {
-    expect(() => spotlight(newTools, earlier, new Set(), 'nope')).toThrow('Spotlight tool "nope" is not in the catalog.');
-  });
-
-  it.each([
-    ['one new tool: the odd-tool rule', [tool('solo')], undefined, [['solo', 'skillclaw']]],
-    ['one new tool that is the spotlight: the odd-tool rule', [tool('solo')], 'solo', [['solo', 'skillclaw']]],
-    ['no new tools', [], undefined, []],
-  ])('%s', (_, tools, choice, expected) => {
-    expect(slugs(spotlight(tools, earlier, new Set(), choice))).toEqual(expected);
   });
 });
