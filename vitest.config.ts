@@ -5,7 +5,9 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.ts'],
     exclude: ['test/browser/**', 'node_modules/**'],
     // Backstops against a hang, not guesses about speed: tests wait on events, and a loaded machine is slow.
-    testTimeout: 300_000,
-    hookTimeout: 120_000,
+    testTimeout: 600_000,
+    // Most files spawn the CLI and wait on it, on a fake server's rate limit or on fsync: four files at a time keep two cores busy.
+    maxWorkers: 4,
+    hookTimeout: 300_000,
   },
 });

@@ -28,4 +28,4 @@ it('runs from a folder whose name has spaces, directly and through a symlink', a
     expect(result.stdout).toContain('Weekly AI Tool Verdicts');
     expect(result.status).toBe(0);
   }
-}, 120_000);
+});

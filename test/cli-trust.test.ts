@@ -72,7 +72,7 @@ function expectOneSentence(result: CliResult, ...mentions: (string | RegExp)[]):
   for (const m of mentions) expect(lines[0]).toMatch(m);
 }
 
-describe('damaged state stops with one sentence', { timeout: 120_000 }, () => {
+describe('damaged state stops with one sentence', () => {
   it('a send ledger with an unreadable line in the middle stops send, naming the file and line; a torn last line is tolerated', async () => {
     const ws = workspace(readers(250));
     const first = await runCli(['send', ...ws.flags()]);
@@ -129,7 +129,7 @@ describe('damaged state stops with one sentence', { timeout: 120_000 }, () => {
   });
 });
 
-describe('settings that would make bad mail refuse before anything goes', { timeout: 300_000 }, () => {
+describe('settings that would make bad mail refuse before anything goes', () => {
   it('a real send without DIGEST_POSTAL_ADDRESS, with an http: DIGEST_PUBLIC_URL, or with an invalid DIGEST_FROM refuses, naming the variable', async () => {
     const fake = await startFakeResend();
     try {
@@ -142,9 +142,7 @@ describe('settings that would make bad mail refuse before anything goes', { time
         ['DIGEST_FROM', { DIGEST_FROM: 'Verdicts <verdicts@example.com>\r\nBcc: all@example.com' }],
       ];
       const results = await Promise.all(
-        cases.map(([, env]) =>
-          runCli(['send', ...ws.flags()], { env: { ...RESEND, RESEND_BASE_URL: fake.url, ...env }, timeoutMs: 280_000 }),
-        ),
+        cases.map(([, env]) => runCli(['send', ...ws.flags()], { env: { ...RESEND, RESEND_BASE_URL: fake.url, ...env } })),
       );
       results.forEach((result, i) => {
         expectOneSentence(result, cases[i]![0]);
@@ -185,7 +183,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe('Resend out of reach', { timeout: 120_000 }, () => {
+describe('Resend out of reach', () => {
   it('stops the run with one sentence and a clean ledger; the next run, with Resend back, sends everyone exactly once', async () => {
     const addresses = readers(450);
     const ws = workspace(addresses);
@@ -261,24 +259,21 @@ function crowdedCatalog(dir: string, n: number): { data: string; slugs: string[]
   return { data, slugs };
 }
 
-describe('a week too big to mail', { timeout: 300_000 }, () => {
+describe('a week too big to mail', () => {
   it('is refused at build and send before anything is frozen or planned, saying how to trim it; trimmed, send --dry-run reports the size', async () => {
     const ws = workspace();
     const huge = crowdedCatalog(path.join(ws.dir, 'huge'), 100);
-    const tooMany = await runCli(['send', ...ws.flags(huge.data)], { timeoutMs: 280_000 });
+    const tooMany = await runCli(['send', ...ws.flags(huge.data)]);
     expectOneSentence(tooMany, /10\d new tools/, '"exclude"', path.join(huge.data, 'editions', `${WEEK}.json`));
 
     const { data, slugs } = crowdedCatalog(path.join(ws.dir, 'big'), 50);
-    const [build, send] = await Promise.all([
-      runCli(['build', ...ws.flags(data)], { timeoutMs: 280_000 }),
-      runCli(['send', ...ws.flags(data)], { timeoutMs: 280_000 }),
-    ]);
+    const [build, send] = await Promise.all([runCli(['build', ...ws.flags(data)]), runCli(['send', ...ws.flags(data)])]);
     for (const result of [build, send])
       expectOneSentence(result, /too big to mail/, /102\.0 KB/, '"exclude"', path.join(data, 'editions', `${WEEK}.json`));
     expect(filesUnder(ws.state)).toEqual([]);
 
     writeText(path.join(data, 'editions', `${WEEK}.json`), JSON.stringify({ exclude: slugs.slice(6) }));
-    const dryRun = await runCli(['send', '--dry-run', ...ws.flags(data)], { timeoutMs: 280_000 });
+    const dryRun = await runCli(['send', '--dry-run', ...ws.flags(data)]);
     expect(dryRun.status, dryRun.stderr).toBe(0);
     const size = /Largest message: ([\d.]+) KB of HTML \(Gmail clips at 102\.0 KB\)/.exec(dryRun.stdout);
     expect(size, dryRun.stdout).not.toBeNull();
@@ -287,7 +282,7 @@ describe('a week too big to mail', { timeout: 300_000 }, () => {
   });
 });
 
-describe('what the outbox writes', { timeout: 120_000 }, () => {
+describe('what the outbox writes', () => {
   it('state is private: folders 0700, files 0600; .eml files are CRLF throughout', async () => {
     const ws = workspace();
     const result = await runCli(['send', ...ws.flags()], { env: { DIGEST_POSTAL_ADDRESS: '1 Example Street\nSpringfield' } });

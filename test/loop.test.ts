@@ -45,7 +45,7 @@ beforeAll(async () => {
   const sent = await runCli(['send', '--week', WEEK, ...common], { env });
   expect(sent.status, sent.stderr).toBe(0);
   serve = await startServe(common, env);
-}, 120_000);
+});
 
 afterAll(async () => {
   await serve?.stop();
@@ -192,7 +192,7 @@ describe('the loop back from readers', () => {
     const again2 = later.comparisons.flatMap((c) => [c.left, c.right]).find((s) => s.slug === first!.slug);
     expect(again2?.community).toMatchObject({ ship: own.ship, skip: own.skip + 2 });
     expect(readFileSync(path.join(data, 'tools', `${first!.slug}.json`), 'utf8')).toBe(catalogFile);
-  }, 120_000);
+  });
 
   it('serves the archive without greeting or token, only for sent issues, with a feed a real XML parser reads', async () => {
     const response = await get(`/issues/${WEEK}`);
@@ -218,5 +218,5 @@ describe('the loop back from readers', () => {
     const items = [parsed.rss.channel.item].flat();
     expect(items.map((i) => i.link)).toEqual([`https://verdicts.example.com/issues/${WEEK}`]);
     expect((items[0] as { description: string }).description).toMatch(/ship|toss-up/);
-  }, 120_000);
+  });
 });
