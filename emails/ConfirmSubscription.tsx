@@ -1,7 +1,7 @@
 import { Body, Container, Head, Heading, Hr, Html, Link, Preview, Section } from '@react-email/components';
 import type { CSSProperties } from 'react';
-import { body, color, container, h1, link, page, small } from './components/theme.ts';
-import previewProps from './fixtures/confirm-props.json' with { type: 'json' };
+import { body, color, container, h1, link, page, small } from './_components/theme.ts';
+import previewProps from './_fixtures/confirm-props.json' with { type: 'json' };
 
 /** The double opt-in email. Every prop is required, so a missing value fails the typecheck. */
 export type ConfirmSubscriptionProps = {

@@ -1,11 +1,11 @@
 import { Body, Container, Head, Heading, Html, Link, Preview, Section } from '@react-email/components';
 import type { CSSProperties } from 'react';
 import { type Comparison, Issue } from '../src/digest/schema.ts';
-import { ComparisonCard, type VoteLinks } from './components/ComparisonCard.tsx';
-import { Footer, type DigestLinks } from './components/Footer.tsx';
-import { comparisonKey, decisiveness, glanceTitle, greeting, paragraphs } from './components/format.ts';
-import { body, cls, color, container, emailCss, h1, h2, link, page, small } from './components/theme.ts';
-import previewProps from './fixtures/preview-props.json' with { type: 'json' };
+import { ComparisonCard, type VoteLinks } from './_components/ComparisonCard.tsx';
+import { Footer, type DigestLinks } from './_components/Footer.tsx';
+import { comparisonKey, decisiveness, glanceTitle, greeting, paragraphs } from './_components/format.ts';
+import { body, cls, color, container, emailCss, h1, h2, link, page, small } from './_components/theme.ts';
+import previewProps from './_fixtures/preview-props.json' with { type: 'json' };
 
 /** Everything the digest shows. Every prop is required (nullable, never optional) so a missing value fails the typecheck instead of rendering "undefined". */
 export type DigestProps = {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCatalog } from './catalog/load.ts';
 import { busiestWeek, confirmPreviewProps, latestWeek, panelSamples, previewProps, sampleIssue } from './sample.ts';
 
-const fixture = async (name: string): Promise<unknown> => JSON.parse(await readFile(`emails/fixtures/${name}`, 'utf8'));
+const fixture = async (name: string): Promise<unknown> => JSON.parse(await readFile(`emails/_fixtures/${name}`, 'utf8'));
 
 it("the preview server's props are the sample catalog's latest week as the pipeline builds it (npm run fixtures)", async () => {
   const issue = await sampleIssue();

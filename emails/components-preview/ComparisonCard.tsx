@@ -1,6 +1,6 @@
 import type { Comparison } from '../../src/digest/schema.ts';
-import { ComparisonCard } from '../components/ComparisonCard.tsx';
-import { comparisonKey } from '../components/format.ts';
+import { ComparisonCard } from '../_components/ComparisonCard.tsx';
+import { comparisonKey } from '../_components/format.ts';
 import WeeklyDigest from '../WeeklyDigest.tsx';
 import { PreviewFrame } from './PreviewFrame.tsx';
 

@@ -1,4 +1,4 @@
-import { Footer } from '../components/Footer.tsx';
+import { Footer } from '../_components/Footer.tsx';
 import WeeklyDigest, { type DigestProps } from '../WeeklyDigest.tsx';
 import { PreviewFrame } from './PreviewFrame.tsx';
 

@@ -1,7 +1,7 @@
 import { PanelVerdict } from '../../src/digest/schema.ts';
-import { PanelBadge } from '../components/PanelBadge.tsx';
-import { body } from '../components/theme.ts';
-import panelSamples from '../fixtures/panel-samples.json' with { type: 'json' };
+import { PanelBadge } from '../_components/PanelBadge.tsx';
+import { body } from '../_components/theme.ts';
+import panelSamples from '../_fixtures/panel-samples.json' with { type: 'json' };
 import { PreviewCard, PreviewFrame } from './PreviewFrame.tsx';
 
 // The shape src/sample.ts builds the fixture in; spelled out here so the template never imports the sample code.

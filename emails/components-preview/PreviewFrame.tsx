@@ -1,6 +1,6 @@
 import { Body, Container, Head, Html, Section } from '@react-email/components';
 import type { ReactNode } from 'react';
-import { cls, color, container, emailCss, page } from '../components/theme.ts';
+import { cls, color, container, emailCss, page } from '../_components/theme.ts';
 
 /** The digest's page and 600 px column around one component, so a component preview looks as it does in the email. */
 export function PreviewFrame({ title, children }: { title: string; children: ReactNode }) {

@@ -1,5 +1,5 @@
 import type { ReviewerSplit as Split } from '../../src/digest/schema.ts';
-import { ReviewerSplit } from '../components/ReviewerSplit.tsx';
+import { ReviewerSplit } from '../_components/ReviewerSplit.tsx';
 import WeeklyDigest from '../WeeklyDigest.tsx';
 import { PreviewCard, PreviewFrame } from './PreviewFrame.tsx';
 

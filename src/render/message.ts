@@ -1,8 +1,8 @@
 import { render } from '@react-email/render';
 import { createElement } from 'react';
 import WeeklyDigest, { type DigestProps } from '../../emails/WeeklyDigest.tsx';
-import type { VoteLinks } from '../../emails/components/ComparisonCard.tsx';
-import { givenName, glanceTitle, pickedSide, whySentence } from '../../emails/components/format.ts';
+import type { VoteLinks } from '../../emails/_components/ComparisonCard.tsx';
+import { givenName, glanceTitle, pickedSide, whySentence } from '../../emails/_components/format.ts';
 import { comparisonsFor } from '../digest/issue.ts';
 import type { Comparison, Issue, Side } from '../digest/schema.ts';
 import { weekLabel, weekRange } from '../digest/week.ts';

@@ -1,6 +1,6 @@
 import type { DigestProps } from '../../emails/WeeklyDigest.tsx';
 import type { Comparison, Side } from '../digest/schema.ts';
-import type { VoteLinks } from '../../emails/components/ComparisonCard.tsx';
+import type { VoteLinks } from '../../emails/_components/ComparisonCard.tsx';
 import {
   categoryLine,
   communityLine,
@@ -20,7 +20,7 @@ import {
   webUrl,
   whySentence,
   widestLine,
-} from '../../emails/components/format.ts';
+} from '../../emails/_components/format.ts';
 
 const WIDTH = 78;
 

@@ -7,7 +7,7 @@ import { DigestRenderer } from './variants.ts';
 import { verifyVoteToken } from '../subscribers/tokens.ts';
 import { mulberry32 } from '../../test/helpers/random.ts';
 
-const issue = Issue.parse(JSON.parse(readFileSync(new URL('../../emails/fixtures/sample-issue.json', import.meta.url), 'utf8')));
+const issue = Issue.parse(JSON.parse(readFileSync(new URL('../../emails/_fixtures/sample-issue.json', import.meta.url), 'utf8')));
 const settings: SenderSettings = {
   from: 'Verdicts <v@example.com>',
   publicUrl: 'https://verdicts.example.com/a&b',

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { comparisonTitle } from '../../emails/components/format.ts';
+import { comparisonTitle } from '../../emails/_components/format.ts';
 import { Ledger } from '../delivery/ledger.ts';
 import type { Issue } from '../digest/schema.ts';
 import { weekLabel, weekRange } from '../digest/week.ts';

@@ -11,7 +11,7 @@ import {
   takeLine,
   webUrl,
   widestLine,
-} from '../../emails/components/format.ts';
+} from '../../emails/_components/format.ts';
 import type { CommunityVerdict, Comparison, Issue, Side } from '../digest/schema.ts';
 import { html, raw, type SafeHtml } from './html.ts';
 import { feedLink, layout, signupForm, SITE, type IssueSummary } from './pages.ts';

@@ -4,7 +4,7 @@ import type { Side } from '../digest/schema.ts';
 import { currentCommunity } from '../digest/community.ts';
 import type { VoteStore } from '../state/votes.ts';
 import { verifyVoteToken, type Vote } from '../subscribers/tokens.ts';
-import { communityLine } from '../../emails/components/format.ts';
+import { communityLine } from '../../emails/_components/format.ts';
 import type { Archive } from './archive.ts';
 import { html } from './html.ts';
 import { errorPage, layout } from './pages.ts';
