@@ -1,7 +1,8 @@
 import { Body, Container, Head, Heading, Hr, Html, Link, Preview, Section } from '@react-email/components';
 import type { CSSProperties } from 'react';
 import { body, color, container, h1, link, page, small } from './_components/theme.ts';
-import previewProps from './_fixtures/confirm-props.json' with { type: 'json' };
+import fixture from './_fixtures/confirm-props.json' with { type: 'json' };
+import { previewPropsFor } from './_preview/live.ts';
 
 /** The double opt-in email. Every prop is required, so a missing value fails the typecheck. */
 export type ConfirmSubscriptionProps = {
@@ -72,5 +73,5 @@ export default function ConfirmSubscription({ confirmUrl, expiresInDays, homeUrl
   );
 }
 
-// What the signup flow sends a preview reader, built by `npm run fixtures`, checked by src/sample.test.ts.
-ConfirmSubscription.PreviewProps = previewProps satisfies ConfirmSubscriptionProps;
+// What the signup flow sends a preview reader (live under `npm run dev`, else built by `npm run fixtures`), checked by src/sample.test.ts.
+ConfirmSubscription.PreviewProps = previewPropsFor('confirm-props.json', fixture) satisfies ConfirmSubscriptionProps;

@@ -5,7 +5,8 @@ import { ComparisonCard, type VoteLinks } from './_components/ComparisonCard.tsx
 import { Footer, type DigestLinks } from './_components/Footer.tsx';
 import { comparisonKey, decisiveness, glanceTitle, greeting, paragraphs } from './_components/format.ts';
 import { body, cls, color, container, emailCss, h1, h2, link, page, small } from './_components/theme.ts';
-import previewProps from './_fixtures/preview-props.json' with { type: 'json' };
+import fixture from './_fixtures/preview-props.json' with { type: 'json' };
+import { previewPropsFor } from './_preview/live.ts';
 
 /** Everything the digest shows. Every prop is required (nullable, never optional) so a missing value fails the typecheck instead of rendering "undefined". */
 export type DigestProps = {
@@ -100,7 +101,9 @@ export default function WeeklyDigest({ weekLabel, preheader, greetingName, intro
   );
 }
 
-// Built from the sample catalog's latest week by `npm run fixtures`, checked against the pipeline by src/sample.test.ts.
+// Under `npm run dev`, the live catalog's latest week; else the fixture `npm run fixtures` builds from it, checked
+// against the pipeline by src/sample.test.ts.
+const previewProps = previewPropsFor('preview-props.json', fixture);
 WeeklyDigest.PreviewProps = {
   ...previewProps,
   comparisons: Issue.shape.comparisons.parse(previewProps.comparisons),

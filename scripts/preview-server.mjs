@@ -1,15 +1,28 @@
 // `npm run dev`: the React Email preview server on emails/, needing nothing outside the clone and no network.
-// Extra arguments go to `email dev` (`npm run dev -- --port 4000`).
+// `--data DIR` previews another catalog than data/; other arguments go to `email dev` (`npm run dev -- --port 4000`).
 import { spawn } from 'node:child_process';
-import { watch } from 'node:fs';
+import { existsSync, watch } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const cli = fileURLToPath(new URL('cli/index.mjs', import.meta.resolve('react-email')));
 const tsx = import.meta.resolve('tsx');
 
-// The props the server shows are built from the live catalog: once as it starts, then whenever data/ changes,
-// so a tool just added to data/tools appears on the next reload (the preview server reloads on the new props).
+const args = process.argv.slice(2);
+let data = 'data';
+const passOn = [];
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === '--data') data = args[++i] ?? '';
+  else if (args[i].startsWith('--data=')) data = args[i].slice('--data='.length);
+  else passOn.push(args[i]);
+}
+if (!existsSync(path.join(data, 'tools'))) {
+  console.error(`${data}/tools does not exist: --data names a catalog folder (default data/).`);
+  process.exit(1);
+}
+
+// The props the server shows are built from the live catalog into emails/_live/ (git-ignored; the tracked fixtures
+// stay as they are): once as it starts, then whenever the catalog changes, and the open preview re-renders.
 let running = null;
 let again = false;
 function regenerate() {
@@ -18,9 +31,11 @@ function regenerate() {
     return running;
   }
   running = new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', tsx, 'scripts/update-preview-fixture.ts'], { stdio: 'inherit' });
+    const child = spawn(process.execPath, ['--import', tsx, 'scripts/update-preview-fixture.ts', '--live', '--data', data], {
+      stdio: 'inherit',
+    });
     child.on('exit', (code) => {
-      if (code !== 0) console.error('Could not rebuild the preview from data/ (see above); showing the last good one.');
+      if (code !== 0) console.error(`Could not rebuild the preview from ${data}/ (see above); showing the last good one.`);
       resolve();
     });
   }).then(() => {
@@ -35,7 +50,7 @@ function regenerate() {
 
 await regenerate();
 let timer;
-watch('data', { recursive: true }, () => {
+watch(data, { recursive: true }, () => {
   clearTimeout(timer);
   timer = setTimeout(regenerate, 300);
 });
@@ -48,9 +63,10 @@ const flags = ['--experimental-vm-modules', '--disable-warning=ExperimentalWarni
 
 // `email` creates its settings folder ($XDG_CONFIG_HOME/react-email-nodejs, else ~/.config/...) as soon as it loads,
 // and exits when it can't (a read-only or missing home); keep it in .react-email/, which git ignores.
-const env = { ...process.env, XDG_CONFIG_HOME: path.resolve('.react-email') };
+// DIGEST_LIVE_PREVIEW makes the templates read their props from emails/_live/ (emails/_preview/live.ts).
+const env = { ...process.env, XDG_CONFIG_HOME: path.resolve('.react-email'), DIGEST_LIVE_PREVIEW: '1' };
 
-const child = spawn(process.execPath, [...flags, cli, 'dev', '--dir', 'emails', '--port', '3030', ...process.argv.slice(2)], {
+const child = spawn(process.execPath, [...flags, cli, 'dev', '--dir', 'emails', '--port', '3030', ...passOn], {
   stdio: 'inherit',
   env,
 });

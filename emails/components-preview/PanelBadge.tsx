@@ -1,7 +1,8 @@
 import { PanelVerdict } from '../../src/digest/schema.ts';
 import { PanelBadge } from '../_components/PanelBadge.tsx';
 import { body } from '../_components/theme.ts';
-import panelSamples from '../_fixtures/panel-samples.json' with { type: 'json' };
+import fixture from '../_fixtures/panel-samples.json' with { type: 'json' };
+import { previewPropsFor } from '../_preview/live.ts';
 import { PreviewCard, PreviewFrame } from './PreviewFrame.tsx';
 
 // The shape src/sample.ts builds the fixture in; spelled out here so the template never imports the sample code.
@@ -23,7 +24,7 @@ export default function PanelBadgePreview({ samples }: Props) {
   );
 }
 
-// Built from the sample catalog by `npm run fixtures`, checked by src/sample.test.ts.
+// Built from the catalog (live under `npm run dev`, else by `npm run fixtures`), checked by src/sample.test.ts.
 PanelBadgePreview.PreviewProps = {
-  samples: panelSamples.map(({ name, panel }) => ({ name, panel: PanelVerdict.parse(panel) })),
+  samples: previewPropsFor('panel-samples.json', fixture).map(({ name, panel }) => ({ name, panel: PanelVerdict.parse(panel) })),
 } satisfies Props;
