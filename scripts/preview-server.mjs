@@ -55,7 +55,9 @@ watch(data, { recursive: true }, () => {
   timer = setTimeout(regenerate, 300);
 });
 
-console.log('Offline, the preview UI\'s spam check fails and shows an empty error toast ("{}"): it needs the internet; ignore it.');
+console.log(
+  'Offline, the preview UI\'s spam check fails and shows an empty error toast ("{}"): it needs the internet and React Email has no setting to turn it off; ignore it.',
+);
 
 // Started with the Node flags it needs, `email` runs in this one child instead of re-spawning itself without
 // passing on SIGTERM, which left a server holding the port after `kill`.
