@@ -21,4 +21,4 @@ export function previewPropsFor<T>(name: string, fixture: T): T {
  * Never called. React Email's hot reload follows `import()` prefixes: this one makes a change in emails/_live/
  * re-render every template that reads its props through this module.
  */
-export const followedByHotReload = (name: string) => import(`../_live/${name}`);
+export const followedByHotReload = (name: string) => import(/* @vite-ignore */ `../_live/${name}.json`);
