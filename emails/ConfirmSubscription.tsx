@@ -1,4 +1,12 @@
-import { Body, Container, Head, Heading, Hr, Html, Link, Preview, Section } from '@react-email/components';
+import { Body } from '@react-email/body';
+import { Container } from '@react-email/container';
+import { Head } from '@react-email/head';
+import { Heading } from '@react-email/heading';
+import { Hr } from '@react-email/hr';
+import { Html } from '@react-email/html';
+import { Link } from '@react-email/link';
+import { Preview } from '@react-email/preview';
+import { Section } from '@react-email/section';
 import type { CSSProperties } from 'react';
 import { body, color, container, h1, link, page, small } from './_components/theme.ts';
 import fixture from './_fixtures/confirm-props.json' with { type: 'json' };

@@ -1,4 +1,11 @@
-import { Body, Container, Head, Heading, Html, Link, Preview, Section } from '@react-email/components';
+import { Body } from '@react-email/body';
+import { Container } from '@react-email/container';
+import { Head } from '@react-email/head';
+import { Heading } from '@react-email/heading';
+import { Html } from '@react-email/html';
+import { Link } from '@react-email/link';
+import { Preview } from '@react-email/preview';
+import { Section } from '@react-email/section';
 import type { CSSProperties } from 'react';
 import { type Comparison, Issue } from '../src/digest/schema.ts';
 import { ComparisonCard, type VoteLinks } from './_components/ComparisonCard.tsx';

@@ -1,4 +1,8 @@
-import { Column, Heading, Link, Row, Section } from '@react-email/components';
+import { Column } from '@react-email/column';
+import { Heading } from '@react-email/heading';
+import { Link } from '@react-email/link';
+import { Row } from '@react-email/row';
+import { Section } from '@react-email/section';
 import type { CSSProperties } from 'react';
 import type { Comparison, Side } from '../../src/digest/schema.ts';
 import {

@@ -1,4 +1,6 @@
-import { Hr, Link, Section } from '@react-email/components';
+import { Hr } from '@react-email/hr';
+import { Link } from '@react-email/link';
+import { Section } from '@react-email/section';
 import { cls, color, link, small } from './theme.ts';
 
 /** The reader's links in every digest. */

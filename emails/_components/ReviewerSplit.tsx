@@ -1,4 +1,4 @@
-import { Heading } from '@react-email/components';
+import { Heading } from '@react-email/heading';
 import type { CSSProperties } from 'react';
 import type { ReviewerSplit as Split } from '../../src/digest/schema.ts';
 import { NO_SHARED_REVIEWER, personaName, takeLine, widestLine } from './format.ts';

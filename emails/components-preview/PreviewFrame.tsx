@@ -1,4 +1,8 @@
-import { Body, Container, Head, Html, Section } from '@react-email/components';
+import { Body } from '@react-email/body';
+import { Container } from '@react-email/container';
+import { Head } from '@react-email/head';
+import { Html } from '@react-email/html';
+import { Section } from '@react-email/section';
 import type { ReactNode } from 'react';
 import { cls, color, container, emailCss, page } from '../_components/theme.ts';
 
