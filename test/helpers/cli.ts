@@ -268,7 +268,9 @@ function collectParts(headers: Map<string, string>, body: string, out: { type: s
     }
     return;
   }
-  out.push({ type: type.split(';')[0]!.trim().toLowerCase(), content: decodeBody(body, headers.get('content-transfer-encoding')) });
+  // Text travels as CRLF (RFC 5322); a mail client gives it back with the local line ends, as this does.
+  const content = decodeBody(body, headers.get('content-transfer-encoding')).replace(/\r\n/g, '\n');
+  out.push({ type: type.split(';')[0]!.trim().toLowerCase(), content });
 }
 
 export function readEml(file: string): Eml {
