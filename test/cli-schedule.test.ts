@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeResend, type FakeResend } from './fake-resend.ts';
 import { BACKSTOP_MS, cleanup, MAIN, REPO, runCli, tempDir, TSX, writeCsv } from './helpers/cli.ts';
 
@@ -16,6 +16,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await fake.close();
   cleanup();
+});
+/** Schedulers a failed test never stopped: killed, so no process outlives the suite. */
+const started = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  started.clear();
 });
 
 interface Scheduler {
@@ -46,6 +52,7 @@ function startScheduler(args: string[], now: string): Scheduler {
     env: schedulerEnv(now),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  started.add(child);
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
