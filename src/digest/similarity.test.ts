@@ -1,30 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { PanelTake, Tool } from '../catalog/schema.ts';
+import { tool } from '../../test/helpers/pairing.ts';
 import { similarity, similarityIndex, wordTokens } from './similarity.ts';
-
-const PERSONAS = ['builder', 'skeptic', 'futurist', 'founder', 'creator'] as const;
-
-function tool(slug: string, fields: Partial<Tool> & { ship?: number; skip?: number } = {}): Tool {
-  const { ship = 0, skip = 0, ...rest } = fields;
-  const panel: PanelTake[] = [...Array(ship).fill('ship'), ...Array(skip).fill('skip')].map((verdict, i) => ({
-    persona: PERSONAS[i]!,
-    score: 70,
-    verdict,
-    take: 'A take.',
-  }));
-  return {
-    slug,
-    name: slug,
-    tagline: 'A tool.',
-    category: 'Design',
-    description: 'Does things.',
-    url: `https://example.com/${slug}`,
-    addedAt: '2026-11-17',
-    pricing: { entry: 'free' },
-    panel,
-    ...rest,
-  };
-}
 
 describe('wordTokens', () => {
   it.each([
