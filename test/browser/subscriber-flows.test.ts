@@ -1,11 +1,11 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.ts';
 import { startServer, type RunningServer } from '../../src/server/serve.ts';
 import { LiveSubscribers, SubscriberStore } from '../../src/subscribers/store.ts';
-import { cliEnv, digest, freePort, linkTo, readEml, REPO, tool, workspace, type Workspace } from './support.ts';
+import { cliEnv, digest, freePort, launchChromium, linkTo, readEml, REPO, tool, workspace, type Workspace } from './support.ts';
 
 const SECRET = 'browser-test-secret';
 const ADA = 'ada@example.com';
@@ -31,18 +31,7 @@ let server: RunningServer;
 
 beforeAll(async () => {
   await mkdir(SCREENSHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
