@@ -7,7 +7,7 @@ import { cpSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeResend, type FakeResend } from './fake-resend.ts';
-import { BACKSTOP_MS, cleanup, MAIN, REPO, runCli, tempDir, TSX, writeCsv } from './helpers/cli.ts';
+import { BACKSTOP_MS, cleanup, nodeArgs, REPO, runCli, tempDir, writeCsv } from './helpers/cli.ts';
 
 let fake: FakeResend;
 beforeAll(async () => {
@@ -47,7 +47,7 @@ function schedulerEnv(now: string): Record<string, string | undefined> {
 }
 
 function startScheduler(args: string[], now: string): Scheduler {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'schedule', ...args], {
+  const child = spawn(process.execPath, [...nodeArgs('main'), 'schedule', ...args], {
     cwd: REPO,
     env: schedulerEnv(now),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanup, fixture, MAIN, REPO, tempDir, TSX, writeCsv } from './helpers/cli.ts';
+import { cleanup, fixture, nodeArgs, REPO, tempDir, writeCsv } from './helpers/cli.ts';
 
 const WEBHOOK_KEY = Buffer.from('a webhook signing key of 32 byte');
 const running: ChildProcess[] = [];
@@ -26,7 +26,7 @@ async function serve(env: Record<string, string>): Promise<Served> {
   const csv = writeCsv(dir, ['email,name', 'ada@example.com,Ada']);
   const child = spawn(
     process.execPath,
-    ['--import', TSX, MAIN, 'serve', '--port', '0', '--data', fixture('mixed'), '--subscribers', csv, '--state', path.join(dir, 'state')],
+    [...nodeArgs('main'), 'serve', '--port', '0', '--data', fixture('mixed'), '--subscribers', csv, '--state', path.join(dir, 'state')],
     {
       cwd: REPO,
       env: {

@@ -3,7 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { cleanup, REPO, tempDir, TSX } from './helpers/cli.ts';
+import { cleanup, nodeArgs, REPO, tempDir } from './helpers/cli.ts';
 
 afterAll(cleanup);
 
@@ -22,7 +22,7 @@ it(`${RACERS} processes racing for a stale lock, each dying while it holds it, n
 
   const racers: { child: ChildProcess; ready: Promise<void>; exit: Promise<number | null>; stderr: () => string }[] = [];
   for (let i = 0; i < RACERS; i++) {
-    const child = spawn(process.execPath, ['--import', TSX, path.join(REPO, 'test', 'helpers', 'lock-racer.ts'), state, log, go], {
+    const child = spawn(process.execPath, [...nodeArgs('lock-racer'), state, log, go], {
       cwd: REPO,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,12 +1,13 @@
 /**
- * Helpers for whole-program tests: spawn the CLI exactly as a user would (`node --import tsx src/cli/main.ts ...`),
- * in throwaway folders, and read what it left behind (frozen issues, .eml files in the outbox).
+ * Helpers for whole-program tests: spawn the CLI as a user would, with arguments and environment, in throwaway
+ * folders (built once to plain JavaScript by test/global-setup.ts), and read what it left behind (frozen issues, .eml files in the outbox).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, type Dirent, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const FIXTURES = path.join(REPO, 'test', 'fixtures');
@@ -14,6 +15,13 @@ export const MAIN = path.join(REPO, 'src', 'cli', 'main.ts');
 export const START = path.join(REPO, 'src', 'cli', 'start.ts');
 /** tsx as an absolute URL, so the CLI can also run with a cwd outside the repo. */
 export const TSX = import.meta.resolve('tsx');
+
+/** The node arguments that start an entry point as test/global-setup.ts built it. */
+export function nodeArgs(entry: 'main' | 'lock-racer'): string[] {
+  const built = inject('builtProgram') as string | undefined;
+  if (!built) throw new Error('The CLI was not built: run the tests through vitest.config.ts, whose globalSetup builds it.');
+  return [path.join(built, `${entry}.mjs`)];
+}
 
 /** How long a test waits for an event before calling it a hang: a backstop against hangs, never a guess about speed. */
 export const BACKSTOP_MS = 240_000;
@@ -32,7 +40,7 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Called with the child right after it was spawned (to kill it mid-run, for instance). */
   onSpawn?: (child: ChildProcess) => void;
-  /** The script to run instead of src/cli/main.ts. */
+  /** A script to run through tsx instead of the CLI. */
   script?: string;
 }
 
@@ -50,7 +58,7 @@ function baseEnv(): Record<string, string> {
   return env;
 }
 
-/** Runs `node --import tsx src/cli/main.ts ...args` and collects its exit status and output. */
+/** Runs the CLI (or `options.script`) with `args` and collects its exit status and output. */
 export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
   const env = baseEnv();
   for (const [key, value] of Object.entries(options.env ?? {})) {
@@ -58,7 +66,7 @@ export function runCli(args: string[], options: RunOptions = {}): Promise<CliRes
     else env[key] = value;
   }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX, options.script ?? MAIN, ...args], {
+    const child = spawn(process.execPath, [...(options.script ? ['--import', TSX, options.script] : nodeArgs('main')), ...args], {
       cwd: options.cwd ?? REPO,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { MAIN, REPO, TSX } from './cli.ts';
+import { nodeArgs, REPO } from './cli.ts';
 
 /** A real `serve` process, as an operator runs it. */
 export interface ServeProcess {
@@ -16,7 +16,7 @@ export async function startServe(args: string[], env: Record<string, string | un
   for (const [key, value] of Object.entries({ ...process.env, ...env })) {
     if (value !== undefined && !/^(VITEST|NODE_OPTIONS$|TSX_)/.test(key)) childEnv[key] = value;
   }
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'serve', '--port', '0', ...args], {
+  const child = spawn(process.execPath, [...nodeArgs('main'), 'serve', '--port', '0', ...args], {
     cwd: REPO,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
