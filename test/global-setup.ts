@@ -26,22 +26,20 @@ export default async function setup(project: TestProject): Promise<() => void> {
   mkdirSync(cache, { recursive: true });
   // A folder per run: two suites running at once in one checkout must not rebuild each other's program.
   const outdir = mkdtempSync(path.join(cache, 'digest-test-'));
-  // One bundle per entry, no shared chunks: main.ts checks that its own module is the one node was started with.
-  await Promise.all(
-    Object.entries(ENTRIES).map(([name, source]) =>
-      build({
-        entryPoints: [path.join(REPO, source)],
-        outfile: path.join(outdir, `${name}.mjs`),
-        bundle: true,
-        packages: 'external',
-        platform: 'node',
-        format: 'esm',
-        target: 'node20',
-        tsconfig: path.join(REPO, 'tsconfig.json'),
-        logLevel: 'warning',
-      }),
-    ),
-  );
+  await build({
+    entryPoints: ENTRIES,
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    // Commands are imported when run (src/cli/main.ts): separate chunks keep a start from loading the others.
+    splitting: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    tsconfig: path.join(REPO, 'tsconfig.json'),
+    logLevel: 'warning',
+  });
   project.provide('builtProgram', outdir);
   return () => rmSync(outdir, { recursive: true, force: true });
 }

@@ -1,19 +1,21 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { defineCommand, renderUsage, runCommand, type showUsage } from 'citty';
-import build from './build.ts';
-import preview from './preview.ts';
-import schedule from './schedule.ts';
-import send from './send.ts';
-import serve from './serve.ts';
-import stats from './stats.ts';
-import status from './status.ts';
-import subscribers from './subscribers.ts';
+import { type CommandDef, defineCommand, renderUsage, runCommand, type showUsage } from 'citty';
 import { UserError } from '../errors.ts';
 
+// Each command loads only what it uses: `subscribers list` need not load React, Resend and the web server.
 export const main = defineCommand({
   meta: { name: 'npm run digest --', description: 'Weekly AI Tool Verdicts: build, preview and send the weekly digest' },
-  subCommands: { build, preview, send, schedule, subscribers, serve, stats, status },
+  subCommands: {
+    build: () => import('./build.ts').then((m) => m.default),
+    preview: () => import('./preview.ts').then((m) => m.default),
+    send: () => import('./send.ts').then((m) => m.default),
+    schedule: () => import('./schedule.ts').then((m) => m.default),
+    subscribers: () => import('./subscribers.ts').then((m) => m.default),
+    serve: () => import('./serve.ts').then((m) => m.default),
+    stats: () => import('./stats.ts').then((m) => m.default),
+    status: () => import('./status.ts').then((m) => m.default),
+  },
 });
 
 /** Runs the CLI on `rawArgs` and returns the exit status; a user's mistake is one line on stderr, never a stack trace. */
@@ -23,8 +25,9 @@ export async function runCli(rawArgs: string[]): Promise<number> {
     let parent: Parameters<typeof showUsage>[1];
     const names: string[] = [];
     for (const name of rawArgs.filter((a) => !a.startsWith('-'))) {
-      const sub = (cmd.subCommands as Record<string, typeof main> | undefined)?.[name];
-      if (!sub) break;
+      const lazy = (cmd.subCommands as Record<string, CommandDef | (() => Promise<CommandDef>)> | undefined)?.[name];
+      if (!lazy) break;
+      const sub = typeof lazy === 'function' ? await lazy() : lazy;
       [parent, cmd] = [cmd, sub];
       names.push(name);
     }
