@@ -26,6 +26,9 @@ export default async function setup(project: TestProject): Promise<() => void> {
   mkdirSync(cache, { recursive: true });
   // A folder per run: two suites running at once in one checkout must not rebuild each other's program.
   const outdir = mkdtempSync(path.join(cache, 'digest-test-'));
+  // emails/_preview/live.ts imports `../_live/${name}.json` for the preview's hot reload, never when run: esbuild
+  // bundles what that pattern matches, and fails on a fresh clone, where the ignored folder does not exist yet.
+  mkdirSync(path.join(REPO, 'emails', '_live'), { recursive: true });
   await build({
     entryPoints: ENTRIES,
     outdir,
@@ -39,6 +42,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
     target: 'node20',
     tsconfig: path.join(REPO, 'tsconfig.json'),
     logLevel: 'warning',
+    logOverride: { 'empty-glob': 'silent' },
   });
   project.provide('builtProgram', outdir);
   return () => rmSync(outdir, { recursive: true, force: true });
