@@ -1,4 +1,18 @@
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * The whole-program tests (test/) spawn processes and take most of the time; the unit tests (src/) take seconds.
+ * Starting the long ones first keeps them from being the tail on a fresh clone, where vitest has no durations yet
+ * and would order by file size. Within each group vitest's own order stands (known durations, longest first).
+ */
+class WholeProgramFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files);
+    const wholeProgram = (file: TestSpecification) => file.moduleId.includes('/test/');
+    return [...sorted.filter(wholeProgram), ...sorted.filter((file) => !wholeProgram(file))];
+  }
+}
 
 export default defineConfig({
   test: {
@@ -11,5 +25,6 @@ export default defineConfig({
     // Most files spawn the CLI and wait on it, on a fake server's rate limit or on fsync: four files at a time keep two cores busy.
     maxWorkers: 4,
     hookTimeout: 300_000,
+    sequence: { sequencer: WholeProgramFirst },
   },
 });

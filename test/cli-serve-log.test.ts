@@ -4,14 +4,23 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { once } from 'node:events';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanup, fixture, nodeArgs, REPO, tempDir, writeCsv } from './helpers/cli.ts';
 
 const WEBHOOK_KEY = Buffer.from('a webhook signing key of 32 byte');
 const running: ChildProcess[] = [];
-afterAll(() => {
-  for (const child of running) child.kill('SIGTERM');
+afterAll(async () => {
+  // Each server stops before its folders go: one still writing its state would race the removal.
+  const stopping = running.filter((child) => child.exitCode === null && child.signalCode === null);
+  await Promise.all(
+    stopping.map((child) => {
+      const closed = once(child, 'close');
+      child.kill('SIGTERM');
+      return closed;
+    }),
+  );
   cleanup();
 });
 

@@ -1,0 +1,49 @@
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { startFakeResend, type FakeResend } from './fake-resend.ts';
+import { cleanup } from './helpers/cli.ts';
+import { expectEveryoneExactlyOnce, READERS, send, workspace } from './helpers/crash.ts';
+import { mulberry32 } from './helpers/random.ts';
+
+// `send` is killed with SIGKILL as a request reaches Resend, then run again until it finishes: every reader must
+// end up with exactly one email. (test/crash-moment.test.ts kills at random moments, crash-interrupt.test.ts with SIGINT.)
+
+let fake: FakeResend;
+beforeAll(async () => {
+  // Latency keeps requests in flight long enough for kills to land inside them.
+  fake = await startFakeResend({ rateLimit: 50, latencyMs: 40 });
+});
+afterAll(async () => {
+  await fake.close();
+  cleanup();
+});
+afterEach(() => fake.reset());
+
+it.each([1, 2, 3])('send killed when the k-th request reaches Resend, then run again (seed %i)', async (seed) => {
+  const random = mulberry32(seed);
+  const ws = workspace();
+  let killedAt = 0;
+  // Kill as request k arrives: the server still delivers it, but the client never learns.
+  for (let round = 0; round < 3; round++) {
+    const k = 1 + Math.floor(random() * 3);
+    let child: ChildProcess | undefined;
+    const seen = fake.requests.length;
+    const watcher = setInterval(() => {
+      if (fake.requests.length - seen >= k - 1 && fake.answering > 0) {
+        killedAt++;
+        child?.kill('SIGKILL');
+      }
+    }, 2);
+    const run = await send(ws, fake.url, (c) => (child = c));
+    clearInterval(watcher);
+    if (run.status === 0) break;
+    expect(run.signal).toBe('SIGKILL');
+  }
+  const last = await send(ws, fake.url);
+  expect(last.status, last.stderr).toBe(0);
+  expect(killedAt).toBeGreaterThan(0);
+  expectEveryoneExactlyOnce(fake.emails);
+  const again = await send(ws, fake.url);
+  expect(again.stdout).toMatch(/already sent to everyone/);
+  expect(fake.emails.length).toBe(READERS);
+});

@@ -1,0 +1,58 @@
+/**
+ * What the crash tests share: a workspace of READERS readers, `send` run against a fake Resend, and the one check
+ * that matters whatever the point of the crash: every reader ends up with exactly one email.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { cpSync } from 'node:fs';
+import path from 'node:path';
+import { expect } from 'vitest';
+import type { ReceivedEmail } from '../fake-resend.ts';
+import { type CliResult, REPO, runCli, tempDir, writeCsv } from './cli.ts';
+
+export const READERS = 450; // five batches of up to 100
+const WEEK = '2026-W46';
+
+export interface Workspace {
+  data: string;
+  subscribers: string;
+  state: string;
+}
+
+export function workspace(): Workspace {
+  const dir = tempDir('digest-crash-');
+  cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
+  const lines = [
+    'email,name,categories',
+    ...Array.from({ length: READERS }, (_, i) => `${readerAddress(i)},Reader ${i},${i % 5 === 0 ? 'Design' : ''}`),
+  ];
+  return { data: path.join(dir, 'data'), subscribers: writeCsv(dir, lines), state: path.join(dir, 'state') };
+}
+
+function readerAddress(i: number): string {
+  return `reader${String(i).padStart(3, '0')}@example.com`;
+}
+
+/** `send` of the week to the workspace's list, through the fake Resend at `resendUrl`. */
+export function send(ws: Workspace, resendUrl: string, onSpawn?: (child: ChildProcess) => void): Promise<CliResult> {
+  return runCli(['send', '--week', WEEK, '--data', ws.data, '--subscribers', ws.subscribers, '--state', ws.state], {
+    env: {
+      RESEND_API_KEY: 're_test_key',
+      RESEND_BASE_URL: resendUrl,
+      DIGEST_FROM: 'Weekly AI Tool Verdicts <verdicts@example.com>',
+      DIGEST_SECRET: 'crash-test-secret',
+      DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
+      DIGEST_POSTAL_ADDRESS: '1 Example Street, Springfield',
+    },
+    onSpawn,
+  });
+}
+
+export function expectEveryoneExactlyOnce(emails: readonly ReceivedEmail[]): void {
+  const counts = new Map<string, number>();
+  for (const email of emails) for (const to of email.to) counts.set(to, (counts.get(to) ?? 0) + 1);
+  const expected = Array.from({ length: READERS }, (_, i) => readerAddress(i));
+  const doubled = [...counts].filter(([, n]) => n !== 1);
+  expect(doubled).toEqual([]);
+  expect(expected.filter((address) => !counts.has(address))).toEqual([]);
+  expect(emails.length).toBe(READERS);
+}
