@@ -8,7 +8,7 @@ import { Link } from '@react-email/link';
 import { Preview } from '@react-email/preview';
 import { Section } from '@react-email/section';
 import type { CSSProperties } from 'react';
-import { body, color, container, h1, link, page, small } from './_components/theme.ts';
+import { body, color, container, h1, link, NEWSLETTER, page, small } from './_components/theme.ts';
 import fixture from './_fixtures/confirm-props.json' with { type: 'json' };
 import { previewPropsFor } from './_preview/live.ts';
 
@@ -40,7 +40,7 @@ export default function ConfirmSubscription({ confirmUrl, expiresInDays, homeUrl
       <Head>
         <meta name="color-scheme" content="light only" />
         <meta name="supported-color-schemes" content="light only" />
-        <title>Confirm your subscription · Weekly AI Tool Verdicts</title>
+        <title>{`Confirm your subscription · ${NEWSLETTER}`}</title>
       </Head>
       <Preview>One click to start getting the weekly AI tool verdicts.</Preview>
       <Body style={page}>
@@ -50,8 +50,8 @@ export default function ConfirmSubscription({ confirmUrl, expiresInDays, homeUrl
               Confirm your subscription
             </Heading>
             <p style={body}>
-              Someone, hopefully you, asked to get Weekly AI Tool Verdicts at this address: one email a week with head-to-head comparisons
-              of the new AI tools.
+              Someone, hopefully you, asked to get {NEWSLETTER} at this address: one email a week with head-to-head comparisons of the new
+              AI tools.
             </p>
             <p style={body}>
               <Link href={confirmUrl} style={button}>
@@ -70,7 +70,7 @@ export default function ConfirmSubscription({ confirmUrl, expiresInDays, homeUrl
             <Hr style={{ borderTop: `1px solid ${color.border}`, margin: '0 0 16px' }} />
             <p style={small}>
               <Link href={homeUrl} style={link}>
-                Weekly AI Tool Verdicts
+                {NEWSLETTER}
               </Link>
             </p>
             <p style={{ ...small, whiteSpace: 'pre-line' }}>{postalAddress}</p>

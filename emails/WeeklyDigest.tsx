@@ -11,7 +11,7 @@ import { type Comparison, Issue } from '../src/digest/schema.ts';
 import { ComparisonCard, type VoteLinks } from './_components/ComparisonCard.tsx';
 import { Footer, type DigestLinks } from './_components/Footer.tsx';
 import { comparisonKey, decisiveness, glanceTitle, greeting, paragraphs } from './_components/format.ts';
-import { body, cls, color, container, emailCss, h1, h2, link, page, small } from './_components/theme.ts';
+import { body, cls, color, container, emailCss, h1, h2, link, NEWSLETTER, page, small } from './_components/theme.ts';
 import fixture from './_fixtures/preview-props.json' with { type: 'json' };
 import { previewPropsFor } from './_preview/live.ts';
 
@@ -65,7 +65,7 @@ export default function WeeklyDigest({ weekLabel, preheader, greetingName, intro
       <Head>
         <meta name="color-scheme" content="light dark" />
         <meta name="supported-color-schemes" content="light dark" />
-        <title>{`Weekly AI Tool Verdicts · ${weekLabel}`}</title>
+        <title>{`${NEWSLETTER} · ${weekLabel}`}</title>
         {/* biome-ignore lint/security/noDangerouslySetInnerHtml: trusted constant CSS from theme.ts, the only way to put a stylesheet in the head unescaped. */}
         <style dangerouslySetInnerHTML={{ __html: emailCss }} />
       </Head>
@@ -79,7 +79,7 @@ export default function WeeklyDigest({ weekLabel, preheader, greetingName, intro
               </Link>
             </p>
             <Heading as="h1" className={cls.text} style={h1}>
-              Weekly AI Tool Verdicts
+              {NEWSLETTER}
             </Heading>
             <p className={cls.muted} style={{ ...small, fontSize: '14px' }}>
               {weekLabel}

@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 import { assertTimeZone } from './digest/week.ts';
+import { NEWSLETTER } from '../emails/_components/theme.ts';
 import type { SenderSettings } from './mail.ts';
 
 /** Every setting, resolved once: defaults, then the environment, then flags. */
@@ -36,7 +37,7 @@ export interface CommonFlags {
 }
 
 export const DEFAULT_PUBLIC_URL = 'http://localhost:8787';
-const DEV_FROM = 'Weekly AI Tool Verdicts <verdicts@localhost>';
+const DEV_FROM = `${NEWSLETTER} <verdicts@localhost>`;
 
 function nonEmpty(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
@@ -74,12 +75,12 @@ export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv = proce
   // Checked whenever it is set, so the outbox never gets a message without a From header either.
   if (from !== undefined && !isSender(from)) {
     throw new ConfigError(
-      `DIGEST_FROM ${JSON.stringify(from)} is not a sender such as "Weekly AI Tool Verdicts <verdicts@example.com>" or verdicts@example.com.`,
+      `DIGEST_FROM ${JSON.stringify(from)} is not a sender such as "${NEWSLETTER} <verdicts@example.com>" or verdicts@example.com.`,
     );
   }
   if (resendApiKey) {
     const missing = (name: string, why: string) => new ConfigError(`${name} is required when RESEND_API_KEY is set: ${why}.`);
-    if (!from) throw missing('DIGEST_FROM', 'the sender, such as "Weekly AI Tool Verdicts <verdicts@example.com>"');
+    if (!from) throw missing('DIGEST_FROM', `the sender, such as "${NEWSLETTER} <verdicts@example.com>"`);
     if (!secret) throw missing('DIGEST_SECRET', 'it signs the unsubscribe and preference links');
     if (!postalAddress) throw missing('DIGEST_POSTAL_ADDRESS', "the law requires the sender's postal address in bulk mail");
     if (new URL(publicUrl).protocol !== 'https:') {

@@ -16,7 +16,7 @@ export function recipientOf({ email, name, categories }: Recipient): Recipient {
 }
 
 /** The reader of every category, at a placeholder address: previews and test copies. */
-export const ALL_TOPICS_READER: Recipient = { email: 'reader@example.com', name: null, categories: [] };
+export const EVERY_CATEGORY_READER: Recipient = { email: 'reader@example.com', name: null, categories: [] };
 
 /** A message ready to hand to Resend or the outbox. */
 export interface OutgoingEmail {

@@ -7,6 +7,7 @@ import { Issue, PanelLabel, type PanelVerdict } from './digest/schema.ts';
 import { panelVerdict } from './digest/verdict.ts';
 import { addedInstant, weekOf, weekRange } from './digest/week.ts';
 import type { Recipient, SenderSettings } from './mail.ts';
+import { NEWSLETTER } from '../emails/_components/theme.ts';
 import { confirmationProps } from './render/confirmation.ts';
 import { digestProps } from './render/message.ts';
 import { present } from './invariant.ts';
@@ -47,10 +48,10 @@ export const PREVIEW_READER: Recipient = { email: 'ada.park@example.com', name: 
 
 /** Example sender settings for previews; the links point at example.com and are signed with a throwaway secret. */
 export const PREVIEW_SETTINGS: SenderSettings = {
-  from: 'Weekly AI Tool Verdicts <verdicts@example.com>',
+  from: `${NEWSLETTER} <verdicts@example.com>`,
   publicUrl: 'https://verdicts.example.com',
   secret: 'preview-only',
-  postalAddress: 'Weekly AI Tool Verdicts, 123 Example Street, Springfield, ST 00000, USA',
+  postalAddress: `${NEWSLETTER}, 123 Example Street, Springfield, ST 00000, USA`,
 };
 
 /** What the preview server shows: the sample issue for a named reader of every category, with example links. */

@@ -142,7 +142,7 @@ describe('unsubscribe', () => {
 describe('preferences', () => {
   it('GET shows the catalog categories once each, with the reader’s choice checked, and an unsubscribe button', async () => {
     const page = await (await get(`/preferences?token=${token('preferences', ADA)}`)).text();
-    const boxes = [...page.matchAll(/<input type="checkbox" id="(topic-\d)" name="categories" value="([^"]+)"( checked)?>/g)];
+    const boxes = [...page.matchAll(/<input type="checkbox" id="(category-\d)" name="categories" value="([^"]+)"( checked)?>/g)];
     expect(boxes.map((b) => [b[2], Boolean(b[3])])).toEqual([
       ['Design', true],
       ['Developer Tools', false],
@@ -153,7 +153,7 @@ describe('preferences', () => {
     expect(page).toMatch(/name="token" value="[^"]+"/);
   });
 
-  it('POST saves the choice, and every box checked means every topic', async () => {
+  it('POST saves the choice, and every box checked means every category', async () => {
     const save = await post('/preferences', { token: token('preferences', ADA), categories: ['developer tools', 'Writing'] });
     expect(save.status).toBe(200);
     expect(await save.text()).toContain('Saved. You get Developer Tools, Writing.');
@@ -165,7 +165,7 @@ describe('preferences', () => {
     expect(list.get(ADA)?.categories).toEqual([]);
   });
 
-  it('POST with no known topic saves nothing', async () => {
+  it('POST with no known category saves nothing', async () => {
     const response = await post('/preferences', { token: token('preferences', ADA), categories: 'Astrology' });
     expect(response.status).toBe(400);
     expect(await events()).toEqual([]);

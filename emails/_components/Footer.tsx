@@ -1,7 +1,7 @@
 import { Hr } from '@react-email/hr';
 import { Link } from '@react-email/link';
 import { Section } from '@react-email/section';
-import { cls, color, link, small } from './theme.ts';
+import { cls, color, link, NEWSLETTER, small } from './theme.ts';
 
 /** The reader's links in every digest. */
 export type DigestLinks = { viewInBrowser: string; unsubscribe: string; preferences: string };
@@ -14,7 +14,7 @@ export function Footer({ links, postalAddress }: Props) {
     <Section className={cls.card} style={{ padding: '8px 12px 20px', backgroundColor: color.card, color: color.muted }}>
       <Hr className={cls.border} style={{ borderTop: `1px solid ${color.border}`, margin: '0 0 16px' }} />
       <p className={cls.muted} style={small}>
-        You get this email because you subscribed to Weekly AI Tool Verdicts.
+        You get this email because you subscribed to {NEWSLETTER}.
       </p>
       <p className={cls.muted} style={small}>
         <Link href={links.unsubscribe} className={cls.link} style={link}>

@@ -1,4 +1,5 @@
 import type { CommunityVerdict, Comparison, PanelVerdict, ReviewerSplit, Side } from '../../src/digest/schema.ts';
+import { capitalize, tally } from '../../src/digest/words.ts';
 
 /** Wording shared by the HTML template and the plain-text part, so both say the same thing. */
 
@@ -60,9 +61,8 @@ export function shortenTake(text: string, limit = TAKE_LIMIT): string {
   }…`;
 }
 
-export function personaName(persona: string): string {
-  return persona.charAt(0).toUpperCase() + persona.slice(1);
-}
+/** A reviewer's row label: "founder" is shown as "Founder". */
+export const personaName = capitalize;
 
 /** "Ship 75%", or "No verdict" without takes. */
 export function panelLabel(panel: PanelVerdict): string {
@@ -71,7 +71,7 @@ export function panelLabel(panel: PanelVerdict): string {
 
 /** "3 ship / 1 skip", or null without takes. */
 export function panelSplit(panel: PanelVerdict): string | null {
-  return panel.ship + panel.skip === 0 ? null : `${panel.ship} ship / ${panel.skip} skip`;
+  return panel.ship + panel.skip === 0 ? null : tally(panel);
 }
 
 export function panelLine(panel: PanelVerdict): string {
@@ -80,11 +80,11 @@ export function panelLine(panel: PanelVerdict): string {
 }
 
 export function communityLine(community: CommunityVerdict): string {
-  return community.percent === null ? 'No community votes yet' : `${community.ship} ship / ${community.skip} skip (${community.percent}%)`;
+  return community.percent === null ? 'No community votes yet' : `${tally(community)} (${community.percent}%)`;
 }
 
 export function pricingLine(pricing: Side['pricing']): string {
-  const entry = pricing.entry.charAt(0).toUpperCase() + pricing.entry.slice(1);
+  const entry = capitalize(pricing.entry);
   return pricing.details ? `${entry} · ${pricing.details}` : entry;
 }
 

@@ -4,7 +4,7 @@ import { Head } from '@react-email/head';
 import { Html } from '@react-email/html';
 import { Section } from '@react-email/section';
 import type { ReactNode } from 'react';
-import { cls, color, container, emailCss, page } from '../_components/theme.ts';
+import { cls, color, container, emailCss, NEWSLETTER, page } from '../_components/theme.ts';
 
 /** The digest's page and 600 px column around one component, so a component preview looks as it does in the email. */
 export function PreviewFrame({ title, children }: { title: string; children: ReactNode }) {
@@ -15,7 +15,7 @@ export function PreviewFrame({ title, children }: { title: string; children: Rea
         <meta name="supported-color-schemes" content="light dark" />
         {/* biome-ignore lint/security/noDangerouslySetInnerHtml: trusted constant CSS from theme.ts, the only way to put a stylesheet in the head unescaped. */}
         <style dangerouslySetInnerHTML={{ __html: emailCss }} />
-        <title>{`${title} · Weekly AI Tool Verdicts`}</title>
+        <title>{`${title} · ${NEWSLETTER}`}</title>
       </Head>
       <Body className={cls.page} style={page}>
         <Container className={cls.card} style={container}>

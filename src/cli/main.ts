@@ -1,11 +1,12 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { type CommandDef, defineCommand, renderUsage, runCommand, type showUsage } from 'citty';
+import { NEWSLETTER } from '../../emails/_components/theme.ts';
 import { UserError } from '../errors.ts';
 
 // Each command loads only what it uses: `subscribers list` need not load React, Resend and the web server.
 export const main = defineCommand({
-  meta: { name: 'npm run digest --', description: 'Weekly AI Tool Verdicts: build, preview and send the weekly digest' },
+  meta: { name: 'npm run digest --', description: `${NEWSLETTER}: build, preview and send the weekly digest` },
   subCommands: {
     build: () => import('./build.ts').then((m) => m.default),
     preview: () => import('./preview.ts').then((m) => m.default),

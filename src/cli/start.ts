@@ -5,7 +5,7 @@ import { latestWeek } from '../sample.ts';
 import { writePreview } from '../delivery/preview.ts';
 import { sendWeek, succeeded } from '../delivery/run.ts';
 import { outboxDir } from '../delivery/transport-for.ts';
-import { ALL_TOPICS_READER } from '../mail.ts';
+import { EVERY_CATEGORY_READER } from '../mail.ts';
 import { now } from './common.ts';
 import { printingHooks, sendLines } from './report.ts';
 
@@ -29,7 +29,7 @@ async function start(): Promise<number> {
   const outcome = await sendWeek(config, { week: latest, now: now() }, hooks);
   hooks.finish();
   for (const line of sendLines(outcome)) console.log(line);
-  const preview = await writePreview(config, { week: latest, reader: ALL_TOPICS_READER, now: now() });
+  const preview = await writePreview(config, { week: latest, reader: EVERY_CATEGORY_READER, now: now() });
   console.log(`\nMessages, one .eml per reader (open them in any mail client): ${path.resolve(outboxDir(config, latest))}`);
   if (preview.message)
     console.log(`Preview for a reader of every category: ${path.resolve(preview.html)} and ${path.resolve(preview.text)}`);

@@ -1,5 +1,6 @@
 import { defineCommand } from 'citty';
 import { WeekId } from '../digest/schema.ts';
+import { tally } from '../digest/words.ts';
 import { UserError } from '../errors.ts';
 import { COUNTED, issueStats, type IssueStats } from '../stats.ts';
 import { commonArgs, configFrom, strictFlags } from './common.ts';
@@ -21,7 +22,7 @@ function table(rows: string[][]): string {
 function votesLines(stats: IssueStats): string[] {
   const tools = Object.entries(stats.votes);
   if (tools.length === 0) return ['No reader votes yet.'];
-  return ["Reader votes (each reader's latest):", ...tools.map(([slug, v]) => `  ${slug}: ${v.ship} ship / ${v.skip} skip`)];
+  return ["Reader votes (each reader's latest):", ...tools.map(([slug, v]) => `  ${slug}: ${tally(v)}`)];
 }
 
 /** One issue: each count with its share of the readers it was sent to, then the votes per tool. */

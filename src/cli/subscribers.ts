@@ -1,18 +1,12 @@
 import { defineCommand } from 'citty';
 import { UserError } from '../errors.ts';
 import { readExport } from '../subscribers/import.ts';
-import { Address, parseCategories, SubscriberStatus, type SubscriberEvent } from '../subscribers/schema.ts';
+import { argumentAddress, parseCategories, SubscriberStatus, type SubscriberEvent } from '../subscribers/schema.ts';
 import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
 import { loadCatalog } from '../catalog/load.ts';
 import { catalogCategories, planAdd, unsubscribeMessage } from '../subscribers/edit.ts';
 import { csvLine, LIST_HEADER, subscriberLine } from '../subscribers/export.ts';
 import { commonArgs, configFrom, now, strictFlags } from './common.ts';
-
-function address(value: string, flag: string): string {
-  const parsed = Address.safeParse(value);
-  if (!parsed.success) throw new UserError(`${flag} "${value}" is not a valid email address.`);
-  return parsed.data;
-}
 
 // --data and --tz change nothing here but --data for add's categories, so the help lists only the flags that do.
 const { subscribers: subscribersArg, state: stateArg } = commonArgs;
@@ -75,7 +69,7 @@ const addCommand = defineCommand({
   plugins: [strictFlags],
   async run({ args }) {
     const config = listConfig(args);
-    const email = address(args.address, 'ADDRESS');
+    const email = argumentAddress('ADDRESS', args.address);
     const store = new SubscriberStore(config.stateDir);
     const { list } = await new LiveSubscribers(config.subscribersFile, store, { allowMissingCsv: true }).current();
     const categories =
@@ -98,7 +92,7 @@ const unsubscribeCommand = defineCommand({
   plugins: [strictFlags],
   async run({ args }) {
     const config = listConfig(args);
-    const email = address(args.address, 'ADDRESS');
+    const email = argumentAddress('ADDRESS', args.address);
     const store = new SubscriberStore(config.stateDir);
     const { list } = await new LiveSubscribers(config.subscribersFile, store, { allowMissingCsv: true }).current();
     await store.record({ type: 'unsubscribe', email, at: now().toISOString(), source: 'cli' });

@@ -2,20 +2,19 @@ import path from 'node:path';
 import { senderSettings, type Config } from '../config.ts';
 import { UserError } from '../errors.ts';
 import { writeFileDurably } from '../files.ts';
-import { ALL_TOPICS_READER, type OutgoingEmail, type Recipient } from '../mail.ts';
+import { EVERY_CATEGORY_READER, type OutgoingEmail, type Recipient } from '../mail.ts';
 import { prepareIssue, type PreparedIssue } from '../pipeline.ts';
 import { digestProps, renderMessage } from '../render/message.ts';
-import { Address, type SubscriberStatus } from '../subscribers/schema.ts';
+import { argumentAddress, type SubscriberStatus } from '../subscribers/schema.ts';
 import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
 
-/** The reader to preview as: a subscriber of the list by address (with their status), or an all-topics reader. */
+/** The reader to preview as: a subscriber of the list by address (with their status), or an every-category reader. */
 export async function readerFor(config: Config, as: string | undefined): Promise<Recipient & { status?: SubscriberStatus }> {
-  if (as === undefined) return ALL_TOPICS_READER;
-  const address = Address.safeParse(as);
-  if (!address.success) throw new UserError(`--as "${as}" is not a valid email address.`);
+  if (as === undefined) return EVERY_CATEGORY_READER;
+  const address = argumentAddress('--as', as);
   const { list } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir)).current();
-  const subscriber = list.get(address.data);
-  if (!subscriber) throw new UserError(`--as ${address.data} is not on the list in ${config.subscribersFile}.`);
+  const subscriber = list.get(address);
+  if (!subscriber) throw new UserError(`--as ${address} is not on the list in ${config.subscribersFile}.`);
   return { email: subscriber.email, name: subscriber.name, categories: subscriber.categories, status: subscriber.status };
 }
 
@@ -44,9 +43,9 @@ export async function writePreview(config: Config, request: PreviewRequest): Pro
   const settings = senderSettings(config);
   const message = await renderMessage(prepared.issue, reader, settings);
   const dir = request.out ?? path.join(config.stateDir, 'preview');
-  // A preview as one reader is named after them, so it never replaces the all-topics preview.
+  // A preview as one reader is named after them, so it never replaces the every-category preview.
   const base =
-    reader === ALL_TOPICS_READER ? prepared.issue.week : `${prepared.issue.week}-${reader.email.replace(/[^a-z0-9@._-]/gi, '_')}`;
+    reader === EVERY_CATEGORY_READER ? prepared.issue.week : `${prepared.issue.week}-${reader.email.replace(/[^a-z0-9@._-]/gi, '_')}`;
   const html = path.join(dir, `${base}.html`);
   const text = path.join(dir, `${base}.txt`);
   if (message) {

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { senderSettings, type Config } from '../config.ts';
 import type { Strategy } from '../digest/schema.ts';
-import { DeliveryError, UserError } from '../errors.ts';
-import { ALL_TOPICS_READER } from '../mail.ts';
+import { DeliveryError } from '../errors.ts';
+import { EVERY_CATEGORY_READER } from '../mail.ts';
 import { prepareIssue, type PreparedIssue } from '../pipeline.ts';
 import { renderMessage } from '../render/message.ts';
 import { withLock } from '../state/lock.ts';
-import { Address } from '../subscribers/schema.ts';
+import { argumentAddress } from '../subscribers/schema.ts';
 import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
 import { assertListNotEmpty } from './list-file.ts';
 import { audienceOf, sendIssue, type SendOptions, type SendReport } from './send.ts';
@@ -57,16 +57,15 @@ export function succeeded(outcome: SendOutcome): boolean {
 
 async function sendTestCopy(config: Config, prepared: PreparedIssue, to: string, dryRun: boolean): Promise<SendOutcome> {
   const { issue } = prepared;
-  const address = Address.safeParse(to);
-  if (!address.success) throw new UserError(`--to "${to}" is not a valid email address.`);
-  const message = await renderMessage(issue, { ...ALL_TOPICS_READER, email: address.data }, senderSettings(config), { test: true });
+  const address = argumentAddress('--to', to);
+  const message = await renderMessage(issue, { ...EVERY_CATEGORY_READER, email: address }, senderSettings(config), { test: true });
   // A reader of every category gets every comparison, so only an empty issue renders nothing.
   if (message === null) return { kind: 'no-issue', prepared };
-  if (dryRun) return { kind: 'test-copy', prepared, to: address.data, subject: message.subject, via: null };
+  if (dryRun) return { kind: 'test-copy', prepared, to: address, subject: message.subject, via: null };
   const transport = transportFor(config, path.join(outboxDir(config, issue.week), 'test'));
   const outcome = await transport.sendBatch([message], `test-${issue.week}-${randomUUID()}`);
-  if (outcome.kind === 'failed') throw new DeliveryError(`The test copy to ${address.data} was not sent: ${outcome.reason}.`);
-  return { kind: 'test-copy', prepared, to: address.data, subject: message.subject, via: transport.description };
+  if (outcome.kind === 'failed') throw new DeliveryError(`The test copy to ${address} was not sent: ${outcome.reason}.`);
+  return { kind: 'test-copy', prepared, to: address, subject: message.subject, via: transport.description };
 }
 
 /**

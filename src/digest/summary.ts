@@ -1,20 +1,13 @@
 import type { Comparison, Side } from './schema.ts';
+import { capitalize, tally } from './words.ts';
 
 /** A comparison before its summary is written. */
 export type ComparisonDraft = Omit<Comparison, 'summary'>;
 
 const PRICE_WORDS = { free: 'free', freemium: 'free to start with paid tiers', paid: 'paid' } as const;
 
-function split(side: Side): string {
-  return `${side.panel.ship} ship / ${side.panel.skip} skip`;
-}
-
 function panelRead(side: Side): string {
-  return side.panel.percent === null ? 'no panel takes yet' : `${split(side)} (${side.panel.percent}% ship)`;
-}
-
-function capitalize(word: string): string {
-  return word.charAt(0).toUpperCase() + word.slice(1);
+  return side.panel.percent === null ? 'no panel takes yet' : `${tally(side.panel)} (${side.panel.percent}% ship)`;
 }
 
 function margin(points: number): string {

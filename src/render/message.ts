@@ -3,6 +3,7 @@ import { createElement } from 'react';
 import WeeklyDigest, { type DigestProps } from '../../emails/WeeklyDigest.tsx';
 import type { VoteLinks } from '../../emails/_components/ComparisonCard.tsx';
 import { givenName, glanceTitle, pickedSide, whySentence } from '../../emails/_components/format.ts';
+import { NEWSLETTER } from '../../emails/_components/theme.ts';
 import { comparisonsFor } from '../digest/issue.ts';
 import type { Comparison, Issue, Side } from '../digest/schema.ts';
 import { weekLabel, weekRange } from '../digest/week.ts';
@@ -10,7 +11,6 @@ import type { OutgoingEmail, Recipient, SenderSettings } from '../mail.ts';
 import { signToken, signVoteToken } from '../subscribers/tokens.ts';
 import { digestText } from './text.ts';
 
-export const NEWSLETTER = 'Weekly AI Tool Verdicts';
 // Only the local outbox gets here: a real send refuses without DIGEST_POSTAL_ADDRESS (see config.ts).
 const MISSING_POSTAL_ADDRESS = "The sender's postal address (DIGEST_POSTAL_ADDRESS) goes here.";
 

@@ -1,6 +1,7 @@
 import type { DigestProps } from '../../emails/WeeklyDigest.tsx';
 import type { Comparison, Side } from '../digest/schema.ts';
 import type { VoteLinks } from '../../emails/_components/ComparisonCard.tsx';
+import { NEWSLETTER } from '../../emails/_components/theme.ts';
 import {
   categoryLine,
   communityLine,
@@ -112,7 +113,7 @@ export function digestText(props: DigestProps): string {
   const { links } = props;
   const hello = greeting(props.greetingName);
   const lines = [
-    ...underline('WEEKLY AI TOOL VERDICTS', '='),
+    ...underline(NEWSLETTER.toUpperCase(), '='),
     ...wrap(props.weekLabel),
     '',
     ...(hello === null ? [] : [hello, '']),
@@ -120,7 +121,7 @@ export function digestText(props: DigestProps): string {
     ...glanceLines(props.comparisons),
     ...props.comparisons.flatMap((c, i) => [...comparisonLines(c, i, props.votes), '']),
     ...underline('About this email', '-'),
-    ...wrap('You get this email because you subscribed to Weekly AI Tool Verdicts.'),
+    ...wrap(`You get this email because you subscribed to ${NEWSLETTER}.`),
     '',
     `View in browser: ${links.viewInBrowser}`,
     `Email preferences: ${links.preferences}`,

@@ -52,18 +52,18 @@ const SECURITY_HEADERS = {
 };
 
 /** The catalog's categories, each once whatever its case, sorted. */
-export function catalogTopics(tools: readonly Tool[]): string[] {
+export function categoriesOf(tools: readonly Tool[]): string[] {
   const byKey = new Map<string, string>();
   for (const tool of tools) if (!byKey.has(categoryKey(tool.category))) byKey.set(categoryKey(tool.category), tool.category.trim());
   return [...byKey.values()].sort((a, b) => a.localeCompare(b, 'en'));
 }
 
-/** `chosen` as the catalog spells it, or null when none is a catalog topic. All of them is stored as [], every topic, new ones included. */
-export function chooseTopics(topics: readonly string[], chosen: readonly string[]): string[] | null {
+/** `chosen` as the catalog spells it, or null when none is a catalog category. All of them is stored as [], every category, new ones included. */
+export function chooseCategories(categories: readonly string[], chosen: readonly string[]): string[] | null {
   const wanted = new Set(chosen.map(categoryKey));
-  const picked = topics.filter((t) => wanted.has(categoryKey(t)));
+  const picked = categories.filter((t) => wanted.has(categoryKey(t)));
   if (picked.length === 0) return null;
-  return picked.length === topics.length ? [] : picked;
+  return picked.length === categories.length ? [] : picked;
 }
 
 type Form = Record<string, string | File | (string | File)[]>;
@@ -113,20 +113,20 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
   const perClient = new RateLimiter(5, TEN_MINUTES);
 
   const list = async () => (await deps.subscribers.current()).list;
-  const topics = () => catalog.derived(catalogTopics);
+  const categories = () => catalog.derived(categoriesOf);
   const signups = new SignupQueue(config.stateDir, { ...deps, settings, store: subscribers, list, log: (line) => console.error(line) });
   const confirmations = new Confirmations(config.secret, subscribers, list, deps.now);
   const reader = (purpose: TokenPurpose, token: string | undefined) =>
     token ? verifyToken(config.secret, purpose, token, deps.now()) : null;
   const sign = (purpose: TokenPurpose, email: string) => signToken(config.secret, purpose, email);
   const preferencesOf = async (email: string, token: string) => {
-    const [all, everyone] = await Promise.all([topics(), list()]);
+    const [all, everyone] = await Promise.all([categories(), list()]);
     const known = everyone.get(email);
     return {
       email,
       token,
       unsubscribeToken: sign('unsubscribe', email),
-      topics: all,
+      categories: all,
       chosen: known?.categories ?? [],
       status: known?.status ?? null,
     };
@@ -145,9 +145,9 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
   });
   app.notFound((c) => c.html(errorPage('Page not found', 'There is nothing at this address.'), 404));
 
-  app.get('/', async (c) => c.html(homePage(await topics(), await archive.summaries())));
+  app.get('/', async (c) => c.html(homePage(await categories(), await archive.summaries())));
 
-  registerArchive(app, { publicUrl: settings.publicUrl, archive, votes, topics });
+  registerArchive(app, { publicUrl: settings.publicUrl, archive, votes, categories });
   registerVotes(app, { secret: config.secret, now: deps.now, votes, archive });
 
   app.get('/unsubscribe', (c) => {
@@ -184,11 +184,11 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
     const email = reader('preferences', token);
     if (!email) return badLink(c);
     const page = await preferencesOf(email, token);
-    const categories = chooseTopics(page.topics, fields(form, 'categories'));
+    const categories = chooseCategories(page.categories, fields(form, 'categories'));
     if (categories === null)
-      return c.html(preferencesPage({ ...page, error: 'Nothing saved: choose at least one topic, or unsubscribe below.' }), 400);
+      return c.html(preferencesPage({ ...page, error: 'Nothing saved: choose at least one category, or unsubscribe below.' }), 400);
     await subscribers.record({ type: 'preferences', email, categories, at: deps.now().toISOString() });
-    const notice = `Saved. You get ${categories.length === 0 ? 'every topic' : categories.join(', ')}.`;
+    const notice = `Saved. You get ${categories.length === 0 ? 'every category' : categories.join(', ')}.`;
     return c.html(preferencesPage({ ...page, chosen: categories, notice }));
   });
 
@@ -204,12 +204,12 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
         .replace(/\p{Cc}/gu, ' ')
         .trim()
         .slice(0, 100),
-      topics: fields(form, 'categories'),
+      categories: fields(form, 'categories'),
     };
     const address = Address.safeParse(values.email);
     if (!address.success) {
       return c.html(
-        homePage(await topics(), await archive.summaries(), values, 'Enter a valid email address, such as ada@example.com.'),
+        homePage(await categories(), await archive.summaries(), values, 'Enter a valid email address, such as ada@example.com.'),
         400,
       );
     }
@@ -218,7 +218,12 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
     if (!byAddress.ok) return tooMany(c, byAddress.retryAfterSeconds);
     // The same work and the same page for every address, known or not: the signup is kept durably, answered,
     // and only then looked at and mailed (an address already active gets nothing), so the form never tells who is on the list.
-    await signups.add({ email, name: values.name || null, categories: chooseTopics(await topics(), values.topics) ?? [], at: now });
+    await signups.add({
+      email,
+      name: values.name || null,
+      categories: chooseCategories(await categories(), values.categories) ?? [],
+      at: now,
+    });
     signups.kick();
     return c.html(checkInboxPage());
   });

@@ -2,7 +2,8 @@ import { comparisonTitle } from '../../emails/_components/format.ts';
 import type { Comparison, Issue } from '../digest/schema.ts';
 import { weekRange } from '../digest/week.ts';
 import { issueLabel } from './archive.ts';
-import { FEED_PATH, SITE } from './pages.ts';
+import { NEWSLETTER } from '../../emails/_components/theme.ts';
+import { FEED_PATH } from './pages.ts';
 
 const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 // Characters XML 1.0 cannot carry at all, even escaped.
@@ -36,7 +37,7 @@ export function issueFeed(issues: readonly Issue[], publicUrl: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">
 <channel>
-<title>${xml(SITE)}</title>
+<title>${xml(NEWSLETTER)}</title>
 <link>${xml(`${publicUrl}/`)}</link>
 <description>Every week, the new AI tools head to head: a five-reviewer panel, community votes, pricing and a pick.</description>
 <language>en</language>

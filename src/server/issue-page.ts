@@ -14,7 +14,8 @@ import {
 } from '../../emails/_components/format.ts';
 import type { CommunityVerdict, Comparison, Issue, Side } from '../digest/schema.ts';
 import { html, raw, type SafeHtml } from './html.ts';
-import { feedLink, layout, signupForm, SITE, type IssueSummary } from './pages.ts';
+import { NEWSLETTER } from '../../emails/_components/theme.ts';
+import { feedLink, layout, signupForm, type IssueSummary } from './pages.ts';
 
 const ISSUE_STYLE = `
 .comparison{border-top:1px solid var(--border);padding-top:.5rem;margin-top:1.5rem}
@@ -31,13 +32,13 @@ nav.issues{display:flex;justify-content:space-between;gap:1rem;flex-wrap:wrap;ma
 ol.toc{padding-left:1.2rem}
 `;
 
-/** What the archive page shows besides the issue: its neighbours, the signup topics and the community numbers as they stand. */
+/** What the archive page shows besides the issue: its neighbours, the signup categories and the community numbers as they stand. */
 export interface IssuePageInput {
   issue: Issue;
   label: string;
   previous: IssueSummary | null;
   next: IssueSummary | null;
-  topics: readonly string[];
+  categories: readonly string[];
   /** A side's community numbers now, reader votes included. */
   community: (side: Side) => CommunityVerdict;
 }
@@ -90,7 +91,7 @@ function neighbours(previous: IssueSummary | null, next: IssueSummary | null): S
 /** `/issues/<week>`: the issue for anyone on the web; unlike the email, no greeting and no personal link. */
 export function issuePage(input: IssuePageInput): string {
   const { issue } = input;
-  const title = `${SITE}: ${input.label}`;
+  const title = `${NEWSLETTER}: ${input.label}`;
   return layout(
     title,
     html`${issue.intro === null ? '' : paragraphs(issue.intro).map((p) => html`<p>${p}</p>`)}
@@ -102,7 +103,7 @@ export function issuePage(input: IssuePageInput): string {
 ${issue.comparisons.map((c, i) => comparisonSection(c, i, input.community))}
 ${neighbours(input.previous, input.next)}
 <h2>Get the next issue</h2>
-${signupForm(input.topics)}`,
+${signupForm(input.categories)}`,
     { head: html`${feedLink}<style>${raw(ISSUE_STYLE)}</style>`, index: true },
   );
 }

@@ -1,10 +1,9 @@
+import { NEWSLETTER } from '../../emails/_components/theme.ts';
 import { categoryKey } from '../catalog/schema.ts';
 import type { SubscriberStatus } from '../subscribers/schema.ts';
 import { html, raw, type SafeHtml } from './html.ts';
 
 /** Pure page renderers: data in, a complete HTML document out. No scripts, no external assets. */
-
-export const SITE = 'Weekly AI Tool Verdicts';
 
 /** One past issue as the index lists it. */
 export interface IssueSummary {
@@ -19,7 +18,7 @@ export interface IssueSummary {
 export interface SignupValues {
   email: string;
   name: string;
-  topics: string[];
+  categories: string[];
 }
 
 const STYLE = `
@@ -53,7 +52,7 @@ ul.issues li{margin:.4rem 0}
 export const FEED_PATH = '/feed.xml';
 
 /** The `<link rel="alternate">` that lets a feed reader find the feed from a page. */
-export const feedLink = html`<link rel="alternate" type="application/rss+xml" title="${SITE}" href="${FEED_PATH}">`;
+export const feedLink = html`<link rel="alternate" type="application/rss+xml" title="${NEWSLETTER}" href="${FEED_PATH}">`;
 
 /** The document around every page: language, viewport, title and one `h1`. Only public pages (`index`) may be indexed. */
 export function layout(title: string, body: SafeHtml, options: { head?: SafeHtml; index?: boolean } = {}): string {
@@ -63,19 +62,19 @@ export function layout(title: string, body: SafeHtml, options: { head?: SafeHtml
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 ${options.index ? '' : html`<meta name="robots" content="noindex">`}
-<title>${title === SITE || title.startsWith(`${SITE}:`) ? title : `${title} · ${SITE}`}</title>
+<title>${title === NEWSLETTER || title.startsWith(`${NEWSLETTER}:`) ? title : `${title} · ${NEWSLETTER}`}</title>
 <style>${raw(STYLE)}</style>
 ${options.head ?? ''}
 </head>
 <body>
-<header><a href="/">${SITE}</a></header>
+<header><a href="/">${NEWSLETTER}</a></header>
 <main>
 <h1>${title}</h1>
 ${body}
 </main>
 </body>
 </html>
-`.value;
+`.toString();
 }
 
 function issueList(issues: readonly IssueSummary[]): SafeHtml {
@@ -87,10 +86,10 @@ function issueList(issues: readonly IssueSummary[]): SafeHtml {
 </ul>`;
 }
 
-function topicBoxes(topics: readonly string[], checked: (topic: string) => boolean): SafeHtml {
-  return html`${topics.map(
-    (topic, i) => html`
-<label for="topic-${i}"><input type="checkbox" id="topic-${i}" name="categories" value="${topic}"${checked(topic) ? html` checked` : ''}> ${topic}</label>`,
+function categoryBoxes(categories: readonly string[], checked: (category: string) => boolean): SafeHtml {
+  return html`${categories.map(
+    (category, i) => html`
+<label for="category-${i}"><input type="checkbox" id="category-${i}" name="categories" value="${category}"${checked(category) ? html` checked` : ''}> ${category}</label>`,
   )}`;
 }
 
@@ -99,9 +98,9 @@ function message(kind: 'notice' | 'error', text: string | null): SafeHtml {
   return kind === 'error' ? html`<p class="error" role="alert">${text}</p>` : html`<p class="notice" role="status">${text}</p>`;
 }
 
-/** The signup form: address, optional name, optional topics (none means every topic). */
-export function signupForm(topics: readonly string[], values: SignupValues | null = null, error: string | null = null): SafeHtml {
-  const wanted = new Set((values?.topics ?? []).map(categoryKey));
+/** The signup form: address, optional name, optional categories (none means every category). */
+export function signupForm(categories: readonly string[], values: SignupValues | null = null, error: string | null = null): SafeHtml {
+  const wanted = new Set((values?.categories ?? []).map(categoryKey));
   return html`<form method="post" action="/subscribe">
 ${message('error', error)}
 <label for="email">Email address</label>
@@ -109,11 +108,11 @@ ${message('error', error)}
 <label for="name">Name <span class="hint">(optional)</span></label>
 <input type="text" id="name" name="name" autocomplete="name" maxlength="100" value="${values?.name ?? ''}">
 ${
-  topics.length === 0
+  categories.length === 0
     ? ''
     : html`<fieldset>
-<legend>Topics</legend>
-<p class="hint">Leave every box empty to get every topic.</p>${topicBoxes(topics, (t) => wanted.has(categoryKey(t)))}
+<legend>Categories</legend>
+<p class="hint">Leave every box empty to get every category.</p>${categoryBoxes(categories, (t) => wanted.has(categoryKey(t)))}
 </fieldset>`
 }
 <p class="hint">We send one email a week and a link to confirm your address first.</p>
@@ -123,16 +122,16 @@ ${
 
 /** `/`: what the newsletter is, the signup form and the past issues. */
 export function homePage(
-  topics: readonly string[],
+  categories: readonly string[],
   issues: readonly IssueSummary[],
   values: SignupValues | null = null,
   error: string | null = null,
 ): string {
   return layout(
-    SITE,
+    NEWSLETTER,
     html`<p>Every week, the AI tools added to the catalog go head to head: a five-reviewer panel, community votes, pricing and a pick.</p>
 <h2>Subscribe</h2>
-${signupForm(topics, values, error)}
+${signupForm(categories, values, error)}
 <h2>Past issues</h2>
 ${issueList(issues)}
 <p class="hint"><a href="${FEED_PATH}">Follow the feed</a> (RSS) to read each issue on the web.</p>`,
@@ -159,7 +158,7 @@ export function unsubscribePage(email: string, token: string, preferencesHref: s
 <input type="hidden" name="token" value="${token}">
 <button type="submit">Unsubscribe</button>
 </form>
-<p class="hint">Too much? <a href="${preferencesHref}">Choose fewer topics</a> instead.</p>`,
+<p class="hint">Too much? <a href="${preferencesHref}">Choose fewer categories</a> instead.</p>`,
   );
 }
 
@@ -167,18 +166,18 @@ export function unsubscribePage(email: string, token: string, preferencesHref: s
 export function unsubscribedPage(email: string): string {
   return layout(
     'You are unsubscribed',
-    html`<p role="status">${email} will get no more issues of ${SITE}.</p>
+    html`<p role="status">${email} will get no more issues of ${NEWSLETTER}.</p>
 <p>Changed your mind? <a href="/">Subscribe again</a>.</p>`,
   );
 }
 
-/** `GET /preferences`: the catalog's topics with the reader's choice, and a way out. */
+/** `GET /preferences`: the catalog's categories with the reader's choice, and a way out. */
 export function preferencesPage(input: {
   email: string;
   token: string;
   unsubscribeToken: string;
-  topics: readonly string[];
-  /** Empty: every topic. */
+  categories: readonly string[];
+  /** Empty: every category. */
   chosen: readonly string[];
   status: SubscriberStatus | null;
   notice?: string | null;
@@ -198,8 +197,8 @@ ${message('error', input.error ?? null)}
 <form method="post" action="/preferences">
 <input type="hidden" name="token" value="${input.token}">
 <fieldset>
-<legend>Topics you get</legend>
-<p class="hint">Every box checked means every topic, including new ones.</p>${topicBoxes(input.topics, (t) => chosen.size === 0 || chosen.has(categoryKey(t)))}
+<legend>Categories you get</legend>
+<p class="hint">Every box checked means every category, including new ones.</p>${categoryBoxes(input.categories, (t) => chosen.size === 0 || chosen.has(categoryKey(t)))}
 </fieldset>
 <button type="submit">Save preferences</button>
 </form>

@@ -10,7 +10,7 @@ import { errorPage, FEED_PATH, issueIndexPage } from './pages.ts';
 /** The public archive: `/issues`, `/issues/<week>` and the feed, for sent issues only. */
 export function registerArchive(
   app: Hono,
-  ctx: { publicUrl: string; archive: Archive; votes: VoteStore; topics: () => Promise<string[]> },
+  ctx: { publicUrl: string; archive: Archive; votes: VoteStore; categories: () => Promise<string[]> },
 ): void {
   app.get('/issues', async (c) => c.html(issueIndexPage(await ctx.archive.summaries())));
 
@@ -22,7 +22,7 @@ export function registerArchive(
     const at = all.findIndex((i) => i.week === issue.week);
     const newer = at > 0 ? all[at - 1] : undefined;
     const older = at >= 0 ? all[at + 1] : undefined;
-    const [topics, tally] = await Promise.all([ctx.topics().catch(() => []), ctx.votes.current()]);
+    const [categories, tally] = await Promise.all([ctx.categories().catch(() => []), ctx.votes.current()]);
     const votes = tally.community();
     return c.html(
       issuePage({
@@ -31,7 +31,7 @@ export function registerArchive(
         // Newest first: the next issue is the one before it in the list.
         next: newer ? issueSummary(newer) : null,
         previous: older ? issueSummary(older) : null,
-        topics,
+        categories,
         community: (side) => currentCommunity(issue, side, votes),
       }),
     );

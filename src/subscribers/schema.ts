@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UserError } from '../errors.ts';
 
 export const SubscriberStatus = z.enum(['active', 'pending', 'unsubscribed', 'bounced', 'complained']);
 export type SubscriberStatus = z.infer<typeof SubscriberStatus>;
@@ -9,6 +10,13 @@ export const Address = z
   .trim()
   .toLowerCase()
   .pipe(z.email({ error: 'is not a valid email address' }));
+
+/** The address a command-line argument gives, as compared everywhere, or one sentence naming the argument. */
+export function argumentAddress(name: string, value: string): string {
+  const parsed = Address.safeParse(value);
+  if (!parsed.success) throw new UserError(`${name} "${value}" is not a valid email address.`);
+  return parsed.data;
+}
 
 /** One reader as the next send sees them, after the list and every recorded event. */
 export const Subscriber = z.object({

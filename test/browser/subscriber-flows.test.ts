@@ -102,7 +102,7 @@ describe('a reader in Chromium', () => {
     expect(await send('2026-W46')).toEqual([`${BEN}.eml`]);
   });
 
-  it('changes topics on the preferences page, and the next send honors them', async () => {
+  it('changes categories on the preferences page, and the next send honors them', async () => {
     await send('2026-W45');
     const link = linkTo((await eml('2026-W45', ADA)).body, '/preferences');
     await page.goto(link);
@@ -125,7 +125,7 @@ describe('a reader in Chromium', () => {
 
     await page.getByLabel('Design').check();
     await page.getByRole('button', { name: 'Save preferences' }).click();
-    await page.getByText('Saved. You get every topic.').waitFor();
+    await page.getByText('Saved. You get every category.').waitFor();
     expect((await subscriber(ADA))?.categories).toEqual([]);
   });
 
