@@ -1,20 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startFakeResend, type FakeResend } from './fake-resend.ts';
-import { cleanup, filesUnder, traceNoise } from './helpers/cli.ts';
-import { expectEveryoneExactlyOnce, READERS, send, workspace } from './helpers/crash.ts';
+import { expect, it } from 'vitest';
+import { startFakeResend } from './fake-resend.ts';
+import { filesUnder, traceNoise } from './helpers/cli.ts';
+import { expectEveryoneExactlyOnce, fakeResendForFile, READERS, send, workspace } from './helpers/crash.ts';
 
 // `send` interrupted with SIGINT (Ctrl-C, or a scheduler's stop): it stops after the batches in flight with a clear
 // exit and no lock left, and the next run sends the rest, every reader exactly once.
 
-let fake: FakeResend;
-beforeAll(async () => {
-  fake = await startFakeResend({ rateLimit: 50, latencyMs: 40 });
-});
-afterAll(async () => {
-  await fake.close();
-  cleanup();
-});
+const resend = fakeResendForFile();
 
 it('SIGINT stops after the batches in flight; the next run finishes, everyone once', async () => {
   const ws = workspace();
@@ -46,6 +39,7 @@ it('SIGINT stops after the batches in flight; the next run finishes, everyone on
 });
 
 it('SIGINT as soon as the send says what it sends: a clear exit, no lock left, and the next run sends everyone once', async () => {
+  const fake = resend();
   const ws = workspace();
   // The first line on stdout (the issue's headline) comes once the handler listens.
   const stopped = await send(ws, fake.url, (child) => child.stdout?.once('data', () => child.kill('SIGINT')));

@@ -1,25 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { startFakeResend, type FakeResend } from './fake-resend.ts';
-import { cleanup } from './helpers/cli.ts';
-import { expectEveryoneExactlyOnce, READERS, send, workspace } from './helpers/crash.ts';
+import { expect, it } from 'vitest';
+import { expectEveryoneExactlyOnce, fakeResendForFile, READERS, send, workspace } from './helpers/crash.ts';
 import { mulberry32 } from './helpers/random.ts';
 
 // `send` is killed with SIGKILL as a request reaches Resend, then run again until it finishes: every reader must
 // end up with exactly one email. (test/crash-moment.test.ts kills at random moments, crash-interrupt.test.ts with SIGINT.)
 
-let fake: FakeResend;
-beforeAll(async () => {
-  // Latency keeps requests in flight long enough for kills to land inside them.
-  fake = await startFakeResend({ rateLimit: 50, latencyMs: 40 });
-});
-afterAll(async () => {
-  await fake.close();
-  cleanup();
-});
-afterEach(() => fake.reset());
+const resend = fakeResendForFile();
 
 it.each([1, 2, 3])('send killed when the k-th request reaches Resend, then run again (seed %i)', async (seed) => {
+  const fake = resend();
   const random = mulberry32(seed);
   const ws = workspace();
   let killedAt = 0;

@@ -1,23 +1,14 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { startFakeResend, type FakeResend } from './fake-resend.ts';
-import { cleanup } from './helpers/cli.ts';
-import { expectEveryoneExactlyOnce, send, workspace } from './helpers/crash.ts';
+import { expect, it } from 'vitest';
+import { expectEveryoneExactlyOnce, fakeResendForFile, send, workspace } from './helpers/crash.ts';
 import { mulberry32 } from './helpers/random.ts';
 
 // `send` is killed with SIGKILL at random moments, twice, then run to the end: wherever the kills land (start-up,
 // rendering, a request in flight, a ledger write), every reader ends up with exactly one email.
 
-let fake: FakeResend;
-beforeAll(async () => {
-  fake = await startFakeResend({ rateLimit: 50, latencyMs: 40 });
-});
-afterAll(async () => {
-  await fake.close();
-  cleanup();
-});
-afterEach(() => fake.reset());
+const resend = fakeResendForFile();
 
 it.each([11, 12, 13])('send killed at a random moment, twice, then run again (seed %i)', async (seed) => {
+  const fake = resend();
   const random = mulberry32(seed);
   const ws = workspace();
   for (let round = 0; round < 2; round++) {

@@ -5,12 +5,30 @@
 import type { ChildProcess } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import path from 'node:path';
-import { expect } from 'vitest';
-import type { ReceivedEmail } from '../fake-resend.ts';
-import { type CliResult, REPO, runCli, tempDir, writeCsv } from './cli.ts';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import { type FakeResend, type ReceivedEmail, startFakeResend } from '../fake-resend.ts';
+import { type CliResult, cleanup, REPO, runCli, tempDir, writeCsv } from './cli.ts';
 
 export const READERS = 450; // five batches of up to 100
 const WEEK = '2026-W46';
+
+/** The file's fake Resend, started before its tests, emptied after each and closed (with the temp folders) after all. */
+export function fakeResendForFile(): () => FakeResend {
+  let fake: FakeResend | undefined;
+  beforeAll(async () => {
+    // Latency keeps requests in flight long enough for kills to land inside them.
+    fake = await startFakeResend({ rateLimit: 50, latencyMs: 40 });
+  });
+  afterEach(() => fake?.reset());
+  afterAll(async () => {
+    await fake?.close();
+    cleanup();
+  });
+  return () => {
+    if (!fake) throw new Error('The fake Resend starts in beforeAll; use it inside a test.');
+    return fake;
+  };
+}
 
 export interface Workspace {
   data: string;
