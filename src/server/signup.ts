@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Transport } from '../delivery/transport.ts';
-import { AppendedLines, appendLinesDurably, parseJsonLine, readLines } from '../files.ts';
+import { AppendedLines, appendLinesDurably, parseJsonLine, parseJsonLineStrictly, readLines } from '../files.ts';
 import type { SenderSettings } from '../mail.ts';
 import type { SubscriberList } from '../subscribers/list.ts';
 import { Address, SubscriberEvent, type SubscriberStatus } from '../subscribers/schema.ts';
@@ -141,9 +141,17 @@ export class SignupQueue {
 
   /** Reads what earlier runs left undone, then starts on it. */
   private async load(): Promise<void> {
-    for await (const { line } of readLines(this.file)) {
-      const parsed = SignupLine.safeParse(parseJsonLine(line));
-      if (!parsed.success) continue;
+    for await (const { line, number } of readLines(this.file)) {
+      const json = parseJsonLineStrictly(line);
+      if (json === undefined) continue;
+      const parsed = 'value' in json ? SignupLine.safeParse(json.value) : null;
+      if (!parsed?.success) {
+        // One unreadable line must not take the pages down, but it may be a reader still waiting for their email.
+        this.deps.log?.(
+          `${this.file}, line ${number} is not a signup and was skipped: if it was one, that reader gets no confirmation email until they sign up again.`,
+        );
+        continue;
+      }
       const entry = parsed.data;
       if (entry.type === 'signup') this.pending.set(entry.id, { ...entry, recorded: false });
       else if (entry.type === 'recorded') {
