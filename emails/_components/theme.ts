@@ -67,7 +67,8 @@ function darkRules(prefix: string): string {
       .map((s) => `${prefix}${s.trim()}`)
       .join(',');
   const rules = [
-    `${p('.v-page')}{background-color:${dark.page}!important;color:${dark.text}!important}`,
+    // React Email's Body repeats the page's inline style on a cell that wraps everything: that cell turns dark too.
+    `${p('.v-page,.v-page>table>tbody>tr>td')}{background-color:${dark.page}!important;color:${dark.text}!important}`,
     `${p('.v-card')}{background-color:${dark.card}!important;color:${dark.text}!important}`,
     `${p('.v-text')}{color:${dark.text}!important}`,
     `${p('.v-muted')}{color:${dark.muted}!important}`,

@@ -185,7 +185,9 @@ describe("the digest of the sample catalog's busiest week", () => {
     const { page } = await open(375, 'dark');
     try {
       const backgrounds = await page.evaluate(() =>
-        ['.v-page', '.v-comparison', '#glance'].map((s) => getComputedStyle(document.querySelector(s)!).backgroundColor),
+        ['.v-page', '.v-page>table>tbody>tr>td', '.v-comparison', '#glance'].map(
+          (s) => getComputedStyle(document.querySelector(s)!).backgroundColor,
+        ),
       );
       for (const background of backgrounds) {
         const [r, g, b] = background.match(/\d+/g)!.map(Number);
