@@ -8,7 +8,7 @@ import { Link } from '@react-email/link';
 import { Preview } from '@react-email/preview';
 import { Section } from '@react-email/section';
 import type { CSSProperties } from 'react';
-import { body, color, container, h1, link, NEWSLETTER, page, small } from './_components/theme.ts';
+import { body, cls, color, container, emailCss, h1, link, NEWSLETTER, page, small } from './_components/theme.ts';
 import fixture from './_fixtures/confirm-props.json' with { type: 'json' };
 import { previewPropsFor } from './_preview/live.ts';
 
@@ -38,42 +38,51 @@ export default function ConfirmSubscription({ confirmUrl, expiresInDays, homeUrl
   return (
     <Html lang="en">
       <Head>
-        <meta name="color-scheme" content="light only" />
-        <meta name="supported-color-schemes" content="light only" />
+        <meta name="color-scheme" content="light dark" />
+        <meta name="supported-color-schemes" content="light dark" />
         <title>{`Confirm your subscription · ${NEWSLETTER}`}</title>
+        {/* biome-ignore lint/security/noDangerouslySetInnerHtml: trusted constant CSS from theme.ts, the only way to put a stylesheet in the head unescaped. */}
+        <style dangerouslySetInnerHTML={{ __html: emailCss }} />
       </Head>
       <Preview>One click to start getting the weekly AI tool verdicts.</Preview>
-      <Body style={page}>
-        <Container style={container}>
-          <Section style={{ padding: '20px 12px', backgroundColor: color.card }}>
-            <Heading as="h1" style={h1}>
+      <Body className={cls.page} style={page}>
+        <Container className={cls.card} style={container}>
+          <Section className={cls.card} style={{ padding: '20px 12px', backgroundColor: color.card }}>
+            <Heading as="h1" className={cls.text} style={h1}>
               Confirm your subscription
             </Heading>
-            <p style={body}>
+            <p className={cls.text} style={body}>
               Someone, hopefully you, asked to get {NEWSLETTER} at this address: one email a week with head-to-head comparisons of the new
               AI tools.
             </p>
-            <p style={body}>
+            <p className={cls.text} style={body}>
               <Link href={confirmUrl} style={button}>
                 Yes, subscribe me
               </Link>
             </p>
-            <p style={small}>{`The link works for ${expiresInDays} days. If it doesn't open, paste this address into your browser:`}</p>
-            <p style={small}>
-              <Link href={confirmUrl} style={link}>
+            <p
+              className={cls.muted}
+              style={small}
+            >{`The link works for ${expiresInDays} days. If it doesn't open, paste this address into your browser:`}</p>
+            <p className={cls.muted} style={small}>
+              <Link href={confirmUrl} className={cls.link} style={link}>
                 {confirmUrl}
               </Link>
             </p>
-            <p style={body}>Didn't ask for this? Ignore this email: without the click, you get nothing more from us.</p>
+            <p className={cls.text} style={body}>
+              Didn't ask for this? Ignore this email: without the click, you get nothing more from us.
+            </p>
           </Section>
-          <Section style={{ padding: '8px 12px 20px', backgroundColor: color.card, color: color.muted }}>
-            <Hr style={{ borderTop: `1px solid ${color.border}`, margin: '0 0 16px' }} />
-            <p style={small}>
-              <Link href={homeUrl} style={link}>
+          <Section className={cls.card} style={{ padding: '8px 12px 20px', backgroundColor: color.card, color: color.muted }}>
+            <Hr className={cls.border} style={{ borderTop: `1px solid ${color.border}`, margin: '0 0 16px' }} />
+            <p className={cls.muted} style={small}>
+              <Link href={homeUrl} className={cls.link} style={link}>
                 {NEWSLETTER}
               </Link>
             </p>
-            <p style={{ ...small, whiteSpace: 'pre-line' }}>{postalAddress}</p>
+            <p className={cls.muted} style={{ ...small, whiteSpace: 'pre-line' }}>
+              {postalAddress}
+            </p>
           </Section>
         </Container>
       </Body>

@@ -1,6 +1,8 @@
 import { render } from '@react-email/render';
 import { describe, expect, it } from 'vitest';
+import ConfirmSubscription from '../../emails/ConfirmSubscription.tsx';
 import WeeklyDigest, { type DigestProps } from '../../emails/WeeklyDigest.tsx';
+import { cls } from '../../emails/_components/theme.ts';
 import sampleIssue from '../../test/fixtures/hand-issue.json' with { type: 'json' };
 import { Issue } from '../digest/schema.ts';
 
@@ -104,5 +106,15 @@ describe('WeeklyDigest', () => {
     expect(html).not.toContain('Hi there');
     expect(html).not.toMatch(/>Hi /);
     expect(html).toContain('The two panels share no reviewer');
+  });
+});
+
+describe('ConfirmSubscription', () => {
+  it('follows the reader’s dark mode as the digest does', async () => {
+    const html = await render(<ConfirmSubscription {...ConfirmSubscription.PreviewProps} />);
+    expect(html).toContain('<meta name="color-scheme" content="light dark"/>');
+    expect(html).not.toContain('light only');
+    expect(html).toMatch(/@media \(prefers-color-scheme:dark\)\{/);
+    for (const name of [cls.page, cls.card, cls.text, cls.muted, cls.link]) expect(html).toContain(`class="${name}"`);
   });
 });
