@@ -1,7 +1,7 @@
 // `npm run dev`: the React Email preview server on emails/, needing nothing outside the clone and no network.
 // `--data DIR` previews another catalog than data/; other arguments go to `email dev` (`npm run dev -- --port 4000`).
 import { spawn } from 'node:child_process';
-import { existsSync, watch } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, watch } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,7 +23,10 @@ if (!existsSync(path.join(data, 'tools'))) {
 
 // The props the server shows are built from the live catalog into emails/_live/ (git-ignored; the tracked fixtures
 // stay as they are): once as it starts, then whenever the catalog changes, and the open preview re-renders.
+// React Email keeps each template's render until an open preview tells it to drop it, so a page opened later
+// would show the render from before the change: after each rebuild, the cache is dropped here too.
 let running = null;
+let previewUrl = null;
 let again = false;
 function regenerate() {
   if (running) {
@@ -36,7 +39,7 @@ function regenerate() {
     });
     child.on('exit', (code) => {
       if (code !== 0) console.error(`Could not rebuild the preview from ${data}/ (see above); showing the last good one.`);
-      resolve();
+      resolve(code === 0 && previewUrl ? forgetRenders(previewUrl) : undefined);
     });
   }).then(() => {
     running = null;
@@ -46,6 +49,41 @@ function regenerate() {
     }
   });
   return running;
+}
+
+/** Every template the preview lists, by absolute path as React Email names it: `.tsx` files outside `_` folders. */
+function templates(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (entry.name.startsWith('_')) return [];
+    const file = path.join(dir, entry.name);
+    return entry.isDirectory() ? templates(file) : entry.name.endsWith('.tsx') ? [file] : [];
+  });
+}
+
+/** Calls the preview UI's own server action that drops a template's cached renders, for every template. */
+async function forgetRenders(url) {
+  const manifest = fileURLToPath(
+    new URL('.next/server/server-reference-manifest.json', import.meta.resolve('@react-email/ui/package.json')),
+  );
+  try {
+    const actions = JSON.parse(readFileSync(manifest, 'utf8')).node;
+    const id = Object.keys(actions).find((key) => actions[key].exportedName === 'invalidateEmailRenderingCache');
+    if (!id) throw new Error(`no invalidateEmailRenderingCache in ${manifest}`);
+    for (const template of templates(path.resolve('emails'))) {
+      const response = await fetch(`${url}/preview/WeeklyDigest`, {
+        method: 'POST',
+        headers: { 'Next-Action': id, 'Content-Type': 'text/plain;charset=UTF-8', Accept: 'text/x-component' },
+        body: JSON.stringify([template]),
+      });
+      if (!response.ok) throw new Error(`the preview server answered ${response.status}`);
+      await response.arrayBuffer();
+    }
+    console.log('Every preview, open or opened later, now shows the catalog as it is.');
+  } catch (error) {
+    console.error(
+      `A preview opened from now on may show the catalog before this change (${error.message}): keep one open, or restart npm run dev.`,
+    );
+  }
 }
 
 await regenerate();
@@ -69,8 +107,16 @@ const flags = ['--experimental-vm-modules', '--disable-warning=ExperimentalWarni
 const env = { ...process.env, XDG_CONFIG_HOME: path.resolve('.react-email'), DIGEST_LIVE_PREVIEW: '1' };
 
 const child = spawn(process.execPath, [...flags, cli, 'dev', '--dir', 'emails', '--port', '3030', ...passOn], {
-  stdio: 'inherit',
+  stdio: ['inherit', 'pipe', 'inherit'],
   env,
+});
+// Passed on as it comes; read for the address, since `email dev` moves to the next port when the one asked for is taken.
+let printed = '';
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  if (previewUrl) return;
+  printed += chunk;
+  previewUrl = /Running preview at:\s+(http:\/\/localhost:\d+)/.exec(printed)?.[1] ?? null;
 });
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal === 'SIGINT' || signal === 'SIGTERM' ? 0 : 1)));

@@ -1,6 +1,7 @@
 /**
  * `npm run dev` shows the live catalog: a tool added to the data folder after the server started appears in the open
- * preview of WeeklyDigest (React Email's hot reload), and the server's own render of the page has it too.
+ * preview of WeeklyDigest (React Email's hot reload), and the server's own render of the page has it too, even when
+ * the change came while no preview was open.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,7 +65,7 @@ function portIsFree(port: number): Promise<boolean> {
 }
 
 it(
-  'npm run dev shows a tool added to the catalog after it started, and stops cleanly',
+  'npm run dev shows a tool added to the catalog after it started, open or not, and stops cleanly',
   async () => {
     const data = path.join(dir, 'data');
     cpSync(path.join(REPO, 'data'), data, { recursive: true });
@@ -97,6 +98,17 @@ it(
     // The server's render is fresh too: a page opened now shows the tool.
     const html = await (await fetch(`${url}/preview/WeeklyDigest`)).text();
     expect(html).toContain(name);
+
+    // With no preview open, nothing tells React Email its render is stale: a page opened after the change must not lie.
+    await page.close();
+    const unseen = `Quillmark Unseen ${process.pid}`;
+    const refreshed = waitForOutput(server, /now shows the catalog as it is/);
+    writeFileSync(
+      path.join(data, 'tools', `${slug}-unseen.json`),
+      JSON.stringify({ ...latest, slug: `${slug}-unseen`, name: unseen }, null, 2),
+    );
+    await refreshed;
+    expect(await (await fetch(`${url}/preview/WeeklyDigest`)).text()).toContain(unseen);
 
     const port = Number(new URL(url!).port);
     const exited = new Promise((resolve) => server!.once('exit', (code, signal) => resolve({ code, signal })));
