@@ -1,6 +1,7 @@
 /**
  * Helpers for whole-program tests: spawn the CLI as a user would, with arguments and environment, in throwaway
- * folders (built once to plain JavaScript by test/global-setup.ts), and read what it left behind (frozen issues, .eml files in the outbox).
+ * folders (the CLI built once to plain JavaScript by test/global-setup.ts), and read what it left behind (frozen
+ * issues, .eml files in the outbox).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, type Dirent, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,6 @@ import { inject } from 'vitest';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const FIXTURES = path.join(REPO, 'test', 'fixtures');
-export const MAIN = path.join(REPO, 'src', 'cli', 'main.ts');
 export const START = path.join(REPO, 'src', 'cli', 'start.ts');
 /** tsx as an absolute URL, so the CLI can also run with a cwd outside the repo. */
 export const TSX = import.meta.resolve('tsx');
