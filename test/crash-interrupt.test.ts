@@ -1,15 +1,15 @@
 import type { ChildProcess } from 'node:child_process';
-import { expect, it } from 'vitest';
+import { afterAll, it } from 'vitest';
 import { startFakeResend } from './fake-resend.ts';
-import { filesUnder, traceNoise } from './helpers/cli.ts';
-import { expectEveryoneExactlyOnce, fakeResendForFile, READERS, send, workspace } from './helpers/crash.ts';
+import { cleanup, filesUnder, traceNoise } from './helpers/cli.ts';
+import { expectEveryoneExactlyOnce, READERS, send, withFakeResend, workspace } from './helpers/crash.ts';
 
 // `send` interrupted with SIGINT (Ctrl-C, or a scheduler's stop): it stops after the batches in flight with a clear
 // exit and no lock left, and the next run sends the rest, every reader exactly once.
 
-const resend = fakeResendForFile();
+afterAll(cleanup);
 
-it('SIGINT stops after the batches in flight; the next run finishes, everyone once', async () => {
+it.concurrent('SIGINT stops after the batches in flight; the next run finishes, everyone once', async ({ expect }) => {
   const ws = workspace();
   // Two requests a second: the interrupt lands while later batches still wait for their turn.
   let child: ChildProcess | undefined;
@@ -32,24 +32,26 @@ it('SIGINT stops after the batches in flight; the next run finishes, everyone on
     expect(slow.emails.length).toBeLessThan(READERS);
     const finished = await send(ws, slow.url);
     expect(finished.status, finished.stderr).toBe(0);
-    expectEveryoneExactlyOnce(slow.emails);
+    expectEveryoneExactlyOnce(expect, slow.emails);
   } finally {
     await slow.close();
   }
 });
 
-it('SIGINT as soon as the send says what it sends: a clear exit, no lock left, and the next run sends everyone once', async () => {
-  const fake = resend();
-  const ws = workspace();
-  // The first line on stdout (the issue's headline) comes once the handler listens.
-  const stopped = await send(ws, fake.url, (child) => child.stdout?.once('data', () => child.kill('SIGINT')));
-  expect(stopped.signal).toBeNull();
-  expect(stopped.status, stopped.stdout + stopped.stderr).toBe(
-    stopped.stdout.includes('Everyone who should get this issue has it.') ? 0 : 1,
-  );
-  expect(traceNoise(stopped.stderr)).toEqual([]);
-  expect(filesUnder(ws.state).filter((f) => f.includes('lock'))).toEqual([]);
-  const finished = await send(ws, fake.url);
-  expect(finished.status, finished.stdout + finished.stderr).toBe(0);
-  expectEveryoneExactlyOnce(fake.emails);
-});
+it.concurrent('SIGINT as soon as the send says what it sends: a clear exit, no lock left, and the next run sends everyone once', ({
+  expect,
+}) =>
+  withFakeResend(async (fake) => {
+    const ws = workspace();
+    // The first line on stdout (the issue's headline) comes once the handler listens.
+    const stopped = await send(ws, fake.url, (child) => child.stdout?.once('data', () => child.kill('SIGINT')));
+    expect(stopped.signal).toBeNull();
+    expect(stopped.status, stopped.stdout + stopped.stderr).toBe(
+      stopped.stdout.includes('Everyone who should get this issue has it.') ? 0 : 1,
+    );
+    expect(traceNoise(stopped.stderr)).toEqual([]);
+    expect(filesUnder(ws.state).filter((f) => f.includes('lock'))).toEqual([]);
+    const finished = await send(ws, fake.url);
+    expect(finished.status, finished.stdout + finished.stderr).toBe(0);
+    expectEveryoneExactlyOnce(expect, fake.emails);
+  }));

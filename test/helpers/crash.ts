@@ -5,29 +5,25 @@
 import type { ChildProcess } from 'node:child_process';
 import { cpSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import type { ExpectStatic } from 'vitest';
 import { type FakeResend, type ReceivedEmail, startFakeResend } from '../fake-resend.ts';
-import { type CliResult, cleanup, REPO, runCli, tempDir, writeCsv } from './cli.ts';
+import { type CliResult, REPO, runCli, tempDir, writeCsv } from './cli.ts';
 
 export const READERS = 450; // five batches of up to 100
 const WEEK = '2026-W46';
 
-/** The file's fake Resend, started before its tests, emptied after each and closed (with the temp folders) after all. */
-export function fakeResendForFile(): () => FakeResend {
-  let fake: FakeResend | undefined;
-  beforeAll(async () => {
-    // Latency keeps requests in flight long enough for kills to land inside them.
-    fake = await startFakeResend({ rateLimit: 50, latencyMs: 40 });
-  });
-  afterEach(() => fake?.reset());
-  afterAll(async () => {
-    await fake?.close();
-    cleanup();
-  });
-  return () => {
-    if (!fake) throw new Error('The fake Resend starts in beforeAll; use it inside a test.');
-    return fake;
-  };
+/**
+ * Runs `test` against a fake Resend of its own, closed after, so the tests of a file can run at once: each is a
+ * chain of processes, and run one after another they were the suite's longest tail on a busy machine.
+ */
+export async function withFakeResend(test: (fake: FakeResend) => Promise<void>): Promise<void> {
+  // Latency keeps requests in flight long enough for kills to land inside them.
+  const fake = await startFakeResend({ rateLimit: 50, latencyMs: 40 });
+  try {
+    await test(fake);
+  } finally {
+    await fake.close();
+  }
 }
 
 export interface Workspace {
@@ -65,7 +61,8 @@ export function send(ws: Workspace, resendUrl: string, onSpawn?: (child: ChildPr
   });
 }
 
-export function expectEveryoneExactlyOnce(emails: readonly ReceivedEmail[]): void {
+/** `expect` is the test's own (from its context): the crash tests run concurrently. */
+export function expectEveryoneExactlyOnce(expect: ExpectStatic, emails: readonly ReceivedEmail[]): void {
   const counts = new Map<string, number>();
   for (const email of emails) for (const to of email.to) counts.set(to, (counts.get(to) ?? 0) + 1);
   const expected = Array.from({ length: READERS }, (_, i) => readerAddress(i));
