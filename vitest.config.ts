@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
@@ -9,7 +10,7 @@ import { defineConfig } from 'vitest/config';
 class WholeProgramFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const wholeProgram = (file: TestSpecification) => file.moduleId.includes('/test/');
+    const wholeProgram = (file: TestSpecification) => path.relative(file.project.config.root, file.moduleId).startsWith(`test${path.sep}`);
     return [...sorted.filter(wholeProgram), ...sorted.filter((file) => !wholeProgram(file))];
   }
 }
