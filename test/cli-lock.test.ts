@@ -1,30 +1,15 @@
 /** One send of an issue at a time: a second one refuses while the first runs; a dry run may still look. */
-import { cpSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { startFakeResend } from './fake-resend.ts';
-import { cleanup, REPO, runCli, tempDir, writeCsv } from './helpers/cli.ts';
+import { cleanup, runCli, sampleWorkspace } from './helpers/cli.ts';
 
 afterAll(cleanup);
 
 it('a second send of the same issue refuses while the first runs, and everyone still gets one email', async () => {
   const fake = await startFakeResend({ rateLimit: 1 });
   try {
-    const dir = tempDir('digest-lock-');
-    cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
     const readers = Array.from({ length: 500 }, (_, i) => `reader${i}@example.com`);
-    const subscribers = writeCsv(dir, ['email', ...readers]);
-    const args = [
-      'send',
-      '--week',
-      '2026-W46',
-      '--data',
-      path.join(dir, 'data'),
-      '--subscribers',
-      subscribers,
-      '--state',
-      path.join(dir, 'state'),
-    ];
+    const args = ['send', '--week', '2026-W46', ...sampleWorkspace(['email', ...readers], 'digest-lock-').flags];
     const env = {
       RESEND_API_KEY: 're_test_key',
       RESEND_BASE_URL: fake.url,

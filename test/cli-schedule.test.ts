@@ -3,11 +3,9 @@
  * send; a restart sends nothing again; every decision is logged with the time zone; SIGTERM stops it cleanly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeResend, type FakeResend } from './fake-resend.ts';
-import { BACKSTOP_MS, cleanup, nodeArgs, REPO, runCli, tempDir, writeCsv } from './helpers/cli.ts';
+import { BACKSTOP_MS, cleanup, nodeArgs, REPO, runCli, sampleWorkspace } from './helpers/cli.ts';
 
 let fake: FakeResend;
 beforeAll(async () => {
@@ -77,22 +75,9 @@ function startScheduler(args: string[], now: string): Scheduler {
 
 describe('schedule', () => {
   it('sends a missed week at start-up once, never overlaps a running send, and sends nothing again after a restart', async () => {
-    const dir = tempDir('digest-schedule-');
-    cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
     const readers = Array.from({ length: 120 }, (_, i) => `reader${i}@example.com`);
-    const subscribers = writeCsv(dir, ['email', ...readers]);
-    const args = [
-      '--cron',
-      '* * * * * *',
-      '--tz',
-      'America/New_York',
-      '--data',
-      path.join(dir, 'data'),
-      '--subscribers',
-      subscribers,
-      '--state',
-      path.join(dir, 'state'),
-    ];
+    const ws = sampleWorkspace(['email', ...readers], 'digest-schedule-');
+    const args = ['--cron', '* * * * * *', '--tz', 'America/New_York', ...ws.flags];
     // Wednesday 2026-11-18 in New York: the Monday tick for 2026-W46 was missed while the scheduler was down.
     const now = '2026-11-18T15:00:00Z';
     fake.inject({ kind: 'slow', ms: 2500 });
@@ -116,20 +101,8 @@ describe('schedule', () => {
   });
 
   it('one SIGTERM during the start-up catch-up send stops the send and the scheduler', async () => {
-    const dir = tempDir('digest-schedule-');
-    cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
     const readers = Array.from({ length: 1000 }, (_, i) => `term${i}@example.com`);
-    const subscribers = writeCsv(dir, ['email', ...readers]);
-    const args = [
-      '--tz',
-      'America/New_York',
-      '--data',
-      path.join(dir, 'data'),
-      '--subscribers',
-      subscribers,
-      '--state',
-      path.join(dir, 'state'),
-    ];
+    const args = ['--tz', 'America/New_York', ...sampleWorkspace(['email', ...readers], 'digest-schedule-').flags];
     // The first batch answers late, so the send is surely still running when the signal comes.
     fake.inject({ kind: 'slow', ms: 3000 });
     const scheduler = startScheduler(args, '2026-11-18T15:00:00Z');
@@ -142,10 +115,7 @@ describe('schedule', () => {
   });
 
   it('rehearsed with DIGEST_NOW shortly before 09:00 on a Monday, sends that week at 09:00 by the program clock', async () => {
-    const dir = tempDir('digest-schedule-');
-    cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
-    const subscribers = writeCsv(dir, ['email', 'rehearsal@example.com']);
-    const args = ['--tz', 'UTC', '--data', path.join(dir, 'data'), '--subscribers', subscribers, '--state', path.join(dir, 'state')];
+    const args = ['--tz', 'UTC', ...sampleWorkspace(['email', 'rehearsal@example.com'], 'digest-schedule-').flags];
     // The week before is sent already, so no start-up catch-up can still be running at the tick.
     const earlier = await runCli(['send', '--week', '2026-W45', ...args], { env: schedulerEnv('2026-11-16T08:00:00Z') });
     expect(earlier.status, earlier.stderr).toBe(0);
@@ -164,14 +134,9 @@ describe('schedule', () => {
   });
 
   it('says so and sends nothing when the week that is due has no new tools', async () => {
-    const dir = tempDir('digest-schedule-');
-    cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
-    const subscribers = writeCsv(dir, ['email', 'reader@example.com']);
+    const ws = sampleWorkspace(['email', 'reader@example.com'], 'digest-schedule-');
     const before = fake.emails.length;
-    const scheduler = startScheduler(
-      ['--tz', 'UTC', '--data', path.join(dir, 'data'), '--subscribers', subscribers, '--state', path.join(dir, 'state')],
-      '2026-12-02T12:00:00Z',
-    );
+    const scheduler = startScheduler(['--tz', 'UTC', ...ws.flags], '2026-12-02T12:00:00Z');
     await scheduler.waitFor(/2026-W48 .* has no new tools/);
     expect(scheduler.output()).toMatch(/scheduler started with "0 9 \* \* 1"; next tick /);
     expect(await scheduler.stop()).toBe(0);

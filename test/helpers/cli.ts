@@ -103,6 +103,16 @@ export function fixture(name: string): string {
   return path.join(FIXTURES, name);
 }
 
+/** A throwaway workspace: a copy of the sample catalog (data/), the list `csv` (header first), a state folder to be, and the flags naming them. */
+export function sampleWorkspace(csv: string[], prefix = 'digest-cli-') {
+  const dir = tempDir(prefix);
+  const data = path.join(dir, 'data');
+  cpSync(path.join(REPO, 'data'), data, { recursive: true });
+  const subscribers = writeCsv(dir, csv);
+  const state = path.join(dir, 'state');
+  return { data, subscribers, state, flags: ['--data', data, '--subscribers', subscribers, '--state', state] };
+}
+
 /** A copy of a fixture catalog that a test may change. */
 export function copyFixture(name: string, into: string = tempDir()): string {
   const dir = path.join(into, name);

@@ -3,11 +3,9 @@
  * that matters whatever the point of the crash: every reader ends up with exactly one email.
  */
 import type { ChildProcess } from 'node:child_process';
-import { cpSync } from 'node:fs';
-import path from 'node:path';
 import type { ExpectStatic } from 'vitest';
 import { type FakeResend, type ReceivedEmail, startFakeResend } from '../fake-resend.ts';
-import { type CliResult, REPO, runCli, tempDir, writeCsv } from './cli.ts';
+import { type CliResult, runCli, sampleWorkspace } from './cli.ts';
 
 export const READERS = 450; // five batches of up to 100
 const WEEK = '2026-W46';
@@ -26,20 +24,16 @@ export async function withFakeResend(test: (fake: FakeResend) => Promise<void>):
   }
 }
 
-export interface Workspace {
-  data: string;
-  subscribers: string;
-  state: string;
-}
+export type Workspace = ReturnType<typeof sampleWorkspace>;
 
 export function workspace(): Workspace {
-  const dir = tempDir('digest-crash-');
-  cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
-  const lines = [
-    'email,name,categories',
-    ...Array.from({ length: READERS }, (_, i) => `${readerAddress(i)},Reader ${i},${i % 5 === 0 ? 'Design' : ''}`),
-  ];
-  return { data: path.join(dir, 'data'), subscribers: writeCsv(dir, lines), state: path.join(dir, 'state') };
+  return sampleWorkspace(
+    [
+      'email,name,categories',
+      ...Array.from({ length: READERS }, (_, i) => `${readerAddress(i)},Reader ${i},${i % 5 === 0 ? 'Design' : ''}`),
+    ],
+    'digest-crash-',
+  );
 }
 
 function readerAddress(i: number): string {
@@ -48,7 +42,7 @@ function readerAddress(i: number): string {
 
 /** `send` of the week to the workspace's list, through the fake Resend at `resendUrl`. */
 export function send(ws: Workspace, resendUrl: string, onSpawn?: (child: ChildProcess) => void): Promise<CliResult> {
-  return runCli(['send', '--week', WEEK, '--data', ws.data, '--subscribers', ws.subscribers, '--state', ws.state], {
+  return runCli(['send', '--week', WEEK, ...ws.flags], {
     env: {
       RESEND_API_KEY: 're_test_key',
       RESEND_BASE_URL: resendUrl,
