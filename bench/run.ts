@@ -109,7 +109,7 @@ async function send(readers: number, rateLimit: number, port: number) {
       RESEND_API_KEY: 're_test_key',
       RESEND_BASE_URL: fake.url,
       DIGEST_FROM: 'V <v@example.com>',
-      DIGEST_SECRET: 'bench',
+      DIGEST_SECRET: 'bench-secret-long-enough-to-sign-the-links',
       DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
       DIGEST_POSTAL_ADDRESS: '1 Example Street, Springfield',
     };

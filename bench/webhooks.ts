@@ -114,7 +114,7 @@ export async function webhookIngest(readers: number, duplicates: number, tools: 
   const args = ['--data', path.join(dir, 'data'), '--state', state, '--subscribers', path.join(dir, 'subscribers.csv')];
   const env = {
     ...process.env,
-    DIGEST_SECRET: 'bench-secret',
+    DIGEST_SECRET: 'bench-secret-long-enough-to-sign-the-links',
     RESEND_WEBHOOK_SECRET: `whsec_${KEY.toString('base64')}`,
     RESEND_API_KEY: '',
   };

@@ -67,6 +67,11 @@ export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv = proce
   const resendApiKey = nonEmpty(env.RESEND_API_KEY) ?? null;
   const from = nonEmpty(env.DIGEST_FROM);
   const secret = nonEmpty(env.DIGEST_SECRET);
+  if (secret !== undefined && !isStrongSecret(secret)) {
+    throw new ConfigError(
+      'DIGEST_SECRET is too weak to sign links (anyone holding one link could guess it and forge an unsubscribe for another reader); use at least 32 random characters, for example: export DIGEST_SECRET=$(openssl rand -base64 32)',
+    );
+  }
   const postalAddress = nonEmpty(env.DIGEST_POSTAL_ADDRESS) ?? null;
   const publicUrl = (nonEmpty(env.DIGEST_PUBLIC_URL) ?? DEFAULT_PUBLIC_URL).replace(/\/+$/, '');
   if (!URL.canParse(publicUrl) || !/^https?:$/.test(new URL(publicUrl).protocol)) {
@@ -114,6 +119,22 @@ export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv = proce
 /** The config's part a message needs. */
 export function senderSettings(config: Config): SenderSettings {
   return { from: config.from, publicUrl: config.publicUrl, secret: config.secret, postalAddress: config.postalAddress };
+}
+
+/** Fewest different characters in a secret: 32 characters of one or two kinds ("aaaa...") are not random. */
+const MIN_DISTINCT = 10;
+
+/**
+ * Strong enough to sign links: at least 32 characters, or base64 that decodes to at least 128 bits
+ * (`openssl rand -base64 16`); either way not one character repeated. A weak key falls to an offline guess
+ * from one real link, and then every reader's links can be forged.
+ */
+export function isStrongSecret(secret: string): boolean {
+  if (new Set(secret).size < MIN_DISTINCT) return false;
+  if (secret.length >= 32) return true;
+  // Hex is in base64's alphabet; 32 hex digits (128 bits) are already 32 characters.
+  const base64 = /^[A-Za-z0-9+/]+={0,2}$/.test(secret);
+  return base64 && Math.floor((secret.replace(/=+$/, '').length * 6) / 8) >= 16;
 }
 
 const SENDER = /^(?:(?:"[^"\r\n]*"|[^"<>\r\n]*)\s*<([^<>\s]+)>|([^<>\s"]+))$/;

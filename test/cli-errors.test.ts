@@ -91,6 +91,11 @@ const cases: Case[] = [
     mentions: ['noemail.csv', 'email'],
   },
   {
+    name: 'a DIGEST_SECRET too weak to sign links',
+    setup: () => ({ env: { DIGEST_SECRET: 'q7' } }),
+    mentions: ['DIGEST_SECRET', 'openssl rand -base64 32'],
+  },
+  {
     name: 'a missing subscribers file',
     setup: (dir) => ({ subscribers: path.join(dir, 'nowhere', 'subscribers.csv') }),
     mentions: [path.join('nowhere', 'subscribers.csv')],
@@ -124,5 +129,18 @@ describe('bad input: one clear line, non-zero exit, nothing sent', () => {
     for (const m of mentions) expect(lines[0]).toMatch(m);
     expect(filesUnder(path.join(state, 'outbox'))).toEqual([]);
     expect(filesUnder(path.join(state, 'ledger'))).toEqual([]);
+  });
+});
+
+describe('a weak DIGEST_SECRET', () => {
+  // A key found offline from one real link forges every reader's links: no command may sign or check with it.
+  it.concurrent.each([['serve', '--port', '0'], ['schedule']])('stops %s before it starts', async (...command) => {
+    const dir = tempDir();
+    const result = await runCli([...command, '--state', path.join(dir, 'state'), '--subscribers', writeCsv(dir, GOOD_CSV)], {
+      env: { DIGEST_SECRET: 'q7' },
+    });
+    expect(result.status, result.stdout + result.stderr).toBe(1);
+    expect(stderrLines(result)).toEqual([expect.stringMatching(/^DIGEST_SECRET is too weak to sign links .*openssl rand -base64 32/)]);
+    expect(filesUnder(dir).filter((f) => !f.endsWith('.csv'))).toEqual([]);
   });
 });

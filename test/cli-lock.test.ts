@@ -14,7 +14,7 @@ it('a second send of the same issue refuses while the first runs, and everyone s
       RESEND_API_KEY: 're_test_key',
       RESEND_BASE_URL: fake.url,
       DIGEST_FROM: 'V <v@example.com>',
-      DIGEST_SECRET: 'lock-secret',
+      DIGEST_SECRET: 'lock-secret-long-enough-to-sign-the-links',
       DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
       DIGEST_POSTAL_ADDRESS: '1 Example Street, Springfield',
     };

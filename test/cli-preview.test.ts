@@ -14,7 +14,7 @@ it('preview --as a reader writes the very HTML and text that send delivers to th
   const state = path.join(dir, 'state');
   const args = ['--week', '2026-W46', '--data', data, '--subscribers', subscribers, '--state', state];
   const env = {
-    DIGEST_SECRET: 'preview-secret',
+    DIGEST_SECRET: 'preview-secret-long-enough-to-sign-the-links',
     DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
     DIGEST_POSTAL_ADDRESS: '1 Main St, Springfield',
   };

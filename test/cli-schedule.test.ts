@@ -38,7 +38,7 @@ function schedulerEnv(now: string): Record<string, string | undefined> {
     RESEND_API_KEY: 're_test_key',
     RESEND_BASE_URL: fake.url,
     DIGEST_FROM: 'Weekly AI Tool Verdicts <verdicts@example.com>',
-    DIGEST_SECRET: 'schedule-test-secret',
+    DIGEST_SECRET: 'schedule-test-secret-long-enough-to-sign-links',
     DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
     DIGEST_POSTAL_ADDRESS: '1 Example Street, Springfield',
   };

@@ -41,7 +41,7 @@ async function serve(env: Record<string, string>): Promise<Served> {
       env: {
         PATH: process.env.PATH,
         NO_COLOR: '1',
-        DIGEST_SECRET: 'serve-log-secret',
+        DIGEST_SECRET: 'serve-log-secret-long-enough-to-sign-links',
         RESEND_WEBHOOK_SECRET: `whsec_${WEBHOOK_KEY.toString('base64')}`,
         ...env,
       },

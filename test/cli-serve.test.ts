@@ -80,7 +80,7 @@ describe('serve sends each signup confirmation exactly once, even when killed be
       RESEND_API_KEY: 're_test_key',
       RESEND_BASE_URL: baseUrl,
       DIGEST_FROM: 'Verdicts <verdicts@example.com>',
-      DIGEST_SECRET: 'serve-test-secret',
+      DIGEST_SECRET: 'serve-test-secret-long-enough-to-sign-links',
       DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
       DIGEST_POSTAL_ADDRESS: '1 Main St, Springfield',
     });

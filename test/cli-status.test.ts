@@ -20,7 +20,7 @@ const env = () => ({
   RESEND_API_KEY: 're_test_key',
   RESEND_BASE_URL: fake.url,
   DIGEST_FROM: 'Weekly AI Tool Verdicts <verdicts@example.com>',
-  DIGEST_SECRET: 'status-test-secret',
+  DIGEST_SECRET: 'status-test-secret-long-enough-to-sign-links',
   DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
   DIGEST_POSTAL_ADDRESS: '1 Example Street, Springfield',
 });

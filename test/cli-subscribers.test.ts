@@ -187,7 +187,7 @@ describe('a damaged event store', () => {
       `${unsubscribe('a@example.com')}\n{"type":"unsubscribe","email":"b@exa\n${unsubscribe('c@example.com')}\n`,
     );
     const sentence = `${file}, line 2 is not JSON; fix or delete line 2 (each line is one JSON event), then run again.`;
-    const env = { DIGEST_SECRET: 'a-test-secret' };
+    const env = { DIGEST_SECRET: 'a-test-secret-long-enough-to-sign-the-links' };
     const [list, send, serve] = await Promise.all([
       runCli(['subscribers', 'list', ...common]),
       runCli(['send', '--data', fixture('mixed'), '--week', '2026-W46', ...common], { env }),

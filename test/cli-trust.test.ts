@@ -29,7 +29,7 @@ const WEEK = '2026-W46';
 const RESEND = {
   RESEND_API_KEY: 're_test_key',
   DIGEST_FROM: 'Weekly AI Tool Verdicts <verdicts@example.com>',
-  DIGEST_SECRET: 'trust-test-secret',
+  DIGEST_SECRET: 'trust-test-secret-long-enough-to-sign-links',
   DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
   DIGEST_POSTAL_ADDRESS: '1 Example Street, Springfield',
 };

@@ -14,7 +14,7 @@ import { cleanup, copyFixture, runCli, tempDir, writeCsv } from './helpers/cli.t
 import { startServe, type ServeProcess } from './helpers/serve.ts';
 
 const WEEK = '2026-W46';
-const SECRET = 'a-test-secret-that-signs-links';
+const SECRET = 'a-test-secret-that-signs-links-long-enough';
 const WEBHOOK_KEY = Buffer.from('a webhook signing key of 32 byte');
 const READERS = ['ada@example.com', 'ben@example.com', 'cy@example.com', 'dee@example.com'];
 

@@ -11,7 +11,7 @@ import type { OutgoingEmail } from '../src/mail.ts';
 import { signConfirmToken, signToken } from '../src/subscribers/tokens.ts';
 import { linkTo, readEml, tool, workspace, type Workspace } from './browser/support.ts';
 
-const SECRET = 'test-digest-secret';
+const SECRET = 'test-digest-secret-long-enough-to-sign-links';
 const WEBHOOK_KEY = Buffer.from('a webhook signing key of 32 byte');
 const WEBHOOK_SECRET = `whsec_${WEBHOOK_KEY.toString('base64')}`;
 const ADA = 'ada@example.com';

@@ -32,7 +32,7 @@ export async function startServer(config: Config, port: number, deps: Partial<Se
   // A key anyone can read would let anyone forge an unsubscribe or a confirmation; a random one would break every link at the next start.
   if (config.secretIsEphemeral) {
     throw new ConfigError(
-      'DIGEST_SECRET is not set; serve needs it to sign and check unsubscribe, preference and confirmation links (for example: export DIGEST_SECRET=$(openssl rand -hex 32)).',
+      'DIGEST_SECRET is not set; serve needs it to sign and check unsubscribe, preference and confirmation links (for example: export DIGEST_SECRET=$(openssl rand -base64 32)).',
     );
   }
   const stop = new AbortController();

@@ -7,7 +7,7 @@ import { startServer, type RunningServer } from '../../src/server/serve.ts';
 import { LiveSubscribers, SubscriberStore } from '../../src/subscribers/store.ts';
 import { cliEnv, digest, freePort, launchChromium, linkTo, readEml, REPO, tool, workspace, type Workspace } from './support.ts';
 
-const SECRET = 'browser-test-secret';
+const SECRET = 'browser-test-secret-long-enough-to-sign-links';
 const ADA = 'ada@example.com';
 const BEN = 'ben@example.com';
 const SCREENSHOTS = path.join(REPO, 'test-results', 'screenshots');

@@ -8,7 +8,7 @@ import { VoteStore } from '../../src/state/votes.ts';
 import { signVoteToken } from '../../src/subscribers/tokens.ts';
 import { cliEnv, digest, freePort, launchChromium, SCREENSHOTS, tool, workspace, type Workspace } from './support.ts';
 
-const SECRET = 'browser-test-secret';
+const SECRET = 'browser-test-secret-long-enough-to-sign-links';
 const ADA = 'ada@example.com';
 const WEEK = '2026-W46';
 

@@ -47,7 +47,7 @@ export function send(ws: Workspace, resendUrl: string, onSpawn?: (child: ChildPr
       RESEND_API_KEY: 're_test_key',
       RESEND_BASE_URL: resendUrl,
       DIGEST_FROM: 'Weekly AI Tool Verdicts <verdicts@example.com>',
-      DIGEST_SECRET: 'crash-test-secret',
+      DIGEST_SECRET: 'crash-test-secret-long-enough-to-sign-links',
       DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
       DIGEST_POSTAL_ADDRESS: '1 Example Street, Springfield',
     },
