@@ -5,6 +5,7 @@ import type { SendReport } from '../delivery/send.ts';
 import { planPhrase } from '../delivery/skipped.ts';
 import { comparisonsFor } from '../digest/issue.ts';
 import { weekLabel } from '../digest/week.ts';
+import { EVERY_CATEGORY_READER } from '../mail.ts';
 import type { PreparedIssue } from '../pipeline.ts';
 import { GMAIL_CLIP_BYTES, kilobytes } from '../render/size.ts';
 import { sendProgress, type Progress } from './progress.ts';
@@ -74,7 +75,7 @@ export function previewLines(config: Config, preview: Preview): string[] {
   const shown = comparisonsFor(prepared.issue, reader.categories).length;
   const hazards = deliveryHazards(config, preview);
   return [
-    `As ${reader.email}: ${shown} of ${prepared.issue.comparisons.length} comparisons.`,
+    `As ${reader === EVERY_CATEGORY_READER ? 'a reader of every category' : reader.email}: ${shown} of ${prepared.issue.comparisons.length} comparisons.`,
     `Subject: ${message.subject}`,
     `Preheader: ${preview.preheader ?? ''}`,
     `HTML: ${preview.html} (${(Buffer.byteLength(message.html) / 1024).toFixed(1)} KB)`,
