@@ -108,12 +108,19 @@ export function sendLines(outcome: SendOutcome): string[] {
       return [];
     case 'held':
       return [holdLine(outcome.prepared) ?? ''];
-    case 'test-copy':
+    case 'test-copy': {
+      const { to, subject, via } = outcome;
+      const whose = outcome.listed
+        ? `their own copy as a reader of the list: ${outcome.shown} of ${outcome.prepared.issue.comparisons.length} comparisons`
+        : `${to} is not on the list, so it is the issue of a reader of every category`;
       return [
-        outcome.via === null
-          ? `Dry run: would send one test copy to ${outcome.to}: "${outcome.subject}".`
-          : `Sent a test copy to ${outcome.to} via ${outcome.via}: "${outcome.subject}".`,
+        via === null
+          ? `Dry run: would send one test copy to ${to}: "${subject}" (${whose}).`
+          : `Sent a test copy to ${to} via ${via}: "${subject}" (${whose}).`,
       ];
+    }
+    case 'no-test-copy':
+      return [`${outcome.to} is on the list but gets no email: ${outcome.reason}; no test copy was sent.`];
     case 'sent': {
       const {
         prepared: { issue },
