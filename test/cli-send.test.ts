@@ -208,7 +208,19 @@ describe('send into the local outbox', () => {
 
   it('--to an address that is not one is refused before the issue is built: nothing is frozen', async () => {
     const fresh = path.join(tempDir(), 'state');
-    const test = await runCli(['send', ...args.slice(0, 4), '--state', fresh, '--week', WEEK, '--to', 'not an email']);
+    const test = await runCli([
+      'send',
+      '--data',
+      fixture('mixed'),
+      '--subscribers',
+      path.join(dir, 'subscribers.csv'),
+      '--state',
+      fresh,
+      '--week',
+      WEEK,
+      '--to',
+      'not an email',
+    ]);
     expect(test.status).toBe(1);
     expect(test.stdout).toBe('');
     expect(test.stderr.trim()).toBe('--to "not an email" is not a valid email address.');

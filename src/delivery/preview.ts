@@ -23,12 +23,8 @@ export async function readerFor(config: Config, as: string | undefined): Promise
   const { subscriber, listSize } = await listedReader(config, address);
   if (subscriber) return { ...recipientOf(subscriber), status: subscriber.status };
   const file = config.subscribersFile;
-  const missing =
-    listSize === 0 &&
-    (await stat(file).then(
-      () => false,
-      (error: NodeJS.ErrnoException) => error.code === 'ENOENT',
-    ));
+  // Any other failure to read the file was thrown while reading the list.
+  const missing = listSize === 0 && (await stat(file).catch(() => null)) === null;
   if (missing)
     throw new SubscribersError(
       `--as ${address}: there is no subscriber list at ${file}; copy subscribers/example.csv there, add readers with \`subscribers import FILE\`, or pass --subscribers subscribers/example.csv.`,
