@@ -15,8 +15,11 @@ export function recipientOf({ email, name, categories }: Recipient): Recipient {
   return { email, name, categories };
 }
 
-/** The reader of every category, at a placeholder address: previews and test copies. */
-export const EVERY_CATEGORY_READER: Recipient = { email: 'reader@example.com', name: null, categories: [] };
+/**
+ * The reader of every category, for previews and test copies to an address not on the list. Its placeholder
+ * address can be no one's (`.invalid` is reserved), so nobody mistakes it for a reader of the list.
+ */
+export const EVERY_CATEGORY_READER: Recipient = { email: 'every-category-reader@preview.invalid', name: null, categories: [] };
 
 /** A message ready to hand to Resend or the outbox. */
 export interface OutgoingEmail {

@@ -1,8 +1,8 @@
 /** What `preview --as` shows a reader is byte for byte what `send` delivers to them. */
-import { cpSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { cleanup, readEml, REPO, runCli, tempDir, writeCsv } from './helpers/cli.ts';
+import { cleanup, readEml, REPO, runCli, stderrLines, tempDir, traceNoise, writeCsv } from './helpers/cli.ts';
 
 afterAll(cleanup);
 
@@ -38,4 +38,29 @@ it('preview --as a reader writes the very HTML and text that send delivers to th
   expect(readFileSync(path.join(dir, 'ada@example.com', '2026-W46-ada@example.com.html'), 'utf8')).not.toBe(
     readFileSync(path.join(dir, 'bo@example.com', '2026-W46-bo@example.com.html'), 'utf8'),
   );
+});
+
+it("right after the quick start: the default preview names no address, --as without a list says what to do, and the README's --as works", async () => {
+  // A checkout as the quick start leaves it: the sample catalog, subscribers/example.csv, no subscribers/subscribers.csv.
+  const cwd = tempDir('digest-preview-');
+  cpSync(path.join(REPO, 'data'), path.join(cwd, 'data'), { recursive: true });
+  cpSync(path.join(REPO, 'subscribers', 'example.csv'), path.join(cwd, 'subscribers', 'example.csv'));
+  const week = ['--week', '2026-W46'];
+
+  const every = await runCli(['preview', ...week], { cwd });
+  expect(every.status, every.stderr).toBe(0);
+  expect(every.stdout).toContain('As a reader of every category: 6 of 6 comparisons.');
+  expect(every.stdout).not.toMatch(/@/);
+
+  const noList = await runCli(['preview', ...week, '--as', 'ada.park@example.com'], { cwd });
+  expect(noList.status).toBe(1);
+  expect(traceNoise(noList.stderr)).toEqual([]);
+  expect(stderrLines(noList)).toEqual([
+    '--as ada.park@example.com: there is no subscriber list at subscribers/subscribers.csv; copy subscribers/example.csv there, add readers with `subscribers import FILE`, or pass --subscribers subscribers/example.csv.',
+  ]);
+
+  const ada = await runCli(['preview', ...week, '--as', 'ada.park@example.com', '--subscribers', 'subscribers/example.csv'], { cwd });
+  expect(ada.status, ada.stderr).toBe(0);
+  expect(ada.stdout).toContain('As ada.park@example.com: 3 of 6 comparisons.');
+  expect(existsSync(path.join(cwd, '.digest', 'preview', '2026-W46-ada.park@example.com.html'))).toBe(true);
 });

@@ -163,17 +163,67 @@ describe('send into the local outbox', () => {
     expect(filesUnder(path.join(state, 'outbox', '2026-W48'))).toEqual([]);
   });
 
-  it('--to sends one test copy with a [TEST] subject', async () => {
+  it('--to an address not on the list sends one [TEST] copy of the every-category issue and says so', async () => {
     const before = new Set(emlFilesUnder(outbox));
     const test = await runCli(['send', ...args, '--to', 'x@example.com']);
     expect(test.status, test.stderr).toBe(0);
+    expect(test.stdout).toContain('(x@example.com is not on the list, so it is the issue of a reader of every category).');
     const added = emlFilesUnder(outbox)
       .filter((f) => !before.has(f))
       .map(readEml);
     expect(added).toHaveLength(1);
     expect(addressOf(added[0]!.headers.get('to'))).toBe('x@example.com');
     expect(added[0]!.headers.get('subject')).toMatch(/^\[TEST\]/);
+    for (const name of [...DESIGN, ...WRITING]) expect(added[0]!.text).toContain(name);
     // The readers' copies were not touched.
     expect(emlFilesUnder(outbox).filter((f) => before.has(f))).toHaveLength(3);
+  });
+
+  it('--to a reader of the list sends them their own issue (categories, greeting, personal links) marked [TEST]', async () => {
+    const test = await runCli(['send', ...args, '--to', 'Designer@Example.com']);
+    expect(test.status, test.stderr).toBe(0);
+    expect(test.stdout).toMatch(/\(their own copy as a reader of the list: \d of \d comparisons\)\.$/m);
+    const copy = readEml(path.join(outbox, 'test', 'designer@example.com.eml'));
+    const own = byAddress('designer@example.com')!;
+    expect(copy.headers.get('subject')).toBe(`[TEST] ${own.headers.get('subject')}`);
+    // Each run of the outbox signs with a key of its own: the links' payloads (the reader, the tool) must match, not their signatures.
+    const unsigned = (text: string | undefined) => text?.replace(/(token=[\w-]+)\.[\w-]+/g, '$1.SIGNATURE');
+    expect(unsigned(copy.headers.get('list-unsubscribe'))).toBe(unsigned(own.headers.get('list-unsubscribe')));
+    expect(unsigned(copy.html)).toBe(unsigned(own.html));
+    expect(unsigned(copy.text)).toBe(unsigned(own.text));
+  });
+
+  it('--to a reader of the list who gets no email this week sends nothing and says why', async () => {
+    const before = emlFilesUnder(outbox);
+    for (const [address, why] of [
+      ['robots@example.com', "none of this week's comparisons is in their categories"],
+      ['unsub@example.com', 'unsubscribed'],
+    ]) {
+      const test = await runCli(['send', ...args, '--to', address!]);
+      expect(test.status, test.stderr).toBe(0);
+      expect(test.stdout).toContain(`${address} is on the list but gets no email: ${why}; no test copy was sent.`);
+    }
+    expect(emlFilesUnder(outbox)).toEqual(before);
+  });
+
+  it('--to an address that is not one is refused before the issue is built: nothing is frozen', async () => {
+    const fresh = path.join(tempDir(), 'state');
+    const test = await runCli([
+      'send',
+      '--data',
+      fixture('mixed'),
+      '--subscribers',
+      path.join(dir, 'subscribers.csv'),
+      '--state',
+      fresh,
+      '--week',
+      WEEK,
+      '--to',
+      'not an email',
+    ]);
+    expect(test.status).toBe(1);
+    expect(test.stdout).toBe('');
+    expect(test.stderr.trim()).toBe('--to "not an email" is not a valid email address.');
+    expect(filesUnder(fresh)).toEqual([]);
   });
 });

@@ -158,9 +158,12 @@ describe('the loop back from readers', () => {
         ].sort(),
       ),
     });
-    // Without --week, --json is the latest issue sent, in the same shape.
-    const latest = await runCli(['stats', '--json', ...common], { env });
-    expect(JSON.parse(latest.stdout)).toEqual(JSON.parse(stats.stdout));
+    // Without --week, --json is an array of every issue sent, oldest first, each in the same shape ([] before any).
+    const every = await runCli(['stats', '--json', ...common], { env });
+    expect(JSON.parse(every.stdout)).toEqual([JSON.parse(stats.stdout)]);
+    const none = await runCli(['stats', '--json', '--state', tempDir()], { env });
+    expect(none.status, none.stderr).toBe(0);
+    expect(JSON.parse(none.stdout)).toEqual([]);
     const table = await runCli(['stats', ...common], { env });
     expect(table.stdout).toMatch(new RegExp(`${WEEK}\\s+4\\s+3 75%\\s+2 50%\\s+2 50%\\s+1 25%\\s+0 0%\\s+1 25%\\s+3`));
 

@@ -5,6 +5,7 @@ import type { SendReport } from '../delivery/send.ts';
 import { planPhrase } from '../delivery/skipped.ts';
 import { comparisonsFor } from '../digest/issue.ts';
 import { weekLabel } from '../digest/week.ts';
+import { EVERY_CATEGORY_READER } from '../mail.ts';
 import type { PreparedIssue } from '../pipeline.ts';
 import { GMAIL_CLIP_BYTES, kilobytes } from '../render/size.ts';
 import { sendProgress, type Progress } from './progress.ts';
@@ -74,7 +75,7 @@ export function previewLines(config: Config, preview: Preview): string[] {
   const shown = comparisonsFor(prepared.issue, reader.categories).length;
   const hazards = deliveryHazards(config, preview);
   return [
-    `As ${reader.email}: ${shown} of ${prepared.issue.comparisons.length} comparisons.`,
+    `As ${reader === EVERY_CATEGORY_READER ? 'a reader of every category' : reader.email}: ${shown} of ${prepared.issue.comparisons.length} comparisons.`,
     `Subject: ${message.subject}`,
     `Preheader: ${preview.preheader ?? ''}`,
     `HTML: ${preview.html} (${(Buffer.byteLength(message.html) / 1024).toFixed(1)} KB)`,
@@ -107,12 +108,19 @@ export function sendLines(outcome: SendOutcome): string[] {
       return [];
     case 'held':
       return [holdLine(outcome.prepared) ?? ''];
-    case 'test-copy':
+    case 'test-copy': {
+      const { to, subject, via } = outcome;
+      const whose = outcome.listed
+        ? `their own copy as a reader of the list: ${outcome.shown} of ${outcome.prepared.issue.comparisons.length} comparisons`
+        : `${to} is not on the list, so it is the issue of a reader of every category`;
       return [
-        outcome.via === null
-          ? `Dry run: would send one test copy to ${outcome.to}: "${outcome.subject}".`
-          : `Sent a test copy to ${outcome.to} via ${outcome.via}: "${outcome.subject}".`,
+        via === null
+          ? `Dry run: would send one test copy to ${to}: "${subject}" (${whose}).`
+          : `Sent a test copy to ${to} via ${via}: "${subject}" (${whose}).`,
       ];
+    }
+    case 'no-test-copy':
+      return [`${outcome.to} is on the list but gets no email: ${outcome.reason}; no test copy was sent.`];
     case 'sent': {
       const {
         prepared: { issue },

@@ -54,7 +54,10 @@ export default defineCommand({
   args: {
     ...commonArgs,
     week: { type: 'string', description: 'one issue, such as 2026-W46 (default: a table of every issue sent)' },
-    json: { type: 'boolean', description: 'print the issue as one JSON object (without --week: the latest issue sent)' },
+    json: {
+      type: 'boolean',
+      description: 'print the numbers as JSON: one object with --week, else an array of every issue sent, oldest first',
+    },
   },
   plugins: [strictFlags],
   async run({ args }) {
@@ -62,14 +65,13 @@ export default defineCommand({
     const week = args.week === undefined ? undefined : WeekId.safeParse(args.week.trim().toUpperCase());
     if (week && !week.success) throw new UserError(`--week "${args.week}" is not an ISO week such as 2026-W46.`);
     const all = await issueStats(config.stateDir, config.timezone);
-    if (week === undefined && !args.json) {
-      console.log(weeksReport(all));
+    if (week === undefined) {
+      // Scripts get every issue, as the table shows them: an array, oldest first ([] before the first send).
+      console.log(args.json ? JSON.stringify(all, null, 2) : weeksReport(all));
       return;
     }
-    // SPEC: `stats --json` is one issue's object, so scripts read one shape; without --week, the latest issue sent.
-    const one = week === undefined ? all.at(-1) : all.find((s) => s.week === week.data);
-    if (week === undefined && !one) throw new UserError(`No issue has been sent yet: ${config.stateDir}/ledger is empty.`);
-    if (!one) throw new UserError(`${week?.data} has not been sent: ${config.stateDir}/ledger has no record of it.`);
+    const one = all.find((s) => s.week === week.data);
+    if (!one) throw new UserError(`${week.data} has not been sent: ${config.stateDir}/ledger has no record of it.`);
     console.log(args.json ? JSON.stringify(one, null, 2) : issueReport(one));
   },
 });

@@ -1,21 +1,37 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { senderSettings, type Config } from '../config.ts';
-import { UserError } from '../errors.ts';
+import { SubscribersError, UserError } from '../errors.ts';
 import { writeFileDurably } from '../files.ts';
-import { EVERY_CATEGORY_READER, type OutgoingEmail, type Recipient } from '../mail.ts';
+import { EVERY_CATEGORY_READER, recipientOf, type OutgoingEmail, type Recipient } from '../mail.ts';
 import { prepareIssue, type PreparedIssue } from '../pipeline.ts';
 import { digestProps, renderMessage } from '../render/message.ts';
-import { argumentAddress, type SubscriberStatus } from '../subscribers/schema.ts';
+import { argumentAddress, type Subscriber, type SubscriberStatus } from '../subscribers/schema.ts';
 import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
+
+/** The list's reader at `address` after every recorded event, and how many readers the list has; a missing CSV lists nobody. */
+export async function listedReader(config: Config, address: string): Promise<{ subscriber: Subscriber | undefined; listSize: number }> {
+  const store = new SubscriberStore(config.stateDir);
+  const { list } = await new LiveSubscribers(config.subscribersFile, store, { allowMissingCsv: true }).current();
+  return { subscriber: list.get(address), listSize: list.size };
+}
 
 /** The reader to preview as: a subscriber of the list by address (with their status), or an every-category reader. */
 export async function readerFor(config: Config, as: string | undefined): Promise<Recipient & { status?: SubscriberStatus }> {
   if (as === undefined) return EVERY_CATEGORY_READER;
   const address = argumentAddress('--as', as);
-  const { list } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir)).current();
-  const subscriber = list.get(address);
-  if (!subscriber) throw new UserError(`--as ${address} is not on the list in ${config.subscribersFile}.`);
-  return { email: subscriber.email, name: subscriber.name, categories: subscriber.categories, status: subscriber.status };
+  const { subscriber, listSize } = await listedReader(config, address);
+  if (subscriber) return { ...recipientOf(subscriber), status: subscriber.status };
+  const file = config.subscribersFile;
+  // Any other failure to read the file was thrown while reading the list.
+  const missing = listSize === 0 && (await stat(file).catch(() => null)) === null;
+  if (missing)
+    throw new SubscribersError(
+      `--as ${address}: there is no subscriber list at ${file}; copy subscribers/example.csv there, add readers with \`subscribers import FILE\`, or pass --subscribers subscribers/example.csv.`,
+    );
+  throw new UserError(
+    `--as ${address} is not on the list in ${file}; without --as, preview shows the issue as a reader of every category gets it.`,
+  );
 }
 
 export interface Preview {

@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { senderSettings, type Config } from '../config.ts';
+import { comparisonsFor } from '../digest/issue.ts';
 import type { Strategy } from '../digest/schema.ts';
 import { DeliveryError } from '../errors.ts';
-import { EVERY_CATEGORY_READER } from '../mail.ts';
+import { EVERY_CATEGORY_READER, recipientOf } from '../mail.ts';
 import { prepareIssue, type PreparedIssue } from '../pipeline.ts';
 import { renderMessage } from '../render/message.ts';
 import { withLock } from '../state/lock.ts';
 import { argumentAddress } from '../subscribers/schema.ts';
 import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
 import { assertListNotEmpty } from './list-file.ts';
+import { listedReader } from './preview.ts';
 import { audienceOf, sendIssue, type SendOptions, type SendReport } from './send.ts';
 import { skippedLines } from './skipped.ts';
 import { outboxDir, transportFor } from './transport-for.ts';
@@ -44,8 +46,10 @@ export interface SendHooks {
 export type SendOutcome =
   | { kind: 'no-issue'; prepared: PreparedIssue }
   | { kind: 'held'; prepared: PreparedIssue }
-  /** `via` is null for a dry run, which sends nothing. */
-  | { kind: 'test-copy'; prepared: PreparedIssue; to: string; subject: string; via: string | null }
+  /** `via` is null for a dry run, which sends nothing; `listed` when the copy is that reader's own, of `shown` comparisons. */
+  | { kind: 'test-copy'; prepared: PreparedIssue; to: string; subject: string; via: string | null; listed: boolean; shown: number }
+  /** `send --to` a reader of the list who gets no email this week, and why. */
+  | { kind: 'no-test-copy'; prepared: PreparedIssue; to: string; reason: string }
   | { kind: 'sent'; prepared: PreparedIssue; report: SendReport; via: string; dryRun: boolean; skippedLines?: string[] };
 
 /** False when readers who should get the issue don't have it yet (failed, refused, or stopped early). */
@@ -55,17 +59,26 @@ export function succeeded(outcome: SendOutcome): boolean {
   return report.failed.size === 0 && report.notSent === 0 && !report.stoppedEarly;
 }
 
-async function sendTestCopy(config: Config, prepared: PreparedIssue, to: string, dryRun: boolean): Promise<SendOutcome> {
+/**
+ * One [TEST] copy to `address`: a reader of the list gets their own issue (their categories, greeting and links),
+ * or nothing when they would get no email; any other address gets the every-category reader's.
+ */
+async function sendTestCopy(config: Config, prepared: PreparedIssue, address: string, dryRun: boolean): Promise<SendOutcome> {
   const { issue } = prepared;
-  const address = argumentAddress('--to', to);
-  const message = await renderMessage(issue, { ...EVERY_CATEGORY_READER, email: address }, senderSettings(config), { test: true });
-  // A reader of every category gets every comparison, so only an empty issue renders nothing.
-  if (message === null) return { kind: 'no-issue', prepared };
-  if (dryRun) return { kind: 'test-copy', prepared, to: address, subject: message.subject, via: null };
+  const { subscriber } = await listedReader(config, address);
+  if (subscriber && subscriber.status !== 'active') return { kind: 'no-test-copy', prepared, to: address, reason: subscriber.status };
+  const reader = subscriber ? recipientOf(subscriber) : { ...EVERY_CATEGORY_READER, email: address };
+  const message = await renderMessage(issue, reader, senderSettings(config), { test: true });
+  // Only a reader with categories can have nothing: the every-category reader gets every comparison of a non-empty issue.
+  if (message === null)
+    return { kind: 'no-test-copy', prepared, to: address, reason: "none of this week's comparisons is in their categories" };
+  const shown = comparisonsFor(issue, reader.categories).length;
+  const copy = { kind: 'test-copy', prepared, to: address, subject: message.subject, listed: subscriber !== undefined, shown } as const;
+  if (dryRun) return { ...copy, via: null };
   const transport = transportFor(config, path.join(outboxDir(config, issue.week), 'test'));
   const outcome = await transport.sendBatch([message], `test-${issue.week}-${randomUUID()}`);
   if (outcome.kind === 'failed') throw new DeliveryError(`The test copy to ${address} was not sent: ${outcome.reason}.`);
-  return { kind: 'test-copy', prepared, to: address, subject: message.subject, via: transport.description };
+  return { ...copy, via: transport.description };
 }
 
 /**
@@ -90,6 +103,8 @@ export async function sendWeek(config: Config, request: SendRequest, hooks: Send
 }
 
 async function sendUntil(config: Config, request: SendRequest, hooks: SendHooks, shouldStop: () => boolean): Promise<SendOutcome> {
+  // Refused before the issue is built and frozen: a mistyped address leaves nothing behind.
+  const to = request.to === undefined ? undefined : argumentAddress('--to', request.to);
   const prepared = await prepareIssue(config, {
     week: request.week,
     strategy: request.strategy,
@@ -99,7 +114,7 @@ async function sendUntil(config: Config, request: SendRequest, hooks: SendHooks,
   const { issue } = prepared;
   hooks.onIssue?.(prepared);
   if (issue.comparisons.length === 0) return { kind: 'no-issue', prepared };
-  if (request.to !== undefined) return sendTestCopy(config, prepared, request.to, request.dryRun ?? false);
+  if (to !== undefined) return sendTestCopy(config, prepared, to, request.dryRun ?? false);
   if (prepared.edition?.hold) return { kind: 'held', prepared };
 
   await assertListNotEmpty(config.subscribersFile);
