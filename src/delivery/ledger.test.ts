@@ -1,9 +1,9 @@
-import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Recipient } from '../mail.ts';
-import { Ledger } from './ledger.ts';
+import { Ledger, SentReaders } from './ledger.ts';
 
 const reader = (n: number): Recipient => ({ email: `r${n}@example.com`, name: n % 2 ? `R ${n}` : null, categories: [] });
 const readers = (from: number, count: number) => Array.from({ length: count }, (_, i) => reader(from + i));
@@ -78,5 +78,62 @@ describe('Ledger.summarize', () => {
     await ledger.submitting(1);
     await ledger.sent(1);
     expect((await ledger.summarize(() => undefined)).unfinished.map((b) => [b.batch, b.state])).toEqual([[2, 'pending']]);
+  });
+});
+
+describe('SentReaders', () => {
+  let dir: string;
+  beforeEach(async () => (dir = await mkdtemp(path.join(tmpdir(), 'sent-readers-'))));
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  const everyone = readers(0, 40).map((r) => r.email);
+  /** The readers a live SentReaders says have the week, checked against a fresh full read of the ledger. */
+  const agreed = async (live: SentReaders, week: string) => {
+    const has = [];
+    for (const email of everyone) if (await live.has(week, email)) has.push(email);
+    expect(has).toEqual([...(await new Ledger(dir, week).sentReaders())].sort());
+    return has;
+  };
+
+  it('says who has the issue as the ledger grows, as a full read does, and starts over when the file is replaced', async () => {
+    const ledger = new Ledger(dir, '2026-W47');
+    const live = new SentReaders(dir);
+    expect(await agreed(live, '2026-W47')).toEqual([]);
+    await ledger.plan([1, 2, 3].map((batch) => ({ batch, key: `k${batch}`, recipients: readers(batch * 10, 3) })));
+    await ledger.submitting(1);
+    expect(await agreed(live, '2026-W47')).toEqual([]);
+    await ledger.sent(1, [{ email: 'r11@example.com', reason: 'invalid address' }]);
+    await ledger.failed(2, 'validation_error: bad from', true);
+    await appendFile(ledger.file, '{"state":"sent","batch":3,"rej');
+    expect(await agreed(live, '2026-W47')).toEqual(['r10@example.com', 'r12@example.com']);
+    await ledger.plan([{ batch: 4, key: 'k4', recipients: readers(20, 3) }]);
+    await ledger.sent(3);
+    await ledger.sent(4);
+    expect(await agreed(live, '2026-W47')).toHaveLength(8);
+    await unlink(ledger.file);
+    await ledger.plan([{ batch: 1, key: 'k1', recipients: readers(0, 1) }]);
+    await ledger.sent(1);
+    expect(await agreed(live, '2026-W47')).toEqual(['r0@example.com']);
+  });
+
+  it('answers for each week, also for weeks it stopped keeping', async () => {
+    const live = new SentReaders(dir);
+    const weeks = ['2026-W40', '2026-W41', '2026-W42', '2026-W43', '2026-W44', '2026-W45'];
+    for (const [i, week] of weeks.entries()) {
+      const ledger = new Ledger(dir, week);
+      await ledger.plan([{ batch: 1, key: 'k1', recipients: [reader(i)] }]);
+      await ledger.sent(1);
+    }
+    for (const [i, week] of [...weeks, ...weeks].entries()) {
+      expect(await live.has(week, reader(i % weeks.length).email)).toBe(true);
+      expect(await live.has(week, reader((i + 1) % weeks.length).email)).toBe(false);
+    }
+  });
+
+  it('stops at an unreadable line, naming the file and line', async () => {
+    const ledger = new Ledger(dir, '2026-W47');
+    await ledger.plan([{ batch: 1, key: 'k1', recipients: readers(0, 1) }]);
+    await appendFile(ledger.file, 'not json\n');
+    await expect(new SentReaders(dir).has('2026-W47', 'r0@example.com')).rejects.toThrow(`${ledger.file} line 2 cannot be read`);
   });
 });

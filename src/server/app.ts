@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { CatalogCache } from '../catalog/cache.ts';
 import { categoryKey, type Tool } from '../catalog/schema.ts';
 import { senderSettings, type Config } from '../config.ts';
+import { SentReaders } from '../delivery/ledger.ts';
 import type { Transport } from '../delivery/transport.ts';
 import { UserError } from '../errors.ts';
 import { VoteStore } from '../state/votes.ts';
@@ -148,7 +149,14 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
   app.get('/', async (c) => c.html(homePage(await categories(), await archive.summaries())));
 
   registerArchive(app, { publicUrl: settings.publicUrl, archive, votes, categories });
-  registerVotes(app, { secret: config.secret, now: deps.now, votes, archive });
+  registerVotes(app, {
+    secret: config.secret,
+    now: deps.now,
+    votes,
+    archive,
+    subscribers: deps.subscribers,
+    readers: new SentReaders(config.stateDir),
+  });
 
   app.get('/unsubscribe', (c) => {
     const token = c.req.query('token');

@@ -2,7 +2,9 @@ import type { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Side } from '../digest/schema.ts';
 import { currentCommunity } from '../digest/community.ts';
-import type { VoteStore } from '../state/votes.ts';
+import type { SentReaders } from '../delivery/ledger.ts';
+import { VOTE_CHANGES, type VoteStore } from '../state/votes.ts';
+import type { LiveSubscribers } from '../subscribers/store.ts';
 import { verifyVoteToken, type Vote } from '../subscribers/tokens.ts';
 import { communityLine } from '../../emails/_components/format.ts';
 import type { Archive } from './archive.ts';
@@ -41,9 +43,28 @@ export function votedPage(vote: Vote, tool: Pick<Side, 'name'>, community: strin
 }
 
 const badVote = () => errorPage('This link does not work', 'It is incomplete or altered. Use the Ship it or Skip it link from your email.');
+// One sentence whatever the reason, so the page says no more about the list than the link itself does.
+const notCounted = () =>
+  errorPage('Your vote was not counted', 'Votes count only from subscribers who were sent this issue and are still on the list.');
+
+/** "3 hours", "1 minute": how long until the seconds have passed, rounded up. */
+function waitOf(seconds: number): string {
+  const [count, unit] = seconds >= 3600 ? [Math.ceil(seconds / 3600), 'hour'] : [Math.ceil(seconds / 60), 'minute'];
+  return `${count} ${unit}${count === 1 ? '' : 's'}`;
+}
+
+function tooOften(standing: Vote['choice'], tool: Pick<Side, 'name'>, retryAfterSeconds: number): string {
+  return errorPage(
+    'Too many changes',
+    `Your vote to ${standing} ${tool.name} stands: a vote on a tool can change ${VOTE_CHANGES.changes} times in ${VOTE_CHANGES.windowMs / 3_600_000} hours. Try again in ${waitOf(retryAfterSeconds)}.`,
+  );
+}
 
 /** `GET /vote?token=` and its button's `POST /vote`: one reader's ship or skip on one tool of one issue, recorded durably. */
-export function registerVotes(app: Hono, ctx: { secret: string; now: () => Date; votes: VoteStore; archive: Archive }): void {
+export function registerVotes(
+  app: Hono,
+  ctx: { secret: string; now: () => Date; votes: VoteStore; archive: Archive; subscribers: LiveSubscribers; readers: SentReaders },
+): void {
   /** The vote a token stands for and the tool it names, or null when forged, altered or not a tool of a sent issue. */
   const resolve = async (token: string | undefined) => {
     const vote = token ? verifyVoteToken(ctx.secret, token) : null;
@@ -52,11 +73,15 @@ export function registerVotes(app: Hono, ctx: { secret: string; now: () => Date;
     const tool = issue?.comparisons.flatMap((c) => [c.left, c.right]).find((s) => s?.slug === vote.slug);
     return issue && tool ? { vote, issue, tool } : null;
   };
+  /** Whether the vote may count: its reader is active now and was sent the issue. */
+  const counts = async (vote: Vote) =>
+    (await ctx.subscribers.current()).list.get(vote.email)?.status === 'active' && (await ctx.readers.has(vote.week, vote.email));
 
   app.get('/vote', async (c) => {
     const token = c.req.query('token');
     const found = await resolve(token);
     if (!found || token === undefined) return c.html(badVote(), 400);
+    if (!(await counts(found.vote))) return c.html(notCounted(), 403);
     const standing = (await ctx.votes.current()).choiceOf(found.vote);
     return c.html(votePage(found.vote, found.tool, token, standing));
   });
@@ -70,7 +95,11 @@ export function registerVotes(app: Hono, ctx: { secret: string; now: () => Date;
       const found = await resolve(token);
       if (!found) return c.html(badVote(), 400);
       const { vote, issue, tool } = found;
-      if ((await ctx.votes.current()).choiceOf(vote) !== vote.choice) await ctx.votes.record(vote, ctx.now());
+      if (!(await counts(vote))) return c.html(notCounted(), 403);
+      const cast = await ctx.votes.cast(vote, ctx.now());
+      if (cast.kind === 'too-often') {
+        return c.html(tooOften(cast.standing, tool, cast.retryAfterSeconds), 429, { 'Retry-After': String(cast.retryAfterSeconds) });
+      }
       const community = currentCommunity(issue, tool, (await ctx.votes.current()).community());
       return c.html(votedPage(vote, tool, communityLine(community)));
     },

@@ -18,6 +18,9 @@ export const RecordedVote = z.object({
 });
 export type RecordedVote = z.infer<typeof RecordedVote>;
 
+/** How often a reader's vote on one tool of one issue may change: at most `changes` times in any `windowMs`. */
+export const VOTE_CHANGES = { changes: 3, windowMs: 24 * 60 * 60 * 1000 };
+
 const keyOf = (slug: string, email: string) => `${slug}\0${email}`;
 const slugOf = (key: string) => key.slice(0, key.indexOf('\0'));
 
@@ -39,8 +42,10 @@ function count(choices: Iterable<[string, VoteChoice]>): Map<string, VoteCounts>
 export class VoteTally {
   private readonly latest = new Map<string, VoteChoice>();
   private readonly byIssue = new Map<string, Map<string, VoteChoice>>();
+  /** Per issue and reader's vote that ever changed: the times (ms) of its latest changes, as many as the limit looks at. */
+  private readonly changes = new Map<string, number[]>();
 
-  apply(vote: Pick<RecordedVote, 'email' | 'week' | 'slug' | 'choice'>): void {
+  apply(vote: Pick<RecordedVote, 'email' | 'week' | 'slug' | 'choice' | 'at'>): void {
     const key = keyOf(vote.slug, vote.email);
     this.latest.delete(key);
     this.latest.set(key, vote.choice);
@@ -49,7 +54,19 @@ export class VoteTally {
       issue = new Map();
       this.byIssue.set(vote.week, issue);
     }
+    const before = issue.get(key);
+    if (before !== undefined && before !== vote.choice) {
+      const changed = `${vote.week}\0${key}`;
+      this.changes.set(changed, [...(this.changes.get(changed) ?? []), Date.parse(vote.at)].slice(-VOTE_CHANGES.changes));
+    }
     issue.set(key, vote.choice);
+  }
+
+  /** When (ms since the epoch) the reader's vote on this tool of this issue may next change; 0 when it may now. */
+  nextChange(vote: Pick<Vote, 'email' | 'week' | 'slug'>): number {
+    const times = this.changes.get(`${vote.week}\0${keyOf(vote.slug, vote.email)}`) ?? [];
+    const [oldest] = times;
+    return times.length < VOTE_CHANGES.changes || oldest === undefined ? 0 : oldest + VOTE_CHANGES.windowMs;
   }
 
   /** Readers' votes per tool slug, each reader's latest. */
@@ -68,6 +85,9 @@ export class VoteTally {
   }
 }
 
+/** What became of a vote: recorded, already the standing one, or refused as one change too many, with the seconds until one is allowed. */
+export type CastOutcome = { kind: 'recorded' | 'unchanged' } | { kind: 'too-often'; standing: VoteChoice; retryAfterSeconds: number };
+
 /**
  * Reader votes, `<state>/subscribers/votes.jsonl`: append-only and fsynced, never lost. A long-running
  * reader (serve) keeps the tally and reads only what was appended since.
@@ -78,6 +98,8 @@ export class VoteStore {
   private tally = new VoteTally();
   private read = { offset: 0, lines: 0 };
   private turn: Promise<unknown> = Promise.resolve();
+  /** The cast under way per reader, tool and issue, so a burst of one reader's votes is judged one after another. */
+  private readonly casting = new Map<string, Promise<unknown>>();
 
   constructor(stateDir: string) {
     this.file = path.join(stateDir, 'subscribers', 'votes.jsonl');
@@ -87,6 +109,33 @@ export class VoteStore {
   async record(vote: Vote, at: Date): Promise<void> {
     const recorded = RecordedVote.parse({ type: 'vote', ...vote, at: at.toISOString() });
     await this.journal.append([JSON.stringify(recorded)]);
+  }
+
+  /**
+   * Records the vote unless it is already the reader's standing vote, or would change it more often than
+   * `VOTE_CHANGES` allows. The limit is read from the recorded votes, so it holds across restarts.
+   */
+  cast(vote: Vote, at: Date): Promise<CastOutcome> {
+    const key = JSON.stringify([vote.week, vote.slug, vote.email]);
+    const cast = (this.casting.get(key) ?? Promise.resolve()).then(() => this.castNow(vote, at));
+    const settled = cast.catch(() => undefined);
+    this.casting.set(key, settled);
+    void settled.then(() => {
+      if (this.casting.get(key) === settled) this.casting.delete(key);
+    });
+    return cast;
+  }
+
+  private async castNow(vote: Vote, at: Date): Promise<CastOutcome> {
+    const tally = await this.current();
+    const standing = tally.choiceOf(vote);
+    if (standing === vote.choice) return { kind: 'unchanged' };
+    const next = tally.nextChange(vote);
+    if (standing !== undefined && next > at.getTime()) {
+      return { kind: 'too-often', standing, retryAfterSeconds: Math.ceil((next - at.getTime()) / 1000) };
+    }
+    await this.record(vote, at);
+    return { kind: 'recorded' };
   }
 
   /** The tally including every vote recorded before the call. */

@@ -144,3 +144,58 @@ describe('vote tokens', () => {
     expect(verifyVoteToken(SECRET, signToken(SECRET, 'unsubscribe', EMAIL))).toBeNull();
   });
 });
+
+describe('only the canonical encoding is accepted', () => {
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  /** The last character with its spare low bits changed: the same bytes to a lenient decoder. */
+  const spareBits = (text: string) => text.slice(0, -1) + ALPHABET[ALPHABET.indexOf(text.at(-1)!) ^ 1];
+  const insert = (text: string, what: string) => `${text.slice(0, 10)}${what}${text.slice(10)}`;
+  const signedWith = (payload: string) => `${payload}.${createHmac('sha256', SECRET).update(payload).digest('base64url')}`;
+  // A reader whose signature has both URL-safe characters (each is swapped for its standard-alphabet twin) and whose
+  // payload is not a multiple of 3 bytes (so its last character has spare bits).
+  const votes = Array.from(
+    { length: 200 },
+    (_, i) => ({ email: `reader${i}@example.com`, week: '2026-W46', slug: 'smollm3', choice: 'ship' }) as const,
+  );
+  const vote = votes.find((v) => {
+    const [payload, signature] = signVoteToken(SECRET, v).split('.') as [string, string];
+    return /-.*_|_.*-/.test(signature) && Buffer.from(payload, 'base64url').length % 3 !== 0;
+  })!;
+  const genuine = signVoteToken(SECRET, vote);
+  const [payload, signature] = genuine.split('.') as [string, string];
+
+  it('the genuine token is accepted, and the spare-bit variants decode to the same bytes', () => {
+    expect(verifyVoteToken(SECRET, genuine)).toEqual(vote);
+    expect(Buffer.from(spareBits(signature), 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
+    expect(Buffer.from(spareBits(payload), 'base64url')).toEqual(Buffer.from(payload, 'base64url'));
+  });
+
+  it.each([
+    ['an extra = on the signature', `${payload}.${signature}=`],
+    ['two extra = on the signature', `${payload}.${signature}==`],
+    ['+ for - in the signature', `${payload}.${signature.replaceAll('-', '+')}`],
+    ['/ for _ in the signature', `${payload}.${signature.replaceAll('_', '/')}`],
+    ['an inserted ! in the signature', `${payload}.${insert(signature, '!')}`],
+    ['an inserted space in the signature', `${payload}.${insert(signature, ' ')}`],
+    ['spare bits set in the signature', `${payload}.${spareBits(signature)}`],
+    ['an extra = on the payload', `${payload}=.${signature}`],
+    ['an inserted ! in the payload', `${insert(payload, '!')}.${signature}`],
+    ['spare bits set in the payload', `${spareBits(payload)}.${signature}`],
+    ['a correctly signed payload with an extra =', signedWith(`${payload}=`)],
+    ['a correctly signed payload with an inserted !', signedWith(insert(payload, '!'))],
+    ['a correctly signed payload with spare bits set', signedWith(spareBits(payload))],
+  ])('%s is refused', (_, altered) => {
+    expect(altered).not.toBe(genuine);
+    expect(verifyVoteToken(SECRET, altered)).toBeNull();
+  });
+
+  it.each([
+    ['an extra = on the signature', (t: string) => `${t}=`],
+    ['an inserted ! in the signature', (t: string) => t.replace('.', '.!')],
+    ['spare bits set in the signature', spareBits],
+  ])('%s is refused on an unsubscribe token too', (_, alter) => {
+    const token = signToken(SECRET, 'unsubscribe', EMAIL);
+    expect(verifyToken(SECRET, 'unsubscribe', token, NOW)).toBe(EMAIL);
+    expect(verifyToken(SECRET, 'unsubscribe', alter(token), NOW)).toBeNull();
+  });
+});

@@ -13,15 +13,37 @@ const Claims = z.strictObject({
   i: z.int().optional(),
 });
 
-function mac(secret: string, payload: string): Buffer {
-  return createHmac('sha256', secret).update(payload).digest();
+const macOf = (secret: string, payload: string) => createHmac('sha256', secret).update(payload).digest('base64url');
+
+/** `<payload>.<signature>`: the claims as base64url JSON, and the HMAC-SHA256 of that text in base64url. */
+function seal(secret: string, claims: object): string {
+  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+  return `${payload}.${macOf(secret, payload)}`;
+}
+
+/**
+ * The JSON a token carries, or null unless its signature is the one canonical base64url text of the MAC and its payload
+ * the canonical base64url of its bytes: Node's decoder skips padding, stray characters and spare bits, so comparing
+ * decoded bytes would accept many spellings of one signature.
+ */
+function unseal(secret: string, token: string): unknown {
+  const [payload, signature, extra] = token.split('.');
+  if (!payload || !signature || extra !== undefined) return null;
+  const expected = Buffer.from(macOf(secret, payload));
+  const given = Buffer.from(signature);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  const bytes = Buffer.from(payload, 'base64url');
+  if (bytes.toString('base64url') !== payload) return null;
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return null;
+  }
 }
 
 /** A token bound to one address and one purpose. Deterministic, so a re-rendered email is byte-identical. */
 export function signToken(secret: string, purpose: TokenPurpose, email: string, expiresAt?: Date): string {
-  const claims = { p: purpose, e: email, ...(expiresAt ? { x: Math.floor(expiresAt.getTime() / 1000) } : {}) };
-  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-  return `${payload}.${mac(secret, payload).toString('base64url')}`;
+  return seal(secret, { p: purpose, e: email, ...(expiresAt ? { x: Math.floor(expiresAt.getTime() / 1000) } : {}) });
 }
 
 /** The address a token was issued to, or null when it is forged, altered, for another purpose or expired. */
@@ -31,9 +53,7 @@ export function verifyToken(secret: string, purpose: TokenPurpose, token: string
 
 /** A confirmation link's token: the address, when it was issued and when it stops working. */
 export function signConfirmToken(secret: string, email: string, issuedAt: Date, expiresAt: Date): string {
-  const claims = { p: 'confirm', e: email, x: Math.floor(expiresAt.getTime() / 1000), i: issuedAt.getTime() };
-  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-  return `${payload}.${mac(secret, payload).toString('base64url')}`;
+  return seal(secret, { p: 'confirm', e: email, x: Math.floor(expiresAt.getTime() / 1000), i: issuedAt.getTime() });
 }
 
 /** The address and issue time of a confirmation token, or null when it is forged, altered, expired or carries no issue time. */
@@ -43,18 +63,8 @@ export function verifyConfirmToken(secret: string, token: string, now: Date): { 
 }
 
 function readClaims(secret: string, purpose: TokenPurpose, token: string, now: Date): z.infer<typeof Claims> | null {
-  const [payload, signature, extra] = token.split('.');
-  if (!payload || !signature || extra !== undefined) return null;
-  const expected = mac(secret, payload);
-  const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-  let claims: z.infer<typeof Claims>;
-  try {
-    claims = Claims.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
-  } catch {
-    return null;
-  }
-  if (claims.p !== purpose) return null;
+  const claims = Claims.safeParse(unseal(secret, token)).data;
+  if (claims?.p !== purpose) return null;
   if (claims.x !== undefined && claims.x * 1000 < now.getTime()) return null;
   return claims;
 }
@@ -70,27 +80,11 @@ const VoteClaims = z.strictObject({ p: z.literal('vote'), e: z.string(), w: z.st
 
 /** A vote link's token, signed for the reader, issue, tool and choice. Deterministic, like the others. */
 export function signVoteToken(secret: string, vote: Vote): string {
-  const claims = { p: 'vote', e: vote.email, w: vote.week, t: vote.slug, c: vote.choice };
-  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-  return `${payload}.${mac(secret, payload).toString('base64url')}`;
+  return seal(secret, { p: 'vote', e: vote.email, w: vote.week, t: vote.slug, c: vote.choice });
 }
 
 /** The vote a token stands for, or null when it is forged or altered. */
 export function verifyVoteToken(secret: string, token: string): Vote | null {
-  const [payload, signature, extra] = token.split('.');
-  if (!payload || !signature || extra !== undefined) return null;
-  const expected = mac(secret, payload);
-  const given = Buffer.from(signature, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-  const claims = VoteClaims.safeParse(safeJson(Buffer.from(payload, 'base64url').toString('utf8')));
-  if (!claims.success) return null;
-  return { email: claims.data.e, week: claims.data.w, slug: claims.data.t, choice: claims.data.c };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
+  const claims = VoteClaims.safeParse(unseal(secret, token)).data;
+  return claims ? { email: claims.e, week: claims.w, slug: claims.t, choice: claims.c } : null;
 }
