@@ -7,7 +7,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeResend, type FakeResend } from './fake-resend.ts';
-import { cleanup, runCli, stderrLines, tempDir, traceNoise, writeCsv } from './helpers/cli.ts';
+import { cleanup, filesUnder, runCli, stderrLines, tempDir, traceNoise, writeCsv, writeText } from './helpers/cli.ts';
 
 afterAll(cleanup);
 
@@ -129,5 +129,52 @@ describe('serve sends each signup confirmation exactly once, even when killed be
       (r) => r.path === '/emails/batch' && r.idempotencyKey === fake.deliveredTo('omar@example.com')[0]!.idempotencyKey,
     );
     expect(omarKeys.length).toBeGreaterThanOrEqual(2);
+  });
+});
+
+const SECRET = 'a-test-secret-that-is-long-enough-1234';
+
+describe('a second serve on a port that is taken', () => {
+  let fake: FakeResend;
+  beforeAll(async () => {
+    fake = await startFakeResend();
+  });
+  afterAll(() => fake.close());
+
+  it('exits at once with one sentence, having mailed nobody and written nothing, though its signup queue has work', async () => {
+    const dir = tempDir();
+    const csv = writeCsv(dir, ['email,name', 'ada@example.com,Ada']);
+    const env = {
+      RESEND_API_KEY: 're_test_key',
+      RESEND_BASE_URL: fake.url,
+      DIGEST_FROM: 'Verdicts <verdicts@example.com>',
+      DIGEST_SECRET: SECRET,
+      DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
+      DIGEST_POSTAL_ADDRESS: '1 Main St, Springfield',
+    };
+    /** A state whose signup queue holds one signup still waiting for its confirmation email (left by a run that stopped). */
+    const stateWithSignup = (name: string, email: string) => {
+      const state = path.join(dir, name);
+      const signup = { type: 'signup', id: `left-${email}`, email, name: null, categories: [], at: new Date().toISOString() };
+      writeText(path.join(state, 'subscribers', 'signups.jsonl'), `${JSON.stringify(signup)}\n`);
+      return state;
+    };
+
+    const first = startServe(['--subscribers', csv, '--state', stateWithSignup('first', 'nia@example.com')], env);
+    const port = new URL(await first.url).port;
+    await until(() => fake.deliveredTo('nia@example.com').length === 1);
+
+    const state = stateWithSignup('second', 'omar@example.com');
+    const before = filesUnder(state).map((file) => [file, readFileSync(path.join(state, file), 'utf8')]);
+    const second = await runCli(['serve', '--port', port, '--subscribers', csv, '--state', state], { env });
+
+    expect(second.status).toBe(1);
+    expect(stderrLines(second)).toEqual([`Port ${port} is already in use; pass --port N to pick another.`]);
+    expect(second.stdout).toBe('');
+    expect(fake.deliveredTo('omar@example.com')).toEqual([]);
+    expect(filesUnder(state).map((file) => [file, readFileSync(path.join(state, file), 'utf8')])).toEqual(before);
+
+    first.child().kill('SIGTERM');
+    await first.done;
   });
 });
