@@ -135,11 +135,11 @@ export async function webhookIngest(readers: number, duplicates: number, tools: 
   try {
     let out = '';
     serve.stdout.on('data', (d) => (out += d));
-    while (!/Listening on http:\/\/localhost:(\d+)/.test(out)) {
+    while (!/Listening on (http:\/\/\S+) /.test(out)) {
       if (serve.exitCode !== null) throw new Error(`serve exited: ${out}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    const url = `http://127.0.0.1:${/localhost:(\d+)/.exec(out)?.[1]}`;
+    const url = /Listening on (http:\/\/\S+) /.exec(out)?.[1] ?? '';
     const timeHome = async () => {
       const started = performance.now();
       const response = await fetch(`${url}/`);

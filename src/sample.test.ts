@@ -1,7 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCatalog } from './catalog/load.ts';
-import { busiestWeek, confirmPreviewProps, latestWeek, panelSamples, previewProps, sampleIssue } from './sample.ts';
+import { busiestWeek, confirmPreviewProps, latestWeek, panelSamples, previewProps, sampleIssue, sampleSecret } from './sample.ts';
 
 const fixture = async (name: string): Promise<unknown> => JSON.parse(await readFile(`emails/_fixtures/${name}`, 'utf8'));
 
@@ -50,4 +52,21 @@ describe('latestWeek and busiestWeek', () => {
 it("the sample catalog's busiest week is its latest, so the preview and the fidelity test show the same issue", async () => {
   const issue = await sampleIssue('data', busiestWeek);
   expect(issue.week).toBe('2026-W46');
+});
+
+it("the sample's key is made once, strong and private, then kept: the links of earlier sample messages keep working", async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sample-secret-'));
+  try {
+    const state = path.join(dir, 'sample');
+    const made = await sampleSecret(state);
+    expect(made).toMatch(/^[0-9a-f]{64}$/);
+    expect((await stat(path.join(state, 'secret'))).mode & 0o777).toBe(0o600);
+    expect((await stat(state)).mode & 0o777).toBe(0o700);
+    expect(await sampleSecret(state)).toBe(made);
+
+    await writeFile(path.join(state, 'secret'), 'a-key-an-earlier-run-made-and-kept-for-its-links\n');
+    expect(await sampleSecret(state)).toBe('a-key-an-earlier-run-made-and-kept-for-its-links');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { ConfirmSubscriptionProps } from '../emails/ConfirmSubscription.tsx';
 import type { DigestProps } from '../emails/WeeklyDigest.tsx';
 import { loadCatalog } from './catalog/load.ts';
@@ -11,6 +13,20 @@ import { NEWSLETTER } from '../emails/_components/theme.ts';
 import { confirmationProps } from './render/confirmation.ts';
 import { digestProps } from './render/message.ts';
 import { present } from './invariant.ts';
+import { readTextIfExists, writeFileDurably } from './files.ts';
+
+/**
+ * The sample run's own signing key, `<stateDir>/secret` (32 random bytes, made once, only its owner may read it): every
+ * later run signs with it, so the links of the sample's messages, old ones too, work against the sample's pages.
+ */
+export async function sampleSecret(stateDir: string): Promise<string> {
+  const file = path.join(stateDir, 'secret');
+  const kept = (await readTextIfExists(file))?.trim();
+  if (kept) return kept;
+  const secret = randomBytes(32).toString('hex');
+  await writeFileDurably(file, `${secret}\n`);
+  return secret;
+}
 
 /** The latest week with a tool in the catalog, in `timezone`; null for an empty catalog. */
 export function latestWeek(catalog: { addedAt: string }[], timezone: string): string | null {

@@ -41,20 +41,25 @@ export async function runCli(rawArgs: string[]): Promise<number> {
     await runCommand(main, { rawArgs });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    if (error instanceof UserError) {
-      console.error(error.message);
-      return error.exitCode;
-    }
-    if (error instanceof Error && error.name === 'CLIError') {
-      console.error(
-        // biome-ignore lint/suspicious/noControlCharactersInRegex: citty colours its messages with ANSI escapes, which start with ESC.
-        `${error.message.replace(/\u001b\[\d+m/g, '').replace(/([^.])$/, '$1.')} Run with --help to see the commands and flags.`,
-      );
-      return 2;
-    }
-    console.error('Unexpected error (a bug, please report it):', error);
-    return 70;
+    return reportFailure(error);
   }
+}
+
+/** Prints why a run failed (a user's mistake in one line, a bug with its stack) and returns the exit status. */
+export function reportFailure(error: unknown): number {
+  if (error instanceof UserError) {
+    console.error(error.message);
+    return error.exitCode;
+  }
+  if (error instanceof Error && error.name === 'CLIError') {
+    console.error(
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: citty colours its messages with ANSI escapes, which start with ESC.
+      `${error.message.replace(/\u001b\[\d+m/g, '').replace(/([^.])$/, '$1.')} Run with --help to see the commands and flags.`,
+    );
+    return 2;
+  }
+  console.error('Unexpected error (a bug, please report it):', error);
+  return 70;
 }
 
 /** Whether this file is the program node was started with: the URL escapes the path (a space is %20) and follows symlinks, as import.meta.url does. */

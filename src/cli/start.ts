@@ -1,23 +1,32 @@
 import path from 'node:path';
 import { loadCatalog } from '../catalog/load.ts';
-import { resolveConfig } from '../config.ts';
-import { latestWeek } from '../sample.ts';
+import { DEFAULT_PUBLIC_URL, resolveConfig } from '../config.ts';
+import { UserError } from '../errors.ts';
+import { latestWeek, sampleSecret } from '../sample.ts';
 import { writePreview } from '../delivery/preview.ts';
 import { sendWeek, succeeded } from '../delivery/run.ts';
 import { outboxDir } from '../delivery/transport-for.ts';
 import { EVERY_CATEGORY_READER } from '../mail.ts';
 import { now } from './common.ts';
+import { reportFailure, runCli } from './main.ts';
 import { printingHooks, sendLines } from './report.ts';
 
+// Its own state folder: the sample week it sends is frozen there, not in .digest/, so the editor's steps in the
+// README (build, preview of that week) still see their edits after a first `npm start`.
 const SAMPLE_STATE = path.join('.digest', 'sample');
+const SAMPLE_LIST = 'subscribers/example.csv';
+
+/**
+ * The sample's settings, whatever the shell exports: it never mails anyone, and its links are signed with its own
+ * key and point at DEFAULT_PUBLIC_URL, where `npm start -- serve` answers them.
+ */
+async function sampleEnv(): Promise<NodeJS.ProcessEnv> {
+  return { ...process.env, RESEND_API_KEY: '', DIGEST_SECRET: await sampleSecret(SAMPLE_STATE), DIGEST_PUBLIC_URL: DEFAULT_PUBLIC_URL };
+}
 
 /** `npm start`: the whole job once, on the bundled sample catalog and subscribers, into the local outbox. */
-async function start(): Promise<number> {
-  // The sample run never mails anyone, whatever the shell exports.
-  const env = { ...process.env, RESEND_API_KEY: '' };
-  // Its own state folder: the sample week it sends is frozen there, not in .digest/, so the editor's steps in the
-  // README (build, preview of that week) still see their edits after a first `npm start`.
-  const config = resolveConfig({ subscribers: 'subscribers/example.csv', state: SAMPLE_STATE }, env);
+async function runSample(): Promise<number> {
+  const config = resolveConfig({ subscribers: SAMPLE_LIST, state: SAMPLE_STATE }, await sampleEnv());
   const catalog = await loadCatalog(config.dataDir);
   const latest = latestWeek(catalog, config.timezone);
   if (!latest) {
@@ -34,11 +43,23 @@ async function start(): Promise<number> {
   if (preview.message)
     console.log(`Preview for a reader of every category: ${path.resolve(preview.html)} and ${path.resolve(preview.text)}`);
   console.log(`Frozen issue: ${path.resolve(preview.prepared.frozenAt)}`);
+  console.log(
+    `\nTheir links (view in browser, votes, unsubscribe, preferences) work once \`npm start -- serve\` serves ${config.publicUrl}.`,
+  );
   console.log('Next: `npm run digest -- --help` for every command; README.md for sending through Resend.');
   return succeeded(outcome) ? 0 : 1;
 }
 
-process.exitCode = await start().catch(async (error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  return 1;
-});
+/** `npm start -- serve [--host H] [--port N]`: the pages the sample's links point at, for its list and state. */
+async function serveSample(args: string[]): Promise<number> {
+  Object.assign(process.env, await sampleEnv());
+  return runCli(['serve', '--subscribers', SAMPLE_LIST, '--state', SAMPLE_STATE, ...args]);
+}
+
+async function start(args: string[]): Promise<number> {
+  if (args.length === 0) return runSample();
+  if (args[0] === 'serve') return serveSample(args.slice(1));
+  throw new UserError(`npm start takes no arguments, or serve [--host H] [--port N]; got ${JSON.stringify(args[0])}.`, 2);
+}
+
+process.exitCode = await start(process.argv.slice(2)).catch(reportFailure);

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { serve } from '@hono/node-server';
+import { createAdaptorServer, type ServerType } from '@hono/node-server';
+import type { Hono } from 'hono';
 import { programClock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { transportFor } from '../delivery/transport-for.ts';
@@ -8,10 +9,30 @@ import { ConfigError, UserError } from '../errors.ts';
 import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
 import { createApp, type ServerDeps } from './app.ts';
 
+/** Where `serve` listens unless told: this machine only, which is what a reverse proxy beside it needs. */
+export const DEFAULT_HOST = '127.0.0.1';
+
 /** A running server: where it listens, and how to stop it. */
 export interface RunningServer {
+  /** The address it really listens on, as a URL (an IPv6 address in brackets). */
   url: string;
+  /** Who can reach that address, for a wildcard or loopback one ("every interface", "this machine only"); else null. */
+  reach: string | null;
   close(): Promise<void>;
+}
+
+/** The URL of the address a server listens on, and who can reach it. */
+export function listeningAt(info: AddressInfo): Pick<RunningServer, 'url' | 'reach'> {
+  const { address, family, port } = info;
+  const reach =
+    address === '::'
+      ? 'every interface'
+      : address === '0.0.0.0'
+        ? 'every IPv4 interface'
+        : address === '::1' || address.startsWith('127.')
+          ? 'this machine only'
+          : null;
+  return { url: `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`, reach };
 }
 
 /** The program's clock (DIGEST_NOW rehearses it), confirmation emails through Resend or into `<state>/outbox/confirmations`, and the list kept current. */
@@ -23,38 +44,70 @@ export function defaultDeps(config: Config): ServerDeps {
   };
 }
 
+/** Why `host`:`port` can't be listened on, in one sentence when it is the user's to fix. */
+export function bindError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  switch (error.code) {
+    case 'EADDRINUSE':
+      return new UserError(`Port ${port} is already in use on ${host}; pass --port N to pick another.`);
+    case 'EACCES':
+      return new UserError(`Port ${port} needs privileges this user does not have; pass --port N with a port above 1023.`);
+    case 'EADDRNOTAVAIL':
+      return new UserError(`--host ${host} is not an address of this machine; pass one of its addresses, or 0.0.0.0 for every interface.`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new UserError(`--host ${host} could not be resolved to an address; pass an IP address such as 127.0.0.1.`);
+    default:
+      return error;
+  }
+}
+
+function listen(server: ServerType, host: string, port: number): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => reject(bindError(error, host, port));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
 /**
- * Listens on `port` (0: any free port) on every interface; `close` stops accepting and ends open connections.
- * The list is folded first, so the first visitor does not wait for a large one, and a list or event store
- * that can't be read stops the server with its sentence before it answers anyone.
+ * Listens on `host`:`port` (port 0: any free port); `close` stops accepting and ends open connections.
+ * The port is taken first and only then is anything started: a second server on a taken port stops before its
+ * signup queue mails anyone or writes a line. Then the list is folded, so the first visitor does not wait for a
+ * large one, and a list or event store that can't be read stops the server with its sentence before it answers anyone.
  */
-export async function startServer(config: Config, port: number, deps: Partial<ServerDeps> = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  port: number,
+  deps: Partial<ServerDeps> = {},
+  host = DEFAULT_HOST,
+): Promise<RunningServer> {
   // A key anyone can read would let anyone forge an unsubscribe or a confirmation; a random one would break every link at the next start.
   if (config.secretIsEphemeral) {
     throw new ConfigError(
       'DIGEST_SECRET is not set; serve needs it to sign and check unsubscribe, preference and confirmation links (for example: export DIGEST_SECRET=$(openssl rand -base64 32)).',
     );
   }
+  let ready!: (app: Hono) => void;
+  const app = new Promise<Hono>((resolve) => (ready = resolve));
+  const server = createAdaptorServer({ fetch: async (request, env) => (await app).fetch(request, env) });
+  const info = await listen(server, host, port);
   const stop = new AbortController();
-  const all = { ...defaultDeps(config), ...deps, signal: stop.signal };
-  await all.subscribers.current();
-  const app = createApp(config, all);
-  return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port }, (info: AddressInfo) => {
-      server.off('error', onError);
-      resolve({
-        url: `http://localhost:${info.port}`,
-        close: () =>
-          new Promise<void>((done, fail) => {
-            stop.abort();
-            server.close((error) => (error ? fail(error) : done()));
-            if ('closeAllConnections' in server) server.closeAllConnections();
-          }),
-      });
+  const close = () =>
+    new Promise<void>((done, fail) => {
+      stop.abort();
+      server.close((error) => (error ? fail(error) : done()));
+      if ('closeAllConnections' in server) server.closeAllConnections();
     });
-    const onError = (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'EADDRINUSE' ? new UserError(`Port ${port} is already in use; pass --port N to pick another.`) : error);
-    };
-    server.once('error', onError);
-  });
+  try {
+    const all = { ...defaultDeps(config), ...deps, signal: stop.signal };
+    await all.subscribers.current();
+    ready(createApp(config, all));
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { ...listeningAt(info), close };
 }

@@ -27,7 +27,7 @@ export async function startServe(args: string[], env: Record<string, string | un
   const url = await new Promise<string>((resolve, reject) => {
     const check = () => {
       const match = /Listening on (http:\/\/\S+?) /.exec(output);
-      if (match) resolve(match[1]!.replace('localhost', '127.0.0.1'));
+      if (match) resolve(match[1]!);
     };
     child.stdout!.on('data', check);
     child.once('exit', (code) => reject(new Error(`serve exited ${code}: ${output}`)));
