@@ -295,14 +295,14 @@ describe('subscribers import of other tools’ exports', () => {
     const { dir, common } = setup();
     const file = writeCsv(
       dir,
-      ['email,subscriber_type', 'new.one@example.com,regular', 'gus.lindqvist@example.com,paused'],
-      'buttondown-paused.csv',
+      ['email,subscriber_type', 'new.one@example.com,regular', 'gus.lindqvist@example.com,vip'],
+      'buttondown-vip.csv',
     );
     const run = await runCli(['subscribers', 'import', file, ...common]);
     expect(run.status).not.toBe(0);
     expect(traceNoise(run.stdout + run.stderr)).toEqual([]);
     expect(stderrLines(run)).toEqual([
-      expect.stringMatching(/buttondown-paused\.csv, line 3: unknown subscriber_type "paused"; nothing was imported/),
+      expect.stringMatching(/buttondown-vip\.csv, line 3: unknown subscriber_type "vip"; nothing was imported/),
     ]);
     expect(existsSync(path.join(dir, 'state', 'subscribers', 'events.jsonl'))).toBe(false);
     expect(Object.keys(await statuses(common))).not.toContain('new.one@example.com');
