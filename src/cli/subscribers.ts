@@ -1,14 +1,15 @@
 import { defineCommand } from 'citty';
 import { UserError } from '../errors.ts';
 import { readExport } from '../subscribers/import.ts';
-import { argumentAddress, parseCategories, SubscriberStatus, type SubscriberEvent } from '../subscribers/schema.ts';
+import { importSummary, planImport, withCatalogCategories } from '../subscribers/import-plan.ts';
+import { argumentAddress, parseCategories, SubscriberStatus } from '../subscribers/schema.ts';
 import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
 import { loadCatalog } from '../catalog/load.ts';
 import { catalogCategories, planAdd, unsubscribeMessage } from '../subscribers/edit.ts';
 import { csvLine, LIST_HEADER, subscriberLine } from '../subscribers/export.ts';
 import { commonArgs, configFrom, now, strictFlags } from './common.ts';
 
-// --data and --tz change nothing here but --data for add's categories, so the help lists only the flags that do.
+// --data and --tz change nothing here but --data for the categories of add and import, so the help lists only the flags that do.
 const { subscribers: subscribersArg, state: stateArg } = commonArgs;
 const listArgs = { subscribers: subscribersArg, state: stateArg };
 /** Only the flags these commands declare: an undeclared --tz or --data is parsed as a bare switch and changes nothing here. */
@@ -17,39 +18,29 @@ const listConfig = (args: { subscribers?: string; state?: string; data?: unknown
 
 const importCommand = defineCommand({
   meta: { name: 'import', description: 'Add or update subscribers from a CSV file (exports of other tools work as they are)' },
-  args: { ...listArgs, file: { type: 'positional', required: true, description: 'CSV file with an email column' } },
+  args: {
+    ...listArgs,
+    data: commonArgs.data,
+    file: { type: 'positional', required: true, description: 'CSV file with an email column (comma, semicolon or tab separated)' },
+  },
   plugins: [strictFlags],
   async run({ args }) {
     const config = listConfig(args);
     const store = new SubscriberStore(config.stateDir);
     const { list } = await new LiveSubscribers(config.subscribersFile, store, { allowMissingCsv: true }).current();
-    const at = now().toISOString();
-    const events: SubscriberEvent[] = [];
-    let added = 0;
-    let updated = 0;
-    const rejected: string[] = [];
-    // Read whole before anything is recorded: a status it doesn't know stops the import with nothing imported.
+    // Read and checked whole before anything is recorded: an unknown status or category stops the import with nothing imported.
     const { rows, problems } = await readExport(args.file);
-    for (const problem of problems) rejected.push(problem.problem);
-    for (const item of rows) {
-      const known = list.get(item.email);
-      if (known) updated++;
-      else added++;
-      const event: SubscriberEvent = {
-        type: 'add',
-        email: item.email,
-        name: item.name,
-        categories: item.categories,
-        status: item.status,
-        at,
-        source: `import ${args.file}:${item.line}`,
-      };
-      list.fold(event);
-      events.push(event);
-    }
+    const checked = rows.some((r) => r.categories.length > 0)
+      ? withCatalogCategories(
+          rows,
+          (await loadCatalog(config.dataDir)).map((t) => t.category),
+          `the catalog in ${config.dataDir}/tools`,
+          args.file,
+        )
+      : rows;
+    const { events, outcomes } = planImport(list, checked, now().toISOString(), args.file);
     await store.record(...events);
-    console.log(`Imported ${args.file}: ${added} added, ${updated} updated, ${rejected.length} rejected.`);
-    for (const line of rejected) console.log(`  ${line}`);
+    console.log(importSummary(args.file, outcomes, problems));
   },
 });
 

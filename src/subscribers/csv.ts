@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
-import { SubscribersError } from '../errors.ts';
+import { printable, quoted, SubscribersError } from '../errors.ts';
 import type { ListRow } from './list.ts';
 import { Address, parseCategories, SubscriberStatus } from './schema.ts';
 
@@ -25,23 +25,34 @@ function lineBreaks(text: string, end = text.length): number {
 }
 
 /**
+ * The line of each record csv-parse hands over with `raw: true`, in order: where the record ends. Counted from
+ * the raw text, since csv-parse's own count takes a CRLF inside quotes for two lines, and costs far less than
+ * its per-record info object (3x the time, and garbage a large list piles up).
+ */
+export function recordLines(): (raw: string) => number {
+  let linesBefore = 0;
+  return (raw) => {
+    // Skipped empty lines open the raw text and a line break closes it.
+    const line = linesBefore + lineBreaks(raw, raw.length - (/\r\n$/.test(raw) ? 2 : /[\r\n]$/.test(raw) ? 1 : 0)) + 1;
+    linesBefore += lineBreaks(raw);
+    return line;
+  };
+}
+
+/**
  * Streams a subscriber CSV: header row, columns in any order, extra columns ignored.
  * Yields each row or the reason it was skipped; a file that can't be read or has no `email` column throws.
  */
 export async function* readSubscriberCsv(file: string): AsyncGenerator<ListRow | RowProblem> {
-  // Records come as arrays with their raw text: a row's line is counted from the raw text's line breaks,
-  // which costs far less than csv-parse's per-record info object (3x the time, and garbage a large list piles up).
   const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, raw: true });
   createReadStream(file)
     .on('error', (error) => parser.destroy(error))
     .pipe(parser);
   let columns: Map<string, number> | null = null;
-  let linesBefore = 0;
+  const lineOf = recordLines();
   try {
     for await (const { record, raw } of parser as AsyncIterable<{ record: string[]; raw: string }>) {
-      // Skipped empty lines open the raw text and a line break closes it; the row's line is where it ends.
-      const line = linesBefore + lineBreaks(raw, raw.length - (/\r\n$/.test(raw) ? 2 : /[\r\n]$/.test(raw) ? 1 : 0)) + 1;
-      linesBefore += lineBreaks(raw);
+      const line = lineOf(raw);
       if (columns === null) {
         columns = new Map(record.map((name, i) => [name.trim().toLowerCase(), i]));
         if (!columns.has('email')) throw new SubscribersError(`${file}: the header row has no "email" column.`);
@@ -53,14 +64,14 @@ export async function* readSubscriberCsv(file: string): AsyncGenerator<ListRow |
       };
       const email = Address.safeParse(field('email') ?? '');
       if (!email.success) {
-        yield { line, problem: `${file}, line ${line}: "${field('email') ?? ''}" is not a valid email address; skipped.` };
+        yield { line, problem: `${file}, line ${line}: ${quoted(field('email') ?? '')} is not a valid email address; skipped.` };
         continue;
       }
       const status = SubscriberStatus.safeParse((field('status') ?? '').toLowerCase() || 'active');
       if (!status.success) {
         yield {
           line,
-          problem: `${file}, line ${line}: status "${field('status')}" is not one of ${SubscriberStatus.options.join(', ')}; skipped.`,
+          problem: `${file}, line ${line}: status ${quoted(field('status') ?? '')} is not one of ${SubscriberStatus.options.join(', ')}; skipped.`,
         };
         continue;
       }
@@ -72,7 +83,7 @@ export async function* readSubscriberCsv(file: string): AsyncGenerator<ListRow |
     if (code === 'ENOENT')
       throw new SubscribersError(`${file} does not exist; copy subscribers/example.csv there or pass --subscribers FILE.`);
     const lines = (error as { lines?: number }).lines;
-    throw new SubscribersError(`${file}${lines ? `, line ${lines}` : ''}: ${(error as Error).message.replace(/\.$/, '')}.`);
+    throw new SubscribersError(`${file}${lines ? `, line ${lines}` : ''}: ${printable((error as Error).message).replace(/\.$/, '')}.`);
   }
 }
 

@@ -1,20 +1,26 @@
 import { categoryKey } from '../catalog/schema.ts';
-import { UserError } from '../errors.ts';
+import { quoted, UserError } from '../errors.ts';
 import type { Subscriber, SubscriberEvent } from './schema.ts';
 import { got } from '../invariant.ts';
 
 /**
- * `--categories` as the catalog spells them; a name the catalog doesn't have is refused, naming it and the
- * known ones, since a reader of a misspelt category would silently get nothing.
+ * Categories as the catalog spells them; a name the catalog doesn't have is refused, naming it and the
+ * known ones, since a reader of a misspelt category would silently get nothing. `field` says where the
+ * names came from (`--categories`, or a file's line), `after` ends the sentence.
  */
-export function catalogCategories(given: readonly string[], known: readonly string[], where: string): string[] {
+export function catalogCategories(
+  given: readonly string[],
+  known: readonly string[],
+  where: string,
+  { field = '--categories', after = '' } = {},
+): string[] {
   const byKey = new Map(known.map((c) => [categoryKey(c), c.trim()] as const));
   const unknown = given.filter((c) => !byKey.has(categoryKey(c)));
   if (unknown.length > 0) {
     const list = [...new Set(byKey.values())].sort((a, b) => a.localeCompare(b, 'en'));
-    const names = unknown.map((c) => `"${c}"`).join(', ');
+    const names = unknown.map(quoted).join(', ');
     throw new UserError(
-      `--categories ${names} ${unknown.length === 1 ? 'is not a category' : 'are not categories'} of ${where}; the known ones are: ${list.join(', ')}.`,
+      `${field} ${names} ${unknown.length === 1 ? 'is not a category' : 'are not categories'} of ${where}; the known ones are: ${list.join(', ')}${after}.`,
     );
   }
   return [...new Set(given.map((c) => got(byKey, categoryKey(c))))];

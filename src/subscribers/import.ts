@@ -1,7 +1,9 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { parse } from 'csv-parse';
-import { SubscribersError } from '../errors.ts';
-import type { RowProblem } from './csv.ts';
+import { printable, quoted, SubscribersError } from '../errors.ts';
+import { type RowProblem, recordLines } from './csv.ts';
+import { csvShape, type Delimiter, HEAD_BYTES } from './file-shape.ts';
 import type { ListRow } from './list.ts';
 import { Address, parseCategories, type SubscriberStatus } from './schema.ts';
 import { at as nth, got } from '../invariant.ts';
@@ -23,37 +25,55 @@ const EMAIL_COLUMNS = ['email', 'e mail', 'email address'];
 const STATUS_COLUMNS = ['status', 'subscriber type', 'state'];
 
 /**
- * Every status value a known export uses, lowercased. A value missing here is an error, never a guess:
- * reading an unknown one as active could mail someone who left.
+ * Every status value a known export uses, lowercased, each tool's whole documented list (README gives the why
+ * of each). A value missing here is an error, never a guess: reading an unknown one as active could mail
+ * someone who left.
  */
 export const IMPORT_STATUSES: Readonly<Record<string, SubscriberStatus>> = {
   // This program's own list, and an empty cell, which the list format reads as active.
   '': 'active',
   active: 'active',
-  // Mailchimp (`subscribed`, `pending`, `unsubscribed`, `cleaned`); Buttondown's `subscriber_type`
-  // (`regular`, `premium`, `gifted`, `trialed`, `churning`, `past_due`, `unactivated`, `unsubscribed`, `removed`, `spammy`);
-  // Kit/ConvertKit's `state` (`active`, `inactive`, `cancelled`, `bounced`, `complained`).
+  // Mailchimp's `status`: `transactional` (shown as "nonsubscribed") never opted in; `archived` left the audience.
   subscribed: 'active',
+  pending: 'pending',
+  transactional: 'pending',
+  nonsubscribed: 'pending',
+  unsubscribed: 'unsubscribed',
+  archived: 'unsubscribed',
+  cleaned: 'bounced',
+  // Buttondown's `subscriber_type`. Paid states only say what they pay: they all still get the free newsletter,
+  // `paused` too (a hold on the payment). `blocked` and `disposable` were held back by its spam filter.
   regular: 'active',
   premium: 'active',
-  gifted: 'active',
   trialed: 'active',
+  unpaid: 'active',
+  gifted: 'active',
   churning: 'active',
+  churned: 'active',
   past_due: 'active',
-  pending: 'pending',
+  paused: 'active',
   unactivated: 'pending',
-  unconfirmed: 'pending',
-  inactive: 'pending',
-  unsubscribed: 'unsubscribed',
+  blocked: 'pending',
+  disposable: 'pending',
   removed: 'unsubscribed',
-  cancelled: 'unsubscribed',
-  canceled: 'unsubscribed',
-  cleaned: 'bounced',
-  bounced: 'bounced',
+  disabled: 'unsubscribed',
   undeliverable: 'bounced',
+  spammy: 'bounced',
+  malformed: 'bounced',
   complained: 'complained',
+  // Kit/ConvertKit's `state`: `inactive` has not confirmed.
+  inactive: 'pending',
+  cancelled: 'unsubscribed',
+  bounced: 'bounced',
+  // Ghost's `status` says what a member pays; `subscribed_to_emails` says whether they get email.
+  free: 'active',
+  paid: 'active',
+  comped: 'active',
+  gift: 'active',
+  // Other spellings.
+  unconfirmed: 'pending',
+  canceled: 'unsubscribed',
   spam: 'complained',
-  spammy: 'complained',
 };
 
 /** Columns whose non-empty cell means the reader left: Mailchimp's unsubscribed and cleaned exports, and `unsubscribed_at`. */
@@ -69,6 +89,14 @@ const STOP_FLAG_COLUMNS: Readonly<Record<string, boolean>> = {
   'subscribed to emails': false,
 };
 
+/**
+ * Columns only Mailchimp writes. In its exports a row with neither an opt-in nor a confirmation time is no
+ * evidence of consent: its `nonsubscribed_members_export` file (shop customers who never opted in) has the
+ * same columns as the subscribed one, and files get renamed.
+ */
+const MAILCHIMP_COLUMNS = ['member rating', 'optin time', 'confirm time', 'leid', 'euid'];
+const CONSENT_TIME_COLUMNS = ['optin time', 'confirm time'];
+
 const RANK: Record<SubscriberStatus, number> = { active: 0, pending: 1, unsubscribed: 2, bounced: 3, complained: 4 };
 
 /** Where each field is in an export's records. */
@@ -83,6 +111,8 @@ export interface ExportColumns {
   status: { index: number; header: string } | null;
   stopTimes: { index: number; status: SubscriberStatus }[];
   stopFlags: { index: number; header: string; stopsWhen: boolean }[];
+  /** In a Mailchimp export, the opt-in and confirmation time columns (a row needs one of them set); null elsewhere. */
+  consentTimes: number[] | null;
 }
 
 /** The columns of an export from its header row; throws when no column holds the address. */
@@ -92,6 +122,7 @@ export function exportColumns(header: readonly string[], file: string): ExportCo
     if (!at.has(columnKey(name))) at.set(columnKey(name), i);
   });
   const find = (names: readonly string[]) => names.map((n) => at.get(n)).find((i) => i !== undefined) ?? null;
+  const all = (names: readonly string[]) => names.flatMap((n) => (at.has(n) ? [got(at, n)] : []));
   const email = find(EMAIL_COLUMNS);
   if (email === null) {
     throw new SubscribersError(
@@ -111,6 +142,7 @@ export function exportColumns(header: readonly string[], file: string): ExportCo
     stopFlags: Object.entries(STOP_FLAG_COLUMNS).flatMap(([key, stopsWhen]) =>
       at.has(key) ? [{ index: got(at, key), header: nth(header, got(at, key)).trim(), stopsWhen }] : [],
     ),
+    consentTimes: MAILCHIMP_COLUMNS.some((key) => at.has(key)) ? all(CONSENT_TIME_COLUMNS) : null,
   };
 }
 
@@ -121,15 +153,21 @@ function flag(value: string): boolean | null {
   return null;
 }
 
+/** A row of an export. */
+export interface ExportRow extends ListRow {
+  /** Pending only because the export shows no opt-in or confirmation for it (a Mailchimp row with neither time). */
+  unconsented: boolean;
+}
+
 /**
  * One record of an export as a row of the list, the reason it was skipped (an invalid address), or a thrown
  * SubscribersError for a value this program does not know, which must stop the whole import.
  */
-export function exportRow(columns: ExportColumns, record: readonly string[], file: string, line: number): ListRow | RowProblem {
+export function exportRow(columns: ExportColumns, record: readonly string[], file: string, line: number): ExportRow | RowProblem {
   const cell = (i: number | null) => (i === null ? '' : (record[i] ?? '').trim());
   const address = cell(columns.email);
   const email = Address.safeParse(address);
-  if (!email.success) return { line, problem: `${file}, line ${line}: "${address}" is not a valid email address; skipped.` };
+  if (!email.success) return { line, problem: `${file}, line ${line}: ${quoted(address)} is not a valid email address; skipped.` };
 
   const statuses: SubscriberStatus[] = [];
   if (columns.status) {
@@ -137,7 +175,7 @@ export function exportRow(columns: ExportColumns, record: readonly string[], fil
     const known = Object.hasOwn(IMPORT_STATUSES, value.toLowerCase()) ? IMPORT_STATUSES[value.toLowerCase()] : undefined;
     if (!known) {
       throw new SubscribersError(
-        `${file}, line ${line}: unknown ${columns.status.header} "${value}"; nothing was imported, since a guess could mail someone who left (README lists the statuses import reads).`,
+        `${file}, line ${line}: unknown ${printable(columns.status.header)} ${quoted(value)}; nothing was imported, since a guess could mail someone who left (README lists the statuses import reads).`,
       );
     }
     statuses.push(known);
@@ -148,40 +186,49 @@ export function exportRow(columns: ExportColumns, record: readonly string[], fil
     if (value === '') continue;
     const yes = flag(value);
     if (yes === null)
-      throw new SubscribersError(`${file}, line ${line}: ${header} "${value}" is neither true nor false; nothing was imported.`);
+      throw new SubscribersError(
+        `${file}, line ${line}: ${printable(header)} ${quoted(value)} is neither true nor false; nothing was imported.`,
+      );
     if (yes === stopsWhen) statuses.push('unsubscribed');
   }
+  const unconsented = columns.consentTimes?.every((i) => cell(i) === '') ?? false;
+  if (unconsented) statuses.push('pending');
   // The signal furthest from active wins: an unsubscribe time beside "subscribed" still means they left.
   const status = statuses.reduce<SubscriberStatus>((a, b) => (RANK[b] > RANK[a] ? b : a), 'active');
 
   const fullName = [cell(columns.firstName), cell(columns.lastName)].filter(Boolean).join(' ');
-  const name = cell(columns.name) || fullName || null;
-  return { line, email: email.data, name, categories: parseCategories(cell(columns.categories)), status };
+  // A name is one line: a control character in it (an ESC sequence, a line break) would reach terminals and headers.
+  const name = (cell(columns.name) || fullName).replace(/[\p{Cc}\s]+/gu, ' ').trim() || null;
+  return {
+    line,
+    email: email.data,
+    name,
+    categories: parseCategories(cell(columns.categories)),
+    status,
+    unconsented: unconsented && status === 'pending',
+  };
+}
+
+/** The first bytes of `file`, to tell what it is. */
+async function headOf(file: string): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await handle.read(head, 0, HEAD_BYTES, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
- * Reads a whole export: its rows and the rows skipped for an invalid address. Throws, having read nothing
- * into the list, on a file that can't be read, has no address column, or holds a status it doesn't know.
+ * Reads a whole export (comma, semicolon or tab separated): its rows and the rows skipped for an invalid
+ * address. Throws, having read nothing into the list, on a file that can't be read, is no CSV (a zip, a
+ * workbook), is not UTF-8, has no address column, or holds a status it doesn't know.
  */
-export async function readExport(file: string): Promise<{ rows: ListRow[]; problems: RowProblem[] }> {
-  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, info: true });
-  createReadStream(file)
-    .on('error', (error) => parser.destroy(error))
-    .pipe(parser);
-  const rows: ListRow[] = [];
-  const problems: RowProblem[] = [];
-  let columns: ExportColumns | null = null;
+export async function readExport(file: string): Promise<{ rows: ExportRow[]; problems: RowProblem[] }> {
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      if (columns === null) {
-        columns = exportColumns(record, file);
-        continue;
-      }
-      if (record.every((c) => c.trim() === '')) continue;
-      const row = exportRow(columns, record, file, info.lines);
-      if ('problem' in row) problems.push(row);
-      else rows.push(row);
-    }
+    return await readRecords(file, csvShape(await headOf(file), file).delimiter);
   } catch (error) {
     if (error instanceof SubscribersError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -189,8 +236,36 @@ export async function readExport(file: string): Promise<{ rows: ListRow[]; probl
     if (code === 'EISDIR') throw new SubscribersError(`${file} is a folder, not a CSV file.`);
     const lines = (error as { lines?: number }).lines;
     throw new SubscribersError(
-      `${file}${lines ? `, line ${lines}` : ''}: ${(error as Error).message.replace(/\.$/, '')}; nothing was imported.`,
+      `${file}${lines ? `, line ${lines}` : ''}: ${printable((error as Error).message).replace(/\.$/, '')}; nothing was imported.`,
     );
+  }
+}
+
+async function readRecords(file: string, delimiter: Delimiter): Promise<{ rows: ExportRow[]; problems: RowProblem[] }> {
+  const parser = parse({ bom: true, delimiter, skip_empty_lines: true, relax_column_count: true, raw: true });
+  createReadStream(file)
+    .on('error', (error) => parser.destroy(error))
+    .pipe(parser);
+  const rows: ExportRow[] = [];
+  const problems: RowProblem[] = [];
+  let columns: ExportColumns | null = null;
+  const lineOf = recordLines();
+  for await (const { record, raw } of parser as AsyncIterable<{ record: string[]; raw: string }>) {
+    const line = lineOf(raw);
+    // Bytes that are not UTF-8 decode as U+FFFD: names would be stored garbled.
+    if (record.some((cell) => cell.includes('\uFFFD'))) {
+      throw new SubscribersError(
+        `${file}, line ${line} is not UTF-8 text (Excel's plain "CSV" uses the computer's own encoding): save the sheet as "CSV UTF-8", then import that file; nothing was imported.`,
+      );
+    }
+    if (columns === null) {
+      columns = exportColumns(record, file);
+      continue;
+    }
+    if (record.every((c) => c.trim() === '')) continue;
+    const row = exportRow(columns, record, file, line);
+    if ('problem' in row) problems.push(row);
+    else rows.push(row);
   }
   if (columns === null) throw new SubscribersError(`${file} is empty: it has no header row; nothing was imported.`);
   return { rows, problems };

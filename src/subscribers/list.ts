@@ -37,7 +37,8 @@ function mergeRow(known: Subscriber | undefined, row: Omit<ListRow, 'line'>): Su
   };
 }
 
-const STOPPED: ReadonlySet<SubscriberStatus> = new Set(['unsubscribed', 'bounced', 'complained']);
+/** The statuses of a reader who left: no mail until they opt in again and confirm. */
+export const STOPPED: ReadonlySet<SubscriberStatus> = new Set(['unsubscribed', 'bounced', 'complained']);
 
 /** Applies one recorded event. A stop (unsubscribe, bounce, complaint) holds until the reader opts in again and confirms. */
 function applyEvent(known: Subscriber | undefined, event: SubscriberEvent): Subscriber | undefined {
