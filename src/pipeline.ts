@@ -95,6 +95,11 @@ export async function prepareIssue(config: Config, request: IssueRequest): Promi
   });
   // Parsed back as the store will read it, so keys derived from it are the same in every run.
   const issue = Issue.parse({ ...built, pairingFlags: flags, ...countedVotes(built, votes) });
+  if (issue.comparisons.length === 0) {
+    // A week with nothing to send is no issue: none is frozen, and one frozen before its tools were left out goes (its send never started).
+    await store.remove(range.week);
+    return { issue, range, locked: false, edition, editionFile: file, frozenAt, htmlBytes: 0 };
+  }
   // Refused before it is frozen or planned: a message over the clip hides the unsubscribe link, and a huge one cannot be sent at all.
   const htmlBytes = await largestHtmlBytes(issue, settings);
   if (htmlBytes > GMAIL_CLIP_BYTES) {

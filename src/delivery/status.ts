@@ -36,7 +36,8 @@ async function ledgerWeeks(stateDir: string): Promise<string[]> {
   return names.filter((n) => /^\d{4}-W\d{2}\.jsonl$/.test(n)).map((n) => n.slice(0, -6));
 }
 
-async function weekStatus(config: Config, issues: IssueStore, week: string): Promise<WeekStatus> {
+/** Null for a week whose frozen issue is empty and never sent: an older version froze weeks with no new tools. */
+async function weekStatus(config: Config, issues: IssueStore, week: string): Promise<WeekStatus | null> {
   const ledger = new Ledger(config.stateDir, week);
   const [issue, batches, modified, holder, edition] = await Promise.all([
     issues.read(week).catch(() => null),
@@ -49,6 +50,7 @@ async function weekStatus(config: Config, issues: IssueStore, week: string): Pro
     // A broken edition file is for build to report; status still shows the rest.
     loadEdition(config.dataDir, week).catch(() => null),
   ]);
+  if (issue?.comparisons.length === 0 && modified === null) return null;
   const hold = edition?.hold ? (typeof edition.hold === 'string' ? edition.hold : 'held') : null;
   let sent = 0;
   let failed = 0;
@@ -82,7 +84,7 @@ async function weekStatus(config: Config, issues: IssueStore, week: string): Pro
 export async function stateStatus(config: Config): Promise<StateStatus> {
   const issues = new IssueStore(config.stateDir);
   const weeks = [...new Set([...(await issues.weeks()), ...(await ledgerWeeks(config.stateDir))])].sort();
-  const statuses = await Promise.all(weeks.map((w) => weekStatus(config, issues, w)));
+  const statuses = (await Promise.all(weeks.map((w) => weekStatus(config, issues, w)))).filter((w) => w !== null);
   try {
     const { list, problems } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir), {
       allowMissingCsv: true,

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
 import { writeFileDurably, readTextIfExists } from '../files.ts';
@@ -42,6 +42,11 @@ export class IssueStore {
 
   async write(issue: Issue): Promise<void> {
     await writeFileDurably(this.fileOf(issue.week), `${JSON.stringify(issue, null, 2)}\n`);
+  }
+
+  /** Removes the week's frozen issue, if there is one. */
+  async remove(week: string): Promise<void> {
+    await rm(this.fileOf(week), { force: true });
   }
 
   /** The weeks with a frozen issue, oldest first. */
