@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadEdition } from '../catalog/edition.ts';
 import type { Config } from '../config.ts';
+import { localTime } from '../digest/week.ts';
 import { Ledger } from './ledger.ts';
 import { SubscriberStatus } from '../subscribers/schema.ts';
 import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
@@ -101,10 +102,6 @@ export async function stateStatus(config: Config): Promise<StateStatus> {
   }
 }
 
-function stamp(at: Date, timezone: string): string {
-  return `${new Intl.DateTimeFormat('sv-SE', { timeZone: timezone, dateStyle: 'short', timeStyle: 'short' }).format(at)} ${timezone}`;
-}
-
 /** The status as an operator reads it: one line per week, then the list. */
 export function statusLines(status: StateStatus, config: Pick<Config, 'stateDir' | 'subscribersFile' | 'timezone'>): string[] {
   const lines: string[] = [];
@@ -112,7 +109,7 @@ export function statusLines(status: StateStatus, config: Pick<Config, 'stateDir'
   for (const w of status.weeks) {
     const what = w.comparisons === null ? '' : `${w.comparisons} comparison${w.comparisons === 1 ? '' : 's'}`;
     const counts = `${w.sent} sent, ${w.failed} failed, ${w.notYetSent} not yet sent`;
-    const ran = w.lastRun ? `; last ran ${stamp(w.lastRun, config.timezone)}` : '';
+    const ran = w.lastRun ? `; last ran ${localTime(w.lastRun, config.timezone)}` : '';
     const detail = {
       built: `${what || 'frozen'}, not sent`,
       held: `${what || 'frozen'}, held (${w.hold}): nothing is sent until the hold is lifted`,
