@@ -118,7 +118,15 @@ async function pipelineSend(count: number, rate: number) {
   try {
     let started = 0;
     const onStart = () => (started = performance.now());
-    const report = await sendIssue({ issue, audience: audienceOf(issue, list, []), settings, transport, stateDir: state, onStart });
+    const report = await sendIssue({
+      issue,
+      audience: audienceOf(issue, list, []),
+      settings,
+      transport,
+      stateDir: state,
+      now: new Date(),
+      onStart,
+    });
     // From the first batch on, as the CLI's progress counts it: planning is not sending.
     return { seconds: (performance.now() - started) / 1000, sent: report.sentThisRun };
   } finally {

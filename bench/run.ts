@@ -202,7 +202,17 @@ if (section('list')) {
     const dir = mkdtempSync(path.join(tmpdir(), 'bench-list-'));
     try {
       await subscriberCsv(path.join(dir, 'subscribers.csv'), rows);
-      if (resumed) interruptedLedger(path.join(dir, 'state', 'ledger', '2026-W46.jsonl'), rows);
+      if (resumed) {
+        // Frozen first: a send that has started reads its issue back and never builds it anew.
+        execFileSync(
+          process.execPath,
+          ['--import', TSX, 'src/cli/main.ts', 'build', '--week', '2026-W46', '--state', path.join(dir, 'state')],
+          {
+            cwd: REPO,
+          },
+        );
+        interruptedLedger(path.join(dir, 'state', 'ledger', '2026-W46.jsonl'), rows);
+      }
       const run = await timed(
         [
           'src/cli/main.ts',

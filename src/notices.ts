@@ -1,7 +1,7 @@
-import { stat } from 'node:fs/promises';
 import { loadCatalog } from './catalog/load.ts';
 import type { Config } from './config.ts';
 import { Ledger } from './delivery/ledger.ts';
+import { localTime } from './digest/week.ts';
 import type { PreparedIssue } from './pipeline.ts';
 import { latestWeek } from './sample.ts';
 
@@ -12,11 +12,8 @@ import { latestWeek } from './sample.ts';
 export async function frozenNotice(config: Config, prepared: PreparedIssue): Promise<string | null> {
   if (!prepared.locked) return null;
   const week = prepared.issue.week;
-  const started = (await stat(new Ledger(config.stateDir, week).file).catch(() => null))?.birthtime;
-  const when =
-    started && started.getTime() > 0
-      ? ` on ${new Intl.DateTimeFormat('sv-SE', { timeZone: config.timezone, dateStyle: 'short', timeStyle: 'short' }).format(started)} ${config.timezone}`
-      : '';
+  const started = await new Ledger(config.stateDir, week).startedAt();
+  const when = started ? ` on ${localTime(started, config.timezone)}` : '';
   return `${week} was sent${when}; it is frozen; your edits apply to no issue. To rehearse edits, use --state with a scratch folder (e.g. --state /tmp/rehearsal).`;
 }
 

@@ -7,9 +7,9 @@ import { countedVotes, withReaderVotes } from './digest/community.ts';
 import { buildIssue, sentPairsOf } from './digest/issue.ts';
 import { Issue, WeekId, type Strategy } from './digest/schema.ts';
 import { selectWeek } from './digest/select.ts';
-import { lastEndedWeek, weekRange, type WeekRange } from './digest/week.ts';
+import { lastEndedWeek, localTime, weekRange, type WeekRange } from './digest/week.ts';
 import { GMAIL_CLIP_BYTES, kilobytes, largestHtmlBytes, MAX_NEW_TOOLS } from './render/size.ts';
-import { IssueStore } from './state/issues.ts';
+import { frozenDigest, frozenText, IssueStore } from './state/issues.ts';
 import { VoteStore } from './state/votes.ts';
 
 export interface IssueRequest {
@@ -26,6 +26,8 @@ export interface PreparedIssue {
   range: WeekRange;
   /** True when the issue's send has started, so it was read back frozen instead of rebuilt. */
   locked: boolean;
+  /** True when its frozen file had gone and was put back from the ledger, as sent. */
+  restored: boolean;
   /** The editor's edition file for the week, read afresh every time (a hold applies at once). */
   edition: Edition | null;
   editionFile: string;
@@ -47,6 +49,40 @@ export function resolveWeek(config: Config, week: string | undefined, now: Date)
 }
 
 /**
+ * The issue a started send goes on with: its frozen file, unchanged since the ledger recorded it as the send started,
+ * or put back from that record when the file is gone. Never built anew: the rest of the readers would get another issue.
+ */
+async function issueAsSent(config: Config, store: IssueStore, ledger: Ledger, week: string): Promise<{ issue: Issue; restored: boolean }> {
+  const file = store.fileOf(week);
+  const start = await ledger.started();
+  if (start === null) {
+    // A ledger written before the start was recorded: the frozen file is the only copy of the issue.
+    const at = await ledger.startedAt();
+    const since = `the send of ${week} started${at ? ` on ${localTime(at, config.timezone)}` : ''}, so put it back from a backup (an issue built anew could differ from the one its first readers got)`;
+    const text = await store.text(week, since);
+    if (text === null) throw new IssueError(`${file} is missing, but ${since}.`);
+    return { issue: store.parse(week, text, since), restored: false };
+  }
+  const putBack = `delete it and run the command again: the issue as sent is put back from ${ledger.file}`;
+  const text = await store.text(week, putBack);
+  if (text === null) {
+    // Checked, so the file put back is byte for byte the one the send started with.
+    if (frozenDigest(frozenText(start.issue)) !== start.sha256)
+      throw new IssueError(
+        `${file} is missing, and the copy of it in ${ledger.file} is not the one the send started with; put it back from a backup.`,
+      );
+    await store.write(start.issue);
+    return { issue: start.issue, restored: true };
+  }
+  if (frozenDigest(text) !== start.sha256) {
+    throw new IssueError(
+      `${file} changed after the send of ${week} started on ${localTime(start.at, config.timezone)}, so the rest of the readers would get another issue; ${putBack}.`,
+    );
+  }
+  return { issue: start.issue, restored: false };
+}
+
+/**
  * The week's issue, built from the catalog, the edition file and the earlier issues, and frozen under
  * `<state>/issues/`. Pairing flags given to `build` are kept for later builds of the week, so `preview`
  * and `send` show and send what `build` showed. Once the send has started, the issue never changes again,
@@ -57,12 +93,15 @@ export async function prepareIssue(config: Config, request: IssueRequest): Promi
   const store = new IssueStore(config.stateDir);
   const file = editionFile(config.dataDir, range.week);
   const edition = await loadEdition(config.dataDir, range.week);
-  const frozen = await store.read(range.week);
-  const locked = await new Ledger(config.stateDir, range.week).exists();
+  const ledger = new Ledger(config.stateDir, range.week);
   const frozenAt = store.fileOf(range.week);
   const settings = { from: config.from, publicUrl: config.publicUrl, secret: config.secret, postalAddress: config.postalAddress };
-  if (locked && frozen)
-    return { issue: frozen, range, locked, edition, editionFile: file, frozenAt, htmlBytes: await largestHtmlBytes(frozen, settings) };
+  if (await ledger.exists()) {
+    const { issue, restored } = await issueAsSent(config, store, ledger, range.week);
+    const htmlBytes = await largestHtmlBytes(issue, settings);
+    return { issue, range, locked: true, restored, edition, editionFile: file, frozenAt, htmlBytes };
+  }
+  const frozen = await store.read(range.week);
 
   // Readers' votes count on top of the catalog's own community numbers (the files are never written).
   const votes = (await new VoteStore(config.stateDir).current()).community();
@@ -95,6 +134,11 @@ export async function prepareIssue(config: Config, request: IssueRequest): Promi
   });
   // Parsed back as the store will read it, so keys derived from it are the same in every run.
   const issue = Issue.parse({ ...built, pairingFlags: flags, ...countedVotes(built, votes) });
+  if (issue.comparisons.length === 0) {
+    // A week with nothing to send is no issue: none is frozen, and one frozen before its tools were left out goes (its send never started).
+    await store.remove(range.week);
+    return { issue, range, locked: false, restored: false, edition, editionFile: file, frozenAt, htmlBytes: 0 };
+  }
   // Refused before it is frozen or planned: a message over the clip hides the unsubscribe link, and a huge one cannot be sent at all.
   const htmlBytes = await largestHtmlBytes(issue, settings);
   if (htmlBytes > GMAIL_CLIP_BYTES) {
@@ -103,5 +147,5 @@ export async function prepareIssue(config: Config, request: IssueRequest): Promi
     );
   }
   await store.write(issue);
-  return { issue, range, locked: false, edition, editionFile: file, frozenAt, htmlBytes };
+  return { issue, range, locked: false, restored: false, edition, editionFile: file, frozenAt, htmlBytes };
 }

@@ -2,7 +2,7 @@
  * `send` into the local outbox (no RESEND_API_KEY): who gets a message, what it contains and carries,
  * --dry-run, a second run, and --to.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -161,6 +161,9 @@ describe('send into the local outbox', () => {
     expect(empty.status, empty.stderr).toBe(0);
     expect(empty.stdout).toMatch(/no new tools/i);
     expect(filesUnder(path.join(state, 'outbox', '2026-W48'))).toEqual([]);
+    // No issue is frozen and no send recorded, so `status` shows no week that is not there.
+    expect(existsSync(path.join(state, 'issues', '2026-W48.json'))).toBe(false);
+    expect(existsSync(path.join(state, 'ledger', '2026-W48.jsonl'))).toBe(false);
   });
 
   it('--to an address not on the list sends one [TEST] copy of the every-category issue and says so', async () => {

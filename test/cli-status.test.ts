@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeResend, type FakeResend } from './fake-resend.ts';
-import { cleanup, fixture, runCli, tempDir, writeCsv } from './helpers/cli.ts';
+import { cleanup, copyFixture, filesUnder, fixture, runCli, tempDir, writeCsv, writeText } from './helpers/cli.ts';
 
 let fake: FakeResend;
 beforeAll(async () => {
@@ -65,5 +65,31 @@ describe('status', () => {
     expect(finished.status, finished.stdout + finished.stderr).toBe(0);
     const done = await runCli(['status', ...common]);
     expect(done.stdout).toMatch(/^2026-W46 +sent +150 sent, 0 failed, 0 not yet sent; last ran \d{4}-\d\d-\d\d \d\d:\d\d UTC$/m);
+  });
+
+  it('lists no week without an issue: build of a week with no new tools, or whose tools were all left out, freezes nothing', async () => {
+    const dir = tempDir();
+    const state = path.join(dir, 'state');
+    const data = copyFixture('mixed', dir);
+    const common = ['--data', data, '--subscribers', writeCsv(dir, ['email', 'a@example.com']), '--state', state, '--tz', 'UTC'];
+    // An older version froze an empty issue for such a week.
+    writeText(
+      path.join(state, 'issues', '2026-W40.json'),
+      JSON.stringify({ week: '2026-W40', timezone: 'UTC', strategy: 'best-match', intro: null, pairingFlags: null, comparisons: [] }),
+    );
+    const empty = await runCli(['build', '--week', '2026-W48', ...common]);
+    expect(empty.stdout).toMatch(/2026-W48 .* has no new tools/);
+    expect((await runCli(['build', '--week', '2026-W47', ...common])).status).toBe(0);
+    const built = (await runCli(['status', ...common])).stdout;
+    expect(built).toMatch(/^2026-W47 +built +\d+ comparisons?, not sent$/m);
+    expect(built).not.toMatch(/2026-W40|2026-W48/);
+
+    writeText(path.join(data, 'editions', '2026-W47.json'), JSON.stringify({ exclude: ['lab-notes', 'taleloom', 'versesmith'] }));
+    const leftOut = await runCli(['build', '--week', '2026-W47', ...common]);
+    expect(leftOut.stdout).toMatch(/2026-W47 .* has no new tools/);
+    expect(filesUnder(path.join(state, 'issues'))).toEqual(['2026-W40.json']);
+    const status = await runCli(['status', ...common]);
+    expect(status.status, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/^No week built or sent yet/);
   });
 });

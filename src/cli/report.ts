@@ -12,12 +12,15 @@ import { sendProgress, type Progress } from './progress.ts';
 
 // Every sentence the commands print about an issue, a preview and a send, so `send`, `schedule` and `npm start` say the same.
 
-export function issueHeadline({ issue, range, locked, frozenAt }: PreparedIssue): string {
+export function issueHeadline({ issue, range, locked, restored, frozenAt }: PreparedIssue): string {
   const when = `${issue.week} (${weekLabel(range, issue.timezone)}, ${issue.timezone})`;
   if (issue.comparisons.length === 0) return `${when} has no new tools, so there is no issue and nothing to send.`;
   const tools = new Set(issue.comparisons.flatMap((c) => [c.left, c.right].flatMap((s) => (s?.isNew ? [s.slug] : [])))).size;
   const count = issue.comparisons.length === 1 ? '1 comparison' : `${issue.comparisons.length} comparisons`;
-  return `${when}: ${tools} new tool${tools === 1 ? '' : 's'} in ${count}, frozen in ${frozenAt}${locked ? ' as sent' : ''}.`;
+  const frozen = restored
+    ? `put back as sent in ${frozenAt} (the file had gone; the send's ledger keeps the issue)`
+    : `frozen in ${frozenAt}${locked ? ' as sent' : ''}`;
+  return `${when}: ${tools} new tool${tools === 1 ? '' : 's'} in ${count}, ${frozen}.`;
 }
 
 /** What the editor's edition file changed, in one line; null without one, or once the issue is frozen by its send (nothing applies then). */

@@ -1,6 +1,6 @@
 import cron from 'node-cron';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CRON, dueWeek } from './schedule.ts';
+import { DEFAULT_CRON, dueWeek, missedWeek } from './schedule.ts';
 
 const task = cron.createTask(DEFAULT_CRON, () => undefined, { timezone: 'America/New_York' });
 const monday9 = (minute: Date) => task.match(minute);
@@ -19,5 +19,24 @@ describe('dueWeek (default schedule: Monday 09:00 America/New_York)', () => {
     const other = expression ? cron.createTask(expression, () => undefined, { timezone: 'America/New_York' }) : null;
     const matches = other ? (minute: Date) => other.match(minute) : monday9;
     expect(dueWeek(new Date(at), 'America/New_York', matches)).toBe(expected);
+  });
+});
+
+describe('missedWeek (default schedule: Monday 09:00 America/New_York)', () => {
+  const handled = (at: string) => ({ handledUntil: new Date(at) });
+  it.each([
+    ['a first start (no record) never owes a week, even days after a tick', '2026-11-18T15:00:00Z', null, null],
+    ['down since the Friday before: the Monday tick was missed', '2026-11-18T15:00:00Z', handled('2026-11-13T12:00:00Z'), '2026-W46'],
+    ['up at the Monday tick: nothing was missed', '2026-11-18T15:00:00Z', handled('2026-11-16T14:00:00Z'), null],
+    ['first started after the tick: the week was never its to send', '2026-11-18T15:00:00Z', handled('2026-11-17T10:00:00Z'), null],
+    ['down for three weeks: only the latest week due is owed', '2026-11-18T15:00:00Z', handled('2026-10-28T12:00:00Z'), '2026-W46'],
+    [
+      'Monday 08:59, down since the Sunday before last: the week before is owed',
+      '2026-11-16T13:59:00Z',
+      handled('2026-11-08T12:00:00Z'),
+      '2026-W45',
+    ],
+  ])('%s', (_, at, record, expected) => {
+    expect(missedWeek(new Date(at), 'America/New_York', monday9, record)).toBe(expected);
   });
 });

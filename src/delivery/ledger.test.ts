@@ -2,6 +2,7 @@ import { appendFile, mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Issue } from '../digest/schema.ts';
 import type { Recipient } from '../mail.ts';
 import { Ledger, SentReaders } from './ledger.ts';
 
@@ -135,5 +136,45 @@ describe('SentReaders', () => {
     await ledger.plan([{ batch: 1, key: 'k1', recipients: readers(0, 1) }]);
     await appendFile(ledger.file, 'not json\n');
     await expect(new SentReaders(dir).has('2026-W47', 'r0@example.com')).rejects.toThrow(`${ledger.file} line 2 cannot be read`);
+  });
+});
+
+describe('Ledger start record', () => {
+  let dir: string;
+  let ledger: Ledger;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'ledger-'));
+    ledger = new Ledger(dir, '2026-W47');
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  const issue: Issue = { week: '2026-W47', timezone: 'UTC', strategy: 'best-match', intro: null, pairingFlags: null, comparisons: [] };
+  const at = new Date('2026-11-23T09:00:00Z');
+
+  it('goes first with the first batches, is kept by later plans, and counts as no batch', async () => {
+    await ledger.plan([], { at, sha256: 'abc', issue });
+    expect(await ledger.exists()).toBe(false);
+    await ledger.plan(
+      [1, 2].map((batch) => ({ batch, key: `k${batch}`, recipients: readers(batch * 10, 3) })),
+      { at, sha256: 'abc', issue },
+    );
+    await ledger.plan([{ batch: 3, key: 'k3', recipients: readers(30, 1) }]);
+    await ledger.submitting(1);
+    await ledger.sent(1);
+    expect(await ledger.started()).toEqual({ state: 'started', at, sha256: 'abc', issue });
+    expect(await ledger.startedAt()).toEqual(at);
+    const summary = await ledger.summarize(() => undefined);
+    expect([summary.sent, summary.lastBatch, summary.unfinished.map((b) => b.batch)]).toEqual([3, 3, [2, 3]]);
+    expect((await ledger.batchStates()).map((b) => [b.batch, b.state])).toEqual([
+      [1, 'sent'],
+      [2, 'pending'],
+      [3, 'pending'],
+    ]);
+  });
+
+  it('is null for a ledger written before sends recorded their start', async () => {
+    await ledger.plan([{ batch: 1, key: 'k1', recipients: readers(10, 1) }]);
+    expect(await ledger.exists()).toBe(true);
+    expect(await ledger.started()).toBeNull();
   });
 });

@@ -1,10 +1,17 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { Issue } from '../digest/schema.ts';
 import { LedgerError } from '../errors.ts';
 import { AppendedLines, appendLinesDurably, parseJsonLineStrictly, readLines } from '../files.ts';
 import { Recipient, recipientOf } from '../mail.ts';
 
+/** The first line of a send's ledger: when it started, and the issue it sends with the sha256 of its frozen file. */
+const StartRecord = z.object({ state: z.literal('started'), at: z.coerce.date(), sha256: z.string(), issue: Issue });
+export type StartRecord = z.infer<typeof StartRecord>;
+
 const LedgerRecord = z.discriminatedUnion('state', [
+  StartRecord,
   z.object({ state: z.literal('pending'), batch: z.int(), key: z.string(), recipients: z.array(Recipient) }),
   z.object({ state: z.literal('submitting'), batch: z.int() }),
   z.object({ state: z.literal('sent'), batch: z.int(), rejected: z.array(z.object({ email: z.string(), reason: z.string() })) }),
@@ -49,6 +56,7 @@ export interface LedgerSummary {
 // The writer puts `state` first, so each pass can skip the other's lines unparsed; a line in another shape is read by both.
 const stateOf = (line: string) => /^\{"state":"(\w+)"/.exec(line)?.[1];
 const isPendingLine = (line: string) => (stateOf(line) ?? 'pending') === 'pending';
+const isStepLine = (line: string) => !['pending', 'started'].includes(stateOf(line) ?? '');
 
 /**
  * The durable record of an issue's send: `<state>/ledger/<week>.jsonl`, one fsynced line per step.
@@ -67,9 +75,9 @@ export class Ledger {
    * reader of a batch that sent or may have sent, so they are not planned again.
    */
   async summarize(claim: (email: string) => void): Promise<LedgerSummary> {
-    const latest = new Map<number, Exclude<LedgerRecord, { state: 'pending' }>>();
-    for await (const record of this.records((line) => stateOf(line) !== 'pending')) {
-      if (record.state !== 'pending') latest.set(record.batch, record);
+    const latest = new Map<number, Exclude<LedgerRecord, { state: 'pending' | 'started' }>>();
+    for await (const record of this.records(isStepLine)) {
+      if (record.state !== 'pending' && record.state !== 'started') latest.set(record.batch, record);
     }
     const summary: LedgerSummary = { unfinished: [], sent: 0, sentBatches: 0, rejected: [], lastBatch: 0 };
     for await (const record of this.records(isPendingLine)) {
@@ -112,10 +120,25 @@ export class Ledger {
     return false;
   }
 
+  /** The record of the send's start; null before any send, and for a ledger written before versions that record it. */
+  async started(): Promise<StartRecord | null> {
+    for await (const record of this.records(() => true)) return record.state === 'started' ? record : null;
+    return null;
+  }
+
+  /** When the send started: as its ledger recorded, or for an older ledger when the file was created; null when unknown. */
+  async startedAt(): Promise<Date | null> {
+    const start = await this.started();
+    if (start) return start.at;
+    const born = (await stat(this.file).catch(() => null))?.birthtime;
+    return born && born.getTime() > 0 ? born : null;
+  }
+
   /** Every planned batch's size and latest state, oldest first; holds one small entry per batch, never the readers. */
   async batchStates(): Promise<BatchTally[]> {
     const tallies = new Map<number, BatchTally>();
-    for await (const record of this.records(() => true)) {
+    for await (const record of this.records((line) => stateOf(line) !== 'started')) {
+      if (record.state === 'started') continue;
       if (record.state === 'pending') {
         tallies.set(record.batch, {
           batch: record.batch,
@@ -135,17 +158,22 @@ export class Ledger {
     return [...tallies.values()].sort((a, b) => a.batch - b.batch);
   }
 
-  /** Records batches before any is sent, in appends of 100 batches so a large plan is never one huge string. */
-  async plan(batches: Iterable<Pick<Batch, 'batch' | 'key' | 'recipients'>>): Promise<void> {
+  /**
+   * Records batches before any is sent, in appends of 100 batches so a large plan is never one huge string. `start`,
+   * for the first plan of a send, goes first, in the same append as the first batches.
+   */
+  async plan(batches: Iterable<Pick<Batch, 'batch' | 'key' | 'recipients'>>, start?: Omit<StartRecord, 'state'>): Promise<void> {
+    let first = start ? [JSON.stringify({ state: 'started', ...start } satisfies LedgerRecord)] : [];
     let lines: string[] = [];
     for (const { batch, key, recipients } of batches) {
       lines.push(JSON.stringify({ state: 'pending', batch, key, recipients: recipients.map(recipientOf) } satisfies LedgerRecord));
       if (lines.length === 100) {
-        await appendLinesDurably(this.file, lines);
+        await appendLinesDurably(this.file, [...first, ...lines]);
+        first = [];
         lines = [];
       }
     }
-    await appendLinesDurably(this.file, lines);
+    if (lines.length > 0) await appendLinesDurably(this.file, [...first, ...lines]);
   }
 
   async submitting(batch: number): Promise<void> {

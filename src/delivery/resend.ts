@@ -119,7 +119,7 @@ export class ResendTransport implements Transport {
         return {
           kind: 'failed',
           reason:
-            'invalid_idempotent_request: this batch was first sent with other content; resume with the same DIGEST_FROM, DIGEST_PUBLIC_URL, DIGEST_SECRET and DIGEST_POSTAL_ADDRESS',
+            'invalid_idempotent_request: this batch was first sent with other content; resume with the same DIGEST_FROM, DIGEST_PUBLIC_URL, DIGEST_SECRET and DIGEST_POSTAL_ADDRESS, and the frozen issue unchanged since the send started',
           stopRun: true,
           nothingSent: false,
         };

@@ -3,6 +3,7 @@ import { comparisonsFor } from '../digest/issue.ts';
 import type { Issue } from '../digest/schema.ts';
 import { DeliveryError } from '../errors.ts';
 import { DigestRenderer } from '../render/variants.ts';
+import { frozenDigest, frozenText } from '../state/issues.ts';
 import type { RowProblem } from '../subscribers/csv.ts';
 import type { SubscriberList } from '../subscribers/list.ts';
 import { recipientOf, type OutgoingEmail, type Recipient, type SenderSettings } from '../mail.ts';
@@ -77,6 +78,8 @@ export interface SendOptions {
   settings: SenderSettings;
   transport: Transport;
   stateDir: string;
+  /** When the send starts, for its ledger. */
+  now: Date;
   dryRun?: boolean;
   /** Checked between batches: true stops the run after the batch in flight. */
   shouldStop?: () => boolean;
@@ -159,7 +162,9 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
       yield { batch, key, recipients };
     }
   }
-  await ledger.plan(newBatches());
+  // The first plan records the issue as sent, so a later run can tell if its frozen file changed, and put it back if it went.
+  const start = earlier.lastBatch === 0 ? { at: options.now, sha256: frozenDigest(frozenText(issue)), issue } : undefined;
+  await ledger.plan(newBatches(), start);
   options.onStart?.(report.planned.recipients);
   const renderer = new DigestRenderer(issue, settings);
   let nextIndex = 0;

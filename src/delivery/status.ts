@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadEdition } from '../catalog/edition.ts';
 import type { Config } from '../config.ts';
+import { localTime } from '../digest/week.ts';
 import { Ledger } from './ledger.ts';
 import { SubscriberStatus } from '../subscribers/schema.ts';
 import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
@@ -36,7 +37,8 @@ async function ledgerWeeks(stateDir: string): Promise<string[]> {
   return names.filter((n) => /^\d{4}-W\d{2}\.jsonl$/.test(n)).map((n) => n.slice(0, -6));
 }
 
-async function weekStatus(config: Config, issues: IssueStore, week: string): Promise<WeekStatus> {
+/** Null for a week whose frozen issue is empty and never sent: an older version froze weeks with no new tools. */
+async function weekStatus(config: Config, issues: IssueStore, week: string): Promise<WeekStatus | null> {
   const ledger = new Ledger(config.stateDir, week);
   const [issue, batches, modified, holder, edition] = await Promise.all([
     issues.read(week).catch(() => null),
@@ -49,6 +51,7 @@ async function weekStatus(config: Config, issues: IssueStore, week: string): Pro
     // A broken edition file is for build to report; status still shows the rest.
     loadEdition(config.dataDir, week).catch(() => null),
   ]);
+  if (issue?.comparisons.length === 0 && modified === null) return null;
   const hold = edition?.hold ? (typeof edition.hold === 'string' ? edition.hold : 'held') : null;
   let sent = 0;
   let failed = 0;
@@ -82,7 +85,7 @@ async function weekStatus(config: Config, issues: IssueStore, week: string): Pro
 export async function stateStatus(config: Config): Promise<StateStatus> {
   const issues = new IssueStore(config.stateDir);
   const weeks = [...new Set([...(await issues.weeks()), ...(await ledgerWeeks(config.stateDir))])].sort();
-  const statuses = await Promise.all(weeks.map((w) => weekStatus(config, issues, w)));
+  const statuses = (await Promise.all(weeks.map((w) => weekStatus(config, issues, w)))).filter((w) => w !== null);
   try {
     const { list, problems } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir), {
       allowMissingCsv: true,
@@ -99,10 +102,6 @@ export async function stateStatus(config: Config): Promise<StateStatus> {
   }
 }
 
-function stamp(at: Date, timezone: string): string {
-  return `${new Intl.DateTimeFormat('sv-SE', { timeZone: timezone, dateStyle: 'short', timeStyle: 'short' }).format(at)} ${timezone}`;
-}
-
 /** The status as an operator reads it: one line per week, then the list. */
 export function statusLines(status: StateStatus, config: Pick<Config, 'stateDir' | 'subscribersFile' | 'timezone'>): string[] {
   const lines: string[] = [];
@@ -110,7 +109,7 @@ export function statusLines(status: StateStatus, config: Pick<Config, 'stateDir'
   for (const w of status.weeks) {
     const what = w.comparisons === null ? '' : `${w.comparisons} comparison${w.comparisons === 1 ? '' : 's'}`;
     const counts = `${w.sent} sent, ${w.failed} failed, ${w.notYetSent} not yet sent`;
-    const ran = w.lastRun ? `; last ran ${stamp(w.lastRun, config.timezone)}` : '';
+    const ran = w.lastRun ? `; last ran ${localTime(w.lastRun, config.timezone)}` : '';
     const detail = {
       built: `${what || 'frozen'}, not sent`,
       held: `${what || 'frozen'}, held (${w.hold}): nothing is sent until the hold is lifted`,

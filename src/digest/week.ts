@@ -71,3 +71,8 @@ export function weekLabel(range: WeekRange, timezone: string): string {
   const to = sameMonth ? fmt(sunday, { day: 'numeric' }) : fmt(sunday, { month: 'short', day: 'numeric' });
   return `${from}–${to}, ${fmt(sunday, { year: 'numeric' })}`;
 }
+
+/** An instant on the wall clock of `timezone`, to the minute: "2026-11-16 09:00 America/New_York". */
+export function localTime(at: Date, timezone: string): string {
+  return `${new Intl.DateTimeFormat('sv-SE', { timeZone: timezone, dateStyle: 'short', timeStyle: 'short' }).format(at)} ${timezone}`;
+}

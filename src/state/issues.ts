@@ -1,8 +1,19 @@
-import { readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
 import { writeFileDurably, readTextIfExists } from '../files.ts';
 import { Issue } from '../digest/schema.ts';
+
+/** The text an issue is frozen as: the same issue always gives the same bytes. */
+export function frozenText(issue: Issue): string {
+  return `${JSON.stringify(issue, null, 2)}\n`;
+}
+
+/** The sha256 of a frozen issue's text, which a send's ledger records as it starts. */
+export function frozenDigest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
 
 /** Frozen issues, `<state>/issues/<week>.json`: what was built is what is previewed, sent and archived. */
 export class IssueStore {
@@ -18,17 +29,26 @@ export class IssueStore {
 
   /** The frozen issue, or null when there is none; a file that exists but cannot be read or parsed is an error naming it. */
   async read(week: string): Promise<Issue | null> {
-    const file = this.fileOf(week);
-    const repair = `delete it and run \`build --week ${week}\` again to freeze it anew from the catalog`;
-    let text: string | null;
+    // A damaged issue of a week whose send started is put back from its ledger by build or send; any other is built anew.
+    const repair = `delete it and run \`build --week ${week}\` again to freeze it anew (as sent, if its send had started)`;
+    const text = await this.text(week, repair);
+    return text === null ? null : this.parse(week, text, repair);
+  }
+
+  /** The frozen file's text, or null when there is none; `repair` says what to do when it cannot be read. */
+  async text(week: string, repair: string): Promise<string | null> {
     try {
-      text = await readTextIfExists(file);
+      return await readTextIfExists(this.fileOf(week));
     } catch (error) {
       throw new UserError(
-        `${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check its permissions, or ${repair}.`,
+        `${this.fileOf(week)} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check its permissions, or ${repair}.`,
       );
     }
-    if (text === null) return null;
+  }
+
+  /** The issue frozen as `text`; `repair` says what to do when it is not one. */
+  parse(week: string, text: string, repair: string): Issue {
+    const file = this.fileOf(week);
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -41,7 +61,12 @@ export class IssueStore {
   }
 
   async write(issue: Issue): Promise<void> {
-    await writeFileDurably(this.fileOf(issue.week), `${JSON.stringify(issue, null, 2)}\n`);
+    await writeFileDurably(this.fileOf(issue.week), frozenText(issue));
+  }
+
+  /** Removes the week's frozen issue, if there is one. */
+  async remove(week: string): Promise<void> {
+    await rm(this.fileOf(week), { force: true });
   }
 
   /** The weeks with a frozen issue, oldest first. */
