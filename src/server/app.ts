@@ -5,7 +5,7 @@ import { categoryKey, type Tool } from '../catalog/schema.ts';
 import { senderSettings, type Config } from '../config.ts';
 import { SentReaders } from '../delivery/ledger.ts';
 import type { Transport } from '../delivery/transport.ts';
-import { UserError } from '../errors.ts';
+import { describeIssues, UserError } from '../errors.ts';
 import { VoteStore } from '../state/votes.ts';
 import { Address } from '../subscribers/schema.ts';
 import { SubscriberStore, type LiveSubscribers } from '../subscribers/store.ts';
@@ -28,7 +28,7 @@ import { registerArchive } from './public.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { Confirmations, SignupQueue } from './signup.ts';
 import { registerVotes } from './votes.ts';
-import { stopEventsOf, verifyWebhook, webhookHeaders, WebhookRecorder } from './webhooks.ts';
+import { ResendEvent, stopEventsOf, verifyWebhook, webhookHeaders, WebhookRecorder } from './webhooks.ts';
 
 /** What the server is handed instead of reaching for it: the clock, where confirmation emails go, and the list as it stands. */
 export interface ServerDeps {
@@ -269,9 +269,11 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
     if (!headers) return c.text('Missing svix-id, svix-timestamp or svix-signature header.', 400);
     const verified = verifyWebhook(await c.req.text(), headers, config.webhookSecret);
     if (!verified) return c.text('Invalid webhook signature.', 401);
+    const event = ResendEvent.safeParse(verified.event);
+    if (!event.success) return c.text(describeIssues('Not a Resend event this server reads', event.error).join(' '), 400);
     const now = deps.now();
-    const outcome = await webhooks.record(headers.id, verified.event, now);
-    console.log(webhookLine(verified.event, stopEventsOf(verified.event, headers.id, now), outcome));
+    const outcome = await webhooks.record(headers.id, event.data, now);
+    console.log(webhookLine(event.data, stopEventsOf(event.data, headers.id, now), outcome));
     return c.text(outcome === 'duplicate' ? 'Already recorded.' : 'Recorded.');
   });
 
