@@ -53,6 +53,23 @@ export class LedgerError extends UserError {
   }
 }
 
+/** A line of the reader votes that is no vote: names the file and line, and what the command that met it cannot do. */
+export class VotesError extends UserError {
+  override name = 'VotesError';
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    consequence = "the readers' votes cannot be counted",
+  ) {
+    super(`${file}, line ${line} is not a vote, so ${consequence}; fix or delete that line (see "Damaged state" in README.md).`);
+  }
+
+  /** The same damage, said for another command. */
+  for(consequence: string): VotesError {
+    return new VotesError(this.file, this.line, consequence);
+  }
+}
+
 /** Resend or the outbox refused or failed: says what failed and where. */
 export class DeliveryError extends UserError {
   override name = 'DeliveryError';

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resolveConfig, type Config } from '../config.ts';
 import { prepareIssue } from '../pipeline.ts';
+import { VoteStore } from '../state/votes.ts';
+import { signToken, signVoteToken } from '../subscribers/tokens.ts';
 import { createApp } from './app.ts';
 import { defaultDeps } from './serve.ts';
 
@@ -46,6 +48,40 @@ async function sent(week: string): Promise<string> {
 }
 
 const app = () => createApp(config, { ...defaultDeps(config), now: () => now, signal: stop.signal });
+
+describe('a damaged votes.jsonl', () => {
+  it('gets the pages that show or take votes a plain 503, logged once with file and line; every other page works on', async () => {
+    const slug = await sent(WEEK);
+    const votes = new VoteStore(config.stateDir);
+    await votes.record({ email: 'ada@example.com', week: WEEK, slug, choice: 'ship' }, now);
+    await writeFile(votes.file, `${await readFile(votes.file, 'utf8')}not a vote\n`);
+    const server = app();
+    const voteToken = signVoteToken(SECRET, { email: 'ada@example.com', week: WEEK, slug, choice: 'skip' });
+    const vote = () => server.request('/vote', { method: 'POST', body: new URLSearchParams({ token: voteToken }) });
+
+    for (const response of [await server.request(`/issues/${WEEK}`), await server.request(`/vote?token=${voteToken}`), await vote()]) {
+      expect(response.status).toBe(503);
+      const page = await response.text();
+      expect(page).toContain('Something on our side needs fixing.');
+      expect(page).not.toContain('votes.jsonl');
+    }
+    expect(errors).toEqual([
+      `${votes.file}, line 2 is not a vote, so serve answers the archive's issue pages and the vote links with an error page until it is fixed; fix or delete that line (see "Damaged state" in README.md).`,
+    ]);
+    expect((await readFile(votes.file, 'utf8')).split('\n')).toHaveLength(3);
+
+    const token = (purpose: 'unsubscribe' | 'preferences') => signToken(SECRET, purpose, 'ada@example.com');
+    for (const route of [
+      '/',
+      '/issues',
+      '/feed.xml',
+      `/unsubscribe?token=${token('unsubscribe')}`,
+      `/preferences?token=${token('preferences')}`,
+    ]) {
+      expect([route, (await server.request(route)).status]).toEqual([route, 200]);
+    }
+  });
+});
 
 describe('a damaged send ledger', () => {
   it('leaves its issue out of the archive, said once in the log, and the other issues and pages work on', async () => {
