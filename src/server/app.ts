@@ -5,7 +5,7 @@ import { categoryKey, type Tool } from '../catalog/schema.ts';
 import { senderSettings, type Config } from '../config.ts';
 import { SentReaders } from '../delivery/ledger.ts';
 import type { Transport } from '../delivery/transport.ts';
-import { describeIssues, UserError, VotesError } from '../errors.ts';
+import { describeIssues, LedgerError, UserError, VotesError } from '../errors.ts';
 import { VoteStore } from '../state/votes.ts';
 import { Address } from '../subscribers/schema.ts';
 import { SubscriberStore, type LiveSubscribers } from '../subscribers/store.ts';
@@ -140,13 +140,16 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
   });
   app.on('POST', ['/subscribe', '/confirm', '/unsubscribe', '/preferences'], bodyLimit({ maxSize: FORM_LIMIT, onError: tooLarge }));
-  let damagedVotes = '';
+  let lastDamage = '';
   app.onError((error, c) => {
-    // The pages that show or take votes wait for the operator; every other page works on. Said once per damage.
-    if (error instanceof VotesError) {
-      const sentence = error.for("serve answers the archive's issue pages and the vote links with an error page until it is fixed").message;
-      if (sentence !== damagedVotes) console.error(sentence);
-      damagedVotes = sentence;
+    // Damaged votes or ledger: the pages that read them wait for the operator, every other page works on. Said once per damage.
+    if (error instanceof VotesError || error instanceof LedgerError) {
+      const sentence =
+        error instanceof VotesError
+          ? error.for("serve answers the archive's issue pages and the vote links with an error page until it is fixed").message
+          : error.message;
+      if (sentence !== lastDamage) console.error(sentence);
+      lastDamage = sentence;
       return c.html(errorPage('This page is unavailable for now', 'Something on our side needs fixing. Please try again later.'), 503);
     }
     console.error(`${c.req.method} ${c.req.path} failed:`, error instanceof UserError ? error.message : error);

@@ -84,8 +84,9 @@ describe('a damaged votes.jsonl', () => {
 });
 
 describe('a damaged send ledger', () => {
-  it('leaves its issue out of the archive, said once in the log, and the other issues and pages work on', async () => {
-    await sent('2026-W45');
+  it('leaves its issue out of the archive, or gets its vote links a 503, said once in the log; the other issues and pages work on', async () => {
+    const slug45 = await sent('2026-W45');
+    const ledger45 = path.join(config.stateDir, 'ledger', '2026-W45.jsonl');
     await sent(WEEK);
     const ledger = path.join(config.stateDir, 'ledger', `${WEEK}.jsonl`);
     await writeFile(ledger, `not a record\n${await readFile(ledger, 'utf8')}`);
@@ -98,8 +99,13 @@ describe('a damaged send ledger', () => {
       expect(page).not.toContain(`/issues/${WEEK}`);
     }
     expect((await server.request(`/issues/${WEEK}`)).status).toBe(404);
+    await writeFile(ledger45, `${await readFile(ledger45, 'utf8')}not a record either\n`);
+    const voteLink = `/vote?token=${signVoteToken(SECRET, { email: 'ada@example.com', week: '2026-W45', slug: slug45, choice: 'ship' })}`;
+    for (const _ of [1, 2]) expect((await server.request(voteLink)).status).toBe(503);
+    expect((await server.request('/issues/2026-W45')).status).toBe(200);
     expect(errors).toEqual([
       `${ledger}, line 1 is not a ledger record, so serve cannot tell whether the issue of ${WEEK} went out, and leaves it out of the archive; restore the file from a backup or repair that line by hand (see "Damaged state" in README.md).`,
+      `${ledger45}, line 3 is not a ledger record, so votes from this issue cannot be checked; restore the file from a backup or repair that line by hand (see "Damaged state" in README.md).`,
     ]);
   });
 });
