@@ -34,9 +34,40 @@ export class ConfigError extends UserError {
   override name = 'ConfigError';
 }
 
-/** A send ledger that cannot be read: names the file and line. */
+/** A send ledger line that is no record: names the file and line, and what the command that met it cannot tell. */
 export class LedgerError extends UserError {
   override name = 'LedgerError';
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    consequence: string,
+  ) {
+    super(
+      `${file}, line ${line} is not a ledger record, so ${consequence}; restore the file from a backup or repair that line by hand (see "Damaged state" in README.md).`,
+    );
+  }
+
+  /** The same damage, said for another command. */
+  for(consequence: string): LedgerError {
+    return new LedgerError(this.file, this.line, consequence);
+  }
+}
+
+/** A line of the reader votes that is no vote: names the file and line, and what the command that met it cannot do. */
+export class VotesError extends UserError {
+  override name = 'VotesError';
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    consequence = "the readers' votes cannot be counted",
+  ) {
+    super(`${file}, line ${line} is not a vote, so ${consequence}; fix or delete that line (see "Damaged state" in README.md).`);
+  }
+
+  /** The same damage, said for another command. */
+  for(consequence: string): VotesError {
+    return new VotesError(this.file, this.line, consequence);
+  }
 }
 
 /** Resend or the outbox refused or failed: says what failed and where. */

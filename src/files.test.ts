@@ -1,10 +1,12 @@
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AppendedLines,
   appendLinesDurably,
+  makeFolder,
   parseJsonLine,
   parseJsonLineStrictly,
   readLines,
@@ -39,6 +41,28 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
+});
+
+describe('makeFolder', () => {
+  it('creates the folder and its missing parents, private; an existing folder is fine', async () => {
+    const folder = fresh('a/b/c');
+    await makeFolder(folder);
+    await makeFolder(folder);
+    expect((await stat(folder)).mode & 0o777).toBe(0o700);
+    expect((await stat(path.dirname(folder))).mode & 0o777).toBe(0o700);
+  });
+
+  it('fails with EEXIST on a file, and with ENOTDIR under one', async () => {
+    const file = fresh('file.txt');
+    await writeRaw(file, 'x');
+    await expect(makeFolder(file)).rejects.toMatchObject({ code: 'EEXIST', path: file });
+    await expect(makeFolder(path.join(file, 'sub'))).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+
+  // Node's recursive mkdir spins there for good: /proc/1 exists, and a folder in it is never found.
+  it.skipIf(!existsSync('/proc/1'))('fails under /proc, where no folder can be made, instead of retrying for good', async () => {
+    await expect(makeFolder('/proc/1/x/y')).rejects.toMatchObject({ code: 'ENOENT', path: '/proc/1/x' });
+  });
 });
 
 describe('writeFileDurably', () => {

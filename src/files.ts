@@ -15,10 +15,33 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Creates `dir` and any missing parents, private to the owner. Node's own recursive mkdir retries forever where
+ * a parent exists but cannot hold a folder (under /proc the child is never found and its parent always exists);
+ * here a folder still not found once its parent exists is final.
+ */
+export async function makeFolder(dir: string): Promise<void> {
+  const make = () =>
+    mkdir(dir, { mode: PRIVATE_DIR }).then(
+      () => undefined,
+      async (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EEXIST' && (await stat(dir).catch(() => null))?.isDirectory()) return;
+        throw error;
+      },
+    );
+  try {
+    await make();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || path.dirname(dir) === dir) throw error;
+    await makeFolder(path.dirname(dir));
+    await make();
+  }
+}
+
 /** Replaces `file` so that a crash at any instant leaves either the old or the new content, never a mix. */
 export async function writeFileDurably(file: string, content: string | Uint8Array): Promise<void> {
   const dir = path.dirname(file);
-  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
+  await makeFolder(dir);
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
   const handle = await open(temp, 'w', PRIVATE_FILE);
   try {
@@ -40,7 +63,7 @@ export const TORN_MARK = ' <- torn by a crash, ignored';
 /** Appends whole lines and waits until they are on disk. A crash can tear only the last, unacknowledged line. */
 export async function appendLinesDurably(file: string, lines: readonly string[]): Promise<void> {
   if (lines.length === 0) return;
-  await mkdir(path.dirname(file), { recursive: true, mode: PRIVATE_DIR });
+  await makeFolder(path.dirname(file));
   const handle = await open(file, 'a+', PRIVATE_FILE);
   try {
     // After a torn append, close the torn fragment as a line of its own, marked, and start on a fresh line.

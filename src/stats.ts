@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { VoteCounts } from './digest/community.ts';
 import { weekRange } from './digest/week.ts';
 import { Ledger } from './delivery/ledger.ts';
+import { LedgerError } from './errors.ts';
 import { VoteStore } from './state/votes.ts';
 import { readWebhookLog } from './state/webhook-log.ts';
 import { SubscriberStore } from './subscribers/store.ts';
@@ -49,7 +50,13 @@ export async function sentWeeks(stateDir: string): Promise<string[]> {
 export async function issueStats(stateDir: string, timezone: string): Promise<IssueStats[]> {
   const weeks = await sentWeeks(stateDir);
   const readers = new Map<string, Set<string>>();
-  for (const week of weeks) readers.set(week, await new Ledger(stateDir, week).sentReaders());
+  for (const week of weeks) {
+    // Without one issue's readers, an unsubscribe could be counted for the wrong issue: no table is better than a wrong one.
+    const sent = await new Ledger(stateDir, week).sentReaders().catch((error: unknown) => {
+      throw error instanceof LedgerError ? error.for(`stats cannot tell who was sent the issue of ${week}`) : error;
+    });
+    readers.set(week, sent);
+  }
 
   const seen = new Map(
     weeks.map((week) => [week, Object.fromEntries(COUNTED.map((c) => [c, new Set<string>()])) as Record<Counted, Set<string>>]),

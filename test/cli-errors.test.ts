@@ -2,7 +2,7 @@
  * Bad input, as a user makes it: one clear line on stderr naming the file, line, field or flag,
  * a non-zero exit, no stack trace, and nothing sent (no outbox written).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanup, copyFixture, filesUnder, fixture, runCli, stderrLines, tempDir, traceNoise, writeCsv, writeText } from './helpers/cli.ts';
@@ -142,5 +142,36 @@ describe('a weak DIGEST_SECRET', () => {
     expect(result.status, result.stdout + result.stderr).toBe(1);
     expect(stderrLines(result)).toEqual([expect.stringMatching(/^DIGEST_SECRET is too weak to sign links .*openssl rand -base64 32/)]);
     expect(filesUnder(dir).filter((f) => !f.endsWith('.csv'))).toEqual([]);
+  });
+});
+
+describe('a folder the program cannot use: one sentence naming it and its flag, no stack, no hang', () => {
+  const cases: { name: string; here: boolean; args: (dir: string) => string[]; says: RegExp }[] = [
+    {
+      name: 'build --state under /sys, where nothing can be created',
+      here: existsSync('/sys/kernel'),
+      args: () => ['build', '--state', '/sys/kernel/x'],
+      says: /^Cannot create the folder \/sys\/kernel\/x, given as --state: (the operation is not permitted \(EPERM\)|permission denied \(EACCES\))\.$/,
+    },
+    {
+      // Node's recursive mkdir retried there for good: /proc/1 exists and a folder in it is never found.
+      name: 'build --state under /proc',
+      here: existsSync('/proc/1'),
+      args: () => ['build', '--state', '/proc/1/x'],
+      says: /^Cannot create the folder \/proc\/1\/x, given as --state: no folder can be made there \(ENOENT\)\.$/,
+    },
+    {
+      name: 'preview --out naming a file',
+      here: true,
+      args: (dir) => ['preview', '--out', writeText(path.join(dir, 'taken'), 'a file')],
+      says: /^Cannot create the folder .*taken, given as --out: it is a file, not a folder \(EEXIST\)\.$/,
+    },
+  ];
+  // The /sys and /proc cases need a Linux machine.
+  it.concurrent.each(cases.filter((c) => c.here))('$name', async ({ args, says }) => {
+    const dir = tempDir();
+    const result = await runCli([...args(dir), '--week', '2026-W46', '--data', fixture('mixed'), '--subscribers', writeCsv(dir, GOOD_CSV)]);
+    expect(result.status, result.stdout + result.stderr).toBe(1);
+    expect(stderrLines(result)).toEqual([expect.stringMatching(says)]);
   });
 });

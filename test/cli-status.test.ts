@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeResend, type FakeResend } from './fake-resend.ts';
-import { cleanup, copyFixture, filesUnder, fixture, runCli, tempDir, writeCsv, writeText } from './helpers/cli.ts';
+import { cleanup, copyFixture, filesUnder, fixture, runCli, tempDir, traceNoise, writeCsv, writeText } from './helpers/cli.ts';
 
 let fake: FakeResend;
 beforeAll(async () => {
@@ -91,5 +91,32 @@ describe('status', () => {
     const status = await runCli(['status', ...common]);
     expect(status.status, status.stderr).toBe(0);
     expect(status.stdout).toMatch(/^No week built or sent yet/);
+  });
+});
+
+describe('status on damaged state', () => {
+  it('shows the weeks it can read, names the damaged ledger line and the empty list, and exits 1', async () => {
+    const dir = tempDir();
+    const ledger = (week: string, lines: string[]) =>
+      writeText(path.join(dir, 'state', 'ledger', `${week}.jsonl`), `${lines.join('\n')}\n`);
+    const pending = JSON.stringify({
+      state: 'pending',
+      batch: 1,
+      key: 'k',
+      recipients: [{ email: 'ada@example.com', name: null, categories: [] }],
+    });
+    const sent = JSON.stringify({ state: 'sent', batch: 1, rejected: [] });
+    ledger('2026-W45', [pending, sent]);
+    const damaged = ledger('2026-W46', [pending, '{"state":"sent","batch":1,"rejec', sent]);
+    const empty = writeText(path.join(dir, 'subscribers.csv'), '');
+
+    const result = await runCli(['status', '--state', path.join(dir, 'state'), '--subscribers', empty, '--tz', 'UTC']);
+    expect(result.status, result.stderr).toBe(1);
+    expect(traceNoise(result.stdout + result.stderr)).toEqual([]);
+    expect(result.stdout.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(/^2026-W45 +sent +1 sent, 0 failed, 0 not yet sent; last ran /),
+      `2026-W46  damaged      ${damaged}, line 2 is not a ledger record, so status cannot tell how far the send of 2026-W46 got; restore the file from a backup or repair that line by hand (see "Damaged state" in README.md).`,
+      `Subscribers: ${empty} is empty (no header row), so it lists nobody; restore it from a backup, or write the header row "email,name,categories,status" if the list is meant to be empty.`,
+    ]);
   });
 });

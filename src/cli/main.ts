@@ -1,4 +1,5 @@
 import { realpathSync } from 'node:fs';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type CommandDef, defineCommand, renderUsage, runCommand, type showUsage } from 'citty';
 import { NEWSLETTER } from '../../emails/_components/theme.ts';
@@ -41,12 +42,12 @@ export async function runCli(rawArgs: string[]): Promise<number> {
     await runCommand(main, { rawArgs });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    return reportFailure(error);
+    return reportFailure(error, rawArgs);
   }
 }
 
 /** Prints why a run failed (a user's mistake in one line, a bug with its stack) and returns the exit status. */
-export function reportFailure(error: unknown): number {
+export function reportFailure(error: unknown, rawArgs: readonly string[] = []): number {
   if (error instanceof UserError) {
     console.error(error.message);
     return error.exitCode;
@@ -58,8 +59,50 @@ export function reportFailure(error: unknown): number {
     );
     return 2;
   }
+  const sentence = fileSystemSentence(error, rawArgs);
+  if (sentence) {
+    console.error(sentence);
+    return 1;
+  }
   console.error('Unexpected error (a bug, please report it):', error);
   return 70;
+}
+
+// What the file system says when a path a user gave cannot serve: the place is wrong, not the program.
+const FILE_SYSTEM_REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'the operation is not permitted',
+  EROFS: 'the file system is read-only',
+  ENOTDIR: 'part of the path is a file, not a folder',
+  EISDIR: 'it is a folder, not a file',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+  ENAMETOOLONG: 'the name is too long',
+  ELOOP: 'it goes round in symbolic links',
+};
+const MKDIR_REASONS: Record<string, string> = { EEXIST: 'it is a file, not a folder', ENOENT: 'no folder can be made there' };
+const ACTIONS: Record<string, string> = { mkdir: 'create the folder', open: 'open', write: 'write to', rename: 'write', unlink: 'remove' };
+const PATH_FLAG = /^(--(?:state|data|subscribers|out))(?:=(.*))?$/s;
+
+/**
+ * One sentence for a file system error on a path (which flag gave it, when one did), or null for anything else,
+ * which is a bug. A folder that cannot be created where its parent exists (in /proc) is the user's place too.
+ */
+export function fileSystemSentence(error: unknown, rawArgs: readonly string[]): string | null {
+  const { code, path: where, syscall } = (error ?? {}) as NodeJS.ErrnoException;
+  const reason = code && ((syscall === 'mkdir' && MKDIR_REASONS[code]) || FILE_SYSTEM_REASONS[code]);
+  if (!reason || !where) return null;
+  let given = '';
+  for (const [i, arg] of rawArgs.entries()) {
+    const flag = PATH_FLAG.exec(arg);
+    const value = flag && (flag[2] ?? rawArgs[i + 1]);
+    if (!flag || !value) continue;
+    const [inside, around] = [path.relative(value, where), path.relative(where, value)];
+    if (inside === '') given = `, given as ${flag[1]}`;
+    else if (!inside.startsWith('..') || !around.startsWith('..')) given = `, for ${flag[1]} ${value}`;
+    if (given) break;
+  }
+  return `Cannot ${ACTIONS[syscall ?? ''] ?? 'use'} ${where}${given}: ${reason} (${code}).`;
 }
 
 /** Whether this file is the program node was started with: the URL escapes the path (a space is %20) and follows symlinks, as import.meta.url does. */

@@ -8,6 +8,9 @@ export default defineCommand({
   plugins: [strictFlags],
   async run({ args }) {
     const config = configFrom(args);
-    for (const line of statusLines(await stateStatus(config), config)) console.log(line);
+    const status = await stateStatus(config);
+    for (const line of statusLines(status, config)) console.log(line);
+    // Everything readable is shown; the exit status still tells a script that something needs fixing.
+    if (status.listError || status.weeks.some((w) => w.damage)) process.exitCode = 1;
   },
 });

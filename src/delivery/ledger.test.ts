@@ -68,7 +68,9 @@ describe('Ledger.summarize', () => {
     await ledger.plan([1, 2].map((batch) => ({ batch, key: `k${batch}`, recipients: readers(batch * 10, 3) })));
     await appendFile(ledger.file, '{"state":"sent","batch":1,"rejec\n');
     await ledger.sent(2);
-    await expect(ledger.summarize(() => undefined)).rejects.toThrow(`${ledger.file} line 3 cannot be read`);
+    await expect(ledger.summarize(() => undefined)).rejects.toThrow(
+      `${ledger.file}, line 3 is not a ledger record, so send cannot tell who already has this issue`,
+    );
     await expect(ledger.exists()).resolves.toBe(true);
   });
 
@@ -135,7 +137,9 @@ describe('SentReaders', () => {
     const ledger = new Ledger(dir, '2026-W47');
     await ledger.plan([{ batch: 1, key: 'k1', recipients: readers(0, 1) }]);
     await appendFile(ledger.file, 'not json\n');
-    await expect(new SentReaders(dir).has('2026-W47', 'r0@example.com')).rejects.toThrow(`${ledger.file} line 2 cannot be read`);
+    await expect(new SentReaders(dir).has('2026-W47', 'r0@example.com')).rejects.toThrow(
+      `${ledger.file}, line 2 is not a ledger record, so votes from this issue cannot be checked`,
+    );
   });
 });
 

@@ -216,9 +216,7 @@ export class Ledger {
   }
 
   private damaged(line: number): LedgerError {
-    return new LedgerError(
-      `${this.file} line ${line} cannot be read, so send cannot tell who already has this issue; restore the file from a backup or repair that line by hand (see "Damaged state" in README.md), then run send again.`,
-    );
+    return new LedgerError(this.file, line, 'send cannot tell who already has this issue');
   }
 }
 
@@ -276,9 +274,7 @@ class WeekReaders {
       if (json === undefined) continue;
       const parsed = 'value' in json ? LedgerRecord.safeParse(json.value) : null;
       if (!parsed?.success) {
-        throw new LedgerError(
-          `${this.lines.file} line ${number} cannot be read, so votes from this issue cannot be checked; restore the file from a backup or repair that line by hand (see "Damaged state" in README.md).`,
-        );
+        throw new LedgerError(this.lines.file, number, 'votes from this issue cannot be checked');
       }
       const record = parsed.data;
       if (record.state === 'pending') {

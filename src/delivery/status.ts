@@ -3,14 +3,16 @@ import path from 'node:path';
 import { loadEdition } from '../catalog/edition.ts';
 import type { Config } from '../config.ts';
 import { localTime } from '../digest/week.ts';
+import { LedgerError } from '../errors.ts';
 import { Ledger } from './ledger.ts';
+import { assertListNotEmpty } from './list-file.ts';
 import { SubscriberStatus } from '../subscribers/schema.ts';
 import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
 import { IssueStore } from '../state/issues.ts';
 import { lockHolder } from '../state/lock.ts';
 
-/** Where a week stands: frozen but not sent, held by the editor, a send running now, stopped part way, or done. */
-export type WeekState = 'built' | 'held' | 'sending' | 'partly sent' | 'sent';
+/** Where a week stands: frozen but not sent, held by the editor, a send running now, stopped part way, done, or unknown (a damaged ledger). */
+export type WeekState = 'built' | 'held' | 'sending' | 'partly sent' | 'sent' | 'damaged';
 
 export interface WeekStatus {
   week: string;
@@ -23,6 +25,8 @@ export interface WeekStatus {
   notYetSent: number;
   /** When the send last wrote to its ledger; null before any send. */
   lastRun: Date | null;
+  /** The sentence naming the ledger's damaged line, for a week whose state is 'damaged'. */
+  damage: string | null;
 }
 
 export interface StateStatus {
@@ -42,7 +46,11 @@ async function weekStatus(config: Config, issues: IssueStore, week: string): Pro
   const ledger = new Ledger(config.stateDir, week);
   const [issue, batches, modified, holder, edition] = await Promise.all([
     issues.read(week).catch(() => null),
-    ledger.batchStates(),
+    // One damaged ledger leaves the other weeks to show; this one says which line.
+    ledger.batchStates().catch((error: unknown) => {
+      if (error instanceof LedgerError) return error.for(`status cannot tell how far the send of ${week} got`);
+      throw error;
+    }),
     stat(ledger.file).then(
       (s) => s.mtime,
       () => null,
@@ -53,6 +61,10 @@ async function weekStatus(config: Config, issues: IssueStore, week: string): Pro
   ]);
   if (issue?.comparisons.length === 0 && modified === null) return null;
   const hold = edition?.hold ? (typeof edition.hold === 'string' ? edition.hold : 'held') : null;
+  const comparisons = issue?.comparisons.length ?? null;
+  if (batches instanceof LedgerError) {
+    return { week, state: 'damaged', comparisons, hold, sent: 0, failed: 0, notYetSent: 0, lastRun: modified, damage: batches.message };
+  }
   let sent = 0;
   let failed = 0;
   let notYetSent = 0;
@@ -72,12 +84,13 @@ async function weekStatus(config: Config, issues: IssueStore, week: string): Pro
   return {
     week,
     state,
-    comparisons: issue?.comparisons.length ?? null,
+    comparisons,
     hold,
     sent,
     failed,
     notYetSent,
     lastRun: batches.length > 0 ? modified : null,
+    damage: null,
   };
 }
 
@@ -87,6 +100,7 @@ export async function stateStatus(config: Config): Promise<StateStatus> {
   const weeks = [...new Set([...(await issues.weeks()), ...(await ledgerWeeks(config.stateDir))])].sort();
   const statuses = (await Promise.all(weeks.map((w) => weekStatus(config, issues, w)))).filter((w) => w !== null);
   try {
+    await assertListNotEmpty(config.subscribersFile);
     const { list, problems } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir), {
       allowMissingCsv: true,
     }).current();
@@ -116,6 +130,7 @@ export function statusLines(status: StateStatus, config: Pick<Config, 'stateDir'
       sending: `a send is running now: ${counts}${ran}`,
       'partly sent': `${counts}${ran}; run send --week ${w.week} to finish`,
       sent: `${counts}${ran}`,
+      damaged: w.damage,
     }[w.state];
     lines.push(`${w.week}  ${w.state.padEnd(11)}  ${detail}`);
   }

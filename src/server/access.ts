@@ -1,6 +1,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { SubscriberEvent } from '../subscribers/schema.ts';
+import type { ResendEvent } from './webhooks.ts';
 
 /** A path as it may be logged: query values that sign or identify a reader (token, ...) are replaced by "…". */
 export function loggablePath(url: string): string {
@@ -43,10 +44,12 @@ export function clientAddress(c: Context, hops: number): string {
 }
 
 /** One line per webhook on stdout: its type, the addresses, and what it changed. */
-export function webhookLine(event: unknown, recorded: readonly SubscriberEvent[], outcome: 'recorded' | 'duplicate' | 'ignored'): string {
-  const e = (event ?? {}) as { type?: unknown; data?: { to?: unknown } };
-  const type = typeof e.type === 'string' ? e.type : 'unknown type';
-  const to = Array.isArray(e.data?.to) ? e.data.to.join(' ') : typeof e.data?.to === 'string' ? e.data.to : '';
+export function webhookLine(
+  event: ResendEvent,
+  recorded: readonly SubscriberEvent[],
+  outcome: 'recorded' | 'duplicate' | 'ignored',
+): string {
+  const to = event.data.to?.join(' ') ?? '';
   const change =
     outcome === 'duplicate'
       ? 'already recorded; nothing changed'
@@ -55,5 +58,5 @@ export function webhookLine(event: unknown, recorded: readonly SubscriberEvent[]
         : recorded.length === 0
           ? 'recorded for stats; the list is unchanged'
           : `${recorded.map((r) => r.email).join(' ')} ${recorded[0]?.type === 'bounce' ? 'bounced' : 'complained'}: no more mail`;
-  return `webhook ${type} to ${to || '(no address)'}: ${change}`;
+  return `webhook ${event.type} to ${to || '(no address)'}: ${change}`;
 }

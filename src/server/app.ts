@@ -5,7 +5,7 @@ import { categoryKey, type Tool } from '../catalog/schema.ts';
 import { senderSettings, type Config } from '../config.ts';
 import { SentReaders } from '../delivery/ledger.ts';
 import type { Transport } from '../delivery/transport.ts';
-import { UserError } from '../errors.ts';
+import { describeIssues, LedgerError, UserError, VotesError } from '../errors.ts';
 import { VoteStore } from '../state/votes.ts';
 import { Address } from '../subscribers/schema.ts';
 import { SubscriberStore, type LiveSubscribers } from '../subscribers/store.ts';
@@ -28,7 +28,7 @@ import { registerArchive } from './public.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { Confirmations, SignupQueue } from './signup.ts';
 import { registerVotes } from './votes.ts';
-import { stopEventsOf, verifyWebhook, webhookHeaders, WebhookRecorder } from './webhooks.ts';
+import { ResendEvent, stopEventsOf, verifyWebhook, webhookHeaders, WebhookRecorder } from './webhooks.ts';
 
 /** What the server is handed instead of reaching for it: the clock, where confirmation emails go, and the list as it stands. */
 export interface ServerDeps {
@@ -140,7 +140,18 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
   });
   app.on('POST', ['/subscribe', '/confirm', '/unsubscribe', '/preferences'], bodyLimit({ maxSize: FORM_LIMIT, onError: tooLarge }));
+  let lastDamage = '';
   app.onError((error, c) => {
+    // Damaged votes or ledger: the pages that read them wait for the operator, every other page works on. Said once per damage.
+    if (error instanceof VotesError || error instanceof LedgerError) {
+      const sentence =
+        error instanceof VotesError
+          ? error.for("serve answers the archive's issue pages and the vote links with an error page until it is fixed").message
+          : error.message;
+      if (sentence !== lastDamage) console.error(sentence);
+      lastDamage = sentence;
+      return c.html(errorPage('This page is unavailable for now', 'Something on our side needs fixing. Please try again later.'), 503);
+    }
     console.error(`${c.req.method} ${c.req.path} failed:`, error instanceof UserError ? error.message : error);
     return c.html(errorPage('Something went wrong', 'This is our fault. Please try again in a few minutes.'), 500);
   });
@@ -269,9 +280,11 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
     if (!headers) return c.text('Missing svix-id, svix-timestamp or svix-signature header.', 400);
     const verified = verifyWebhook(await c.req.text(), headers, config.webhookSecret);
     if (!verified) return c.text('Invalid webhook signature.', 401);
+    const event = ResendEvent.safeParse(verified.event);
+    if (!event.success) return c.text(describeIssues('Not a Resend event this server reads', event.error).join(' '), 400);
     const now = deps.now();
-    const outcome = await webhooks.record(headers.id, verified.event, now);
-    console.log(webhookLine(verified.event, stopEventsOf(verified.event, headers.id, now), outcome));
+    const outcome = await webhooks.record(headers.id, event.data, now);
+    console.log(webhookLine(event.data, stopEventsOf(event.data, headers.id, now), outcome));
     return c.text(outcome === 'duplicate' ? 'Already recorded.' : 'Recorded.');
   });
 

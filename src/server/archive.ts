@@ -3,7 +3,7 @@ import { comparisonTitle } from '../../emails/_components/format.ts';
 import { Ledger } from '../delivery/ledger.ts';
 import type { Issue } from '../digest/schema.ts';
 import { weekLabel, weekRange } from '../digest/week.ts';
-import { UserError } from '../errors.ts';
+import { LedgerError, UserError } from '../errors.ts';
 import { IssueStore } from '../state/issues.ts';
 import { sentWeeks } from '../stats.ts';
 import type { IssueSummary } from './pages.ts';
@@ -38,7 +38,15 @@ export class Archive {
     const size = (await stat(ledger.file).catch(() => null))?.size ?? 0;
     if (size === 0 || this.checkedAt.get(week) === size) return false;
     this.checkedAt.set(week, size);
-    if ((await ledger.summarize(() => undefined)).sentBatches > 0) this.sent.add(week);
+    // A damaged ledger is named in the log once (until the file changes) and its issue left out, like a damaged issue.
+    const summary = await ledger
+      .summarize(() => undefined)
+      .catch((error: unknown) => {
+        if (!(error instanceof LedgerError)) throw error;
+        console.error(error.for(`serve cannot tell whether the issue of ${week} went out, and leaves it out of the archive`).message);
+        return null;
+      });
+    if (summary && summary.sentBatches > 0) this.sent.add(week);
     return this.sent.has(week);
   }
 

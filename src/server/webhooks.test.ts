@@ -4,32 +4,57 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Resend } from 'resend';
 import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../config.ts';
 import { webhookLogFile } from '../state/webhook-log.ts';
 import { SubscriberStore } from '../subscribers/store.ts';
-import { stopEventsOf, verifyWebhook, webhookEntryOf, webhookHeaders, WebhookRecorder, type WebhookHeaders } from './webhooks.ts';
+import { createApp } from './app.ts';
+import { defaultDeps } from './serve.ts';
+import {
+  ResendEvent,
+  stopEventsOf,
+  verifyWebhook,
+  webhookEntryOf,
+  webhookHeaders,
+  WebhookRecorder,
+  type WebhookHeaders,
+} from './webhooks.ts';
 
 const at = new Date('2026-11-20T10:00:00Z');
+
+const event = (value: unknown) => ResendEvent.parse(value);
 
 describe('stopEventsOf', () => {
   it('turns email.bounced and email.complained into one event per valid address', () => {
     expect(
       stopEventsOf(
-        { type: 'email.bounced', data: { to: ['Ada@Example.com', 'not an address'], bounce: { message: 'No such user' } } },
+        event({ type: 'email.bounced', data: { to: ['Ada@Example.com', 'not an address'], bounce: { message: 'No such user' } } }),
         'msg_1',
         at,
       ),
     ).toEqual([
       { type: 'bounce', email: 'ada@example.com', at: '2026-11-20T10:00:00.000Z', detail: 'Resend email.bounced msg_1: No such user' },
     ]);
-    expect(stopEventsOf({ type: 'email.complained', data: { to: 'ben@example.com' } }, 'msg_2', at)).toMatchObject([
+    expect(stopEventsOf(event({ type: 'email.complained', data: { to: 'ben@example.com' } }), 'msg_2', at)).toMatchObject([
       { type: 'complaint', email: 'ben@example.com' },
     ]);
   });
 
-  it('means nothing for other types or shapes', () => {
-    expect(stopEventsOf({ type: 'email.delivered', data: { to: ['ada@example.com'] } }, 'msg_3', at)).toEqual([]);
-    expect(stopEventsOf({ type: 'email.bounced' }, 'msg_4', at)).toEqual([]);
-    expect(stopEventsOf(null, 'msg_5', at)).toEqual([]);
+  it('means nothing for other types, or without readers', () => {
+    expect(stopEventsOf(event({ type: 'email.delivered', data: { to: ['ada@example.com'] } }), 'msg_3', at)).toEqual([]);
+    expect(stopEventsOf(event({ type: 'email.bounced', data: {} }), 'msg_4', at)).toEqual([]);
+  });
+});
+
+describe('ResendEvent', () => {
+  it('reads the fields the program uses and drops the rest unread; refuses any other shape', () => {
+    const deep = JSON.parse(`${'['.repeat(20_000)}${']'.repeat(20_000)}`) as unknown;
+    expect(ResendEvent.parse({ type: 'domain.updated', created_at: 'x', data: { records: deep } })).toEqual({
+      type: 'domain.updated',
+      data: {},
+    });
+    for (const shape of [null, [], 'email.opened', { type: 'email.opened' }, { data: {} }, { type: 'email.opened', data: { to: deep } }]) {
+      expect(ResendEvent.safeParse(shape).success).toBe(false);
+    }
   });
 });
 
@@ -47,7 +72,10 @@ describe('webhookHeaders', () => {
 
 describe('webhookEntryOf', () => {
   it('keeps the type, the readers, the issue from the week tag and the email id', () => {
-    const opened = { type: 'email.opened', data: { email_id: 'e-1', to: ['Ada@Example.com'], tags: { week: '2026-W46', other: 'x' } } };
+    const opened = event({
+      type: 'email.opened',
+      data: { email_id: 'e-1', to: ['Ada@Example.com'], tags: { week: '2026-W46', other: 'x' } },
+    });
     expect(webhookEntryOf(opened, 'msg_1', at)).toEqual({
       id: 'msg_1',
       at: '2026-11-20T10:00:00.000Z',
@@ -56,12 +84,15 @@ describe('webhookEntryOf', () => {
       week: '2026-W46',
       emailId: 'e-1',
     });
-    const listTags = { type: 'email.clicked', data: { to: 'ben@example.com', tags: [{ name: 'week', value: '2026-W47' }] } };
+    const listTags = event({ type: 'email.clicked', data: { to: 'ben@example.com', tags: [{ name: 'week', value: '2026-W47' }] } });
     expect(webhookEntryOf(listTags, 'msg_2', at)).toMatchObject({ week: '2026-W47', to: ['ben@example.com'], emailId: null });
     expect(
-      webhookEntryOf({ type: 'email.delivered', data: { to: ['ada@example.com'], tags: { week: 'last week' } } }, 'msg_3', at),
+      webhookEntryOf(event({ type: 'email.delivered', data: { to: ['ada@example.com'], tags: { week: 'last week' } } }), 'msg_3', at),
     ).toMatchObject({ week: null });
-    expect(webhookEntryOf({ type: 'domain.updated', data: {} }, 'msg_4', at)).toEqual({ id: 'msg_4', at: '2026-11-20T10:00:00.000Z' });
+    expect(webhookEntryOf(event({ type: 'domain.updated', data: {} }), 'msg_4', at)).toEqual({
+      id: 'msg_4',
+      at: '2026-11-20T10:00:00.000Z',
+    });
   });
 });
 
@@ -70,7 +101,7 @@ describe('WebhookRecorder', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'webhook-log-'));
     try {
       const subscribers = new SubscriberStore(dir);
-      const bounced = { type: 'email.bounced', data: { to: ['ada@example.com'], tags: { week: '2026-W46' } } };
+      const bounced = event({ type: 'email.bounced', data: { to: ['ada@example.com'], tags: { week: '2026-W46' } } });
       const recorder = new WebhookRecorder(dir, subscribers);
       const outcomes = await Promise.all(Array.from({ length: 8 }, () => recorder.record('msg_1', bounced, at)));
       expect(outcomes.filter((o) => o === 'recorded')).toHaveLength(1);
@@ -114,6 +145,43 @@ describe('verifyWebhook', () => {
         expected = null;
       }
       expect(verifyWebhook(payload, headers, secret)).toEqual(expected);
+    }
+  });
+});
+
+describe('POST /webhooks/resend', () => {
+  const key = Buffer.from('a webhook signing key of 32 byte');
+  const signed = (payload: string, id: string): RequestInit => {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${payload}`).digest('base64');
+    return { method: 'POST', body: payload, headers: { 'svix-id': id, 'svix-timestamp': timestamp, 'svix-signature': `v1,${signature}` } };
+  };
+
+  it('refuses a signed event in a shape it does not read (a 20,000-deep `to`) with 400, recording nothing, every time', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'webhook-app-'));
+    const stop = new AbortController();
+    try {
+      const config = resolveConfig(
+        { data: dir, subscribers: path.join(dir, 'subscribers.csv'), state: dir },
+        { DIGEST_SECRET: 'a-test-secret-that-is-long-enough-1234', RESEND_WEBHOOK_SECRET: `whsec_${key.toString('base64')}` },
+      );
+      const app = createApp(config, { ...defaultDeps(config), now: () => new Date(), signal: stop.signal });
+      const deep = `{"type":"email.bounced","created_at":"2026-11-20T10:00:00Z","data":{"email_id":"e1","to":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`;
+      for (const attempt of [1, 2]) {
+        const response = await app.request('/webhooks/resend', signed(deep, 'msg_deep'));
+        expect([attempt, response.status]).toEqual([attempt, 400]);
+        expect(await response.text()).toMatch(/data\.to/);
+      }
+      for (const shape of ['[]', '"email.opened"', '{"type":"email.opened"}', '{"type":"email.opened","data":{"to":[3]}}']) {
+        expect((await app.request('/webhooks/resend', signed(shape, 'msg_shape'))).status).toBe(400);
+      }
+      await expect(readFile(webhookLogFile(dir), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+      await expect(readFile(new SubscriberStore(dir).file, 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+      const bounced = JSON.stringify({ type: 'email.bounced', data: { to: ['ada@example.com'] } });
+      expect((await app.request('/webhooks/resend', signed(bounced, 'msg_ok'))).status).toBe(200);
+    } finally {
+      stop.abort();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

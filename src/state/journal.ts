@@ -1,5 +1,5 @@
 import { appendLinesDurably, parseJsonLineStrictly, readLines } from '../files.ts';
-import { SubscribersError } from '../errors.ts';
+import { SubscribersError, type UserError } from '../errors.ts';
 
 /**
  * An append-only JSON-lines file written by one process at a high rate: appends that arrive while a write
@@ -42,19 +42,21 @@ export class Journal {
 /**
  * The records of a JSON-lines file from byte `from` on (`linesBefore` lines precede it), each with the offset
  * after it and its line number. A line a crash tore is skipped; any other line that `parse` refuses stops
- * with a sentence naming the file and line.
+ * with a sentence naming the file and line (`damaged`'s, when given).
  */
 export async function* readRecords<T>(
   file: string,
   parse: (value: unknown) => T | null,
   from = 0,
   linesBefore = 0,
+  damaged?: (line: number) => UserError,
 ): AsyncGenerator<{ record: T; end: number; line: number }> {
   for await (const { line, end, number } of readLines(file, from, linesBefore)) {
     const parsed = parseJsonLineStrictly(line);
     if (parsed === undefined) continue;
     const record = 'value' in parsed ? parse(parsed.value) : null;
     if (record === null) {
+      if (damaged) throw damaged(number);
       throw new SubscribersError(
         `${file}, line ${number} cannot be read; fix or delete line ${number} (each line is one JSON record), then run again.`,
       );

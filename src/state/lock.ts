@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { link, open, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
-import { PRIVATE_DIR, PRIVATE_FILE } from '../files.ts';
+import { makeFolder, PRIVATE_FILE } from '../files.ts';
 
 function isAlive(pid: number): boolean {
   try {
@@ -92,7 +92,7 @@ async function removeStale(file: string, stale: { text: string; holder: Holder |
  */
 export async function withLock<T>(stateDir: string, name: string, work: () => Promise<T>, what = name): Promise<T> {
   const file = path.join(stateDir, 'locks', `${name}.lock`);
-  await mkdir(path.dirname(file), { recursive: true, mode: PRIVATE_DIR });
+  await makeFolder(path.dirname(file));
   const content = `${process.pid} ${randomUUID()}\n`;
   const busy = (detail: string) => new UserError(`Another ${what} is running (${detail}lock ${file}); wait for it to finish.`);
   for (let attempt = 0; ; attempt++) {

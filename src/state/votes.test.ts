@@ -39,7 +39,9 @@ describe('VoteStore', () => {
       store.file,
       '{"type":"vote","email":"not an address","week":"2026-W46","slug":"x","choice":"ship","at":"2026-11-20T10:00:00.000Z"}\n',
     );
-    await expect(new VoteStore(dir).current()).rejects.toThrow(`${store.file}, line 4 cannot be read`);
+    await expect(new VoteStore(dir).current()).rejects.toThrow(
+      `${store.file}, line 4 is not a vote, so the readers' votes cannot be counted`,
+    );
   });
 });
 

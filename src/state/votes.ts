@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { VoteCounts } from '../digest/community.ts';
 import { WeekId } from '../digest/schema.ts';
+import { VotesError } from '../errors.ts';
 import { Address } from '../subscribers/schema.ts';
 import { VoteChoice, type Vote } from '../subscribers/tokens.ts';
 import { Journal, readRecords } from './journal.ts';
@@ -152,7 +153,8 @@ export class VoteStore {
       this.read = { offset: 0, lines: 0 };
     }
     const parse = (value: unknown) => RecordedVote.safeParse(value).data ?? null;
-    for await (const { record, end, line } of readRecords(this.file, parse, this.read.offset, this.read.lines)) {
+    const damaged = (line: number) => new VotesError(this.file, line);
+    for await (const { record, end, line } of readRecords(this.file, parse, this.read.offset, this.read.lines, damaged)) {
       this.tally.apply(record);
       this.read = { offset: end, lines: line };
     }
