@@ -8,6 +8,7 @@ import { comparisonsFor } from '../digest/issue.ts';
 import type { Comparison, Issue, Side } from '../digest/schema.ts';
 import { weekLabel, weekRange } from '../digest/week.ts';
 import type { OutgoingEmail, Recipient, SenderSettings } from '../mail.ts';
+import { headerSafe } from '../plain-text.ts';
 import { signToken, signVoteToken } from '../subscribers/tokens.ts';
 import { digestText } from './text.ts';
 
@@ -128,10 +129,14 @@ export function digestProps(issue: Issue, recipient: Recipient, settings: Sender
 
 /** RFC 8058 one-click unsubscribe, on every message to a subscriber. */
 export function unsubscribeHeaders(unsubscribeUrl: string): Record<string, string> {
-  return { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+  return { 'List-Unsubscribe': `<${headerSafe(unsubscribeUrl)}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
 }
 
-/** The message around a rendered HTML body: subject, plain text and the RFC 8058 one-click unsubscribe headers. */
+/**
+ * The message around a rendered HTML body: subject, plain text and the RFC 8058 one-click unsubscribe headers.
+ * The catalog refuses control characters in the names a subject quotes; a frozen issue written before it did, or
+ * edited since, still never puts one into a header.
+ */
 export function messageFrom(
   props: DigestProps,
   recipient: Recipient,
@@ -139,10 +144,10 @@ export function messageFrom(
   html: string,
   options: { test?: boolean } = {},
 ): OutgoingEmail {
-  const subject = subjectOf(props.comparisons);
+  const subject = headerSafe(subjectOf(props.comparisons));
   return {
     to: recipient.email,
-    from: settings.from,
+    from: headerSafe(settings.from),
     subject: options.test ? `[TEST] ${subject}` : subject,
     html,
     text: digestText(props),
