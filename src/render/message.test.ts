@@ -266,6 +266,23 @@ describe('subjectOf and preheaderOf', () => {
     const many = Array.from({ length: 20 }, () => hand.comparisons).flat();
     expect(preheaderOf(many).length).toBeLessThanOrEqual(140);
   });
+
+  it('cuts a long preheader between words, with an ellipsis', () => {
+    const names = ['Quillforge Studio', 'Parsnip Coder', 'Citebloom Research', 'Paperhound Finder', 'Glyphsmith Designer', 'Marrowline'];
+    const tools = names.map((name, i) => tool(`t${i}`, name, 'Design', { panel: votes(3 - (i % 3), 1 + (i % 2)) }));
+    const comparisons = [0, 2, 4].map((i) => pair(tools[i]!, tools[i + 1]!));
+    // Six lengths of the same list, so the 140th character falls at six different places in it.
+    for (let n = 5; n <= 10; n++) {
+      const preheader = preheaderOf(Array.from({ length: n }, (_, i) => comparisons[i % 3]!));
+      expect(preheader.length).toBeLessThanOrEqual(140);
+      expect(preheader).toMatch(/\S…$/);
+      const lastWord = preheader
+        .slice(0, -1)
+        .split(/[\s;:()]+/)
+        .at(-1);
+      expect([...names.flatMap((n) => n.split(' ')), 'over', 'vs', 'toss-up', 'Also']).toContain(lastWord);
+    }
+  });
 });
 
 describe('digestProps', () => {
