@@ -18,7 +18,9 @@ function plain(multiline: boolean) {
   };
 }
 
+/** For one-line text: refuses every control character. */
 export const plainLine = plain(false);
+/** For multi-line text: refuses every control character but the line feed and the tab. */
 export const plainLines = plain(true);
 
 export const PERSONAS = ['builder', 'skeptic', 'futurist', 'founder', 'creator'] as const;
