@@ -6,7 +6,8 @@ describe('terminalSafe', () => {
     ['a screen clear and a title', 'SmolLM3\u001b[2J\u001b]0;PWNED\u0007', 'SmolLM3\\u001b[2J\\u001b]0;PWNED\\u0007'],
     ['NUL, CR, DEL and the C1 NEL', 'a\u0000b\rc\u007fd\u0085e', 'a\\u0000b\\u000dc\\u007fd\\u0085e'],
     ['the Unicode line and paragraph separators', 'a\u2028b\u2029c', 'a\\u2028b\\u2029c'],
-    ['line feeds and tabs, which it keeps', 'one\ttwo\nthree', 'one\ttwo\nthree'],
+    ['tabs and bidirectional overrides', 'one\ttwo\u202eowt', 'one\\u0009two\\u202eowt'],
+    ['line feeds, which it keeps', 'one\ntwo', 'one\ntwo'],
     ['text in any script and emoji, which it keeps', 'Café 工具 🚀 "quoted"', 'Café 工具 🚀 "quoted"'],
   ])('escapes %s', (_, text, printed) => {
     expect(terminalSafe(text)).toBe(printed);

@@ -1,3 +1,5 @@
+import { printable } from './errors.ts';
+
 /**
  * Control characters in text from a file or a reader: C0 and C1 controls, DEL (all of Unicode's Cc) and the line and
  * paragraph separators. A terminal acts on them (ESC starts sequences that clear the screen or set its title) and a
@@ -26,11 +28,11 @@ export function firstControl(text: string, multiline = false): { char: string; p
 }
 
 /**
- * `text` as it may be printed to a terminal: every control character but the line feed and the tab is written as
- * a JSON escape (ESC as `\u001b`), visible to the reader and inert to the terminal; JSON printed stays valid JSON.
+ * `text` as it may be printed to a terminal: `printable` line by line, so the line breaks the program wrote still
+ * break lines and every other control character is a visible, inert `\u` escape (printed JSON stays JSON).
  */
 export function terminalSafe(text: string): string {
-  return text.replace(/(?![\n\t])[\p{Cc}\u2028\u2029]/gu, (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
+  return text.split('\n').map(printable).join('\n');
 }
 
 /** `text` as it may go into a mail header: each run of control characters, line breaks included, is one space. */
