@@ -2,9 +2,10 @@
  * Bad input, as a user makes it: one clear line on stderr naming the file, line, field or flag,
  * a non-zero exit, no stack trace, and nothing sent (no outbox written).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { frozenDigest, frozenText } from '../src/state/issues.ts';
 import { cleanup, copyFixture, filesUnder, fixture, runCli, stderrLines, tempDir, traceNoise, writeCsv, writeText } from './helpers/cli.ts';
 
 afterAll(cleanup);
@@ -173,5 +174,52 @@ describe('a folder the program cannot use: one sentence naming it and its flag, 
     const result = await runCli([...args(dir), '--week', '2026-W46', '--data', fixture('mixed'), '--subscribers', writeCsv(dir, GOOD_CSV)]);
     expect(result.status, result.stdout + result.stderr).toBe(1);
     expect(stderrLines(result)).toEqual([expect.stringMatching(says)]);
+  });
+});
+
+describe('control characters from files are never printed raw', () => {
+  const ESCAPES = '\u001b[2J\u001b]0;PWNED\u0007';
+  // ESC, BEL, NUL, C1 controls and the Unicode separators: none may reach the terminal.
+  const expectNoControl = (result: { stdout: string; stderr: string }) =>
+    expect(result.stdout + result.stderr).not.toMatch(/(?![\n\t])[\p{Cc}\u2028\u2029]/u);
+
+  it.concurrent('a catalog tagline with terminal escapes stops build with the file and field named', async () => {
+    const dir = tempDir();
+    const data = brokenCatalog(dir, (tool) => json({ ...tool, tagline: `Pixels${ESCAPES}` }));
+    const result = await runCli(['build', '--data', data, '--state', path.join(dir, 'state'), '--week', '2026-W46']);
+    expect(result.status).toBe(1);
+    expect(stderrLines(result)).toEqual([
+      `${path.join(data, 'tools', 'pixelforge.json')}: field "tagline" contains a control character (U+001B) at position 7; remove it.`,
+    ]);
+    expectNoControl(result);
+  });
+
+  it.concurrent('a frozen issue or a list that holds them is printed with them escaped, and a subject gets none', async () => {
+    const dir = tempDir();
+    const state = path.join(dir, 'state');
+    const subscribers = writeCsv(dir, ['email,name,categories,status', `ana@example.com,Ana${ESCAPES},,active`]);
+    const flags = ['--data', fixture('mixed'), '--subscribers', subscribers, '--state', state, '--week', '2026-W46'];
+    expect((await runCli(['send', ...flags])).status).toBe(0);
+    // An issue sent before the catalog refused control characters: its ledger keeps it, and its frozen file is put back from there.
+    const ledger = path.join(state, 'ledger', '2026-W46.jsonl');
+    const [first, ...rest] = readFileSync(ledger, 'utf8').split('\n');
+    const start = JSON.parse(first!.replaceAll('"Pixelforge"', JSON.stringify(`Pixelforge${ESCAPES}\u0085`)));
+    start.sha256 = frozenDigest(frozenText(start.issue));
+    writeText(ledger, [JSON.stringify(start), ...rest].join('\n'));
+    rmSync(path.join(state, 'issues', '2026-W46.json'));
+
+    const build = await runCli(['build', ...flags]);
+    expect(build.status, build.stderr).toBe(0);
+    expect(build.stdout).toContain('Pixelforge\\u001b[2J\\u001b]0;PWNED\\u0007\\u0085');
+    expectNoControl(build);
+
+    const preview = await runCli(['preview', ...flags]);
+    expect(preview.status, preview.stderr).toBe(0);
+    expect(preview.stdout).toMatch(/^Subject: .*Pixelforge \[2J \]0;PWNED /m);
+    expectNoControl(preview);
+
+    const list = await runCli(['subscribers', 'list', '--subscribers', subscribers, '--state', state]);
+    expect(list.stdout).toContain('Ana\\u001b[2J\\u001b]0;PWNED\\u0007');
+    expectNoControl(list);
   });
 });

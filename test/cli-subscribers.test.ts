@@ -137,7 +137,7 @@ describe('subscribers commands', () => {
     expect(list.stdout).toContain('ghost@example.org,,,unsubscribed');
   });
 
-  it('list is safe to open in a spreadsheet: formulas neutralized, CR and LF quoted', async () => {
+  it('list is safe to open in a spreadsheet and to print: formulas neutralized, a CR quoted and escaped', async () => {
     const state = path.join(dir, 'formula-state');
     const csv = writeCsv(
       dir,
@@ -147,7 +147,7 @@ describe('subscribers commands', () => {
     const list = await runCli(['subscribers', 'list', '--subscribers', csv, '--state', state]);
     expect(list.status, list.stderr).toBe(0);
     expect(list.stdout).toContain(`evil@example.com,"'=HYPERLINK(""http://evil"",""x"")",,active\n`);
-    expect(list.stdout).toContain('cr@example.com,"Split\rRow",,active\n');
+    expect(list.stdout).toContain('cr@example.com,"Split\\u000dRow",,active\n');
     expect(list.stdout).toContain("plus@example.com,'+1 555,,active\n");
   });
 

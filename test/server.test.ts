@@ -165,6 +165,31 @@ describe('preferences', () => {
     expect(list.get(ADA)?.categories).toEqual([]);
   });
 
+  it('says what the boxes mean as the signup form does: every box checked is every category, and a new signup starts so', async () => {
+    const boxesOf = (page: string) =>
+      [...page.matchAll(/<input type="checkbox" id="category-\d" name="categories" value="([^"]+)"( checked)?>/g)].map((b) => [
+        b[1],
+        Boolean(b[2]),
+      ]);
+    const hint = /<p class="hint">([^<]*categor[^<]*)<\/p>/;
+    const signup = await (await get('/')).text();
+    const preferences = await (await get(`/preferences?token=${token('preferences', BEN)}`)).text();
+    expect(signup.match(hint)?.[1]).toBe('Every box checked means every category, including new ones.');
+    expect(preferences.match(hint)?.[1]).toBe(signup.match(hint)?.[1]);
+    const everyBox = [
+      ['Design', true],
+      ['Developer Tools', true],
+      ['Writing', true],
+    ];
+    expect(boxesOf(signup)).toEqual(everyBox);
+    expect(boxesOf(preferences)).toEqual(everyBox);
+
+    // The form as it comes, every box checked, signs up a reader of every category, as the preferences page saves it.
+    await post('/subscribe', { email: 'nia@example.com', categories: ['Design', 'Developer Tools', 'Writing'] });
+    await until(async () => (await signupOutcomes()).length === 1);
+    expect((await listNow()).get('nia@example.com')?.categories).toEqual([]);
+  });
+
   it('POST with no known category saves nothing', async () => {
     const response = await post('/preferences', { token: token('preferences', ADA), categories: 'Astrology' });
     expect(response.status).toBe(400);

@@ -33,7 +33,7 @@ const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 const words = new Intl.Segmenter('en', { granularity: 'word' });
 
 /**
- * A take short enough to quote: whole when it fits `limit` graphemes, else cut at the last word boundary that
+ * A take (or the preheader) short enough to quote: whole when it fits `limit` graphemes, else cut at the last word boundary that
  * fits (never inside a word, an emoji or a combining mark) with an ellipsis; a single word longer than the
  * limit is cut inside it, still on a grapheme boundary.
  */

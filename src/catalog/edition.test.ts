@@ -91,6 +91,9 @@ describe('the edition file', () => {
     ['{"hold": 3}', /field "hold" must be true, false or the reason for the hold\./],
     ['{"pairs": [["alpha"]]}', /field "pairs\[0\]" must be a list of two slugs/],
     ['{"intro": ""}', /field "intro"/],
+    ['{"hold": "late\\u001b]0;PWNED\\u0007"}', /field "hold" contains a control character \(U\+001B\) at position 5; remove it\./],
+    ['{"intro": "Hello.\\n\\nA bell\\u0007"}', /field "intro" contains a control character \(U\+0007\) at position 15; remove it\./],
+    ['{"exclude": ["alpha\\u2028"]}', /field "exclude\[0\]" contains a line break \(U\+2028\) at position 6; it must be one line\./],
   ])('refuses %s with one sentence naming the file and field', async (text, message) => {
     await expect(editionFrom(text)).rejects.toThrow(CatalogError);
     await expect(editionFrom(text)).rejects.toThrow(message);

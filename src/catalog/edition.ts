@@ -3,13 +3,14 @@ import { z } from 'zod';
 import { CatalogError, describeIssues } from '../errors.ts';
 import { readTextIfExists } from '../files.ts';
 import { parseJsonText } from './load.ts';
+import { plainLine, plainLines } from './schema.ts';
 
-const Slug = z.string().min(1);
+const Slug = z.string().min(1).superRefine(plainLine);
 
 /** The editor's say over one week: `data/editions/<week>.json`. Every part is optional. */
 export const Edition = z.strictObject({
   /** A note at the top of the digest, plain text; a blank line starts a new paragraph. */
-  intro: z.string().trim().min(1).max(2000).optional(),
+  intro: z.string().trim().min(1).max(2000).superRefine(plainLines).optional(),
   /** New tools left out of the issue. */
   exclude: z.array(Slug).optional(),
   /** Comparisons the editor fixes; the other new tools are paired as usual. */
@@ -17,7 +18,9 @@ export const Edition = z.strictObject({
   /** The tool compared with every other new tool; implies the spotlight strategy. */
   spotlight: Slug.optional(),
   /** Holds the week: nothing is sent until the hold is lifted. A string says why. */
-  hold: z.union([z.boolean(), z.string().trim().min(1)], { error: 'must be true, false or the reason for the hold' }).optional(),
+  hold: z
+    .union([z.boolean(), z.string().trim().min(1).superRefine(plainLine)], { error: 'must be true, false or the reason for the hold' })
+    .optional(),
 });
 export type Edition = z.infer<typeof Edition>;
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseToolFile } from './load.ts';
 import { defectsOf, expectSentence, FILE, PERSONA_TAKES, variant } from '../../test/helpers/tool-file.ts';
 
 describe('parseToolFile rejects, in one sentence naming the file and the field or key', () => {
@@ -261,6 +262,52 @@ describe('parseToolFile rejects, in one sentence naming the file and the field o
     expect(defects.length).toBeGreaterThan(0);
     for (const defect of defects) expectSentence(defect, FILE);
     expect(defects.join('\n')).toMatch(mention);
+  });
+
+  // Terminal escapes, a bell, NUL and line breaks of every kind: a terminal or a mail header would act on them.
+  it.each([
+    ['name', ['name']],
+    ['tagline', ['tagline']],
+    ['category', ['category']],
+    ['pricing.details', ['pricing', 'details']],
+    ['url', ['url']],
+  ])('a control character in the one-line field %s, named with its code point and position', (field, path) => {
+    for (const [char, code, kind] of [
+      ['\u001b', 'U+001B', 'control character'],
+      ['\u0007', 'U+0007', 'control character'],
+      ['\u0000', 'U+0000', 'control character'],
+      ['\t', 'U+0009', 'control character'],
+      ['\u0085', 'U+0085', 'line break'],
+      ['\u2028', 'U+2028', 'line break'],
+    ]) {
+      let position = 0;
+      const defects = defectsOf(
+        FILE,
+        variant((t) => {
+          const parent = path.length === 2 ? t[path[0]!] : t;
+          const key = path.at(-1)!;
+          position = [...parent[key]].length + 1;
+          parent[key] = `${parent[key]}${char}x`;
+        }),
+      );
+      const fix = kind === 'line break' ? 'it must be one line' : 'remove it';
+      expect(defects).toEqual([`${FILE}: field "${field}" contains a ${kind} (${code}) at position ${position}; ${fix}.`]);
+    }
+  });
+
+  it.each([
+    ['description', (t: Record<string, any>) => t, 'description'],
+    ['a take', (t: Record<string, any>) => t.panel[1], 'take'],
+  ])('a control character in %s, which keeps its line feeds and tabs', (_, holder, key) => {
+    const withText = (text: string) =>
+      variant((t) => {
+        holder(t)[key] = text;
+      });
+    const field = key === 'take' ? 'panel[1].take' : key;
+    expect(defectsOf(FILE, withText('One.\n\n\tTwo \u001b[2J'))).toEqual([
+      `${FILE}: field "${field}" contains a control character (U+001B) at position 12; remove it.`,
+    ]);
+    expect(parseToolFile(FILE, withText('One.\n\n\tTwo.'))).toHaveProperty('tool');
   });
 
   it('reports every defect of a file, one sentence each', () => {

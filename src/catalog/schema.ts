@@ -1,4 +1,27 @@
 import { z } from 'zod';
+import { codePoint, firstControl } from '../plain-text.ts';
+
+/**
+ * Refuses control characters, naming the first by code point and position: one-line text reaches terminals and mail
+ * headers (the subject), where ESC would clear the screen and a line break start a new header; multi-line text keeps
+ * its line feeds and tabs.
+ */
+function plain(multiline: boolean) {
+  return (value: string, ctx: z.RefinementCtx) => {
+    const found = firstControl(value, multiline);
+    if (found === null) return;
+    const where = `(${codePoint(found.char)}) at position ${found.position}`;
+    ctx.addIssue({
+      code: 'custom',
+      message: found.lineBreak ? `contains a line break ${where}; it must be one line` : `contains a control character ${where}; remove it`,
+    });
+  };
+}
+
+/** For one-line text: refuses every control character. */
+export const plainLine = plain(false);
+/** For multi-line text: refuses every control character but the line feed and the tab. */
+export const plainLines = plain(true);
 
 export const PERSONAS = ['builder', 'skeptic', 'futurist', 'founder', 'creator'] as const;
 export const Persona = z.enum(PERSONAS);
@@ -12,7 +35,7 @@ export const PanelTake = z.strictObject({
   persona: Persona,
   score: z.int().min(0).max(100),
   verdict: ShipOrSkip,
-  take: z.string().min(1),
+  take: z.string().min(1).superRefine(plainLines),
 });
 export type PanelTake = z.infer<typeof PanelTake>;
 
@@ -69,9 +92,8 @@ const WebUrl = z.url({
   error: 'must be an absolute http: or https: URL',
 });
 
-/** One line of text: it reaches mail headers (the subject), where a line break would start a new header. */
 function oneLine(min: number, max: number) {
-  return text(min, max).check(z.refine((value) => !/[\r\n]/.test(value), 'must be one line (no line break)'));
+  return text(min, max).superRefine(plainLine);
 }
 
 /** A tool of the catalog, one file `data/tools/<slug>.json`. */
@@ -79,17 +101,14 @@ export const Tool = z.strictObject({
   slug: z.string().regex(SLUG, 'must be lowercase letters and digits joined by single hyphens'),
   name: oneLine(1, 80),
   tagline: oneLine(1, 160),
-  category: z
-    .string()
-    .trim()
-    .min(1)
-    .check(z.refine((value) => !/[\r\n]/.test(value), 'must be one line (no line break)')),
-  description: text(1, 4000),
-  url: WebUrl,
+  category: z.string().trim().min(1).superRefine(plainLine),
+  description: text(1, 4000).superRefine(plainLines),
+  // Checked before the URL parser, which drops tabs and line breaks silently.
+  url: z.string().superRefine(plainLine).pipe(WebUrl),
   addedAt: AddedAt,
   pricing: z.strictObject({
     entry: PricingEntry,
-    details: z.string().min(1).optional(),
+    details: z.string().min(1).superRefine(plainLine).optional(),
   }),
   panel: z
     .array(PanelTake)

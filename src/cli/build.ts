@@ -3,7 +3,7 @@ import type { Strategy } from '../digest/schema.ts';
 import { frozenNotice, latestWeekHint } from '../notices.ts';
 import { prepareIssue, type PreparedIssue } from '../pipeline.ts';
 import { comparisonLines } from '../render/text.ts';
-import { commonArgs, configFrom, now, pairingArgs, strictFlags, weekArg } from './common.ts';
+import { commonArgs, configFrom, now, pairingArgs, print, strictFlags, weekArg } from './common.ts';
 import { issueLines } from './report.ts';
 
 /** The issue in `build --json`'s contract: week, timezone and comparisons with both sides' verdicts. */
@@ -50,14 +50,14 @@ export default defineCommand({
       now: now(),
     });
     if (args.json) {
-      console.log(issueJson(prepared));
+      print(issueJson(prepared));
       return;
     }
     const frozen = await frozenNotice(config, prepared);
-    if (frozen) console.log(frozen);
-    for (const line of issueLines(prepared)) console.log(line);
+    if (frozen) print(frozen);
+    for (const line of issueLines(prepared)) print(line);
     const hint = await latestWeekHint(config, prepared, args.week !== undefined);
-    if (hint) console.log(hint);
-    for (const [i, comparison] of prepared.issue.comparisons.entries()) console.log(`\n${comparisonLines(comparison, i).join('\n')}`);
+    if (hint) print(hint);
+    for (const [i, comparison] of prepared.issue.comparisons.entries()) print(`\n${comparisonLines(comparison, i).join('\n')}`);
   },
 });

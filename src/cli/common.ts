@@ -2,6 +2,19 @@ import { defineCittyPlugin, type ArgsDef } from 'citty';
 import { resolveConfig, type Config } from '../config.ts';
 import { programClock } from '../clock.ts';
 import { UserError } from '../errors.ts';
+import { terminalSafe } from '../plain-text.ts';
+
+// What commands print comes from the catalog, the list, edition and state files: never raw to a terminal (SPEC).
+
+/** Prints a line on stdout, control characters escaped. */
+export function print(text: string): void {
+  console.log(terminalSafe(text));
+}
+
+/** Prints a line on stderr, control characters escaped. */
+export function printError(text: string): void {
+  console.error(terminalSafe(text));
+}
 
 /** The flags every command takes. */
 export const commonArgs = {
@@ -35,7 +48,7 @@ export const strictFlags = defineCittyPlugin({
 
 export function configFrom(args: { data?: string; subscribers?: string; state?: string; tz?: string }): Config {
   const config = resolveConfig(args);
-  for (const warning of config.warnings) console.error(`Warning: ${warning}`);
+  for (const warning of config.warnings) printError(`Warning: ${warning}`);
   return config;
 }
 

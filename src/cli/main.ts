@@ -1,9 +1,11 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { inspect } from 'node:util';
 import { type CommandDef, defineCommand, renderUsage, runCommand, type showUsage } from 'citty';
 import { NEWSLETTER } from '../../emails/_components/theme.ts';
 import { UserError } from '../errors.ts';
+import { terminalSafe } from '../plain-text.ts';
 
 // Each command loads only what it uses: `subscribers list` need not load React, Resend and the web server.
 export const main = defineCommand({
@@ -49,22 +51,24 @@ export async function runCli(rawArgs: string[]): Promise<number> {
 /** Prints why a run failed (a user's mistake in one line, a bug with its stack) and returns the exit status. */
 export function reportFailure(error: unknown, rawArgs: readonly string[] = []): number {
   if (error instanceof UserError) {
-    console.error(error.message);
+    console.error(terminalSafe(error.message));
     return error.exitCode;
   }
   if (error instanceof Error && error.name === 'CLIError') {
     console.error(
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: citty colours its messages with ANSI escapes, which start with ESC.
-      `${error.message.replace(/\u001b\[\d+m/g, '').replace(/([^.])$/, '$1.')} Run with --help to see the commands and flags.`,
+      terminalSafe(
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: citty colours its messages with ANSI escapes, which start with ESC.
+        `${error.message.replace(/\u001b\[\d+m/g, '').replace(/([^.])$/, '$1.')} Run with --help to see the commands and flags.`,
+      ),
     );
     return 2;
   }
   const sentence = fileSystemSentence(error, rawArgs);
   if (sentence) {
-    console.error(sentence);
+    console.error(terminalSafe(sentence));
     return 1;
   }
-  console.error('Unexpected error (a bug, please report it):', error);
+  console.error(`Unexpected error (a bug, please report it): ${terminalSafe(inspect(error))}`);
   return 70;
 }
 

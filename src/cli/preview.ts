@@ -1,7 +1,7 @@
 import { defineCommand } from 'citty';
 import { readerFor, writePreview } from '../delivery/preview.ts';
 import { frozenNotice, latestWeekHint } from '../notices.ts';
-import { commonArgs, configFrom, now, strictFlags, weekArg } from './common.ts';
+import { commonArgs, configFrom, now, print, strictFlags, weekArg } from './common.ts';
 import { issueLines, previewLines } from './report.ts';
 
 export default defineCommand({
@@ -17,12 +17,12 @@ export default defineCommand({
     const config = configFrom(args);
     const reader = await readerFor(config, args.as);
     if (reader.status !== undefined && reader.status !== 'active') {
-      console.log(`${reader.email}: this reader gets no email: ${reader.status}.`);
+      print(`${reader.email}: this reader gets no email: ${reader.status}.`);
       return;
     }
     const preview = await writePreview(config, { week: args.week, out: args.out, reader, now: now() });
     const frozen = await frozenNotice(config, preview.prepared);
     const hint = await latestWeekHint(config, preview.prepared, args.week !== undefined);
-    for (const line of [frozen, ...issueLines(preview.prepared), hint, ...previewLines(config, preview)]) if (line) console.log(line);
+    for (const line of [frozen, ...issueLines(preview.prepared), hint, ...previewLines(config, preview)]) if (line) print(line);
   },
 });

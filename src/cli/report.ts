@@ -8,6 +8,7 @@ import { weekLabel } from '../digest/week.ts';
 import { EVERY_CATEGORY_READER } from '../mail.ts';
 import type { PreparedIssue } from '../pipeline.ts';
 import { GMAIL_CLIP_BYTES, kilobytes } from '../render/size.ts';
+import { print, printError } from './common.ts';
 import { sendProgress, type Progress } from './progress.ts';
 
 // Every sentence the commands print about an issue, a preview and a send, so `send`, `schedule` and `npm start` say the same.
@@ -147,9 +148,9 @@ export function sendLines(outcome: SendOutcome): string[] {
 export function printingHooks(): SendHooks & { finish(): void } {
   let progress: Progress | null = null;
   return {
-    onIssue: (prepared) => console.log(issueHeadline(prepared)),
-    onProblem: (problem) => console.error(problem),
-    onStopping: () => console.error('Stopping after the batch in flight; run send again to finish.'),
+    onIssue: (prepared) => print(issueHeadline(prepared)),
+    onProblem: (problem) => printError(problem),
+    onStopping: () => printError('Stopping after the batch in flight; run send again to finish.'),
     onStart: (total) => {
       progress = sendProgress(total);
     },

@@ -6,7 +6,7 @@ import { lastEndedWeek, localTime, previousWeek, weekRange } from '../digest/wee
 import { UserError } from '../errors.ts';
 import { ScheduleStore, type ScheduleRecord } from '../state/schedule.ts';
 import { nextTick, waitUntil } from '../ticks.ts';
-import { commonArgs, configFrom, now, strictFlags } from './common.ts';
+import { commonArgs, configFrom, now, print, strictFlags } from './common.ts';
 import { printingHooks, sendLines } from './report.ts';
 
 export const DEFAULT_CRON = '0 9 * * 1';
@@ -42,7 +42,7 @@ export function missedWeek(at: Date, timezone: string, matches: (minute: Date) =
 
 function log(config: Config, message: string): void {
   const stamp = new Intl.DateTimeFormat('sv-SE', { timeZone: config.timezone, dateStyle: 'short', timeStyle: 'medium' }).format(now());
-  console.log(`[${stamp} ${config.timezone}] ${message}`);
+  print(`[${stamp} ${config.timezone}] ${message}`);
 }
 
 export default defineCommand({
@@ -94,7 +94,7 @@ export default defineCommand({
         const hooks = printingHooks();
         // A signal that came before the send listened for it still stops it.
         const outcome = await sendWeek(config, { week, now: now(), shouldStop: () => stopping }, hooks).finally(() => hooks.finish());
-        for (const line of sendLines(outcome)) console.log(line);
+        for (const line of sendLines(outcome)) print(line);
         log(config, succeeded(outcome) ? `${week} done.` : `${week} finished with failures; the next tick retries what is left.`);
         if (succeeded(outcome)) await markHandled(at);
       } catch (error) {

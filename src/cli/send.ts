@@ -3,7 +3,7 @@ import { sendWeek, succeeded } from '../delivery/run.ts';
 import type { Strategy } from '../digest/schema.ts';
 import { UserError } from '../errors.ts';
 import { latestWeekHint } from '../notices.ts';
-import { commonArgs, configFrom, now, pairingArgs, strictFlags, weekArg } from './common.ts';
+import { commonArgs, configFrom, now, pairingArgs, print, strictFlags, weekArg } from './common.ts';
 import { printingHooks, sendLines } from './report.ts';
 
 export default defineCommand({
@@ -35,9 +35,9 @@ export default defineCommand({
       },
       hooks,
     ).finally(() => hooks.finish());
-    for (const line of sendLines(outcome)) console.log(line);
+    for (const line of sendLines(outcome)) print(line);
     const hint = await latestWeekHint(config, outcome.prepared, args.week !== undefined);
-    if (hint) console.log(hint);
+    if (hint) print(hint);
     process.exitCode = succeeded(outcome) ? 0 : 1;
   },
 });

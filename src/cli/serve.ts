@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { defineCommand } from 'citty';
 import { UserError } from '../errors.ts';
 import { DEFAULT_HOST, startServer } from '../server/serve.ts';
-import { commonArgs, configFrom, strictFlags } from './common.ts';
+import { commonArgs, configFrom, print, printError, strictFlags } from './common.ts';
 
 export const DEFAULT_PORT = 8787;
 
@@ -43,10 +43,10 @@ export default defineCommand({
     const config = configFrom(args);
     const [host, port] = [hostOf(args.host), portOf(args.port)];
     const server = await startServer(config, port, {}, host);
-    if (!config.webhookSecret) console.error('Warning: RESEND_WEBHOOK_SECRET is not set; POST /webhooks/resend answers 503.');
-    console.log(`Listening on ${server.url}${server.reach ? ` (${server.reach})` : ''}; emails link to ${config.publicUrl}. Ctrl+C stops.`);
+    if (!config.webhookSecret) printError('Warning: RESEND_WEBHOOK_SECRET is not set; POST /webhooks/resend answers 503.');
+    print(`Listening on ${server.url}${server.reach ? ` (${server.reach})` : ''}; emails link to ${config.publicUrl}. Ctrl+C stops.`);
     await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
     await server.close();
-    console.log('Stopped.');
+    print('Stopped.');
   },
 });

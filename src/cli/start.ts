@@ -7,7 +7,7 @@ import { writePreview } from '../delivery/preview.ts';
 import { sendWeek, succeeded } from '../delivery/run.ts';
 import { outboxDir } from '../delivery/transport-for.ts';
 import { EVERY_CATEGORY_READER } from '../mail.ts';
-import { now } from './common.ts';
+import { now, print } from './common.ts';
 import { reportFailure, runCli } from './main.ts';
 import { printingHooks, sendLines } from './report.ts';
 
@@ -30,23 +30,20 @@ async function runSample(): Promise<number> {
   const catalog = await loadCatalog(config.dataDir);
   const latest = latestWeek(catalog, config.timezone);
   if (!latest) {
-    console.log(`The catalog in ${config.dataDir}/tools is empty; there is nothing to build.`);
+    print(`The catalog in ${config.dataDir}/tools is empty; there is nothing to build.`);
     return 1;
   }
-  console.log(`Running the weekly job on the sample catalog's latest week, ${latest}, for ${config.subscribersFile}.\n`);
+  print(`Running the weekly job on the sample catalog's latest week, ${latest}, for ${config.subscribersFile}.\n`);
   const hooks = printingHooks();
   const outcome = await sendWeek(config, { week: latest, now: now() }, hooks);
   hooks.finish();
-  for (const line of sendLines(outcome)) console.log(line);
+  for (const line of sendLines(outcome)) print(line);
   const preview = await writePreview(config, { week: latest, reader: EVERY_CATEGORY_READER, now: now() });
-  console.log(`\nMessages, one .eml per reader (open them in any mail client): ${path.resolve(outboxDir(config, latest))}`);
-  if (preview.message)
-    console.log(`Preview for a reader of every category: ${path.resolve(preview.html)} and ${path.resolve(preview.text)}`);
-  console.log(`Frozen issue: ${path.resolve(preview.prepared.frozenAt)}`);
-  console.log(
-    `\nTheir links (view in browser, votes, unsubscribe, preferences) work once \`npm start -- serve\` serves ${config.publicUrl}.`,
-  );
-  console.log('Next: `npm run digest -- --help` for every command; README.md for sending through Resend.');
+  print(`\nMessages, one .eml per reader (open them in any mail client): ${path.resolve(outboxDir(config, latest))}`);
+  if (preview.message) print(`Preview for a reader of every category: ${path.resolve(preview.html)} and ${path.resolve(preview.text)}`);
+  print(`Frozen issue: ${path.resolve(preview.prepared.frozenAt)}`);
+  print(`\nTheir links (view in browser, votes, unsubscribe, preferences) work once \`npm start -- serve\` serves ${config.publicUrl}.`);
+  print('Next: `npm run digest -- --help` for every command; README.md for sending through Resend.');
   return succeeded(outcome) ? 0 : 1;
 }
 

@@ -3,7 +3,7 @@ import { WeekId } from '../digest/schema.ts';
 import { tally } from '../digest/words.ts';
 import { UserError } from '../errors.ts';
 import { COUNTED, issueStats, type IssueStats } from '../stats.ts';
-import { commonArgs, configFrom, strictFlags } from './common.ts';
+import { commonArgs, configFrom, print, strictFlags } from './common.ts';
 
 const percent = (n: number, of: number) => (of === 0 ? '-' : `${Math.round((100 * n) / of)}%`);
 
@@ -67,11 +67,11 @@ export default defineCommand({
     const all = await issueStats(config.stateDir, config.timezone);
     if (week === undefined) {
       // Scripts get every issue, as the table shows them: an array, oldest first ([] before the first send).
-      console.log(args.json ? JSON.stringify(all, null, 2) : weeksReport(all));
+      print(args.json ? JSON.stringify(all, null, 2) : weeksReport(all));
       return;
     }
     const one = all.find((s) => s.week === week.data);
     if (!one) throw new UserError(`${week.data} has not been sent: ${config.stateDir}/ledger has no record of it.`);
-    console.log(args.json ? JSON.stringify(one, null, 2) : issueReport(one));
+    print(args.json ? JSON.stringify(one, null, 2) : issueReport(one));
   },
 });

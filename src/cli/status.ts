@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { stateStatus, statusLines } from '../delivery/status.ts';
-import { commonArgs, configFrom, strictFlags } from './common.ts';
+import { commonArgs, configFrom, print, strictFlags } from './common.ts';
 
 export default defineCommand({
   meta: { name: 'status', description: 'Show every week the state knows (built, held, sending, sent) and the list by status' },
@@ -9,7 +9,7 @@ export default defineCommand({
   async run({ args }) {
     const config = configFrom(args);
     const status = await stateStatus(config);
-    for (const line of statusLines(status, config)) console.log(line);
+    for (const line of statusLines(status, config)) print(line);
     // Everything readable is shown; the exit status still tells a script that something needs fixing.
     if (status.listError || status.weeks.some((w) => w.damage)) process.exitCode = 1;
   },

@@ -1,5 +1,6 @@
 import { defineCommand } from 'citty';
 import { UserError } from '../errors.ts';
+import { terminalSafe } from '../plain-text.ts';
 import { readExport } from '../subscribers/import.ts';
 import { importSummary, planImport, withCatalogCategories } from '../subscribers/import-plan.ts';
 import { argumentAddress, parseCategories, SubscriberStatus } from '../subscribers/schema.ts';
@@ -7,7 +8,7 @@ import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
 import { loadCatalog } from '../catalog/load.ts';
 import { catalogCategories, planAdd, unsubscribeMessage } from '../subscribers/edit.ts';
 import { csvLine, LIST_HEADER, subscriberLine } from '../subscribers/export.ts';
-import { commonArgs, configFrom, now, strictFlags } from './common.ts';
+import { commonArgs, configFrom, now, print, printError, strictFlags } from './common.ts';
 
 // --data and --tz change nothing here but --data for the categories of add and import, so the help lists only the flags that do.
 const { subscribers: subscribersArg, state: stateArg } = commonArgs;
@@ -40,7 +41,7 @@ const importCommand = defineCommand({
       : rows;
     const { events, outcomes } = planImport(list, checked, now().toISOString(), args.file);
     await store.record(...events);
-    console.log(importSummary(args.file, outcomes, problems));
+    print(importSummary(args.file, outcomes, problems));
   },
 });
 
@@ -73,7 +74,7 @@ const addCommand = defineCommand({
           );
     const { event, message } = planAdd(list.get(email), { email, name: args.name, categories, at: now().toISOString() });
     if (event) await store.record(event);
-    console.log(message);
+    print(message);
   },
 });
 
@@ -87,7 +88,7 @@ const unsubscribeCommand = defineCommand({
     const store = new SubscriberStore(config.stateDir);
     const { list } = await new LiveSubscribers(config.subscribersFile, store, { allowMissingCsv: true }).current();
     await store.record({ type: 'unsubscribe', email, at: now().toISOString(), source: 'cli' });
-    console.log(unsubscribeMessage(list.get(email), email));
+    print(unsubscribeMessage(list.get(email), email));
   },
 });
 
@@ -100,11 +101,12 @@ const listCommand = defineCommand({
     const status = args.status === undefined ? undefined : SubscriberStatus.safeParse(args.status.toLowerCase());
     if (status && !status.success) throw new UserError(`--status "${args.status}" is not one of ${SubscriberStatus.options.join(', ')}.`);
     const { list, problems } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir)).current();
-    for (const p of problems) console.error(p.problem);
+    for (const p of problems) printError(p.problem);
     process.stdout.write(csvLine(LIST_HEADER));
     for (const s of [...list.values()].sort((a, b) => a.email.localeCompare(b.email))) {
       if (status?.data && s.status !== status.data) continue;
-      process.stdout.write(subscriberLine(s));
+      // The list file is written by hand or by other tools: a name in it may hold anything.
+      process.stdout.write(terminalSafe(subscriberLine(s)));
     }
   },
 });

@@ -167,6 +167,21 @@ describe('renderMessage', () => {
     expect(message.text).toContain('<img src=x onerror=alert(1)>');
   });
 
+  it('puts no control character into the subject or any header, whatever a frozen issue holds', async () => {
+    const sample = Issue.parse(JSON.parse(readFileSync(new URL('../../test/fixtures/hand-issue.json', import.meta.url), 'utf8')));
+    for (const c of sample.comparisons) {
+      c.left.name = `${c.left.name}\u001b[2J\u001b]0;PWNED\u0007`;
+      if (c.right) c.right.name = `${c.right.name}\r\nBcc: all@example.com\u0000\u0085\u2028`;
+    }
+    for (const options of [{}, { test: true }]) {
+      const message = await render(reader(), options, sample);
+      for (const value of [message.subject, message.from, ...Object.values(message.headers)]) {
+        expect(value).not.toMatch(/[\p{Cc}\u2028\u2029]/u);
+      }
+      expect(message.subject).toMatch(/ Bcc: all@example.com |\[2J \]0;PWNED/);
+    }
+  });
+
   it('has no script and no external stylesheet', async () => {
     const message = await render(reader());
     expect(message.html).not.toMatch(/<script/i);
@@ -250,6 +265,23 @@ describe('subjectOf and preheaderOf', () => {
     );
     const many = Array.from({ length: 20 }, () => hand.comparisons).flat();
     expect(preheaderOf(many).length).toBeLessThanOrEqual(140);
+  });
+
+  it('cuts a long preheader between words, with an ellipsis', () => {
+    const names = ['Quillforge Studio', 'Parsnip Coder', 'Citebloom Research', 'Paperhound Finder', 'Glyphsmith Designer', 'Marrowline'];
+    const tools = names.map((name, i) => tool(`t${i}`, name, 'Design', { panel: votes(3 - (i % 3), 1 + (i % 2)) }));
+    const comparisons = [0, 2, 4].map((i) => pair(tools[i]!, tools[i + 1]!));
+    // Six lengths of the same list, so the 140th character falls at six different places in it.
+    for (let n = 5; n <= 10; n++) {
+      const preheader = preheaderOf(Array.from({ length: n }, (_, i) => comparisons[i % 3]!));
+      expect(preheader.length).toBeLessThanOrEqual(140);
+      expect(preheader).toMatch(/\S…$/);
+      const lastWord = preheader
+        .slice(0, -1)
+        .split(/[\s;:()]+/)
+        .at(-1);
+      expect([...names.flatMap((n) => n.split(' ')), 'over', 'vs', 'toss-up', 'Also']).toContain(lastWord);
+    }
   });
 });
 

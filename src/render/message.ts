@@ -2,14 +2,18 @@ import { render } from '@react-email/render';
 import { createElement } from 'react';
 import WeeklyDigest, { type DigestProps } from '../../emails/WeeklyDigest.tsx';
 import type { VoteLinks } from '../../emails/_components/ComparisonCard.tsx';
-import { givenName, glanceTitle, pickedSide, whySentence } from '../../emails/_components/format.ts';
+import { givenName, glanceTitle, pickedSide, shortenTake, whySentence } from '../../emails/_components/format.ts';
 import { NEWSLETTER } from '../../emails/_components/theme.ts';
 import { comparisonsFor } from '../digest/issue.ts';
 import type { Comparison, Issue, Side } from '../digest/schema.ts';
 import { weekLabel, weekRange } from '../digest/week.ts';
 import type { OutgoingEmail, Recipient, SenderSettings } from '../mail.ts';
+import { headerSafe } from '../plain-text.ts';
 import { signToken, signVoteToken } from '../subscribers/tokens.ts';
 import { digestText } from './text.ts';
+
+/** The preheader's length in characters, about what an inbox shows of it. */
+const PREHEADER_LIMIT = 140;
 
 // Only the local outbox gets here: a real send refuses without DIGEST_POSTAL_ADDRESS (see config.ts).
 const MISSING_POSTAL_ADDRESS = "The sender's postal address (DIGEST_POSTAL_ADDRESS) goes here.";
@@ -81,7 +85,7 @@ export function subjectOf(comparisons: readonly Comparison[]): string {
   return `${headlinePhrase(headline, star, comparisons.length)}${more === 0 ? '' : `, and ${more} more verdict${more === 1 ? '' : 's'}`}`;
 }
 
-/** The inbox preview line, continuing the subject: the other picks, or why the only pick wins; at most 140 characters. */
+/** The inbox preview line, continuing the subject: the other picks, or why the only pick wins; at most 140 characters, cut between words. */
 export function preheaderOf(comparisons: readonly Comparison[]): string {
   const headline = headlineOf(comparisons);
   if (headline === undefined) return '';
@@ -90,7 +94,7 @@ export function preheaderOf(comparisons: readonly Comparison[]): string {
     others.length === 0
       ? whySentence(headline)
       : `Also: ${others.map((c) => (pickedSide(c) || c.right === null ? glanceTitle(c) : `${glanceTitle(c)} (toss-up)`)).join('; ')}. With the reviewers' own words.`;
-  return text.length <= 140 ? text : `${text.slice(0, 139).trimEnd()}…`;
+  return shortenTake(text, PREHEADER_LIMIT);
 }
 
 /** A reader's signed "Ship it" and "Skip it" links for every tool of `comparisons`, by slug. */
@@ -128,10 +132,14 @@ export function digestProps(issue: Issue, recipient: Recipient, settings: Sender
 
 /** RFC 8058 one-click unsubscribe, on every message to a subscriber. */
 export function unsubscribeHeaders(unsubscribeUrl: string): Record<string, string> {
-  return { 'List-Unsubscribe': `<${unsubscribeUrl}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+  return { 'List-Unsubscribe': `<${headerSafe(unsubscribeUrl)}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
 }
 
-/** The message around a rendered HTML body: subject, plain text and the RFC 8058 one-click unsubscribe headers. */
+/**
+ * The message around a rendered HTML body: subject, plain text and the RFC 8058 one-click unsubscribe headers.
+ * The catalog refuses control characters in the names a subject quotes; a frozen issue written before it did, or
+ * edited since, still never puts one into a header.
+ */
 export function messageFrom(
   props: DigestProps,
   recipient: Recipient,
@@ -139,10 +147,10 @@ export function messageFrom(
   html: string,
   options: { test?: boolean } = {},
 ): OutgoingEmail {
-  const subject = subjectOf(props.comparisons);
+  const subject = headerSafe(subjectOf(props.comparisons));
   return {
     to: recipient.email,
-    from: settings.from,
+    from: headerSafe(settings.from),
     subject: options.test ? `[TEST] ${subject}` : subject,
     html,
     text: digestText(props),

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { CatalogCache } from '../catalog/cache.ts';
@@ -6,6 +7,7 @@ import { senderSettings, type Config } from '../config.ts';
 import { SentReaders } from '../delivery/ledger.ts';
 import type { Transport } from '../delivery/transport.ts';
 import { describeIssues, LedgerError, UserError, VotesError } from '../errors.ts';
+import { terminalSafe } from '../plain-text.ts';
 import { VoteStore } from '../state/votes.ts';
 import { Address } from '../subscribers/schema.ts';
 import { SubscriberStore, type LiveSubscribers } from '../subscribers/store.ts';
@@ -115,7 +117,13 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
 
   const list = async () => (await deps.subscribers.current()).list;
   const categories = () => catalog.derived(categoriesOf);
-  const signups = new SignupQueue(config.stateDir, { ...deps, settings, store: subscribers, list, log: (line) => console.error(line) });
+  const signups = new SignupQueue(config.stateDir, {
+    ...deps,
+    settings,
+    store: subscribers,
+    list,
+    log: (line) => console.error(terminalSafe(line)),
+  });
   const confirmations = new Confirmations(config.secret, subscribers, list, deps.now);
   const reader = (purpose: TokenPurpose, token: string | undefined) =>
     token ? verifyToken(config.secret, purpose, token, deps.now()) : null;
@@ -148,11 +156,11 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
         error instanceof VotesError
           ? error.for("serve answers the archive's issue pages and the vote links with an error page until it is fixed").message
           : error.message;
-      if (sentence !== lastDamage) console.error(sentence);
+      if (sentence !== lastDamage) console.error(terminalSafe(sentence));
       lastDamage = sentence;
       return c.html(errorPage('This page is unavailable for now', 'Something on our side needs fixing. Please try again later.'), 503);
     }
-    console.error(`${c.req.method} ${c.req.path} failed:`, error instanceof UserError ? error.message : error);
+    console.error(terminalSafe(`${c.req.method} ${c.req.path} failed: ${error instanceof UserError ? error.message : inspect(error)}`));
     return c.html(errorPage('Something went wrong', 'This is our fault. Please try again in a few minutes.'), 500);
   });
   app.notFound((c) => c.html(errorPage('Page not found', 'There is nothing at this address.'), 404));
@@ -284,7 +292,7 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
     if (!event.success) return c.text(describeIssues('Not a Resend event this server reads', event.error).join(' '), 400);
     const now = deps.now();
     const outcome = await webhooks.record(headers.id, event.data, now);
-    console.log(webhookLine(event.data, stopEventsOf(event.data, headers.id, now), outcome));
+    console.log(terminalSafe(webhookLine(event.data, stopEventsOf(event.data, headers.id, now), outcome)));
     return c.text(outcome === 'duplicate' ? 'Already recorded.' : 'Recorded.');
   });
 

@@ -4,6 +4,7 @@ import { Ledger } from '../delivery/ledger.ts';
 import type { Issue } from '../digest/schema.ts';
 import { weekLabel, weekRange } from '../digest/week.ts';
 import { LedgerError, UserError } from '../errors.ts';
+import { terminalSafe } from '../plain-text.ts';
 import { IssueStore } from '../state/issues.ts';
 import { sentWeeks } from '../stats.ts';
 import type { IssueSummary } from './pages.ts';
@@ -43,7 +44,9 @@ export class Archive {
       .summarize(() => undefined)
       .catch((error: unknown) => {
         if (!(error instanceof LedgerError)) throw error;
-        console.error(error.for(`serve cannot tell whether the issue of ${week} went out, and leaves it out of the archive`).message);
+        console.error(
+          terminalSafe(error.for(`serve cannot tell whether the issue of ${week} went out, and leaves it out of the archive`).message),
+        );
         return null;
       });
     if (summary && summary.sentBatches > 0) this.sent.add(week);
@@ -64,7 +67,7 @@ export class Archive {
         version,
         issue: this.store.read(week).catch((error: unknown) => {
           if (!(error instanceof UserError)) throw error;
-          console.error(error.message);
+          console.error(terminalSafe(error.message));
           return null;
         }),
       };

@@ -7,6 +7,7 @@ import {
   personaName,
   pickLine,
   pricingLine,
+  quotedTakes,
   SOLO_NOTE,
   takeLine,
   webUrl,
@@ -26,6 +27,8 @@ const ISSUE_STYLE = `
 .side p{margin:.2rem 0}
 .badge{display:inline-block;font-size:.75rem;font-weight:700;padding:0 .4rem;border-radius:4px;background:var(--accent);color:#fff;vertical-align:middle}
 .pick{font-weight:700}
+blockquote.take{margin:.5rem 0;padding:.5rem .75rem;border-left:3px solid var(--border);overflow-wrap:anywhere}
+blockquote.take p{margin:0}
 table.split{border-collapse:collapse;width:100%;font-size:.9rem;margin:.5rem 0}
 table.split th,table.split td{text-align:left;padding:.2rem .4rem;border-bottom:1px solid var(--border)}
 nav.issues{display:flex;justify-content:space-between;gap:1rem;flex-wrap:wrap;margin:1.5rem 0 .5rem}
@@ -55,6 +58,18 @@ function sideCard(side: Side, picked: boolean, community: CommunityVerdict): Saf
 </div>`;
 }
 
+/** What the reviewers said, as the email quotes it: the takes of the persona who splits the pair most. */
+function reviewerQuotes(comparison: Comparison): SafeHtml {
+  const takes = quotedTakes(comparison);
+  if (takes === null) return html``;
+  return html`<h3>What the reviewers said</h3>
+<p class="meta">${takes.lead}</p>
+${takes.quotes.map(
+  (q) => html`<blockquote class="take"><p>“${q.text}”</p><p class="meta">${takes.persona} on ${q.side.name}, ${takeLine(q)}</p></blockquote>
+`,
+)}`;
+}
+
 function reviewerTable(comparison: Comparison): SafeHtml {
   const { left, right, reviewerSplit } = comparison;
   if (right === null || reviewerSplit.rows.length === 0) return html``;
@@ -76,6 +91,7 @@ function comparisonSection(comparison: Comparison, index: number, community: (si
 ${comparison.right === null ? html`<p class="meta">${SOLO_NOTE}</p>` : html`<p class="pick">${pickLine(comparison)}</p>`}
 <p>${comparison.summary}</p>
 <div class="sides">${sides.map((side) => sideCard(side, comparison.right !== null && side.slug === comparison.pick, community(side)))}</div>
+${reviewerQuotes(comparison)}
 ${reviewerTable(comparison)}
 </section>`;
 }

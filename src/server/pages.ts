@@ -86,11 +86,20 @@ function issueList(issues: readonly IssueSummary[]): SafeHtml {
 </ul>`;
 }
 
-function categoryBoxes(categories: readonly string[], checked: (category: string) => boolean): SafeHtml {
-  return html`${categories.map(
+/**
+ * The category boxes, as the signup and preferences forms both show them: a reader of every category (saved as
+ * none, so new categories come too) sees every box checked, and checking every box saves that.
+ */
+function categoryFieldset(legend: string, categories: readonly string[], chosen: readonly string[]): SafeHtml {
+  const keys = new Set(chosen.map(categoryKey));
+  const checked = (category: string) => keys.size === 0 || keys.has(categoryKey(category));
+  return html`<fieldset>
+<legend>${legend}</legend>
+<p class="hint">Every box checked means every category, including new ones.</p>${categories.map(
     (category, i) => html`
 <label for="category-${i}"><input type="checkbox" id="category-${i}" name="categories" value="${category}"${checked(category) ? html` checked` : ''}> ${category}</label>`,
-  )}`;
+  )}
+</fieldset>`;
 }
 
 function message(kind: 'notice' | 'error', text: string | null): SafeHtml {
@@ -98,23 +107,15 @@ function message(kind: 'notice' | 'error', text: string | null): SafeHtml {
   return kind === 'error' ? html`<p class="error" role="alert">${text}</p>` : html`<p class="notice" role="status">${text}</p>`;
 }
 
-/** The signup form: address, optional name, optional categories (none means every category). */
+/** The signup form: address, optional name, categories (every box checked at first: every category). */
 export function signupForm(categories: readonly string[], values: SignupValues | null = null, error: string | null = null): SafeHtml {
-  const wanted = new Set((values?.categories ?? []).map(categoryKey));
   return html`<form method="post" action="/subscribe">
 ${message('error', error)}
 <label for="email">Email address</label>
 <input type="email" id="email" name="email" required autocomplete="email" maxlength="254" value="${values?.email ?? ''}">
 <label for="name">Name <span class="hint">(optional)</span></label>
 <input type="text" id="name" name="name" autocomplete="name" maxlength="100" value="${values?.name ?? ''}">
-${
-  categories.length === 0
-    ? ''
-    : html`<fieldset>
-<legend>Categories</legend>
-<p class="hint">Leave every box empty to get every category.</p>${categoryBoxes(categories, (t) => wanted.has(categoryKey(t)))}
-</fieldset>`
-}
+${categories.length === 0 ? '' : categoryFieldset('Categories', categories, values?.categories ?? [])}
 <p class="hint">We send one email a week and a link to confirm your address first.</p>
 <button type="submit">Subscribe</button>
 </form>`;
@@ -183,7 +184,6 @@ export function preferencesPage(input: {
   notice?: string | null;
   error?: string | null;
 }): string {
-  const chosen = new Set(input.chosen.map(categoryKey));
   const stopped =
     input.status !== null && input.status !== 'active'
       ? html`<p class="notice">This address is ${input.status}, so it gets no email. <a href="/">Subscribe again</a> to get the digest.</p>`
@@ -196,10 +196,7 @@ ${message('notice', input.notice ?? null)}
 ${message('error', input.error ?? null)}
 <form method="post" action="/preferences">
 <input type="hidden" name="token" value="${input.token}">
-<fieldset>
-<legend>Categories you get</legend>
-<p class="hint">Every box checked means every category, including new ones.</p>${categoryBoxes(input.categories, (t) => chosen.size === 0 || chosen.has(categoryKey(t)))}
-</fieldset>
+${categoryFieldset('Categories you get', input.categories, input.chosen)}
 <button type="submit">Save preferences</button>
 </form>
 <h2>Unsubscribe</h2>
