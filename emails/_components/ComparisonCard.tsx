@@ -16,7 +16,7 @@ import {
   takeLine,
   webUrl,
   whySentence,
-} from './format.ts';
+} from '../../src/digest/wording.ts';
 import { PanelBadge } from './PanelBadge.tsx';
 import { ReviewerSplit } from './ReviewerSplit.tsx';
 import { body, card, cls, color, h2, h3, link, pickColors, small } from './theme.ts';

@@ -21,7 +21,7 @@ import {
   webUrl,
   whySentence,
   widestLine,
-} from '../../emails/_components/format.ts';
+} from '../digest/wording.ts';
 
 const WIDTH = 78;
 

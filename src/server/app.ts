@@ -4,7 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { CatalogCache } from '../catalog/cache.ts';
 import { categoryKey, type Tool } from '../catalog/schema.ts';
 import { senderSettings, type Config } from '../config.ts';
-import { SentReaders } from '../delivery/ledger.ts';
+import { SentReaders } from '../state/ledger.ts';
 import type { Transport } from '../delivery/transport.ts';
 import { describeIssues, LedgerError, UserError, VotesError } from '../errors.ts';
 import { terminalSafe } from '../plain-text.ts';

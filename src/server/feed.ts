@@ -1,4 +1,4 @@
-import { comparisonTitle } from '../../emails/_components/format.ts';
+import { comparisonTitle } from '../digest/wording.ts';
 import type { Comparison, Issue } from '../digest/schema.ts';
 import { weekRange } from '../digest/week.ts';
 import { issueLabel } from './archive.ts';

@@ -12,7 +12,7 @@ import {
   takeLine,
   webUrl,
   widestLine,
-} from '../../emails/_components/format.ts';
+} from '../digest/wording.ts';
 import type { CommunityVerdict, Comparison, Issue, Side } from '../digest/schema.ts';
 import { html, raw, type SafeHtml } from './html.ts';
 import { NEWSLETTER } from '../../emails/_components/theme.ts';

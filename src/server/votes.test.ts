@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup, copyFixture, tempDir, writeCsv } from '../../test/helpers/cli.ts';
 import { resolveConfig, type Config } from '../config.ts';
 import { Outbox } from '../delivery/outbox.ts';
-import { sendWeek } from '../delivery/run.ts';
+import { sendWeek } from '../delivery/send-week.ts';
 import type { Side } from '../digest/schema.ts';
 import { VOTE_CHANGES } from '../state/votes.ts';
 import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';

@@ -10,9 +10,9 @@ import { renderMessage } from '../render/message.ts';
 import { withLock } from '../state/lock.ts';
 import { argumentAddress } from '../subscribers/schema.ts';
 import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
-import { assertListNotEmpty } from './list-file.ts';
+import { assertListNotEmpty } from '../subscribers/list-file.ts';
 import { listedReader } from './preview.ts';
-import { audienceOf, sendIssue, type SendOptions, type SendReport } from './send.ts';
+import { audienceOf, sendIssue, type SendOptions, type SendReport } from './batches.ts';
 import { skippedLines } from './skipped.ts';
 import { outboxDir, transportFor } from './transport-for.ts';
 

@@ -1,5 +1,5 @@
-import type { CommunityVerdict, Comparison, PanelVerdict, ReviewerSplit, Side } from '../../src/digest/schema.ts';
-import { capitalize, tally } from '../../src/digest/words.ts';
+import type { CommunityVerdict, Comparison, PanelVerdict, ReviewerSplit, Side } from './schema.ts';
+import { capitalize, tally } from './words.ts';
 
 /** Wording shared by the HTML template and the plain-text part, so both say the same thing. */
 
