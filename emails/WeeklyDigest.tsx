@@ -10,8 +10,8 @@ import type { CSSProperties } from 'react';
 import { type Comparison, Issue } from '../src/digest/schema.ts';
 import { ComparisonCard, type VoteLinks } from './_components/ComparisonCard.tsx';
 import { Footer, type DigestLinks } from './_components/Footer.tsx';
-import { comparisonKey, decisiveness, glanceTitle, greeting, paragraphs } from '../src/digest/wording.ts';
-import { body, cls, color, container, emailCss, h1, h2, link, NEWSLETTER, page, small } from './_components/theme.ts';
+import { comparisonKey, decisiveness, glanceTitle, greeting, NEWSLETTER, paragraphs } from '../src/digest/wording.ts';
+import { body, cls, color, container, emailCss, h1, h2, link, page, small } from './_components/theme.ts';
 import fixture from './_fixtures/preview-props.json' with { type: 'json' };
 import { previewPropsFor } from './_preview/live.ts';
 

@@ -2,6 +2,7 @@ import {
   categoryLine,
   communityLine,
   comparisonTitle,
+  NEWSLETTER,
   panelLine,
   paragraphs,
   personaName,
@@ -15,7 +16,6 @@ import {
 } from '../digest/wording.ts';
 import type { CommunityVerdict, Comparison, Issue, Side } from '../digest/schema.ts';
 import { html, raw, type SafeHtml } from './html.ts';
-import { NEWSLETTER } from '../../emails/_components/theme.ts';
 import { feedLink, layout, signupForm, type IssueSummary } from './pages.ts';
 
 const ISSUE_STYLE = `
