@@ -28,7 +28,8 @@ import {
 } from './pages.ts';
 import { registerArchive } from './public.ts';
 import { RateLimiter } from './rate-limit.ts';
-import { Confirmations, SignupQueue } from './signup.ts';
+import { Confirmations } from './confirmations.ts';
+import { SignupQueue } from './signup-queue.ts';
 import { registerVotes } from './votes.ts';
 import { ResendEvent, stopEventsOf, verifyWebhook, webhookHeaders, WebhookRecorder } from './webhooks.ts';
 
