@@ -7,7 +7,8 @@ import { LedgerError } from './errors.ts';
 import { Ledger } from './state/ledger.ts';
 import { assertListNotEmpty } from './subscribers/list-file.ts';
 import { SubscriberStatus } from './subscribers/schema.ts';
-import { LiveSubscribers, SubscriberStore } from './subscribers/store.ts';
+import { LiveSubscribers } from './subscribers/live.ts';
+import { SubscriberStore } from './subscribers/store.ts';
 import { IssueStore } from './state/issues.ts';
 import { lockHolder } from './state/lock.ts';
 

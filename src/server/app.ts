@@ -10,7 +10,8 @@ import { describeIssues, LedgerError, UserError, VotesError } from '../errors.ts
 import { terminalSafe } from '../plain-text.ts';
 import { VoteStore } from '../state/votes.ts';
 import { Address } from '../subscribers/schema.ts';
-import { SubscriberStore, type LiveSubscribers } from '../subscribers/store.ts';
+import type { LiveSubscribers } from '../subscribers/live.ts';
+import { SubscriberStore } from '../subscribers/store.ts';
 import { signToken, verifyToken, type TokenPurpose } from '../subscribers/tokens.ts';
 import { clientAddress, requestLog, webhookLine } from './access.ts';
 import { Archive } from './archive.ts';

@@ -7,7 +7,8 @@ import { Outbox } from '../delivery/outbox.ts';
 import { sendWeek } from '../delivery/send-week.ts';
 import type { Side } from '../digest/schema.ts';
 import { VOTE_CHANGES } from '../state/votes.ts';
-import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
+import { LiveSubscribers } from '../subscribers/live.ts';
+import { SubscriberStore } from '../subscribers/store.ts';
 import { signVoteToken, type Vote } from '../subscribers/tokens.ts';
 import { createApp } from './app.ts';
 

@@ -4,7 +4,7 @@ import type { Side } from '../digest/schema.ts';
 import { currentCommunity } from '../digest/community.ts';
 import type { SentReaders } from '../state/ledger.ts';
 import { VOTE_CHANGES, type VoteStore } from '../state/votes.ts';
-import type { LiveSubscribers } from '../subscribers/store.ts';
+import type { LiveSubscribers } from '../subscribers/live.ts';
 import { verifyVoteToken, type Vote } from '../subscribers/tokens.ts';
 import { communityLine } from '../digest/wording.ts';
 import type { Archive } from './archive.ts';
