@@ -1,7 +1,7 @@
 import { render } from '@react-email/render';
 import { createElement } from 'react';
 import WeeklyDigest, { type DigestProps } from '../../emails/WeeklyDigest.tsx';
-import type { VoteLinks } from '../../emails/_components/ComparisonCard.tsx';
+import type { VoteLinks } from '../../emails/_components/Votes.tsx';
 import { givenName, glanceTitle, NEWSLETTER, pickedSide, shortenTake, whySentence } from '../digest/wording.ts';
 import { comparisonsFor } from '../digest/issue.ts';
 import type { Comparison, Issue, Side } from '../digest/schema.ts';

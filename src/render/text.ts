@@ -1,6 +1,6 @@
 import type { DigestProps } from '../../emails/WeeklyDigest.tsx';
 import type { Comparison, Side } from '../digest/schema.ts';
-import type { VoteLinks } from '../../emails/_components/ComparisonCard.tsx';
+import type { VoteLinks } from '../../emails/_components/Votes.tsx';
 import {
   categoryLine,
   communityLine,
