@@ -6,7 +6,7 @@ import { render } from '@react-email/render';
 import { createElement } from 'react';
 import WeeklyDigest from '../emails/WeeklyDigest.tsx';
 import { Pacer } from '../src/delivery/pacer.ts';
-import { audienceOf, sendIssue } from '../src/delivery/send.ts';
+import { audienceOf, sendIssue } from '../src/delivery/batches.ts';
 import type { Transport } from '../src/delivery/transport.ts';
 import { bestMatch } from '../src/digest/pair.ts';
 import type { SenderSettings } from '../src/mail.ts';

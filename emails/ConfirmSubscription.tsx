@@ -8,7 +8,8 @@ import { Link } from '@react-email/link';
 import { Preview } from '@react-email/preview';
 import { Section } from '@react-email/section';
 import type { CSSProperties } from 'react';
-import { body, cls, color, container, emailCss, h1, link, NEWSLETTER, page, small } from './_components/theme.ts';
+import { NEWSLETTER } from '../src/digest/wording.ts';
+import { body, cls, color, container, emailCss, h1, link, page, small } from './_components/theme.ts';
 import fixture from './_fixtures/confirm-props.json' with { type: 'json' };
 import { previewPropsFor } from './_preview/live.ts';
 

@@ -8,10 +8,11 @@ import { Preview } from '@react-email/preview';
 import { Section } from '@react-email/section';
 import type { CSSProperties } from 'react';
 import { type Comparison, Issue } from '../src/digest/schema.ts';
-import { ComparisonCard, type VoteLinks } from './_components/ComparisonCard.tsx';
+import { ComparisonCard } from './_components/ComparisonCard.tsx';
+import type { VoteLinks } from './_components/Votes.tsx';
 import { Footer, type DigestLinks } from './_components/Footer.tsx';
-import { comparisonKey, decisiveness, glanceTitle, greeting, paragraphs } from './_components/format.ts';
-import { body, cls, color, container, emailCss, h1, h2, link, NEWSLETTER, page, small } from './_components/theme.ts';
+import { comparisonKey, decisiveness, glanceTitle, greeting, NEWSLETTER, paragraphs } from '../src/digest/wording.ts';
+import { body, cls, color, container, emailCss, h1, h2, link, page, small } from './_components/theme.ts';
 import fixture from './_fixtures/preview-props.json' with { type: 'json' };
 import { previewPropsFor } from './_preview/live.ts';
 

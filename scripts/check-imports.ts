@@ -38,19 +38,13 @@ function importsOf(file: string): string[] {
     .filter((target) => CODE.test(target));
 }
 
-/** The folder a file belongs to for the folder rules: `src/<folder>`, `src` for the files directly in it, or `emails` as a whole. */
+/** The room a file belongs to for the pair rule: `src/<folder>`, `emails` as a whole, or the file itself when it sits directly in src/. */
 function folderOf(file: string): string | null {
   const parts = file.split('/');
   if (parts[0] === 'emails') return 'emails';
-  if (parts[0] === 'src') return parts.length > 2 ? `src/${parts[1]}` : 'src';
+  if (parts[0] === 'src') return parts.length > 2 ? `src/${parts[1]}` : file;
   return null;
 }
-
-/**
- * Files directly in src/ (config, errors, files, mail, pipeline, sample) are the glue the folders share: the library's
- * folders may import them and they may import a folder (pipeline.ts reads the Ledger), so only emails/ is held to the pair rule with them.
- */
-const pairRuleApplies = (a: string, b: string) => (a !== 'src' && b !== 'src') || a === 'emails' || b === 'emails';
 
 /** A file of src/cli that is a command: it defines one, or runs on its own (`npm start`). main.ts routes them, so it is not. */
 function isCommand(file: string, text: string): boolean {
@@ -82,9 +76,13 @@ for (const [file, targets] of graph) {
       folderEdges.set(from, edges);
       edges.add(`${to}\0${file} -> ${target}`);
     }
-    const inCore = CORE.some((c) => file.startsWith(`${c}/`)) || folderOf(file) === 'src';
+    const inCore = CORE.some((c) => file.startsWith(`${c}/`)) || folderOf(file) === file;
     if (inCore && /^src\/(cli|server)\//.test(target))
       violations.push(`${file} imports ${target}: the core and the files directly in src/ never import src/cli or src/server.`);
+    if (/^src\/(cli|server)\//.test(file) && target.startsWith('emails/'))
+      violations.push(
+        `${file} imports ${target}: src/cli and src/server reach the templates through src/render, and the words through src/digest/wording.ts.`,
+      );
     if (file.startsWith('src/server/') && target.startsWith('src/cli/'))
       violations.push(`${file} imports ${target}: src/server never imports src/cli.`);
     if (isCommand(file, text) && isCommand(target, readFileSync(path.join(ROOT, target), 'utf8'))) {
@@ -102,7 +100,7 @@ for (const [from, edges] of folderEdges) {
     const [to, example] = edge.split('\0') as [string, string];
     const back = [...(folderEdges.get(to) ?? [])].find((e) => e.startsWith(`${from}\0`));
     const pair = [from, to].sort().join(' and ');
-    if (back === undefined || reported.has(pair) || !pairRuleApplies(from, to)) continue;
+    if (back === undefined || reported.has(pair)) continue;
     reported.add(pair);
     violations.push(`${pair} import each other (${example}; ${back.split('\0')[1]}).`);
   }

@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 import { assertTimeZone } from './digest/week.ts';
-import { NEWSLETTER } from '../emails/_components/theme.ts';
+import { NEWSLETTER } from './digest/wording.ts';
 import type { SenderSettings } from './mail.ts';
 
 /** Every setting, resolved once: defaults, then the environment, then flags. */

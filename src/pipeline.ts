@@ -1,7 +1,7 @@
 import { checkEdition, editionFile, loadEdition, type Edition } from './catalog/edition.ts';
 import { loadCatalog } from './catalog/load.ts';
 import type { Config } from './config.ts';
-import { Ledger } from './delivery/ledger.ts';
+import { Ledger } from './state/ledger.ts';
 import { CatalogError, IssueError, UserError } from './errors.ts';
 import { countedVotes, withReaderVotes } from './digest/community.ts';
 import { buildIssue, sentPairsOf } from './digest/issue.ts';

@@ -9,7 +9,7 @@ import { Issue, PanelLabel, type PanelVerdict } from './digest/schema.ts';
 import { panelVerdict } from './digest/verdict.ts';
 import { addedInstant, weekOf, weekRange } from './digest/week.ts';
 import type { Recipient, SenderSettings } from './mail.ts';
-import { NEWSLETTER } from '../emails/_components/theme.ts';
+import { NEWSLETTER } from './digest/wording.ts';
 import { confirmationProps } from './render/confirmation.ts';
 import { digestProps } from './render/message.ts';
 import { present } from './invariant.ts';

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { VoteCounts } from './digest/community.ts';
 import { weekRange } from './digest/week.ts';
-import { Ledger } from './delivery/ledger.ts';
+import { Ledger } from './state/ledger.ts';
 import { LedgerError } from './errors.ts';
 import { VoteStore } from './state/votes.ts';
 import { readWebhookLog } from './state/webhook-log.ts';

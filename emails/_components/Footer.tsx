@@ -1,7 +1,8 @@
 import { Hr } from '@react-email/hr';
 import { Link } from '@react-email/link';
 import { Section } from '@react-email/section';
-import { cls, color, link, NEWSLETTER, small } from './theme.ts';
+import { NEWSLETTER } from '../../src/digest/wording.ts';
+import { cls, color, link, small } from './theme.ts';
 
 /** The reader's links in every digest. */
 export type DigestLinks = { viewInBrowser: string; unsubscribe: string; preferences: string };

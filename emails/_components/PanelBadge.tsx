@@ -1,6 +1,6 @@
 import type { CSSProperties } from 'react';
 import type { PanelVerdict } from '../../src/digest/schema.ts';
-import { panelLabel, panelSplit } from './format.ts';
+import { panelLabel, panelSplit } from '../../src/digest/wording.ts';
 import { cls, small, tint } from './theme.ts';
 
 const badge: CSSProperties = {

@@ -1,7 +1,7 @@
 import { Heading } from '@react-email/heading';
 import type { CSSProperties } from 'react';
 import type { ReviewerSplit as Split } from '../../src/digest/schema.ts';
-import { NO_SHARED_REVIEWER, personaName, takeLine, widestLine } from './format.ts';
+import { NO_SHARED_REVIEWER, personaName, takeLine, widestLine } from '../../src/digest/wording.ts';
 import { body, cls, color, h3, small, widestColors } from './theme.ts';
 
 const table: CSSProperties = {

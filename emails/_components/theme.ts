@@ -1,8 +1,5 @@
 import type { CSSProperties } from 'react';
 
-/** The newsletter's name, as every email, page, feed and sender example writes it. */
-export const NEWSLETTER = 'Weekly AI Tool Verdicts';
-
 /** Light palette, inline on every element; every pair used is at least 4.5:1 (text on card ~14:1, muted ~7:1, link ~6.7:1). */
 export const color = {
   page: '#f3f4f6',

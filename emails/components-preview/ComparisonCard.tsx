@@ -1,6 +1,6 @@
 import type { Comparison } from '../../src/digest/schema.ts';
 import { ComparisonCard } from '../_components/ComparisonCard.tsx';
-import { comparisonKey } from '../_components/format.ts';
+import { comparisonKey } from '../../src/digest/wording.ts';
 import WeeklyDigest from '../WeeklyDigest.tsx';
 import { PreviewFrame } from './PreviewFrame.tsx';
 

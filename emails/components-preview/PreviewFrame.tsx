@@ -4,7 +4,8 @@ import { Head } from '@react-email/head';
 import { Html } from '@react-email/html';
 import { Section } from '@react-email/section';
 import type { ReactNode } from 'react';
-import { cls, color, container, emailCss, NEWSLETTER, page } from '../_components/theme.ts';
+import { NEWSLETTER } from '../../src/digest/wording.ts';
+import { cls, color, container, emailCss, page } from '../_components/theme.ts';
 
 /** The digest's page and 600 px column around one component, so a component preview looks as it does in the email. */
 export function PreviewFrame({ title, children }: { title: string; children: ReactNode }) {

@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import type { Strategy } from '../digest/schema.ts';
-import { frozenNotice, latestWeekHint } from '../notices.ts';
+import { frozenNotice, latestWeekHint } from './notices.ts';
 import { prepareIssue, type PreparedIssue } from '../pipeline.ts';
 import { comparisonLines } from '../render/text.ts';
 import { commonArgs, configFrom, now, pairingArgs, print, strictFlags, weekArg } from './common.ts';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { inspect } from 'node:util';
 import { type CommandDef, defineCommand, renderUsage, runCommand, type showUsage } from 'citty';
-import { NEWSLETTER } from '../../emails/_components/theme.ts';
+import { NEWSLETTER } from '../digest/wording.ts';
 import { UserError } from '../errors.ts';
 import { terminalSafe } from '../plain-text.ts';
 

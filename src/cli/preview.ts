@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { readerFor, writePreview } from '../delivery/preview.ts';
-import { frozenNotice, latestWeekHint } from '../notices.ts';
+import { frozenNotice, latestWeekHint } from './notices.ts';
 import { commonArgs, configFrom, now, print, strictFlags, weekArg } from './common.ts';
 import { issueLines, previewLines } from './report.ts';
 

@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Preview } from '../delivery/preview.ts';
-import type { SendHooks, SendOutcome } from '../delivery/run.ts';
-import type { SendReport } from '../delivery/send.ts';
+import type { SendHooks, SendOutcome } from '../delivery/send-week.ts';
+import type { SendReport } from '../delivery/batches.ts';
 import { planPhrase } from '../delivery/skipped.ts';
 import { comparisonsFor } from '../digest/issue.ts';
 import { weekLabel } from '../digest/week.ts';

@@ -1,7 +1,7 @@
 import cron from 'node-cron';
 import { defineCommand } from 'citty';
 import type { Config } from '../config.ts';
-import { sendWeek, succeeded } from '../delivery/run.ts';
+import { sendWeek, succeeded } from '../delivery/send-week.ts';
 import { lastEndedWeek, localTime, previousWeek, weekRange } from '../digest/week.ts';
 import { UserError } from '../errors.ts';
 import { ScheduleStore, type ScheduleRecord } from '../state/schedule.ts';

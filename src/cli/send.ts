@@ -1,8 +1,8 @@
 import { defineCommand } from 'citty';
-import { sendWeek, succeeded } from '../delivery/run.ts';
+import { sendWeek, succeeded } from '../delivery/send-week.ts';
 import type { Strategy } from '../digest/schema.ts';
 import { UserError } from '../errors.ts';
-import { latestWeekHint } from '../notices.ts';
+import { latestWeekHint } from './notices.ts';
 import { commonArgs, configFrom, now, pairingArgs, print, strictFlags, weekArg } from './common.ts';
 import { printingHooks, sendLines } from './report.ts';
 

@@ -4,7 +4,7 @@ import { DEFAULT_PUBLIC_URL, resolveConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
 import { latestWeek, sampleSecret } from '../sample.ts';
 import { writePreview } from '../delivery/preview.ts';
-import { sendWeek, succeeded } from '../delivery/run.ts';
+import { sendWeek, succeeded } from '../delivery/send-week.ts';
 import { outboxDir } from '../delivery/transport-for.ts';
 import { EVERY_CATEGORY_READER } from '../mail.ts';
 import { now, print } from './common.ts';

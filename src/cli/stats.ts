@@ -1,6 +1,6 @@
 import { defineCommand } from 'citty';
 import { WeekId } from '../digest/schema.ts';
-import { tally } from '../digest/words.ts';
+import { tally } from '../digest/wording.ts';
 import { UserError } from '../errors.ts';
 import { COUNTED, issueStats, type IssueStats } from '../stats.ts';
 import { commonArgs, configFrom, print, strictFlags } from './common.ts';

@@ -1,5 +1,5 @@
 import { defineCommand } from 'citty';
-import { stateStatus, statusLines } from '../delivery/status.ts';
+import { stateStatus, statusLines } from '../status.ts';
 import { commonArgs, configFrom, print, strictFlags } from './common.ts';
 
 export default defineCommand({

@@ -2,7 +2,7 @@ import { comparisonsFor } from '../digest/issue.ts';
 import type { Issue } from '../digest/schema.ts';
 import type { RowProblem } from '../subscribers/csv.ts';
 import type { SubscriberList } from '../subscribers/list.ts';
-import type { SkipReason } from './send.ts';
+import type { SkipReason } from './batches.ts';
 
 /** Every reader the issue skips, as `address,reason` lines sorted by address, for `send --dry-run --verbose`. Same rules as audienceOf. */
 export function skippedLines(issue: Issue, list: SubscriberList, problems: readonly RowProblem[]): string[] {

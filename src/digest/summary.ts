@@ -1,5 +1,5 @@
 import type { Comparison, Side } from './schema.ts';
-import { capitalize, tally } from './words.ts';
+import { capitalize, tally } from './wording.ts';
 
 /** A comparison before its summary is written. */
 export type ComparisonDraft = Omit<Comparison, 'summary'>;

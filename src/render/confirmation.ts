@@ -3,7 +3,7 @@ import { createElement } from 'react';
 import ConfirmSubscription, { type ConfirmSubscriptionProps } from '../../emails/ConfirmSubscription.tsx';
 import type { OutgoingEmail, SenderSettings } from '../mail.ts';
 import { signConfirmToken } from '../subscribers/tokens.ts';
-import { NEWSLETTER } from '../../emails/_components/theme.ts';
+import { NEWSLETTER } from '../digest/wording.ts';
 
 /** How long a confirmation link works. */
 export const CONFIRM_DAYS = 7;

@@ -1,9 +1,8 @@
 import { render } from '@react-email/render';
 import { createElement } from 'react';
 import WeeklyDigest, { type DigestProps } from '../../emails/WeeklyDigest.tsx';
-import type { VoteLinks } from '../../emails/_components/ComparisonCard.tsx';
-import { givenName, glanceTitle, pickedSide, shortenTake, whySentence } from '../../emails/_components/format.ts';
-import { NEWSLETTER } from '../../emails/_components/theme.ts';
+import type { VoteLinks } from '../../emails/_components/Votes.tsx';
+import { givenName, glanceTitle, NEWSLETTER, pickedSide, shortenTake, whySentence } from '../digest/wording.ts';
 import { comparisonsFor } from '../digest/issue.ts';
 import type { Comparison, Issue, Side } from '../digest/schema.ts';
 import { weekLabel, weekRange } from '../digest/week.ts';

@@ -1,7 +1,6 @@
 import type { DigestProps } from '../../emails/WeeklyDigest.tsx';
 import type { Comparison, Side } from '../digest/schema.ts';
-import type { VoteLinks } from '../../emails/_components/ComparisonCard.tsx';
-import { NEWSLETTER } from '../../emails/_components/theme.ts';
+import type { VoteLinks } from '../../emails/_components/Votes.tsx';
 import {
   categoryLine,
   communityLine,
@@ -9,6 +8,7 @@ import {
   decisiveness,
   glanceTitle,
   greeting,
+  NEWSLETTER,
   NO_SHARED_REVIEWER,
   panelLine,
   paragraphs,
@@ -21,7 +21,7 @@ import {
   webUrl,
   whySentence,
   widestLine,
-} from '../../emails/_components/format.ts';
+} from '../digest/wording.ts';
 
 const WIDTH = 78;
 

@@ -4,7 +4,7 @@ import WeeklyDigest from '../../emails/WeeklyDigest.tsx';
 import { categoryKey } from '../catalog/schema.ts';
 import type { Issue } from '../digest/schema.ts';
 import type { OutgoingEmail, Recipient, SenderSettings } from '../mail.ts';
-import { givenName } from '../../emails/_components/format.ts';
+import { givenName } from '../digest/wording.ts';
 import { signVoteToken } from '../subscribers/tokens.ts';
 import { digestLinks, digestProps, messageFrom, readerTokens, renderMessage, toolSlugs, unsubscribeHeaders } from './message.ts';
 import { at, present } from '../invariant.ts';

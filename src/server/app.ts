@@ -4,13 +4,14 @@ import { bodyLimit } from 'hono/body-limit';
 import { CatalogCache } from '../catalog/cache.ts';
 import { categoryKey, type Tool } from '../catalog/schema.ts';
 import { senderSettings, type Config } from '../config.ts';
-import { SentReaders } from '../delivery/ledger.ts';
+import { SentReaders } from '../state/ledger.ts';
 import type { Transport } from '../delivery/transport.ts';
 import { describeIssues, LedgerError, UserError, VotesError } from '../errors.ts';
 import { terminalSafe } from '../plain-text.ts';
 import { VoteStore } from '../state/votes.ts';
 import { Address } from '../subscribers/schema.ts';
-import { SubscriberStore, type LiveSubscribers } from '../subscribers/store.ts';
+import type { LiveSubscribers } from '../subscribers/live.ts';
+import { SubscriberStore } from '../subscribers/store.ts';
 import { signToken, verifyToken, type TokenPurpose } from '../subscribers/tokens.ts';
 import { clientAddress, requestLog, webhookLine } from './access.ts';
 import { Archive } from './archive.ts';
@@ -28,7 +29,8 @@ import {
 } from './pages.ts';
 import { registerArchive } from './public.ts';
 import { RateLimiter } from './rate-limit.ts';
-import { Confirmations, SignupQueue } from './signup.ts';
+import { Confirmations } from './confirmations.ts';
+import { SignupQueue } from './signup-queue.ts';
 import { registerVotes } from './votes.ts';
 import { ResendEvent, stopEventsOf, verifyWebhook, webhookHeaders, WebhookRecorder } from './webhooks.ts';
 

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { comparisonTitle } from '../../emails/_components/format.ts';
-import { Ledger } from '../delivery/ledger.ts';
+import { comparisonTitle } from '../digest/wording.ts';
+import { Ledger } from '../state/ledger.ts';
 import type { Issue } from '../digest/schema.ts';
 import { weekLabel, weekRange } from '../digest/week.ts';
 import { LedgerError, UserError } from '../errors.ts';

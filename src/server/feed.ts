@@ -1,8 +1,7 @@
-import { comparisonTitle } from '../../emails/_components/format.ts';
+import { comparisonTitle, NEWSLETTER } from '../digest/wording.ts';
 import type { Comparison, Issue } from '../digest/schema.ts';
 import { weekRange } from '../digest/week.ts';
 import { issueLabel } from './archive.ts';
-import { NEWSLETTER } from '../../emails/_components/theme.ts';
 import { FEED_PATH } from './pages.ts';
 
 const XML_ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shortenTake } from '../../emails/_components/format.ts';
+import { shortenTake } from '../digest/wording.ts';
 import { tool } from '../../test/helpers/pairing.ts';
 import { buildIssue } from '../digest/issue.ts';
 import { weekRange } from '../digest/week.ts';

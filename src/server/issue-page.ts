@@ -2,6 +2,7 @@ import {
   categoryLine,
   communityLine,
   comparisonTitle,
+  NEWSLETTER,
   panelLine,
   paragraphs,
   personaName,
@@ -12,10 +13,9 @@ import {
   takeLine,
   webUrl,
   widestLine,
-} from '../../emails/_components/format.ts';
+} from '../digest/wording.ts';
 import type { CommunityVerdict, Comparison, Issue, Side } from '../digest/schema.ts';
 import { html, raw, type SafeHtml } from './html.ts';
-import { NEWSLETTER } from '../../emails/_components/theme.ts';
 import { feedLink, layout, signupForm, type IssueSummary } from './pages.ts';
 
 const ISSUE_STYLE = `

@@ -1,4 +1,4 @@
-import { NEWSLETTER } from '../../emails/_components/theme.ts';
+import { NEWSLETTER } from '../digest/wording.ts';
 import { categoryKey } from '../catalog/schema.ts';
 import type { SubscriberStatus } from '../subscribers/schema.ts';
 import { html, raw, type SafeHtml } from './html.ts';

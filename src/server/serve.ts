@@ -6,7 +6,8 @@ import { programClock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { transportFor } from '../delivery/transport-for.ts';
 import { ConfigError, UserError } from '../errors.ts';
-import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
+import { LiveSubscribers } from '../subscribers/live.ts';
+import { SubscriberStore } from '../subscribers/store.ts';
 import { createApp, type ServerDeps } from './app.ts';
 
 /** Where `serve` listens unless told: this machine only, which is what a reverse proxy beside it needs. */

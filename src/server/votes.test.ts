@@ -4,10 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanup, copyFixture, tempDir, writeCsv } from '../../test/helpers/cli.ts';
 import { resolveConfig, type Config } from '../config.ts';
 import { Outbox } from '../delivery/outbox.ts';
-import { sendWeek } from '../delivery/run.ts';
+import { sendWeek } from '../delivery/send-week.ts';
 import type { Side } from '../digest/schema.ts';
 import { VOTE_CHANGES } from '../state/votes.ts';
-import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
+import { LiveSubscribers } from '../subscribers/live.ts';
+import { SubscriberStore } from '../subscribers/store.ts';
 import { signVoteToken, type Vote } from '../subscribers/tokens.ts';
 import { createApp } from './app.ts';
 

@@ -4,7 +4,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.ts';
 import { startServer, type RunningServer } from '../../src/server/serve.ts';
-import { LiveSubscribers, SubscriberStore } from '../../src/subscribers/store.ts';
+import { LiveSubscribers } from '../../src/subscribers/live.ts';
+import { SubscriberStore } from '../../src/subscribers/store.ts';
 import { cliEnv, digest, freePort, launchChromium, linkTo, readEml, REPO, tool, workspace, type Workspace } from './support.ts';
 
 const SECRET = 'browser-test-secret-long-enough-to-sign-links';

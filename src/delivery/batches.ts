@@ -7,7 +7,7 @@ import { frozenDigest, frozenText } from '../state/issues.ts';
 import type { RowProblem } from '../subscribers/csv.ts';
 import type { SubscriberList } from '../subscribers/list.ts';
 import { recipientOf, type OutgoingEmail, type Recipient, type SenderSettings } from '../mail.ts';
-import { Ledger } from './ledger.ts';
+import { Ledger } from '../state/ledger.ts';
 import { ISSUE_TAG, MAX_BATCH, type BatchOutcome, type Transport } from './transport.ts';
 import { at, got } from '../invariant.ts';
 

@@ -1,7 +1,8 @@
-import type { CommunityVerdict, Comparison, PanelVerdict, ReviewerSplit, Side } from '../../src/digest/schema.ts';
-import { capitalize, tally } from '../../src/digest/words.ts';
+// How the newsletter words things, the same in the email, its plain-text part, the pages and the reports.
+import type { CommunityVerdict, Comparison, PanelVerdict, ReviewerSplit, Side } from './schema.ts';
 
-/** Wording shared by the HTML template and the plain-text part, so both say the same thing. */
+/** The newsletter's name, as every email, page, feed and sender example writes it. */
+export const NEWSLETTER = 'Weekly AI Tool Verdicts';
 
 export const EARLIER_WEEK = 'from an earlier week';
 export const SOLO_NOTE = 'New this week with no match, so it is listed on its own.';
@@ -59,6 +60,16 @@ export function shortenTake(text: string, limit = TAKE_LIMIT): string {
       .map((c) => c.segment)
       .join('')
   }…`;
+}
+
+/** A tally of panel takes or reader votes: "3 ship / 1 skip". */
+export function tally({ ship, skip }: { ship: number; skip: number }): string {
+  return `${ship} ship / ${skip} skip`;
+}
+
+/** A word as it starts a sentence or a label: "founder" becomes "Founder". */
+export function capitalize(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
 }
 
 /** A reviewer's row label: "founder" is shown as "Founder". */

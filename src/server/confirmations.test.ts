@@ -1,13 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Transport } from '../delivery/transport.ts';
 import { SubscriberList } from '../subscribers/list.ts';
-import { SubscriberStore } from '../subscribers/store.ts';
 import type { SubscriberEvent } from '../subscribers/schema.ts';
 import { signConfirmToken, verifyConfirmToken, verifyToken } from '../subscribers/tokens.ts';
-import { judgeLink, optOutTime, SignupQueue } from './signup.ts';
+import { judgeLink } from './confirmations.ts';
 
 const at = (minute: number) => `2026-11-20T10:${String(minute).padStart(2, '0')}:00.000Z`;
 const row = (email: string, status: 'active' | 'unsubscribed' | 'bounced') => ({ email, name: null, categories: [], status });
@@ -51,21 +46,6 @@ describe('judgeLink', () => {
   });
 });
 
-describe('optOutTime', () => {
-  it('unsubscribes, bounces, complaints and stopping imports count; signups, confirmations and active imports do not', () => {
-    const email = 'a@example.com';
-    expect(optOutTime({ type: 'unsubscribe', email, at: at(1), source: 'cli' })).toBe(Date.parse(at(1)));
-    expect(optOutTime({ type: 'bounce', email, at: at(2) })).toBe(Date.parse(at(2)));
-    expect(optOutTime({ type: 'complaint', email, at: at(3) })).toBe(Date.parse(at(3)));
-    expect(optOutTime({ type: 'add', email, name: null, categories: [], status: 'bounced', at: at(4), source: 'import' })).toBe(
-      Date.parse(at(4)),
-    );
-    expect(optOutTime({ type: 'add', email, name: null, categories: [], status: 'active', at: at(4), source: 'import' })).toBeNull();
-    expect(optOutTime({ type: 'subscribe', email, name: null, categories: [], at: at(5) })).toBeNull();
-    expect(optOutTime({ type: 'opt-in', email, at: at(6), issued: at(5) })).toBeNull();
-  });
-});
-
 describe('confirmation tokens', () => {
   it('carry the issue time, expire, and are no other purpose’s token', () => {
     const issued = new Date(at(0));
@@ -74,42 +54,5 @@ describe('confirmation tokens', () => {
     expect(verifyConfirmToken('s', token, new Date('2026-11-20T10:31:00.000Z'))).toBeNull();
     expect(verifyConfirmToken('other', token, new Date(at(10)))).toBeNull();
     expect(verifyToken('s', 'unsubscribe', token, new Date(at(10)))).toBeNull();
-  });
-});
-
-describe('SignupQueue at start-up', () => {
-  it('says which line of signups.jsonl it skipped, and still sends the signups around it', async () => {
-    const stateDir = await mkdtemp(path.join(tmpdir(), 'digest-signups-'));
-    try {
-      const signup = (id: string, email: string) => JSON.stringify({ type: 'signup', id, email, name: null, categories: [], at: at(1) });
-      await mkdir(path.join(stateDir, 'subscribers'), { recursive: true });
-      const file = path.join(stateDir, 'subscribers', 'signups.jsonl');
-      await writeFile(file, `${signup('a', 'ada@example.com')}\n{"type":"signup","id":"b","ema\n${signup('c', 'cy@example.com')}\n`);
-      const sentTo: string[] = [];
-      const transport: Transport = {
-        description: 'memory',
-        parallelism: 1,
-        async sendBatch(emails) {
-          sentTo.push(...emails.map((e) => e.to));
-          return { kind: 'sent', rejected: [] };
-        },
-      };
-      const logged: string[] = [];
-      const queue = new SignupQueue(stateDir, {
-        now: () => new Date(at(2)),
-        transport,
-        settings: { from: 'Verdicts <v@example.com>', publicUrl: 'https://verdicts.example.com', secret: 's', postalAddress: null },
-        store: new SubscriberStore(stateDir),
-        list: async () => new SubscriberList(),
-        log: (line) => logged.push(line),
-      });
-      await queue.idle();
-      expect(logged.filter((line) => line.includes('line'))).toEqual([
-        `${file}, line 2 is not a signup and was skipped: if it was one, that reader gets no confirmation email until they sign up again.`,
-      ]);
-      expect(sentTo.sort()).toEqual(['ada@example.com', 'cy@example.com']);
-    } finally {
-      await rm(stateDir, { recursive: true, force: true });
-    }
   });
 });

@@ -7,7 +7,7 @@ import type { RowProblem } from '../subscribers/csv.ts';
 import type { Subscriber, SubscriberStatus } from '../subscribers/schema.ts';
 import { SubscriberList } from '../subscribers/list.ts';
 import type { Recipient } from '../mail.ts';
-import { audienceOf, batchKey } from './send.ts';
+import { audienceOf, batchKey } from './batches.ts';
 
 function tool(slug: string, category: string): Tool {
   return {

@@ -1,9 +1,9 @@
-import { loadCatalog } from './catalog/load.ts';
-import type { Config } from './config.ts';
-import { Ledger } from './delivery/ledger.ts';
-import { localTime } from './digest/week.ts';
-import type { PreparedIssue } from './pipeline.ts';
-import { latestWeek } from './sample.ts';
+import { loadCatalog } from '../catalog/load.ts';
+import type { Config } from '../config.ts';
+import { Ledger } from '../state/ledger.ts';
+import { localTime } from '../digest/week.ts';
+import type { PreparedIssue } from '../pipeline.ts';
+import { latestWeek } from '../sample.ts';
 
 /**
  * Said once, at the top, when the week's send has started: the issue is frozen, so edits to the catalog or the

@@ -9,10 +9,11 @@ import { prepareIssue, type PreparedIssue } from '../pipeline.ts';
 import { renderMessage } from '../render/message.ts';
 import { withLock } from '../state/lock.ts';
 import { argumentAddress } from '../subscribers/schema.ts';
-import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
-import { assertListNotEmpty } from './list-file.ts';
+import { LiveSubscribers } from '../subscribers/live.ts';
+import { SubscriberStore } from '../subscribers/store.ts';
+import { assertListNotEmpty } from '../subscribers/list-file.ts';
 import { listedReader } from './preview.ts';
-import { audienceOf, sendIssue, type SendOptions, type SendReport } from './send.ts';
+import { audienceOf, sendIssue, type SendOptions, type SendReport } from './batches.ts';
 import { skippedLines } from './skipped.ts';
 import { outboxDir, transportFor } from './transport-for.ts';
 

@@ -1,15 +1,16 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { loadEdition } from '../catalog/edition.ts';
-import type { Config } from '../config.ts';
-import { localTime } from '../digest/week.ts';
-import { LedgerError } from '../errors.ts';
-import { Ledger } from './ledger.ts';
-import { assertListNotEmpty } from './list-file.ts';
-import { SubscriberStatus } from '../subscribers/schema.ts';
-import { LiveSubscribers, SubscriberStore } from '../subscribers/store.ts';
-import { IssueStore } from '../state/issues.ts';
-import { lockHolder } from '../state/lock.ts';
+import { loadEdition } from './catalog/edition.ts';
+import type { Config } from './config.ts';
+import { localTime } from './digest/week.ts';
+import { LedgerError } from './errors.ts';
+import { Ledger } from './state/ledger.ts';
+import { assertListNotEmpty } from './subscribers/list-file.ts';
+import { SubscriberStatus } from './subscribers/schema.ts';
+import { LiveSubscribers } from './subscribers/live.ts';
+import { SubscriberStore } from './subscribers/store.ts';
+import { IssueStore } from './state/issues.ts';
+import { lockHolder } from './state/lock.ts';
 
 /** Where a week stands: frozen but not sent, held by the editor, a send running now, stopped part way, done, or unknown (a damaged ledger). */
 export type WeekState = 'built' | 'held' | 'sending' | 'partly sent' | 'sent' | 'damaged';

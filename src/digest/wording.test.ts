@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { givenName, greeting, quotedTakes, shortenTake, TAKE_LIMIT } from '../../emails/_components/format.ts';
-import { Issue } from '../digest/schema.ts';
+import { givenName, greeting, quotedTakes, shortenTake, TAKE_LIMIT } from './wording.ts';
+import { Issue } from './schema.ts';
 
 const graphemes = (text: string) => [...new Intl.Segmenter('en', { granularity: 'grapheme' }).segment(text)].length;
 

@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { appendLinesDurably, parseJsonLineStrictly, readLines } from '../files.ts';
+import { Address } from '../subscribers/schema.ts';
+
+/** One signup from the form, as the queue keeps it until its confirmation email is out. */
+export const Signup = z.object({
+  type: z.literal('signup'),
+  id: z.string(),
+  email: Address,
+  name: z.string().nullable(),
+  categories: z.array(z.string()),
+  at: z.iso.datetime(),
+});
+export type Signup = z.infer<typeof Signup>;
+
+const SignupLine = z.discriminatedUnion('type', [
+  Signup,
+  /** The signup's `subscribe` event is in the subscriber store. */
+  z.object({ type: z.literal('recorded'), id: z.string() }),
+  z.object({ type: z.literal('done'), id: z.string(), outcome: z.string(), at: z.iso.datetime() }),
+]);
+type SignupLine = z.infer<typeof SignupLine>;
+
+/** A signup not done with yet; `recorded` once its `subscribe` event is in the subscriber store. */
+export type PendingSignup = Signup & { recorded: boolean };
+
+/**
+ * `<state>/subscribers/signups.jsonl`, the durable queue of signups: each is written before the form is
+ * answered, then marked recorded and done, so what a run leaves undone is read back at the next start.
+ */
+export class SignupsFile {
+  readonly file: string;
+
+  constructor(stateDir: string) {
+    this.file = path.join(stateDir, 'subscribers', 'signups.jsonl');
+  }
+
+  /** The signups earlier runs left undone, oldest first. */
+  async pending(log?: (line: string) => void): Promise<Map<string, PendingSignup>> {
+    const pending = new Map<string, PendingSignup>();
+    for await (const { line, number } of readLines(this.file)) {
+      const json = parseJsonLineStrictly(line);
+      if (json === undefined) continue;
+      const parsed = 'value' in json ? SignupLine.safeParse(json.value) : null;
+      if (!parsed?.success) {
+        // One unreadable line must not take the pages down, but it may be a reader still waiting for their email.
+        log?.(
+          `${this.file}, line ${number} is not a signup and was skipped: if it was one, that reader gets no confirmation email until they sign up again.`,
+        );
+        continue;
+      }
+      const entry = parsed.data;
+      if (entry.type === 'signup') pending.set(entry.id, { ...entry, recorded: false });
+      else if (entry.type === 'recorded') {
+        const signup = pending.get(entry.id);
+        if (signup) signup.recorded = true;
+      } else pending.delete(entry.id);
+    }
+    return pending;
+  }
+
+  async write(line: SignupLine): Promise<void> {
+    await appendLinesDurably(this.file, [JSON.stringify(SignupLine.parse(line))]);
+  }
+}
