@@ -5,7 +5,7 @@ import { expectEveryoneExactlyOnce, READERS, send, withFakeResend, workspace } f
 import { mulberry32 } from './helpers/random.ts';
 
 // `send` is killed with SIGKILL as a request reaches Resend, then run again until it finishes: every reader must
-// end up with exactly one email. (test/crash-moment.test.ts kills at random moments, crash-interrupt.test.ts with SIGINT.)
+// end up with exactly one email. (test/crash-moment.test.ts kills at named moments, crash-interrupt.test.ts with SIGINT.)
 
 afterAll(cleanup);
 

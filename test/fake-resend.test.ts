@@ -318,6 +318,31 @@ describe('injected faults', () => {
     expect(fake.emails).toHaveLength(1);
   });
 
+  it('tells of each request once it acted on it, before its answer waits, and again once the answer is written', async () => {
+    const heard: string[] = [];
+    let received!: () => void;
+    const receiving = new Promise<void>((resolve) => (received = resolve));
+    const own = await startFakeResend({
+      onReceived: (entry) => {
+        heard.push(`received ${entry.status}`);
+        received();
+      },
+      onRequest: (entry) => heard.push(`answered ${entry.status}`),
+    });
+    try {
+      own.inject({ kind: 'hold' });
+      const sending = new Resend(KEY, { baseUrl: own.url }).emails.send(email());
+      await receiving;
+      expect(heard).toEqual(['received 200']);
+      expect(own.emails).toHaveLength(1);
+      own.release();
+      expect((await sending).error).toBeNull();
+      expect(heard).toEqual(['received 200', 'answered 200']);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('consumes queued faults in order, one request each unless `times` says otherwise', async () => {
     fake.inject({ kind: 'status', status: 500 });
     fake.inject({ kind: 'quota' });

@@ -32,7 +32,9 @@ export interface FakeResendOptions {
   port?: number;
   /** The clock of the rate-limit windows (default Date.now); a test may step it instead of waiting. */
   now?: () => number;
-  /** Called once per request when it completes (used by the standalone CLI to log). */
+  /** Called once per request as soon as the fake acted on it (delivered it, for a send), before its response waits or is written. */
+  onReceived?: (entry: RequestLogEntry) => void;
+  /** Called once per request right after its response was written (used by the standalone CLI to log). */
   onRequest?: (entry: RequestLogEntry) => void;
 }
 
@@ -352,6 +354,14 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
     const body = await readBody(req);
 
     const reply = route({ method, path, headers: req.headers, body, idempotencyKey, at });
+    const entry: RequestLogEntry = {
+      method,
+      path,
+      status: reply.drop ? 0 : reply.status,
+      ...(idempotencyKey !== undefined && { idempotencyKey }),
+      at,
+    };
+    options.onReceived?.(entry);
     const delayMs = latencyMs + (reply.delayMs ?? 0);
     answering++;
     if (delayMs > 0) await sleep(delayMs);
@@ -361,14 +371,6 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
     if (reply.drop) req.socket.destroy();
     else writeReply(res, reply);
     reply.afterSend?.();
-
-    const entry: RequestLogEntry = {
-      method,
-      path,
-      status: reply.drop ? 0 : reply.status,
-      ...(idempotencyKey !== undefined && { idempotencyKey }),
-      at,
-    };
     requests.push(entry);
     options.onRequest?.(entry);
   }

@@ -8,9 +8,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signToken, signVoteToken, type Vote } from '../src/subscribers/tokens.ts';
+import { signToken, signVoteToken } from '../src/subscribers/tokens.ts';
 import { startFakeResend, webhookPayload, type FakeResend, type ReceivedEmail } from './fake-resend.ts';
-import { cleanup, copyFixture, runCli, tempDir, writeCsv } from './helpers/cli.ts';
+import { cleanup, copyFixture, runCli, tempDir, voteLink, writeCsv } from './helpers/cli.ts';
 import { startServe, type ServeProcess } from './helpers/serve.ts';
 
 const WEEK = '2026-W46';
@@ -65,9 +65,12 @@ const get = (route: string) => fetch(`${serve.url}${route}`);
 const postForm = (route: string, form: Record<string, string>) =>
   fetch(`${serve.url}${route}`, { method: 'POST', body: new URLSearchParams(form) });
 
-/** Votes as a reader does: the email's link (GET), then the page's one button (POST with the form's token). */
-async function vote(v: Vote): Promise<string> {
-  const page = await get(`/vote?token=${signVoteToken(SECRET, v)}`);
+/** Votes as a reader does: the tool's link in the email `reader` got (GET), then the page's one button (POST with the form's token). */
+async function vote(reader: string, tool: string, choice: 'ship' | 'skip'): Promise<string> {
+  const link = voteLink(emailTo(reader).html ?? '', tool, choice);
+  // The email links to DIGEST_PUBLIC_URL; its path and query go to the serve under test.
+  expect(link.origin).toBe('https://verdicts.example.com');
+  const page = await get(`${link.pathname}${link.search}`);
   const text = await page.text();
   expect(page.status).toBe(200);
   expect(text.match(/<button/g)).toHaveLength(1);
@@ -99,14 +102,17 @@ describe('the loop back from readers', () => {
 
   it('records votes from the page button, lets a reader change one, refuses a forged token, and stats count exactly', async () => {
     const [first, second] = sides();
-    const page = await vote({ email: 'ada@example.com', week: WEEK, slug: first!.slug, choice: 'ship' });
+    const page = await vote('ada@example.com', first!.name, 'ship');
     expect(page).toContain(`<h1>Ship ${first!.name}?</h1>`);
-    await vote({ email: 'ben@example.com', week: WEEK, slug: first!.slug, choice: 'skip' });
-    const changed = await vote({ email: 'ada@example.com', week: WEEK, slug: first!.slug, choice: 'skip' });
+    await vote('ben@example.com', first!.name, 'skip');
+    const changed = await vote('ada@example.com', first!.name, 'skip');
     expect(changed).toContain(`You voted to ship ${first!.name}; this replaces it.`);
-    await vote({ email: 'cy@example.com', week: WEEK, slug: second!.slug, choice: 'ship' });
+    await vote('cy@example.com', second!.name, 'ship');
 
-    const [payload] = signVoteToken(SECRET, { email: 'dee@example.com', week: WEEK, slug: second!.slug, choice: 'skip' }).split('.');
+    // Dee's own link, its signature swapped for one made with another secret.
+    const [payload] = voteLink(emailTo('dee@example.com').html ?? '', second!.name, 'skip')
+      .searchParams.get('token')!
+      .split('.');
     const forged = `${payload}.${signVoteToken('another-secret', { email: 'dee@example.com', week: WEEK, slug: second!.slug, choice: 'skip' }).split('.')[1]}`;
     const refused = await get(`/vote?token=${forged}`);
     expect(refused.status).toBe(400);

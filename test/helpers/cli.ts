@@ -317,3 +317,28 @@ export function addressOf(to: string | undefined): string {
   const value = to ?? '';
   return (/<([^>]+)>/.exec(value)?.[1] ?? value).trim().toLowerCase();
 }
+
+const ENTITIES: Record<string, string> = { amp: '&', quot: '"', lt: '<', gt: '>', '#39': "'", '#x27': "'" };
+
+/** The attributes of each `<a>` tag of an HTML document, their entities decoded. */
+function anchors(html: string): Map<string, string>[] {
+  return [...html.matchAll(/<a\s[^>]*>/gi)].map(
+    ([tag]) =>
+      new Map(
+        [...tag.matchAll(/([\w-]+)="([^"]*)"/g)].map(([, name, value]) => [
+          name!.toLowerCase(),
+          value!.replace(/&(amp|quot|lt|gt|#39|#x27);/g, (_, entity: string) => ENTITIES[entity]!),
+        ]),
+      ),
+  );
+}
+
+/** Where a reader's "Ship it" or "Skip it" link for the tool called `name` in a sent message's HTML leads. */
+export function voteLink(html: string, name: string, choice: 'ship' | 'skip'): URL {
+  const label = choice === 'ship' ? `Ship it: vote for ${name}` : `Skip it: vote against ${name}`;
+  const href = anchors(html)
+    .find((a) => a.get('aria-label') === label)
+    ?.get('href');
+  if (href === undefined) throw new Error(`no link labelled "${label}" in the message`);
+  return new URL(href);
+}

@@ -4,21 +4,24 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { ExpectStatic } from 'vitest';
-import { type FakeResend, type ReceivedEmail, startFakeResend } from '../fake-resend.ts';
+import { type FakeResend, type FakeResendOptions, type ReceivedEmail, startFakeResend } from '../fake-resend.ts';
 import { type CliResult, runCli, sampleWorkspace } from './cli.ts';
 
 export const READERS = 450; // five batches of up to 100
-const WEEK = '2026-W46';
+export const WEEK = '2026-W46';
 
 /**
  * Runs `test` against a fake Resend of its own, closed after, so the tests of a file can run at once: each is a
  * chain of processes, and run one after another they were the suite's longest tail on a busy machine.
  */
-export async function withFakeResend(test: (fake: FakeResend) => Promise<void>): Promise<void> {
+export async function withFakeResend<T>(
+  test: (fake: FakeResend) => Promise<T>,
+  hooks: Pick<FakeResendOptions, 'onReceived' | 'onRequest'> = {},
+): Promise<T> {
   // Latency keeps requests in flight long enough for kills to land inside them.
-  const fake = await startFakeResend({ rateLimit: 50, latencyMs: 40 });
+  const fake = await startFakeResend({ rateLimit: 50, latencyMs: 40, ...hooks });
   try {
-    await test(fake);
+    return await test(fake);
   } finally {
     await fake.close();
   }
