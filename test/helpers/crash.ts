@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { ExpectStatic } from 'vitest';
 import { type FakeResend, type FakeResendOptions, type ReceivedEmail, startFakeResend } from '../fake-resend.ts';
-import { type CliResult, runCli, sampleWorkspace } from './cli.ts';
+import { type CliResult, sampleWorkspace, spawnCli } from './cli.ts';
 
 export const READERS = 450; // five batches of up to 100
 export const WEEK = '2026-W46';
@@ -45,7 +45,7 @@ function readerAddress(i: number): string {
 
 /** `send` of the week to the workspace's list, through the fake Resend at `resendUrl`. */
 export function send(ws: Workspace, resendUrl: string, onSpawn?: (child: ChildProcess) => void): Promise<CliResult> {
-  return runCli(['send', '--week', WEEK, ...ws.flags], {
+  return spawnCli(['send', '--week', WEEK, ...ws.flags], {
     env: {
       RESEND_API_KEY: 're_test_key',
       RESEND_BASE_URL: resendUrl,
