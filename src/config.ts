@@ -57,7 +57,7 @@ export function trustedProxyHops(value: string | undefined): number {
   return Number.isInteger(n) && n > 0 ? n : 1;
 }
 
-export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv = process.env): Config {
+export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv): Config {
   const timezone = nonEmpty(flags.tz) ?? nonEmpty(env.DIGEST_TIMEZONE) ?? 'UTC';
   try {
     assertTimeZone(timezone);
