@@ -6,7 +6,7 @@ import { UserError } from './errors.ts';
  * when the process starts and runs on by monotonic time, so a rehearsed schedule reaches its tick as it
  * would for real (DIGEST_NOW=...08:59:50Z fires a 09:00 tick ten seconds later).
  */
-export function programClock(env: NodeJS.ProcessEnv = process.env, elapsedMs: () => number = () => performance.now()): () => Date {
+export function programClock(env: NodeJS.ProcessEnv, elapsedMs: () => number = () => performance.now()): () => Date {
   const raw = env.DIGEST_NOW?.trim();
   if (!raw) return () => new Date();
   const start = new Date(raw);

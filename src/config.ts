@@ -14,6 +14,8 @@ export interface Config {
   timezone: string;
   /** Present when RESEND_API_KEY is set: mail goes through Resend instead of the local outbox. */
   resendApiKey: string | null;
+  /** Where Resend's API answers (RESEND_BASE_URL, for a test double or a proxy); its real address by default. */
+  resendBaseUrl: string;
   from: string;
   publicUrl: string;
   /** DIGEST_SECRET; without it, a key made at random for this run, which nothing else can check (fine for the local outbox). */
@@ -55,7 +57,7 @@ export function trustedProxyHops(value: string | undefined): number {
   return Number.isInteger(n) && n > 0 ? n : 1;
 }
 
-export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv = process.env): Config {
+export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv): Config {
   const timezone = nonEmpty(flags.tz) ?? nonEmpty(env.DIGEST_TIMEZONE) ?? 'UTC';
   try {
     assertTimeZone(timezone);
@@ -105,6 +107,7 @@ export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv = proce
     stateDir,
     timezone,
     resendApiKey,
+    resendBaseUrl: nonEmpty(env.RESEND_BASE_URL) ?? 'https://api.resend.com',
     from: from ?? DEV_FROM,
     publicUrl,
     secret: secret ?? randomBytes(32).toString('hex'),

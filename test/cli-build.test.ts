@@ -14,6 +14,7 @@ import {
   parseIssue,
   readEml,
   runCli,
+  spawnCli,
   stderrLines,
   tempDir,
   traceNoise,
@@ -254,7 +255,7 @@ describe('pairing', () => {
   });
 
   it('piping build into a reader that stops early (| head) prints no stack trace', async () => {
-    const result = await runCli(['build', '--data', fixture('mixed'), '--state', tempDir(), '--week', '2026-W46'], {
+    const result = await spawnCli(['build', '--data', fixture('mixed'), '--state', tempDir(), '--week', '2026-W46'], {
       onSpawn: (child) => child.stdout!.destroy(),
     });
     expect(traceNoise(result.stderr), result.stderr).toEqual([]);

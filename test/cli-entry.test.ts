@@ -5,7 +5,7 @@
 import { cpSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { cleanup, REPO, runCli, tempDir } from './helpers/cli.ts';
+import { cleanup, REPO, spawnCli, tempDir } from './helpers/cli.ts';
 
 afterAll(cleanup);
 
@@ -23,7 +23,7 @@ it('runs from a folder whose name has spaces, directly and through a symlink', a
   const link = path.join(path.dirname(root), 'link to digest');
   symlinkSync(root, link, 'dir');
   for (const checkout of [root, link]) {
-    const result = await runCli(['--help'], { script: path.join(checkout, 'src', 'cli', 'main.ts'), cwd: checkout });
+    const result = await spawnCli(['--help'], { script: path.join(checkout, 'src', 'cli', 'main.ts'), cwd: checkout });
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('Weekly AI Tool Verdicts');
     expect(result.status).toBe(0);

@@ -2,7 +2,7 @@
 import { cpSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { cleanup, readEml, REPO, runCli, stderrLines, tempDir, traceNoise, writeCsv } from './helpers/cli.ts';
+import { cleanup, readEml, REPO, runCli, spawnCli, stderrLines, tempDir, traceNoise, writeCsv } from './helpers/cli.ts';
 
 afterAll(cleanup);
 
@@ -47,19 +47,19 @@ it("right after the quick start: the default preview names no address, --as with
   cpSync(path.join(REPO, 'subscribers', 'example.csv'), path.join(cwd, 'subscribers', 'example.csv'));
   const week = ['--week', '2026-W46'];
 
-  const every = await runCli(['preview', ...week], { cwd });
+  const every = await spawnCli(['preview', ...week], { cwd });
   expect(every.status, every.stderr).toBe(0);
   expect(every.stdout).toContain('As a reader of every category: 6 of 6 comparisons.');
   expect(every.stdout).not.toMatch(/@/);
 
-  const noList = await runCli(['preview', ...week, '--as', 'ada.park@example.com'], { cwd });
+  const noList = await spawnCli(['preview', ...week, '--as', 'ada.park@example.com'], { cwd });
   expect(noList.status).toBe(1);
   expect(traceNoise(noList.stderr)).toEqual([]);
   expect(stderrLines(noList)).toEqual([
     '--as ada.park@example.com: there is no subscriber list at subscribers/subscribers.csv; copy subscribers/example.csv there, add readers with `subscribers import FILE`, or pass --subscribers subscribers/example.csv.',
   ]);
 
-  const ada = await runCli(['preview', ...week, '--as', 'ada.park@example.com', '--subscribers', 'subscribers/example.csv'], { cwd });
+  const ada = await spawnCli(['preview', ...week, '--as', 'ada.park@example.com', '--subscribers', 'subscribers/example.csv'], { cwd });
   expect(ada.status, ada.stderr).toBe(0);
   expect(ada.stdout).toContain('As ada.park@example.com: 3 of 6 comparisons.');
   expect(existsSync(path.join(cwd, '.digest', 'preview', '2026-W46-ada.park@example.com.html'))).toBe(true);

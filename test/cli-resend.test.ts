@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeResend, type FakeResend, type RequestLogEntry } from './fake-resend.ts';
-import { cleanup, filesUnder, fixture, runCli, stderrLines, tempDir, traceNoise, writeCsv } from './helpers/cli.ts';
+import { cleanup, filesUnder, fixture, runCli, spawnCli, stderrLines, tempDir, traceNoise, writeCsv } from './helpers/cli.ts';
 
 const WEEK = '2026-W46';
 const FROM = 'Weekly AI Tool Verdicts <verdicts@example.com>';
@@ -186,7 +186,7 @@ describe('send through Resend (fake server)', () => {
     const { args } = setup(addresses);
     fake.inject({ kind: 'drop-after' });
     let killed = false;
-    const crashed = await runCli(args, {
+    const crashed = await spawnCli(args, {
       env: env(),
       onSpawn: (child) => {
         // Kill the sender the moment the fake has delivered a batch and dropped the connection, as a crash would

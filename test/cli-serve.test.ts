@@ -7,7 +7,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeResend, type FakeResend } from './fake-resend.ts';
-import { cleanup, filesUnder, runCli, stderrLines, tempDir, traceNoise, writeCsv, writeText } from './helpers/cli.ts';
+import { cleanup, filesUnder, runCli, spawnCli, stderrLines, tempDir, traceNoise, writeCsv, writeText } from './helpers/cli.ts';
 
 afterAll(cleanup);
 
@@ -29,7 +29,7 @@ describe('serve', () => {
 function startServe(args: string[], env: Record<string, string | undefined>) {
   let child!: ChildProcess;
   let output = '';
-  const done = runCli(['serve', '--port', '0', ...args], { env, onSpawn: (c) => (child = c) });
+  const done = spawnCli(['serve', '--port', '0', ...args], { env, onSpawn: (c) => (child = c) });
   const url = new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer | string) => {
       output += chunk.toString();

@@ -14,7 +14,7 @@ import {
   emlFilesUnder,
   readEml,
   REPO,
-  runCli,
+  spawnCli,
   START,
   stderrLines,
   tempDir,
@@ -38,7 +38,7 @@ describe('npm start', () => {
   beforeAll(async () => {
     cpSync(path.join(REPO, 'data'), path.join(cwd, 'data'), { recursive: true });
     cpSync(path.join(REPO, 'subscribers', 'example.csv'), path.join(cwd, 'subscribers', 'example.csv'));
-    result = await runCli([], { script: START, cwd, env });
+    result = await spawnCli([], { script: START, cwd, env });
   });
 
   it('builds and "sends" the sample catalog\'s latest week into .digest/sample/outbox and says where to look', () => {
@@ -83,7 +83,7 @@ describe('npm start', () => {
     );
 
     let child!: ChildProcess;
-    const done = runCli(['serve', '--port', '0'], { script: START, cwd, env, onSpawn: (c) => (child = c) });
+    const done = spawnCli(['serve', '--port', '0'], { script: START, cwd, env, onSpawn: (c) => (child = c) });
     const base = await new Promise<string>((resolve, reject) => {
       let output = '';
       child.stdout!.on('data', (chunk: string) => {
@@ -112,7 +112,7 @@ describe('npm start', () => {
   });
 
   it('says in one sentence what it takes when given anything else', async () => {
-    const wrong = await runCli(['serv'], { script: START, cwd, env });
+    const wrong = await spawnCli(['serv'], { script: START, cwd, env });
     expect(wrong.status).toBe(2);
     expect(stderrLines(wrong)).toEqual(['npm start takes no arguments, or serve [--host H] [--port N]; got "serv".']);
   });

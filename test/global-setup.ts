@@ -1,7 +1,7 @@
 /**
- * Builds the CLI once into plain JavaScript for the whole-program tests. Each of the hundreds of processes they
- * spawn would otherwise load every module through tsx's loader thread: a `build` took 2.9 s of CPU that way and
- * 1.1 s built, and on two cores those starts were most of the suite's time. Same sources, same esbuild transform as tsx; dependencies stay in
+ * Builds the CLI once into plain JavaScript for the tests that spawn it (test/helpers/cli.ts's spawnCli, serve, the
+ * scheduler, the lock racer). Each process would otherwise load every module through tsx's loader thread: a `build`
+ * took 2.9 s of CPU that way and 1.1 s built. Same sources, same esbuild transform as tsx; dependencies stay in
  * node_modules. test/cli-entry.test.ts and test/cli-start.test.ts still run the program through tsx, as npm does.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';

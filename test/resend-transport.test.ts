@@ -8,7 +8,6 @@ import { BACKSTOP_MS } from './helpers/cli.ts';
 let fake: FakeResend;
 beforeAll(async () => {
   fake = await startFakeResend({ rateLimit: 100 });
-  process.env.RESEND_BASE_URL = fake.url;
 });
 afterAll(() => fake.close());
 beforeEach(() => fake.reset());
@@ -23,7 +22,7 @@ const emails = (n: number): OutgoingEmail[] =>
     headers: { 'List-Unsubscribe': '<https://v.example.com/u>' },
   }));
 const transport = (options: Partial<ConstructorParameters<typeof ResendTransport>[0]> = {}) =>
-  new ResendTransport({ apiKey: 're_test_key', maxBackoffMs: 50, ...options });
+  new ResendTransport({ apiKey: 're_test_key', baseUrl: fake.url, maxBackoffMs: 50, ...options });
 
 describe('ResendTransport', () => {
   it('gives up on a response slower than its timeout and retries with the same key; the batch is delivered once', async () => {

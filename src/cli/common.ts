@@ -1,19 +1,19 @@
 import { defineCittyPlugin, type ArgsDef } from 'citty';
 import { resolveConfig, type Config } from '../config.ts';
-import { programClock } from '../clock.ts';
 import { UserError } from '../errors.ts';
 import { terminalSafe } from '../plain-text.ts';
+import { clock, currentIo } from './io.ts';
 
 // What commands print comes from the catalog, the list, edition and state files: never raw to a terminal (SPEC).
 
 /** Prints a line on stdout, control characters escaped. */
 export function print(text: string): void {
-  console.log(terminalSafe(text));
+  currentIo().stdout.write(`${terminalSafe(text)}\n`);
 }
 
 /** Prints a line on stderr, control characters escaped. */
 export function printError(text: string): void {
-  console.error(terminalSafe(text));
+  currentIo().stderr.write(`${terminalSafe(text)}\n`);
 }
 
 /** The flags every command takes. */
@@ -47,12 +47,12 @@ export const strictFlags = defineCittyPlugin({
 });
 
 export function configFrom(args: { data?: string; subscribers?: string; state?: string; tz?: string }): Config {
-  const config = resolveConfig(args);
+  const config = resolveConfig(args, currentIo().env);
   for (const warning of config.warnings) printError(`Warning: ${warning}`);
   return config;
 }
 
-/** The program's clock: DIGEST_NOW (an ISO date-time) starts it at that instant, then it runs on. */
-export function now(env: NodeJS.ProcessEnv = process.env): Date {
-  return programClock(env)();
+/** The run's clock (see io.ts): DIGEST_NOW (an ISO date-time) starts it at that instant, then it runs on. */
+export function now(): Date {
+  return clock()();
 }

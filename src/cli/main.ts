@@ -6,6 +6,7 @@ import { type CommandDef, defineCommand, renderUsage, runCommand, type showUsage
 import { NEWSLETTER } from '../digest/wording.ts';
 import { UserError } from '../errors.ts';
 import { terminalSafe } from '../plain-text.ts';
+import { type CliIo, currentIo, processIo, withIo } from './io.ts';
 
 // Each command loads only what it uses: `subscribers list` need not load React, Resend and the web server.
 export const main = defineCommand({
@@ -22,8 +23,17 @@ export const main = defineCommand({
   },
 });
 
-/** Runs the CLI on `rawArgs` and returns the exit status; a user's mistake is one line on stderr, never a stack trace. */
-export async function runCli(rawArgs: string[]): Promise<number> {
+/**
+ * Runs the CLI on `rawArgs` with `io` (output, environment, clock) and returns the exit status; a user's mistake is
+ * one line on stderr, never a stack trace. Runs at once in one process (tests) keep to their own `io`.
+ */
+export async function runCli(rawArgs: string[], io: CliIo): Promise<number> {
+  const { result, exitStatus } = await withIo(io, () => runCommandLine(rawArgs));
+  return result ?? exitStatus;
+}
+
+/** The exit status when the run decided it (help, a failure), or null when the command ran: its own status then. */
+async function runCommandLine(rawArgs: string[]): Promise<number | null> {
   if (rawArgs.length === 0 || rawArgs.includes('--help') || rawArgs.includes('-h')) {
     let cmd: Parameters<typeof showUsage>[0] = main;
     let parent: Parameters<typeof showUsage>[1];
@@ -37,12 +47,14 @@ export async function runCli(rawArgs: string[]): Promise<number> {
     }
     // citty names a command by its parent and itself only; a subcommand's usage gets the whole command a user types.
     const usage = await renderUsage(cmd, parent);
-    console.log(`${names.length > 1 ? usage.replaceAll(names.slice(-2).join(' '), `npm run digest -- ${names.join(' ')}`) : usage}\n`);
+    currentIo().stdout.write(
+      `${names.length > 1 ? usage.replaceAll(names.slice(-2).join(' '), `npm run digest -- ${names.join(' ')}`) : usage}\n\n`,
+    );
     return rawArgs.length === 0 ? 2 : 0;
   }
   try {
     await runCommand(main, { rawArgs });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return null;
   } catch (error) {
     return reportFailure(error, rawArgs);
   }
@@ -50,12 +62,13 @@ export async function runCli(rawArgs: string[]): Promise<number> {
 
 /** Prints why a run failed (a user's mistake in one line, a bug with its stack) and returns the exit status. */
 export function reportFailure(error: unknown, rawArgs: readonly string[] = []): number {
+  const stderr = (line: string) => currentIo().stderr.write(`${line}\n`);
   if (error instanceof UserError) {
-    console.error(terminalSafe(error.message));
+    stderr(terminalSafe(error.message));
     return error.exitCode;
   }
   if (error instanceof Error && error.name === 'CLIError') {
-    console.error(
+    stderr(
       terminalSafe(
         // biome-ignore lint/suspicious/noControlCharactersInRegex: citty colours its messages with ANSI escapes, which start with ESC.
         `${error.message.replace(/\u001b\[\d+m/g, '').replace(/([^.])$/, '$1.')} Run with --help to see the commands and flags.`,
@@ -65,10 +78,10 @@ export function reportFailure(error: unknown, rawArgs: readonly string[] = []): 
   }
   const sentence = fileSystemSentence(error, rawArgs);
   if (sentence) {
-    console.error(terminalSafe(sentence));
+    stderr(terminalSafe(sentence));
     return 1;
   }
-  console.error(`Unexpected error (a bug, please report it): ${terminalSafe(inspect(error))}`);
+  stderr(`Unexpected error (a bug, please report it): ${terminalSafe(inspect(error))}`);
   return 70;
 }
 
@@ -125,5 +138,5 @@ if (isEntryPoint(process.argv[1])) {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
-  process.exitCode = await runCli(process.argv.slice(2));
+  process.exitCode = await runCli(process.argv.slice(2), processIo());
 }

@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { currentIo, type OutputStream } from './io.ts';
 
 /** Sending progress for the operator: a bar (sent of total, rate, ETA) on a terminal, plain lines otherwise. */
 export interface Progress {
@@ -6,13 +7,14 @@ export interface Progress {
   stop(): void;
 }
 
-export function sendProgress(total: number, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function sendProgress(total: number, stream: OutputStream = currentIo().stderr): Progress {
   const started = Date.now();
   let done = 0;
   if (stream.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
-        stream,
+        // Only a terminal says isTTY: the process's own stderr.
+        stream: stream as NodeJS.WriteStream,
         format: 'Sending |{bar}| {value}/{total} messages | {rate}/s | ETA {eta_formatted}',
         hideCursor: true,
         etaBuffer: 20,

@@ -4,6 +4,7 @@ import type { Strategy } from '../digest/schema.ts';
 import { UserError } from '../errors.ts';
 import { latestWeekHint } from './notices.ts';
 import { commonArgs, configFrom, now, pairingArgs, print, strictFlags, weekArg } from './common.ts';
+import { setExitStatus } from './io.ts';
 import { printingHooks, sendLines } from './report.ts';
 
 export default defineCommand({
@@ -38,6 +39,6 @@ export default defineCommand({
     for (const line of sendLines(outcome)) print(line);
     const hint = await latestWeekHint(config, outcome.prepared, args.week !== undefined);
     if (hint) print(hint);
-    process.exitCode = succeeded(outcome) ? 0 : 1;
+    setExitStatus(succeeded(outcome) ? 0 : 1);
   },
 });

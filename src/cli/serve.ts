@@ -4,6 +4,7 @@ import { defineCommand } from 'citty';
 import { UserError } from '../errors.ts';
 import { DEFAULT_HOST, startServer } from '../server/serve.ts';
 import { commonArgs, configFrom, print, printError, strictFlags } from './common.ts';
+import { clock } from './io.ts';
 
 export const DEFAULT_PORT = 8787;
 
@@ -42,7 +43,7 @@ export default defineCommand({
   async run({ args }) {
     const config = configFrom(args);
     const [host, port] = [hostOf(args.host), portOf(args.port)];
-    const server = await startServer(config, port, {}, host);
+    const server = await startServer(config, port, { now: clock() }, host);
     if (!config.webhookSecret) printError('Warning: RESEND_WEBHOOK_SECRET is not set; POST /webhooks/resend answers 503.');
     print(`Listening on ${server.url}${server.reach ? ` (${server.reach})` : ''}; emails link to ${config.publicUrl}. Ctrl+C stops.`);
     await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);

@@ -8,6 +8,7 @@ import { sendWeek, succeeded } from '../delivery/send-week.ts';
 import { outboxDir } from '../delivery/transport-for.ts';
 import { EVERY_CATEGORY_READER } from '../mail.ts';
 import { now, print } from './common.ts';
+import { processIo } from './io.ts';
 import { reportFailure, runCli } from './main.ts';
 import { printingHooks, sendLines } from './report.ts';
 
@@ -49,8 +50,7 @@ async function runSample(): Promise<number> {
 
 /** `npm start -- serve [--host H] [--port N]`: the pages the sample's links point at, for its list and state. */
 async function serveSample(args: string[]): Promise<number> {
-  Object.assign(process.env, await sampleEnv());
-  return runCli(['serve', '--subscribers', SAMPLE_LIST, '--state', SAMPLE_STATE, ...args]);
+  return runCli(['serve', '--subscribers', SAMPLE_LIST, '--state', SAMPLE_STATE, ...args], { ...processIo(), env: await sampleEnv() });
 }
 
 async function start(args: string[]): Promise<number> {

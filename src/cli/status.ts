@@ -1,6 +1,7 @@
 import { defineCommand } from 'citty';
 import { stateStatus, statusLines } from '../status.ts';
 import { commonArgs, configFrom, print, strictFlags } from './common.ts';
+import { setExitStatus } from './io.ts';
 
 export default defineCommand({
   meta: { name: 'status', description: 'Show every week the state knows (built, held, sending, sent) and the list by status' },
@@ -11,6 +12,6 @@ export default defineCommand({
     const status = await stateStatus(config);
     for (const line of statusLines(status, config)) print(line);
     // Everything readable is shown; the exit status still tells a script that something needs fixing.
-    if (status.listError || status.weeks.some((w) => w.damage)) process.exitCode = 1;
+    if (status.listError || status.weeks.some((w) => w.damage)) setExitStatus(1);
   },
 });

@@ -10,6 +10,7 @@ import { loadCatalog } from '../catalog/load.ts';
 import { catalogCategories, planAdd, unsubscribeMessage } from '../subscribers/edit.ts';
 import { csvLine, LIST_HEADER, subscriberLine } from '../subscribers/export.ts';
 import { commonArgs, configFrom, now, print, printError, strictFlags } from './common.ts';
+import { currentIo } from './io.ts';
 
 // --data and --tz change nothing here but --data for the categories of add and import, so the help lists only the flags that do.
 const { subscribers: subscribersArg, state: stateArg } = commonArgs;
@@ -103,11 +104,12 @@ const listCommand = defineCommand({
     if (status && !status.success) throw new UserError(`--status "${args.status}" is not one of ${SubscriberStatus.options.join(', ')}.`);
     const { list, problems } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir)).current();
     for (const p of problems) printError(p.problem);
-    process.stdout.write(csvLine(LIST_HEADER));
+    const { stdout } = currentIo();
+    stdout.write(csvLine(LIST_HEADER));
     for (const s of [...list.values()].sort((a, b) => a.email.localeCompare(b.email))) {
       if (status?.data && s.status !== status.data) continue;
       // The list file is written by hand or by other tools: a name in it may hold anything.
-      process.stdout.write(terminalSafe(subscriberLine(s)));
+      stdout.write(terminalSafe(subscriberLine(s)));
     }
   },
 });

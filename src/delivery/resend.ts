@@ -5,6 +5,8 @@ import type { BatchOutcome, Transport } from './transport.ts';
 
 export interface ResendTransportOptions {
   apiKey: string;
+  /** Where Resend's API answers, such as https://api.resend.com (the SDK would read RESEND_BASE_URL from the process's environment). */
+  baseUrl: string;
   /** Abort a request that has not answered after this many milliseconds; the SDK itself never times out. */
   timeoutMs?: number;
   /** Attempts per batch for retryable errors (rate limit, 5xx, network) before giving up on it. */
@@ -50,6 +52,7 @@ export class ResendTransport implements Transport {
   /** Enough batches in flight to keep a raised rate limit busy; the pacer decides when each may start. */
   readonly parallelism = 16;
   private readonly resend: Resend;
+  private readonly baseUrl: string;
   private readonly timeoutMs: number;
   private readonly maxAttempts: number;
   private readonly maxBackoffMs: number;
@@ -61,7 +64,8 @@ export class ResendTransport implements Transport {
   private readonly pacer = new Pacer();
 
   constructor(options: ResendTransportOptions) {
-    this.resend = new Resend(options.apiKey);
+    this.resend = new Resend(options.apiKey, { baseUrl: options.baseUrl });
+    this.baseUrl = options.baseUrl;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxAttempts = options.maxAttempts ?? 8;
     this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
@@ -112,7 +116,7 @@ export class ResendTransport implements Transport {
       // The SDK turns a refused connection, a DNS failure or our timeout into an error with no status and no headers.
       unanswered = result.headers === null && last.statusCode === null ? unanswered + 1 : 0;
       if (unanswered >= this.unreachableAfter) {
-        this.unreachable ??= `Resend could not be reached: no answer from ${process.env.RESEND_BASE_URL || 'https://api.resend.com'} in ${unanswered} tries in a row (${last.message})`;
+        this.unreachable ??= `Resend could not be reached: no answer from ${this.baseUrl} in ${unanswered} tries in a row (${last.message})`;
         return { kind: 'failed', reason: this.unreachable, stopRun: true, nothingSent: false, unreachable: true };
       }
       if (last.name === 'invalid_idempotent_request') {

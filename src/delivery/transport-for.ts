@@ -11,5 +11,5 @@ export function outboxDir(config: Config, week: string): string {
 
 /** Resend when RESEND_API_KEY is set, else the local outbox. */
 export function transportFor(config: Config, outbox: string): Transport {
-  return config.resendApiKey ? new ResendTransport({ apiKey: config.resendApiKey }) : new Outbox(outbox);
+  return config.resendApiKey ? new ResendTransport({ apiKey: config.resendApiKey, baseUrl: config.resendBaseUrl }) : new Outbox(outbox);
 }

@@ -2,7 +2,6 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createAdaptorServer, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { programClock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { transportFor } from '../delivery/transport-for.ts';
 import { ConfigError, UserError } from '../errors.ts';
@@ -36,10 +35,10 @@ export function listeningAt(info: AddressInfo): Pick<RunningServer, 'url' | 'rea
   return { url: `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`, reach };
 }
 
-/** The program's clock (DIGEST_NOW rehearses it), confirmation emails through Resend or into `<state>/outbox/confirmations`, and the list kept current. */
+/** The real clock (`serve` passes the program's, which DIGEST_NOW rehearses), confirmation emails through Resend or into `<state>/outbox/confirmations`, and the list kept current. */
 export function defaultDeps(config: Config): ServerDeps {
   return {
-    now: programClock(),
+    now: () => new Date(),
     transport: transportFor(config, path.join(config.stateDir, 'outbox', 'confirmations')),
     subscribers: new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir), { allowMissingCsv: true }),
   };

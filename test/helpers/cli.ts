@@ -1,7 +1,8 @@
 /**
- * Helpers for whole-program tests: spawn the CLI as a user would, with arguments and environment, in throwaway
- * folders (the CLI built once to plain JavaScript by test/global-setup.ts), and read what it left behind (frozen
- * issues, .eml files in the outbox).
+ * Helpers for whole-program tests: run the CLI as a user would, with arguments and environment, in throwaway
+ * folders, and read what it left behind (frozen issues, .eml files in the outbox). `runCli` runs it in the test's
+ * own process through the one entry the bin uses, its output captured; `spawnCli` starts a process (the CLI built
+ * once to plain JavaScript by test/global-setup.ts) where the process is the point: signals, kill -9, the bin itself.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, type Dirent, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
+import type { OutputStream } from '../../src/cli/io.ts';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const FIXTURES = path.join(REPO, 'test', 'fixtures');
@@ -36,6 +38,9 @@ export interface CliResult {
 export interface RunOptions {
   /** Extra environment; `undefined` removes a variable. */
   env?: Record<string, string | undefined>;
+}
+
+export interface SpawnOptions extends RunOptions {
   cwd?: string;
   timeoutMs?: number;
   /** Called with the child right after it was spawned (to kill it mid-run, for instance). */
@@ -44,8 +49,8 @@ export interface RunOptions {
   script?: string;
 }
 
-/** The parent's environment without anything that would change the program's behaviour. */
-function baseEnv(): Record<string, string> {
+/** The parent's environment without anything that would change the program's behaviour, with `extra` on top. */
+function environment(extra: RunOptions['env'] = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value === undefined) continue;
@@ -55,20 +60,38 @@ function baseEnv(): Record<string, string> {
   env.NO_COLOR = '1';
   // tsx reads the tsconfig of the cwd; pin the repo's so a cwd outside the repo compiles the same way.
   env.TSX_TSCONFIG_PATH = path.join(REPO, 'tsconfig.json');
-  return env;
-}
-
-/** Runs the CLI (or `options.script`) with `args` and collects its exit status and output. */
-export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
-  const env = baseEnv();
-  for (const [key, value] of Object.entries(options.env ?? {})) {
+  for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
+  return env;
+}
+
+/** A stream that keeps what is written to it, as a pipe would (not a terminal). */
+function capture(): OutputStream & { text: string } {
+  return {
+    text: '',
+    write(chunk: string | Uint8Array) {
+      this.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      return true;
+    },
+  };
+}
+
+/** Runs the CLI with `args` in this process, as the bin does, and collects its exit status and output. */
+export async function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
+  const { runCli: run } = await import('../../src/cli/main.ts');
+  const [stdout, stderr] = [capture(), capture()];
+  const status = await run(args, { stdout, stderr, env: environment(options.env) });
+  return { status, signal: null, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** Runs the CLI (or `options.script`) with `args` in a process of its own and collects its exit status and output. */
+export function spawnCli(args: string[], options: SpawnOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...(options.script ? ['--import', TSX, options.script] : nodeArgs('main')), ...args], {
       cwd: options.cwd ?? REPO,
-      env,
+      env: environment(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

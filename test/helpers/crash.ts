@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { ExpectStatic } from 'vitest';
 import { type FakeResend, type FakeResendOptions, type ReceivedEmail, startFakeResend } from '../fake-resend.ts';
-import { type CliResult, runCli, sampleWorkspace } from './cli.ts';
+import { type CliResult, runCli, sampleWorkspace, spawnCli } from './cli.ts';
 
 export const READERS = 450; // five batches of up to 100
 export const WEEK = '2026-W46';
@@ -43,9 +43,12 @@ function readerAddress(i: number): string {
   return `reader${String(i).padStart(3, '0')}@example.com`;
 }
 
-/** `send` of the week to the workspace's list, through the fake Resend at `resendUrl`. */
+/**
+ * `send` of the week to the workspace's list, through the fake Resend at `resendUrl`: a process of its own, given to
+ * `onSpawn` to be killed or interrupted; without one, the run that finds what a crash left runs in this process.
+ */
 export function send(ws: Workspace, resendUrl: string, onSpawn?: (child: ChildProcess) => void): Promise<CliResult> {
-  return runCli(['send', '--week', WEEK, ...ws.flags], {
+  const options = {
     env: {
       RESEND_API_KEY: 're_test_key',
       RESEND_BASE_URL: resendUrl,
@@ -54,8 +57,9 @@ export function send(ws: Workspace, resendUrl: string, onSpawn?: (child: ChildPr
       DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
       DIGEST_POSTAL_ADDRESS: '1 Example Street, Springfield',
     },
-    onSpawn,
-  });
+  };
+  const args = ['send', '--week', WEEK, ...ws.flags];
+  return onSpawn ? spawnCli(args, { ...options, onSpawn }) : runCli(args, options);
 }
 
 /** `expect` is the test's own (from its context): the crash tests run concurrently. */
