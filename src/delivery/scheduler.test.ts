@@ -1,6 +1,6 @@
 import cron from 'node-cron';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CRON, dueWeek, missedWeek } from './schedule.ts';
+import { DEFAULT_CRON, dueWeek, missedWeek } from './scheduler.ts';
 
 const task = cron.createTask(DEFAULT_CRON, () => undefined, { timezone: 'America/New_York' });
 const monday9 = (minute: Date) => task.match(minute);
