@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { defineCommand } from 'citty';
 import { loadCatalog } from '../catalog/load.ts';
 import { DEFAULT_PUBLIC_URL, resolveConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
@@ -8,7 +9,6 @@ import { sendWeek, succeeded } from '../delivery/run.ts';
 import { outboxDir } from '../delivery/transport-for.ts';
 import { EVERY_CATEGORY_READER } from '../mail.ts';
 import { now, print } from './common.ts';
-import { reportFailure, runCli } from './main.ts';
 import { printingHooks, sendLines } from './report.ts';
 
 // Its own state folder: the sample week it sends is frozen there, not in .digest/, so the editor's steps in the
@@ -48,15 +48,22 @@ async function runSample(): Promise<number> {
 }
 
 /** `npm start -- serve [--host H] [--port N]`: the pages the sample's links point at, for its list and state. */
-async function serveSample(args: string[]): Promise<number> {
+async function serveSample(args: string[], runCli: RunCli): Promise<number> {
   Object.assign(process.env, await sampleEnv());
   return runCli(['serve', '--subscribers', SAMPLE_LIST, '--state', SAMPLE_STATE, ...args]);
 }
 
-async function start(args: string[]): Promise<number> {
-  if (args.length === 0) return runSample();
-  if (args[0] === 'serve') return serveSample(args.slice(1));
-  throw new UserError(`npm start takes no arguments, or serve [--host H] [--port N]; got ${JSON.stringify(args[0])}.`, 2);
-}
+/** Runs a command line as main.ts does, returning its exit status. */
+type RunCli = (rawArgs: string[]) => Promise<number>;
 
-process.exitCode = await start(process.argv.slice(2)).catch(reportFailure);
+/** `npm start` (`main.ts start`, left out of the help); `runCli` serves the sample's pages as `serve` would. */
+export function startCommand(runCli: RunCli) {
+  return defineCommand({
+    meta: { name: 'start', description: 'Run the weekly job once on the sample, or serve its pages (npm start)', hidden: true },
+    async run({ rawArgs }) {
+      if (rawArgs.length === 0) process.exitCode = await runSample();
+      else if (rawArgs[0] === 'serve') process.exitCode = await serveSample(rawArgs.slice(1), runCli);
+      else throw new UserError(`npm start takes no arguments, or serve [--host H] [--port N]; got ${JSON.stringify(rawArgs[0])}.`, 2);
+    },
+  });
+}

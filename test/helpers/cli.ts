@@ -12,7 +12,6 @@ import { inject } from 'vitest';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const FIXTURES = path.join(REPO, 'test', 'fixtures');
-export const START = path.join(REPO, 'src', 'cli', 'start.ts');
 /** tsx as an absolute URL, so the CLI can also run with a cwd outside the repo. */
 export const TSX = import.meta.resolve('tsx');
 
