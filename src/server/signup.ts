@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Transport } from '../delivery/transport.ts';
+import { LineError } from '../errors.ts';
 import { AppendedLines, appendLinesDurably, parseJsonLine, parseJsonLineStrictly, readLines } from '../files.ts';
 import type { SenderSettings } from '../mail.ts';
 import type { SubscriberList } from '../subscribers/list.ts';
@@ -147,8 +148,9 @@ export class SignupQueue {
       const parsed = 'value' in json ? SignupLine.safeParse(json.value) : null;
       if (!parsed?.success) {
         // One unreadable line must not take the pages down, but it may be a reader still waiting for their email.
+        const consequence = 'if it was one, that reader gets no confirmation email until they sign up again';
         this.deps.log?.(
-          `${this.file}, line ${number} is not a signup and was skipped: if it was one, that reader gets no confirmation email until they sign up again.`,
+          new LineError(this.file, number, 'is not a signup and was skipped', 'fix or delete that line', consequence).message,
         );
         continue;
       }

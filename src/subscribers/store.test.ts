@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../test/helpers/random.ts';
 import type { SubscriberList } from './list.ts';
 import type { SubscriberEvent } from './schema.ts';
-import { SubscribersError } from '../errors.ts';
+import { LineError, SubscribersError } from '../errors.ts';
 import { TORN_MARK } from '../files.ts';
 import { LiveSubscribers, SubscriberStore } from './store.ts';
 
@@ -108,7 +108,7 @@ describe('the event store, damaged', () => {
   ])('stops at %s in the middle, naming the file and line and how to repair it', async (_, damaged, why) => {
     await writeFile(store.file, `${unsubscribe('ana@example.com')}\n${damaged}\n${unsubscribe('cy@example.com')}\n`);
     const error = await current().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SubscribersError);
+    expect(error).toBeInstanceOf(LineError);
     expect((error as Error).message).toBe(
       `${store.file}, line 2 ${why}; fix or delete line 2 (each line is one JSON event), then run again.`,
     );

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { SubscribersError } from '../errors.ts';
+import { LineError, SubscribersError } from '../errors.ts';
 import { AppendedLines, appendLinesDurably, parseJsonLineStrictly, readLines } from '../files.ts';
 import { isProblem, readSubscriberCsv, type RowProblem } from './csv.ts';
 import { SubscriberList } from './list.ts';
@@ -55,7 +55,7 @@ function eventOf(file: string, line: string, number: number): SubscriberEvent | 
   if (event?.success) return event.data;
   // A skipped line could be an unsubscribe: mail to someone who left. Nothing goes until a person looks.
   const why = event ? 'is not a subscriber event' : 'is not JSON';
-  throw new SubscribersError(`${file}, line ${number} ${why}; fix or delete line ${number} (each line is one JSON event), then run again.`);
+  throw new LineError(file, number, why, `fix or delete line ${number} (each line is one JSON event), then run again`);
 }
 
 /**
