@@ -47,9 +47,7 @@ export const strictFlags = defineCittyPlugin({
 });
 
 export function configFrom(args: { data?: string; subscribers?: string; state?: string; tz?: string }): Config {
-  const config = resolveConfig(args);
-  for (const warning of config.warnings) printError(`Warning: ${warning}`);
-  return config;
+  return resolveConfig(args);
 }
 
 /** The program's clock: DIGEST_NOW (an ISO date-time) starts it at that instant, then it runs on. */
