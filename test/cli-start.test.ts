@@ -4,7 +4,7 @@
  * Run from a temp folder holding copies of data/ and subscribers/example.csv, so the repo's .digest/ is untouched.
  */
 import type { ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,12 +12,12 @@ import {
   type CliResult,
   cleanup,
   emlFilesUnder,
+  quickStartFolder,
   readEml,
   REPO,
   runCli,
   type RunOptions,
   stderrLines,
-  tempDir,
   traceNoise,
 } from './helpers/cli.ts';
 
@@ -28,7 +28,7 @@ const [, script, ...startArgs] = (JSON.parse(readFileSync(path.join(REPO, 'packa
 const npmStart = (args: string[], options: RunOptions) => runCli([...startArgs, ...args], { ...options, script: path.join(REPO, script!) });
 
 describe('npm start', () => {
-  const cwd = tempDir();
+  const cwd = quickStartFolder();
   const outbox = path.join(cwd, '.digest', 'sample', 'outbox', '2026-W46');
   // What an operator's shell may export for the real list: the sample mails nobody, and signs and links on its own.
   const env = {
@@ -40,8 +40,6 @@ describe('npm start', () => {
   let result: CliResult;
 
   beforeAll(async () => {
-    cpSync(path.join(REPO, 'data'), path.join(cwd, 'data'), { recursive: true });
-    cpSync(path.join(REPO, 'subscribers', 'example.csv'), path.join(cwd, 'subscribers', 'example.csv'));
     result = await npmStart([], { cwd, env });
   });
 
