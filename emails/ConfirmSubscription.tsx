@@ -2,13 +2,13 @@ import { Body } from '@react-email/body';
 import { Container } from '@react-email/container';
 import { Head } from '@react-email/head';
 import { Heading } from '@react-email/heading';
-import { Hr } from '@react-email/hr';
 import { Html } from '@react-email/html';
 import { Link } from '@react-email/link';
 import { Preview } from '@react-email/preview';
 import { Section } from '@react-email/section';
 import type { CSSProperties } from 'react';
 import { NEWSLETTER } from '../src/digest/wording.ts';
+import { FooterSection } from './_components/Footer.tsx';
 import { body, cls, color, container, emailCss, h1, link, page, small } from './_components/theme.ts';
 import fixture from './_fixtures/confirm-props.json' with { type: 'json' };
 import { previewPropsFor } from './_preview/live.ts';
@@ -74,17 +74,13 @@ export default function ConfirmSubscription({ confirmUrl, expiresInDays, homeUrl
               Didn't ask for this? Ignore this email: without the click, you get nothing more from us.
             </p>
           </Section>
-          <Section className={cls.card} style={{ padding: '8px 12px 20px', backgroundColor: color.card, color: color.muted }}>
-            <Hr className={cls.border} style={{ borderTop: `1px solid ${color.border}`, margin: '0 0 16px' }} />
+          <FooterSection postalAddress={postalAddress}>
             <p className={cls.muted} style={small}>
               <Link href={homeUrl} className={cls.link} style={link}>
                 {NEWSLETTER}
               </Link>
             </p>
-            <p className={cls.muted} style={{ ...small, whiteSpace: 'pre-line' }}>
-              {postalAddress}
-            </p>
-          </Section>
+          </FooterSection>
         </Container>
       </Body>
     </Html>

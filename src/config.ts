@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError } from './errors.ts';
+import { UserError } from './errors.ts';
 import { assertTimeZone } from './digest/week.ts';
 import { NEWSLETTER } from './digest/wording.ts';
 import type { SenderSettings } from './mail.ts';
@@ -26,8 +26,6 @@ export interface Config {
   postalAddress: string | null;
   /** Reverse proxies in front of `serve` whose X-Forwarded-For is trusted (DIGEST_TRUST_PROXY); 0: none. */
   trustProxyHops: number;
-  /** Settings that fell back to a default a real send should not use, for a warning. */
-  warnings: string[];
 }
 
 /** The flags every command takes; each overrides its environment variable. */
@@ -62,7 +60,7 @@ export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv): Confi
   try {
     assertTimeZone(timezone);
   } catch {
-    throw new ConfigError(
+    throw new UserError(
       `${flags.tz ? '--tz' : 'DIGEST_TIMEZONE'} "${timezone}" is not an IANA time zone such as Europe/Paris or America/New_York.`,
     );
   }
@@ -70,33 +68,32 @@ export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv): Confi
   const from = nonEmpty(env.DIGEST_FROM);
   const secret = nonEmpty(env.DIGEST_SECRET);
   if (secret !== undefined && !isStrongSecret(secret)) {
-    throw new ConfigError(
+    throw new UserError(
       'DIGEST_SECRET is too weak to sign links (anyone holding one link could guess it and forge an unsubscribe for another reader); use at least 32 random characters, for example: export DIGEST_SECRET=$(openssl rand -base64 32)',
     );
   }
   const postalAddress = nonEmpty(env.DIGEST_POSTAL_ADDRESS) ?? null;
   const publicUrl = (nonEmpty(env.DIGEST_PUBLIC_URL) ?? DEFAULT_PUBLIC_URL).replace(/\/+$/, '');
   if (!URL.canParse(publicUrl) || !/^https?:$/.test(new URL(publicUrl).protocol)) {
-    throw new ConfigError(`DIGEST_PUBLIC_URL "${publicUrl}" is not an absolute http: or https: URL.`);
+    throw new UserError(`DIGEST_PUBLIC_URL "${publicUrl}" is not an absolute http: or https: URL.`);
   }
   // Checked whenever it is set, so the outbox never gets a message without a From header either.
   if (from !== undefined && !isSender(from)) {
-    throw new ConfigError(
+    throw new UserError(
       `DIGEST_FROM ${JSON.stringify(from)} is not a sender such as "${NEWSLETTER} <verdicts@example.com>" or verdicts@example.com.`,
     );
   }
   if (resendApiKey) {
-    const missing = (name: string, why: string) => new ConfigError(`${name} is required when RESEND_API_KEY is set: ${why}.`);
+    const missing = (name: string, why: string) => new UserError(`${name} is required when RESEND_API_KEY is set: ${why}.`);
     if (!from) throw missing('DIGEST_FROM', `the sender, such as "${NEWSLETTER} <verdicts@example.com>"`);
     if (!secret) throw missing('DIGEST_SECRET', 'it signs the unsubscribe and preference links');
     if (!postalAddress) throw missing('DIGEST_POSTAL_ADDRESS', "the law requires the sender's postal address in bulk mail");
     if (new URL(publicUrl).protocol !== 'https:') {
-      throw new ConfigError(
+      throw new UserError(
         `DIGEST_PUBLIC_URL "${publicUrl}" must be an https: URL when RESEND_API_KEY is set: one-click unsubscribe (RFC 8058) needs it.`,
       );
     }
   }
-  const warnings: string[] = [];
   const dataDir = nonEmpty(flags.data) ?? 'data';
   const stateDir = nonEmpty(flags.state) ?? '.digest';
   assertFolder(dataDir, flags.data ? '--data' : 'The catalog folder');
@@ -115,7 +112,6 @@ export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv): Confi
     webhookSecret: nonEmpty(env.RESEND_WEBHOOK_SECRET) ?? null,
     postalAddress,
     trustProxyHops: trustedProxyHops(env.DIGEST_TRUST_PROXY),
-    warnings,
   };
 }
 
@@ -152,11 +148,11 @@ export function isSender(text: string): boolean {
 /** A folder the program reads or writes must not be a file (that would surface later as ENOTDIR). Missing is fine. */
 function assertFolder(dir: string, what: string): void {
   try {
-    if (!statSync(dir).isDirectory()) throw new ConfigError(`${what} "${dir}" is a file, not a folder.`);
+    if (!statSync(dir).isDirectory()) throw new UserError(`${what} "${dir}" is a file, not a folder.`);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return;
-    if (code === 'ENOTDIR') throw new ConfigError(`${what} "${dir}" is inside a file, not a folder.`);
+    if (code === 'ENOTDIR') throw new UserError(`${what} "${dir}" is inside a file, not a folder.`);
     throw error;
   }
 }

@@ -11,68 +11,58 @@ export class UserError extends Error {
   }
 }
 
-/** A defect in the catalog: names the file and the field or key. */
-export class CatalogError extends UserError {
-  override name = 'CatalogError';
-  constructor(readonly defects: string[]) {
-    super(defects.join('\n'));
-  }
-}
-
-/** A week's issue that cannot be built as asked: says why and how to trim it. */
-export class IssueError extends UserError {
-  override name = 'IssueError';
-}
-
-/** A defect in the subscriber list or store: names the file and line. */
+/** A defect in the subscriber list or a file to import: names the file. */
 export class SubscribersError extends UserError {
   override name = 'SubscribersError';
 }
 
-/** A missing or invalid setting: names the variable or flag. */
-export class ConfigError extends UserError {
-  override name = 'ConfigError';
+/** Where in a user's file a sentence points: `file, line N`, or the file alone when no line is known (0). */
+export function atLine(file: string, line = 0): string {
+  return line > 0 ? `${file}, line ${line}` : file;
 }
 
-/** A send ledger line that is no record: names the file and line, and what the command that met it cannot tell. */
-export class LedgerError extends UserError {
-  override name = 'LedgerError';
+/**
+ * A line of a file that is not what it should be, in one sentence: the file and line, what is wrong with it, what
+ * that keeps the command from doing (when said), and how to repair it.
+ */
+export class LineError extends UserError {
+  override name = 'LineError';
   constructor(
     readonly file: string,
     readonly line: number,
-    consequence: string,
+    readonly problem: string,
+    readonly repair: string,
+    consequence?: string,
   ) {
+    super(`${atLine(file, line)} ${problem}${consequence ? `, so ${consequence}` : ''}; ${repair}.`);
+  }
+
+  /** The same damage, said for another command. */
+  for(consequence: string): LineError {
+    return new LineError(this.file, this.line, this.problem, this.repair, consequence);
+  }
+}
+
+/** A send ledger line that is no record: what the command that met it cannot tell. */
+export class LedgerError extends LineError {
+  override name = 'LedgerError';
+  constructor(file: string, line: number, consequence: string) {
     super(
-      `${file}, line ${line} is not a ledger record, so ${consequence}; restore the file from a backup or repair that line by hand (see "Damaged state" in README.md).`,
+      file,
+      line,
+      'is not a ledger record',
+      'restore the file from a backup or repair that line by hand (see "Damaged state" in README.md)',
+      consequence,
     );
   }
-
-  /** The same damage, said for another command. */
-  for(consequence: string): LedgerError {
-    return new LedgerError(this.file, this.line, consequence);
-  }
 }
 
-/** A line of the reader votes that is no vote: names the file and line, and what the command that met it cannot do. */
-export class VotesError extends UserError {
+/** A line of the reader votes that is no vote: what the command that met it cannot do. */
+export class VotesError extends LineError {
   override name = 'VotesError';
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    consequence = "the readers' votes cannot be counted",
-  ) {
-    super(`${file}, line ${line} is not a vote, so ${consequence}; fix or delete that line (see "Damaged state" in README.md).`);
+  constructor(file: string, line: number, consequence = "the readers' votes cannot be counted") {
+    super(file, line, 'is not a vote', 'fix or delete that line (see "Damaged state" in README.md)', consequence);
   }
-
-  /** The same damage, said for another command. */
-  for(consequence: string): VotesError {
-    return new VotesError(this.file, this.line, consequence);
-  }
-}
-
-/** Resend or the outbox refused or failed: says what failed and where. */
-export class DeliveryError extends UserError {
-  override name = 'DeliveryError';
 }
 
 /** `panel[1].score` from a zod path. */

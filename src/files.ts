@@ -38,18 +38,23 @@ export async function makeFolder(dir: string): Promise<void> {
   }
 }
 
-/** Replaces `file` so that a crash at any instant leaves either the old or the new content, never a mix. */
-export async function writeFileDurably(file: string, content: string | Uint8Array): Promise<void> {
-  const dir = path.dirname(file);
-  await makeFolder(dir);
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  const handle = await open(temp, 'w', PRIVATE_FILE);
+/** Writes `content` to a private file and flushes it to disk, to be renamed or linked into place; `wx` fails if the file exists. */
+export async function writeSynced(file: string, content: string | Uint8Array, flags: 'w' | 'wx' = 'w'): Promise<void> {
+  const handle = await open(file, flags, PRIVATE_FILE);
   try {
     await handle.writeFile(content);
     await handle.sync();
   } finally {
     await handle.close();
   }
+}
+
+/** Replaces `file` so that a crash at any instant leaves either the old or the new content, never a mix. */
+export async function writeFileDurably(file: string, content: string | Uint8Array): Promise<void> {
+  const dir = path.dirname(file);
+  await makeFolder(dir);
+  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+  await writeSynced(temp, content);
   await rename(temp, file);
   await syncDirectory(dir);
 }

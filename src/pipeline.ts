@@ -2,7 +2,7 @@ import { checkEdition, editionFile, loadEdition, type Edition } from './catalog/
 import { loadCatalog } from './catalog/load.ts';
 import type { Config } from './config.ts';
 import { Ledger } from './state/ledger.ts';
-import { CatalogError, IssueError, UserError } from './errors.ts';
+import { UserError } from './errors.ts';
 import { countedVotes, withReaderVotes } from './digest/community.ts';
 import { buildIssue, sentPairsOf } from './digest/issue.ts';
 import { Issue, WeekId, type Strategy } from './digest/schema.ts';
@@ -60,7 +60,7 @@ async function issueAsSent(config: Config, store: IssueStore, ledger: Ledger, we
     const at = await ledger.startedAt();
     const since = `the send of ${week} started${at ? ` on ${localTime(at, config.timezone)}` : ''}, so put it back from a backup (an issue built anew could differ from the one its first readers got)`;
     const text = await store.text(week, since);
-    if (text === null) throw new IssueError(`${file} is missing, but ${since}.`);
+    if (text === null) throw new UserError(`${file} is missing, but ${since}.`);
     return { issue: store.parse(week, text, since), restored: false };
   }
   const putBack = `delete it and run the command again: the issue as sent is put back from ${ledger.file}`;
@@ -68,14 +68,14 @@ async function issueAsSent(config: Config, store: IssueStore, ledger: Ledger, we
   if (text === null) {
     // Checked, so the file put back is byte for byte the one the send started with.
     if (frozenDigest(frozenText(start.issue)) !== start.sha256)
-      throw new IssueError(
+      throw new UserError(
         `${file} is missing, and the copy of it in ${ledger.file} is not the one the send started with; put it back from a backup.`,
       );
     await store.write(start.issue);
     return { issue: start.issue, restored: true };
   }
   if (frozenDigest(text) !== start.sha256) {
-    throw new IssueError(
+    throw new UserError(
       `${file} changed after the send of ${week} started on ${localTime(start.at, config.timezone)}, so the rest of the readers would get another issue; ${putBack}.`,
     );
   }
@@ -111,11 +111,11 @@ export async function prepareIssue(config: Config, request: IssueRequest): Promi
   const earlierSlugs = new Set(earlierTools.map((t) => t.slug));
   if (edition) {
     const defects = checkEdition(file, edition, newSlugs, earlierSlugs);
-    if (defects.length > 0) throw new CatalogError(defects);
+    if (defects.length > 0) throw new UserError(defects.join('\n'));
   }
   const kept = newTools.filter((t) => !edition?.exclude?.includes(t.slug)).length;
   if (kept > MAX_NEW_TOOLS) {
-    throw new IssueError(
+    throw new UserError(
       `${range.week} has ${kept} new tools, more than one email can carry (at most ${MAX_NEW_TOOLS}); leave some out with "exclude" in ${file}, such as {"exclude": ["a-slug", "another-slug"]}, then build again.`,
     );
   }
@@ -142,7 +142,7 @@ export async function prepareIssue(config: Config, request: IssueRequest): Promi
   // Refused before it is frozen or planned: a message over the clip hides the unsubscribe link, and a huge one cannot be sent at all.
   const htmlBytes = await largestHtmlBytes(issue, settings);
   if (htmlBytes > GMAIL_CLIP_BYTES) {
-    throw new IssueError(
+    throw new UserError(
       `${range.week} is too big to mail: its email would be ${kilobytes(htmlBytes)}, over Gmail's ${kilobytes(GMAIL_CLIP_BYTES)} clip (${issue.comparisons.length} comparisons); leave some tools out with "exclude" in ${file}, such as {"exclude": ["a-slug", "another-slug"]}, then build again.`,
     );
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadEdition } from './catalog/edition.ts';
 import type { Config } from './config.ts';
 import { localTime } from './digest/week.ts';
-import { LedgerError } from './errors.ts';
+import { LedgerError, LineError } from './errors.ts';
 import { Ledger } from './state/ledger.ts';
 import { assertListNotEmpty } from './subscribers/list-file.ts';
 import { SubscriberStatus } from './subscribers/schema.ts';
@@ -63,7 +63,7 @@ async function weekStatus(config: Config, issues: IssueStore, week: string): Pro
   if (issue?.comparisons.length === 0 && modified === null) return null;
   const hold = edition?.hold ? (typeof edition.hold === 'string' ? edition.hold : 'held') : null;
   const comparisons = issue?.comparisons.length ?? null;
-  if (batches instanceof LedgerError) {
+  if (batches instanceof LineError) {
     return { week, state: 'damaged', comparisons, hold, sent: 0, failed: 0, notYetSent: 0, lastRun: modified, damage: batches.message };
   }
   let sent = 0;

@@ -2,21 +2,17 @@
  * The edition file as an editor uses it: `build` says what came from it, `preview` and `send` honor it,
  * a hold stops `send` (a test copy still goes), and a broken edition is one sentence naming the file and field.
  */
-import { cpSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanup, emlFilesUnder, readEml, REPO, runCli, tempDir, traceNoise, writeCsv, writeText } from './helpers/cli.ts';
+import { cleanup, emlFilesUnder, readEml, runCli, sampleWorkspace, traceNoise, writeText } from './helpers/cli.ts';
 
 afterAll(cleanup);
 
 function workspace(edition: unknown) {
-  const dir = tempDir('digest-edition-');
-  const data = path.join(dir, 'data');
-  cpSync(path.join(REPO, 'data'), data, { recursive: true });
+  const { data, state, flags } = sampleWorkspace(['email,name', 'ada@example.com,Ada', 'bo@example.com,Bo'], 'digest-edition-');
   writeText(path.join(data, 'editions', '2026-W46.json'), typeof edition === 'string' ? edition : JSON.stringify(edition));
-  const subscribers = writeCsv(dir, ['email,name', 'ada@example.com,Ada', 'bo@example.com,Bo']);
-  const state = path.join(dir, 'state');
-  return { state, args: ['--week', '2026-W46', '--data', data, '--subscribers', subscribers, '--state', state] };
+  return { state, args: ['--week', '2026-W46', ...flags] };
 }
 
 describe('the edition file', () => {

@@ -1,18 +1,17 @@
 /** What `preview --as` shows a reader is byte for byte what `send` delivers to them. */
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { cleanup, readEml, REPO, runCli, spawnCli, stderrLines, tempDir, traceNoise, writeCsv } from './helpers/cli.ts';
+import { cleanup, quickStartFolder, readEml, runCli, sampleWorkspace, spawnCli, stderrLines, traceNoise } from './helpers/cli.ts';
 
 afterAll(cleanup);
 
 it('preview --as a reader writes the very HTML and text that send delivers to them', async () => {
-  const dir = tempDir('digest-preview-');
-  const data = path.join(dir, 'data');
-  cpSync(path.join(REPO, 'data'), data, { recursive: true });
-  const subscribers = writeCsv(dir, ['email,name,categories', 'ada@example.com,Ada <Park> & Co,Design;Writing', 'bo@example.com,,']);
-  const state = path.join(dir, 'state');
-  const args = ['--week', '2026-W46', '--data', data, '--subscribers', subscribers, '--state', state];
+  const { dir, state, flags } = sampleWorkspace(
+    ['email,name,categories', 'ada@example.com,Ada <Park> & Co,Design;Writing', 'bo@example.com,,'],
+    'digest-preview-',
+  );
+  const args = ['--week', '2026-W46', ...flags];
   const env = {
     DIGEST_SECRET: 'preview-secret-long-enough-to-sign-the-links',
     DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
@@ -42,9 +41,7 @@ it('preview --as a reader writes the very HTML and text that send delivers to th
 
 it("right after the quick start: the default preview names no address, --as without a list says what to do, and the README's --as works", async () => {
   // A checkout as the quick start leaves it: the sample catalog, subscribers/example.csv, no subscribers/subscribers.csv.
-  const cwd = tempDir('digest-preview-');
-  cpSync(path.join(REPO, 'data'), path.join(cwd, 'data'), { recursive: true });
-  cpSync(path.join(REPO, 'subscribers', 'example.csv'), path.join(cwd, 'subscribers', 'example.csv'));
+  const cwd = quickStartFolder('digest-preview-');
   const week = ['--week', '2026-W46'];
 
   const every = await spawnCli(['preview', ...week], { cwd });

@@ -3,13 +3,12 @@
  * reverse proxy (DIGEST_TRUST_PROXY) each visitor has its own signup budget.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanup, fixture, nodeArgs, REPO, tempDir, writeCsv } from './helpers/cli.ts';
+import { signedPost, WEBHOOK_SECRET } from './helpers/svix.ts';
 
-const WEBHOOK_KEY = Buffer.from('a webhook signing key of 32 byte');
 const running: ChildProcess[] = [];
 afterAll(async () => {
   // Each server stops before its folders go: one still writing its state would race the removal.
@@ -42,7 +41,7 @@ async function serve(env: Record<string, string>): Promise<Served> {
         PATH: process.env.PATH,
         NO_COLOR: '1',
         DIGEST_SECRET: 'serve-log-secret-long-enough-to-sign-links',
-        RESEND_WEBHOOK_SECRET: `whsec_${WEBHOOK_KEY.toString('base64')}`,
+        RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET,
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -73,13 +72,7 @@ describe('serve logs and the trusted proxy', () => {
     expect((await fetch(`${server.url}/unsubscribe?token=SECRET-TOKEN-VALUE`)).status).toBe(400);
     expect((await fetch(`${server.url}/nowhere`)).status).toBe(404);
     const body = JSON.stringify({ type: 'email.bounced', data: { to: ['ada@example.com'], bounce: { message: 'no such mailbox' } } });
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const signature = createHmac('sha256', WEBHOOK_KEY).update(`msg_1.${timestamp}.${body}`).digest('base64');
-    const hook = await fetch(`${server.url}/webhooks/resend`, {
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/json', 'svix-id': 'msg_1', 'svix-timestamp': timestamp, 'svix-signature': `v1,${signature}` },
-    });
+    const hook = await fetch(`${server.url}/webhooks/resend`, signedPost(body, 'msg_1'));
     expect(hook.status).toBe(200);
     await server.waitFor(/POST \/webhooks\/resend 200 \d+ms/);
     const out = server.output();

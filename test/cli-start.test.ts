@@ -4,7 +4,7 @@
  * Run from a temp folder holding copies of data/ and subscribers/example.csv, so the repo's .digest/ is untouched.
  */
 import type { ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,19 +12,24 @@ import {
   type CliResult,
   cleanup,
   emlFilesUnder,
+  quickStartFolder,
   readEml,
   REPO,
   spawnCli,
-  START,
+  type SpawnOptions,
   stderrLines,
-  tempDir,
   traceNoise,
 } from './helpers/cli.ts';
 
 afterAll(cleanup);
 
+// What `npm start` runs, from package.json's script (`tsx src/cli/main.ts start`): the sample goes through main.ts like every command.
+const [, script, ...startArgs] = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).scripts.start as string).split(' ');
+const npmStart = (args: string[], options: SpawnOptions) =>
+  spawnCli([...startArgs, ...args], { ...options, script: path.join(REPO, script!) });
+
 describe('npm start', () => {
-  const cwd = tempDir();
+  const cwd = quickStartFolder();
   const outbox = path.join(cwd, '.digest', 'sample', 'outbox', '2026-W46');
   // What an operator's shell may export for the real list: the sample mails nobody, and signs and links on its own.
   const env = {
@@ -36,9 +41,7 @@ describe('npm start', () => {
   let result: CliResult;
 
   beforeAll(async () => {
-    cpSync(path.join(REPO, 'data'), path.join(cwd, 'data'), { recursive: true });
-    cpSync(path.join(REPO, 'subscribers', 'example.csv'), path.join(cwd, 'subscribers', 'example.csv'));
-    result = await spawnCli([], { script: START, cwd, env });
+    result = await npmStart([], { cwd, env });
   });
 
   it('builds and "sends" the sample catalog\'s latest week into .digest/sample/outbox and says where to look', () => {
@@ -83,7 +86,7 @@ describe('npm start', () => {
     );
 
     let child!: ChildProcess;
-    const done = spawnCli(['serve', '--port', '0'], { script: START, cwd, env, onSpawn: (c) => (child = c) });
+    const done = npmStart(['serve', '--port', '0'], { cwd, env, onSpawn: (c) => (child = c) });
     const base = await new Promise<string>((resolve, reject) => {
       let output = '';
       child.stdout!.on('data', (chunk: string) => {
@@ -112,7 +115,7 @@ describe('npm start', () => {
   });
 
   it('says in one sentence what it takes when given anything else', async () => {
-    const wrong = await spawnCli(['serv'], { script: START, cwd, env });
+    const wrong = await npmStart(['serv'], { cwd, env });
     expect(wrong.status).toBe(2);
     expect(stderrLines(wrong)).toEqual(['npm start takes no arguments, or serve [--host H] [--port N]; got "serv".']);
   });

@@ -3,7 +3,6 @@
  * `serve`, Resend posts signed webhooks about each message, and `stats --json` counts exactly; the archive and
  * the feed show only sent issues, with no personal links.
  */
-import { createHmac } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
@@ -12,10 +11,10 @@ import { signToken, signVoteToken } from '../src/subscribers/tokens.ts';
 import { startFakeResend, webhookPayload, type FakeResend, type ReceivedEmail } from './fake-resend.ts';
 import { cleanup, copyFixture, runCli, tempDir, voteLink, writeCsv } from './helpers/cli.ts';
 import { startServe, type ServeProcess } from './helpers/serve.ts';
+import { signedPost, WEBHOOK_SECRET } from './helpers/svix.ts';
 
 const WEEK = '2026-W46';
 const SECRET = 'a-test-secret-that-signs-links-long-enough';
-const WEBHOOK_KEY = Buffer.from('a webhook signing key of 32 byte');
 const READERS = ['ada@example.com', 'ben@example.com', 'cy@example.com', 'dee@example.com'];
 
 let fake: FakeResend;
@@ -39,7 +38,7 @@ beforeAll(async () => {
     DIGEST_SECRET: SECRET,
     DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
     DIGEST_POSTAL_ADDRESS: '1 Example Street, Springfield',
-    RESEND_WEBHOOK_SECRET: `whsec_${WEBHOOK_KEY.toString('base64')}`,
+    RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET,
     DIGEST_TIMEZONE: 'UTC',
   };
   const sent = await runCli(['send', '--week', WEEK, ...common], { env });
@@ -81,16 +80,7 @@ async function vote(reader: string, tool: string, choice: 'ship' | 'skip'): Prom
 }
 
 let nextId = 1;
-function signed(payload: unknown, id = `msg_${nextId++}`): RequestInit {
-  const body = JSON.stringify(payload);
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const signature = createHmac('sha256', WEBHOOK_KEY).update(`${id}.${timestamp}.${body}`).digest('base64');
-  return {
-    method: 'POST',
-    body,
-    headers: { 'content-type': 'application/json', 'svix-id': id, 'svix-timestamp': timestamp, 'svix-signature': `v1,${signature}` },
-  };
-}
+const signed = (payload: unknown, id = `msg_${nextId++}`) => signedPost(JSON.stringify(payload), id);
 const hook = (init: RequestInit) => fetch(`${serve.url}/webhooks/resend`, init);
 const emailTo = (address: string): ReceivedEmail => fake.deliveredTo(address)[0]!;
 

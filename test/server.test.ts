@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,10 +10,9 @@ import type { BatchOutcome, Transport } from '../src/delivery/transport.ts';
 import type { OutgoingEmail } from '../src/mail.ts';
 import { signConfirmToken, signToken } from '../src/subscribers/tokens.ts';
 import { linkTo, readEml, tool, workspace, type Workspace } from './browser/support.ts';
+import { signedPost, WEBHOOK_KEY, WEBHOOK_SECRET } from './helpers/svix.ts';
 
 const SECRET = 'test-digest-secret-long-enough-to-sign-links';
-const WEBHOOK_KEY = Buffer.from('a webhook signing key of 32 byte');
-const WEBHOOK_SECRET = `whsec_${WEBHOOK_KEY.toString('base64')}`;
 const ADA = 'ada@example.com';
 const BEN = 'ben@example.com';
 const XSS = '<img src=x onerror=alert(1)>';
@@ -438,16 +436,7 @@ describe('abuse', () => {
 });
 
 describe('Resend webhook', () => {
-  function signed(payload: unknown, id = 'msg_1', key = WEBHOOK_KEY): RequestInit {
-    const body = JSON.stringify(payload);
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
-    return {
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/json', 'svix-id': id, 'svix-timestamp': timestamp, 'svix-signature': `v1,${signature}` },
-    };
-  }
+  const signed = (payload: unknown, id = 'msg_1', key = WEBHOOK_KEY) => signedPost(JSON.stringify(payload), id, key);
   const hook = (init: RequestInit) => fetch(`${server.url}/webhooks/resend`, init);
   const bounced = (to: string[]) => ({
     type: 'email.bounced',

@@ -1,6 +1,7 @@
 import { Hr } from '@react-email/hr';
 import { Link } from '@react-email/link';
 import { Section } from '@react-email/section';
+import type { ReactNode } from 'react';
 import { NEWSLETTER } from '../../src/digest/wording.ts';
 import { cls, color, link, small } from './theme.ts';
 
@@ -9,11 +10,23 @@ export type DigestLinks = { viewInBrowser: string; unsubscribe: string; preferen
 
 type Props = { links: DigestLinks; postalAddress: string };
 
-/** Why the reader gets this, the one-click ways out, and the postal address bulk mail must carry. */
-export function Footer({ links, postalAddress }: Props) {
+/** The foot of every email we send: a rule, `children`, then the postal address bulk mail must carry. */
+export function FooterSection({ postalAddress, children }: { postalAddress: string; children: ReactNode }) {
   return (
     <Section className={cls.card} style={{ padding: '8px 12px 20px', backgroundColor: color.card, color: color.muted }}>
       <Hr className={cls.border} style={{ borderTop: `1px solid ${color.border}`, margin: '0 0 16px' }} />
+      {children}
+      <p className={cls.muted} style={{ ...small, whiteSpace: 'pre-line' }}>
+        {postalAddress}
+      </p>
+    </Section>
+  );
+}
+
+/** Why the reader gets this, the one-click ways out, and the postal address. */
+export function Footer({ links, postalAddress }: Props) {
+  return (
+    <FooterSection postalAddress={postalAddress}>
       <p className={cls.muted} style={small}>
         You get this email because you subscribed to {NEWSLETTER}.
       </p>
@@ -30,9 +43,6 @@ export function Footer({ links, postalAddress }: Props) {
           View in browser
         </Link>
       </p>
-      <p className={cls.muted} style={{ ...small, whiteSpace: 'pre-line' }}>
-        {postalAddress}
-      </p>
-    </Section>
+    </FooterSection>
   );
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Tool } from './schema.ts';
 import { buildIssue } from '../digest/issue.ts';
 import { weekRange } from '../digest/week.ts';
-import { CatalogError } from '../errors.ts';
+import { UserError } from '../errors.ts';
 import { checkEdition, loadEdition } from './edition.ts';
 
 function tool(slug: string, category: string, addedAt = '2026-11-10'): Tool {
@@ -95,7 +95,7 @@ describe('the edition file', () => {
     ['{"intro": "Hello.\\n\\nA bell\\u0007"}', /field "intro" contains a control character \(U\+0007\) at position 15; remove it\./],
     ['{"exclude": ["alpha\\u2028"]}', /field "exclude\[0\]" contains a line break \(U\+2028\) at position 6; it must be one line\./],
   ])('refuses %s with one sentence naming the file and field', async (text, message) => {
-    await expect(editionFrom(text)).rejects.toThrow(CatalogError);
+    await expect(editionFrom(text)).rejects.toThrow(UserError);
     await expect(editionFrom(text)).rejects.toThrow(message);
   });
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { CatalogError, describeIssues } from '../errors.ts';
+import { UserError, describeIssues } from '../errors.ts';
 import { readTextIfExists } from '../files.ts';
 import { parseJsonText } from './load.ts';
 import { plainLine, plainLines } from './schema.ts';
@@ -28,15 +28,15 @@ export function editionFile(dataDir: string, week: string): string {
   return path.join(dataDir, 'editions', `${week}.json`);
 }
 
-/** The week's edition, or null when the editor wrote none. Defects throw a CatalogError naming the file and field. */
+/** The week's edition, or null when the editor wrote none. Defects throw a UserError naming the file and field. */
 export async function loadEdition(dataDir: string, week: string): Promise<Edition | null> {
   const file = editionFile(dataDir, week);
   const text = await readTextIfExists(file);
   if (text === null) return null;
   const json = parseJsonText(file, text);
-  if ('defects' in json) throw new CatalogError(json.defects);
+  if ('defects' in json) throw new UserError(json.defects.join('\n'));
   const parsed = Edition.safeParse(json.value);
-  if (!parsed.success) throw new CatalogError(describeIssues(file, parsed.error, json.value));
+  if (!parsed.success) throw new UserError(describeIssues(file, parsed.error, json.value).join('\n'));
   return parsed.data;
 }
 

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CatalogError } from '../errors.ts';
+import { UserError } from '../errors.ts';
 import { loadCatalog, parseToolFile } from './load.ts';
 import { FILE, PERSONA_TAKES, valid, variant } from '../../test/helpers/tool-file.ts';
 
@@ -145,11 +145,11 @@ describe('loadCatalog', () => {
   it.each([
     ['a folder without tools/', 'no-tools'],
     ['a missing folder', 'does-not-exist'],
-  ])('throws a CatalogError for %s', async (_, name) => {
+  ])('throws a UserError for %s', async (_, name) => {
     if (name === 'no-tools') await mkdir(path.join(root, name), { recursive: true });
     const error = await loadCatalog(path.join(root, name)).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CatalogError);
-    expect((error as CatalogError).message).toContain(path.join(root, name, 'tools'));
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toContain(path.join(root, name, 'tools'));
   });
 
   it('collects the defects of every file, each naming its file, and loads nothing', async () => {
@@ -161,8 +161,8 @@ describe('loadCatalog', () => {
       'unsafe.json': toolText('unsafe', { url: 'javascript:alert(1)' }),
     });
     const error = await loadCatalog(dir).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CatalogError);
-    const defects = (error as CatalogError).defects;
+    expect(error).toBeInstanceOf(UserError);
+    const defects = (error as UserError).message.split('\n');
     expect(defects).toHaveLength(4);
     const file = (name: string) => path.join(dir, 'tools', name);
     expect(defects.find((d) => d.startsWith(file('broken.json')))).toMatch(/JSON.*line 3/);

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { CatalogError, describeIssues } from '../errors.ts';
+import { UserError, describeIssues } from '../errors.ts';
 import { Tool } from './schema.ts';
 
 /** JSON text as a value, or the defect naming the file and where the JSON breaks. */
@@ -42,14 +42,14 @@ function jsonErrorLocation(text: string): string {
   return ` at line ${line}, column ${column} (${reason})`;
 }
 
-/** Loads every `<dataDir>/tools/*.json`, sorted by slug; any defect anywhere throws a CatalogError listing them all. */
+/** Loads every `<dataDir>/tools/*.json`, sorted by slug; any defect anywhere throws a UserError listing them all, one a line. */
 export async function loadCatalog(dataDir: string): Promise<Tool[]> {
   const dir = path.join(dataDir, 'tools');
   let names: string[];
   try {
     names = (await readdir(dir)).filter((name) => name.endsWith('.json')).sort();
   } catch {
-    throw new CatalogError([`${dir}: the catalog folder does not exist or cannot be read.`]);
+    throw new UserError(`${dir}: the catalog folder does not exist or cannot be read.`);
   }
   const defects: string[] = [];
   const tools: Tool[] = [];
@@ -69,6 +69,6 @@ export async function loadCatalog(dataDir: string): Promise<Tool[]> {
     fileOfSlug.set(result.tool.slug, file);
     tools.push(result.tool);
   }
-  if (defects.length > 0) throw new CatalogError(defects);
+  if (defects.length > 0) throw new UserError(defects.join('\n'));
   return tools.sort((a, b) => (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0));
 }

@@ -1,41 +1,11 @@
 import { defineCommand } from 'citty';
+import { issueJson } from '../digest/issue.ts';
 import type { Strategy } from '../digest/schema.ts';
 import { frozenNotice, latestWeekHint } from './notices.ts';
-import { prepareIssue, type PreparedIssue } from '../pipeline.ts';
+import { prepareIssue } from '../pipeline.ts';
 import { comparisonLines } from '../render/text.ts';
 import { commonArgs, configFrom, now, pairingArgs, print, strictFlags, weekArg } from './common.ts';
 import { issueLines } from './report.ts';
-
-/** The issue in `build --json`'s contract: week, timezone and comparisons with both sides' verdicts. */
-export function issueJson({ issue }: PreparedIssue): string {
-  const side = (s: NonNullable<PreparedIssue['issue']['comparisons'][number]['right']>) => ({
-    slug: s.slug,
-    name: s.name,
-    category: s.category,
-    isNew: s.isNew,
-    tagline: s.tagline,
-    url: s.url,
-    pricing: s.pricing,
-    panel: { label: s.panel.label, percent: s.panel.percent, ship: s.panel.ship, skip: s.panel.skip, meanScore: s.panel.meanScore },
-    community: s.community,
-  });
-  return JSON.stringify(
-    {
-      week: issue.week,
-      timezone: issue.timezone,
-      strategy: issue.strategy,
-      comparisons: issue.comparisons.map((c) => ({
-        left: side(c.left),
-        right: c.right ? side(c.right) : null,
-        pick: c.pick,
-        summary: c.summary,
-        reviewerSplit: c.reviewerSplit,
-      })),
-    },
-    null,
-    2,
-  );
-}
 
 export default defineCommand({
   meta: { name: 'build', description: "Select, pair and freeze the week's issue; print its comparisons" },
@@ -50,7 +20,7 @@ export default defineCommand({
       now: now(),
     });
     if (args.json) {
-      print(issueJson(prepared));
+      print(issueJson(prepared.issue));
       return;
     }
     const frozen = await frozenNotice(config, prepared);

@@ -47,9 +47,7 @@ export const strictFlags = defineCittyPlugin({
 });
 
 export function configFrom(args: { data?: string; subscribers?: string; state?: string; tz?: string }): Config {
-  const config = resolveConfig(args, currentIo().env);
-  for (const warning of config.warnings) printError(`Warning: ${warning}`);
-  return config;
+  return resolveConfig(args, currentIo().env);
 }
 
 /** The run's clock (see io.ts): DIGEST_NOW (an ISO date-time) starts it at that instant, then it runs on. */

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { defineCommand } from 'citty';
 import { loadCatalog } from '../catalog/load.ts';
 import { DEFAULT_PUBLIC_URL, resolveConfig } from '../config.ts';
 import { UserError } from '../errors.ts';
@@ -8,8 +9,7 @@ import { sendWeek, succeeded } from '../delivery/send-week.ts';
 import { outboxDir } from '../delivery/transport-for.ts';
 import { EVERY_CATEGORY_READER } from '../mail.ts';
 import { now, print } from './common.ts';
-import { processIo } from './io.ts';
-import { reportFailure, runCli } from './main.ts';
+import { type CliIo, currentIo, setExitStatus } from './io.ts';
 import { printingHooks, sendLines } from './report.ts';
 
 // Its own state folder: the sample week it sends is frozen there, not in .digest/, so the editor's steps in the
@@ -22,7 +22,7 @@ const SAMPLE_LIST = 'subscribers/example.csv';
  * key and point at DEFAULT_PUBLIC_URL, where `npm start -- serve` answers them.
  */
 async function sampleEnv(): Promise<NodeJS.ProcessEnv> {
-  return { ...process.env, RESEND_API_KEY: '', DIGEST_SECRET: await sampleSecret(SAMPLE_STATE), DIGEST_PUBLIC_URL: DEFAULT_PUBLIC_URL };
+  return { ...currentIo().env, RESEND_API_KEY: '', DIGEST_SECRET: await sampleSecret(SAMPLE_STATE), DIGEST_PUBLIC_URL: DEFAULT_PUBLIC_URL };
 }
 
 /** `npm start`: the whole job once, on the bundled sample catalog and subscribers, into the local outbox. */
@@ -49,14 +49,21 @@ async function runSample(): Promise<number> {
 }
 
 /** `npm start -- serve [--host H] [--port N]`: the pages the sample's links point at, for its list and state. */
-async function serveSample(args: string[]): Promise<number> {
-  return runCli(['serve', '--subscribers', SAMPLE_LIST, '--state', SAMPLE_STATE, ...args], { ...processIo(), env: await sampleEnv() });
+async function serveSample(args: string[], runCli: RunCli): Promise<number> {
+  return runCli(['serve', '--subscribers', SAMPLE_LIST, '--state', SAMPLE_STATE, ...args], { ...currentIo(), env: await sampleEnv() });
 }
 
-async function start(args: string[]): Promise<number> {
-  if (args.length === 0) return runSample();
-  if (args[0] === 'serve') return serveSample(args.slice(1));
-  throw new UserError(`npm start takes no arguments, or serve [--host H] [--port N]; got ${JSON.stringify(args[0])}.`, 2);
-}
+/** Runs a command line as main.ts does, returning its exit status. */
+type RunCli = (rawArgs: string[], io: CliIo) => Promise<number>;
 
-process.exitCode = await start(process.argv.slice(2)).catch(reportFailure);
+/** `npm start` (`main.ts start`, left out of the help); `runCli` serves the sample's pages as `serve` would. */
+export function startCommand(runCli: RunCli) {
+  return defineCommand({
+    meta: { name: 'start', description: 'Run the weekly job once on the sample, or serve its pages (npm start)', hidden: true },
+    async run({ rawArgs }) {
+      if (rawArgs.length === 0) setExitStatus(await runSample());
+      else if (rawArgs[0] === 'serve') setExitStatus(await serveSample(rawArgs.slice(1), runCli));
+      else throw new UserError(`npm start takes no arguments, or serve [--host H] [--port N]; got ${JSON.stringify(rawArgs[0])}.`, 2);
+    },
+  });
+}

@@ -1,14 +1,11 @@
 import { defineCommand } from 'citty';
 import { UserError } from '../errors.ts';
 import { terminalSafe } from '../plain-text.ts';
-import { readExport } from '../subscribers/import.ts';
-import { importSummary, planImport, withCatalogCategories } from '../subscribers/import-plan.ts';
 import { argumentAddress, parseCategories, SubscriberStatus } from '../subscribers/schema.ts';
 import { LiveSubscribers } from '../subscribers/live.ts';
 import { SubscriberStore } from '../subscribers/store.ts';
-import { loadCatalog } from '../catalog/load.ts';
-import { catalogCategories, planAdd, unsubscribeMessage } from '../subscribers/edit.ts';
 import { csvLine, LIST_HEADER, subscriberLine } from '../subscribers/export.ts';
+import { addSubscriber, importSubscribers, unsubscribe } from '../subscribers/manage.ts';
 import { commonArgs, configFrom, now, print, printError, strictFlags } from './common.ts';
 import { currentIo } from './io.ts';
 
@@ -28,22 +25,7 @@ const importCommand = defineCommand({
   },
   plugins: [strictFlags],
   async run({ args }) {
-    const config = listConfig(args);
-    const store = new SubscriberStore(config.stateDir);
-    const { list } = await new LiveSubscribers(config.subscribersFile, store, { allowMissingCsv: true }).current();
-    // Read and checked whole before anything is recorded: an unknown status or category stops the import with nothing imported.
-    const { rows, problems } = await readExport(args.file);
-    const checked = rows.some((r) => r.categories.length > 0)
-      ? withCatalogCategories(
-          rows,
-          (await loadCatalog(config.dataDir)).map((t) => t.category),
-          `the catalog in ${config.dataDir}/tools`,
-          args.file,
-        )
-      : rows;
-    const { events, outcomes } = planImport(list, checked, now().toISOString(), args.file);
-    await store.record(...events);
-    print(importSummary(args.file, outcomes, problems));
+    print(await importSubscribers(listConfig(args), args.file, now()));
   },
 });
 
@@ -64,19 +46,8 @@ const addCommand = defineCommand({
   async run({ args }) {
     const config = listConfig(args);
     const email = argumentAddress('ADDRESS', args.address);
-    const store = new SubscriberStore(config.stateDir);
-    const { list } = await new LiveSubscribers(config.subscribersFile, store, { allowMissingCsv: true }).current();
-    const categories =
-      args.categories === undefined
-        ? undefined
-        : catalogCategories(
-            parseCategories(args.categories),
-            (await loadCatalog(config.dataDir)).map((t) => t.category),
-            `the catalog in ${config.dataDir}/tools`,
-          );
-    const { event, message } = planAdd(list.get(email), { email, name: args.name, categories, at: now().toISOString() });
-    if (event) await store.record(event);
-    print(message);
+    const categories = args.categories === undefined ? undefined : parseCategories(args.categories);
+    print(await addSubscriber(config, { email, name: args.name, categories, at: now() }));
   },
 });
 
@@ -85,12 +56,7 @@ const unsubscribeCommand = defineCommand({
   args: { ...listArgs, address: { type: 'positional', required: true, description: 'email address' } },
   plugins: [strictFlags],
   async run({ args }) {
-    const config = listConfig(args);
-    const email = argumentAddress('ADDRESS', args.address);
-    const store = new SubscriberStore(config.stateDir);
-    const { list } = await new LiveSubscribers(config.subscribersFile, store, { allowMissingCsv: true }).current();
-    await store.record({ type: 'unsubscribe', email, at: now().toISOString(), source: 'cli' });
-    print(unsubscribeMessage(list.get(email), email));
+    print(await unsubscribe(listConfig(args), argumentAddress('ADDRESS', args.address), now()));
   },
 });
 

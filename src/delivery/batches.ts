@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { comparisonsFor } from '../digest/issue.ts';
 import type { Issue } from '../digest/schema.ts';
-import { DeliveryError } from '../errors.ts';
+import { UserError } from '../errors.ts';
 import { DigestRenderer } from '../render/variants.ts';
 import { frozenDigest, frozenText } from '../state/issues.ts';
 import type { RowProblem } from '../subscribers/csv.ts';
@@ -219,7 +219,7 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
   report.notSent = unsent.reduce((n, job) => n + job.size, 0);
   if (unreachable !== null) {
     // Every batch that may have gone is recorded for a resume with its key, so the next run sends each reader once.
-    throw new DeliveryError(
+    throw new UserError(
       `${unreachable}; ${report.sentThisRun} readers got the issue in this run, and \`send\` run again once it is reachable sends the rest, nobody twice.`,
     );
   }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { senderSettings, type Config } from '../config.ts';
 import { comparisonsFor } from '../digest/issue.ts';
 import type { Strategy } from '../digest/schema.ts';
-import { DeliveryError } from '../errors.ts';
+import { UserError } from '../errors.ts';
 import { EVERY_CATEGORY_READER, recipientOf } from '../mail.ts';
 import { prepareIssue, type PreparedIssue } from '../pipeline.ts';
 import { renderMessage } from '../render/message.ts';
@@ -78,7 +78,7 @@ async function sendTestCopy(config: Config, prepared: PreparedIssue, address: st
   if (dryRun) return { ...copy, via: null };
   const transport = transportFor(config, path.join(outboxDir(config, issue.week), 'test'));
   const outcome = await transport.sendBatch([message], `test-${issue.week}-${randomUUID()}`);
-  if (outcome.kind === 'failed') throw new DeliveryError(`The test copy to ${address} was not sent: ${outcome.reason}.`);
+  if (outcome.kind === 'failed') throw new UserError(`The test copy to ${address} was not sent: ${outcome.reason}.`);
   return { ...copy, via: transport.description };
 }
 

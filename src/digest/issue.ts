@@ -87,3 +87,34 @@ export function comparisonsFor(issue: Issue, categories: readonly string[]): Com
   const wanted = new Set(categories.map(categoryKey));
   return issue.comparisons.filter((c) => [c.left, c.right].some((side) => side !== null && wanted.has(categoryKey(side.category))));
 }
+
+/** The issue in `build --json`'s contract: week, timezone and comparisons with both sides' verdicts. */
+export function issueJson(issue: Issue): string {
+  const side = (s: Side) => ({
+    slug: s.slug,
+    name: s.name,
+    category: s.category,
+    isNew: s.isNew,
+    tagline: s.tagline,
+    url: s.url,
+    pricing: s.pricing,
+    panel: { label: s.panel.label, percent: s.panel.percent, ship: s.panel.ship, skip: s.panel.skip, meanScore: s.panel.meanScore },
+    community: s.community,
+  });
+  return JSON.stringify(
+    {
+      week: issue.week,
+      timezone: issue.timezone,
+      strategy: issue.strategy,
+      comparisons: issue.comparisons.map((c) => ({
+        left: side(c.left),
+        right: c.right ? side(c.right) : null,
+        pick: c.pick,
+        summary: c.summary,
+        reviewerSplit: c.reviewerSplit,
+      })),
+    },
+    null,
+    2,
+  );
+}

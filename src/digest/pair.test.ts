@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { categoryKey, type Tool } from '../catalog/schema.ts';
-import { IssueError } from '../errors.ts';
+import { UserError } from '../errors.ts';
 import { bestMatch, pairKey } from './pair.ts';
 import { similarity } from './similarity.ts';
 import { compareRank } from './verdict.ts';
@@ -269,7 +269,7 @@ describe('bestMatch', () => {
 
   it('stops with a sentence a user can act on, not a bug report, for more new tools than it can pair exactly', () => {
     const tools = Array.from({ length: 30_000 }, (_, i) => tool(`tool-${i}`));
-    expect(() => bestMatch(tools, [], new Set())).toThrow(IssueError);
+    expect(() => bestMatch(tools, [], new Set())).toThrow(UserError);
     expect(() => bestMatch(tools, [], new Set())).toThrow(
       '30000 new tools in one week are more than best-match can pair exactly; leave some out with "exclude" in the week\'s edition file, or build with --strategy spotlight.',
     );

@@ -1,5 +1,5 @@
 import { categoryKey, type Tool } from '../catalog/schema.ts';
-import { IssueError } from '../errors.ts';
+import { UserError } from '../errors.ts';
 import { maxWeightMatching } from './matching.ts';
 import { similarity, similarityIndex } from './similarity.ts';
 import { compareRank } from './verdict.ts';
@@ -120,7 +120,7 @@ function matchNewTools(tools: Tool[], earlierTools: readonly Tool[], sentPairs: 
   const categoryUnit = (unsentUnit + 1000) * pairs + 1;
   // Past this the weights and the doubled duals would lose integer precision.
   if (!Number.isSafeInteger(4 * pairs * (categoryUnit + unsentUnit + 1000)))
-    throw new IssueError(
+    throw new UserError(
       `${n} new tools in one week are more than best-match can pair exactly; leave some out with "exclude" in the week's edition file, or build with --strategy spotlight.`,
     );
   const sim = similarityIndex(tools);

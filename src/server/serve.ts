@@ -4,7 +4,7 @@ import { createAdaptorServer, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Config } from '../config.ts';
 import { transportFor } from '../delivery/transport-for.ts';
-import { ConfigError, UserError } from '../errors.ts';
+import { UserError } from '../errors.ts';
 import { LiveSubscribers } from '../subscribers/live.ts';
 import { SubscriberStore } from '../subscribers/store.ts';
 import { createApp, type ServerDeps } from './app.ts';
@@ -86,7 +86,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   // A key anyone can read would let anyone forge an unsubscribe or a confirmation; a random one would break every link at the next start.
   if (config.secretIsEphemeral) {
-    throw new ConfigError(
+    throw new UserError(
       'DIGEST_SECRET is not set; serve needs it to sign and check unsubscribe, preference and confirmation links (for example: export DIGEST_SECRET=$(openssl rand -base64 32)).',
     );
   }

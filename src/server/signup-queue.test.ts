@@ -37,7 +37,7 @@ describe('SignupQueue at start-up', () => {
       });
       await queue.idle();
       expect(logged.filter((line) => line.includes('line'))).toEqual([
-        `${file}, line 2 is not a signup and was skipped: if it was one, that reader gets no confirmation email until they sign up again.`,
+        `${file}, line 2 is not a signup and was skipped, so if it was one, that reader gets no confirmation email until they sign up again; fix or delete that line.`,
       ]);
       expect(sentTo.sort()).toEqual(['ada@example.com', 'cy@example.com']);
     } finally {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { LineError } from '../errors.ts';
 import { appendLinesDurably, parseJsonLineStrictly, readLines } from '../files.ts';
 import { Address } from '../subscribers/schema.ts';
 
@@ -45,9 +46,8 @@ export class SignupsFile {
       const parsed = 'value' in json ? SignupLine.safeParse(json.value) : null;
       if (!parsed?.success) {
         // One unreadable line must not take the pages down, but it may be a reader still waiting for their email.
-        log?.(
-          `${this.file}, line ${number} is not a signup and was skipped: if it was one, that reader gets no confirmation email until they sign up again.`,
-        );
+        const consequence = 'if it was one, that reader gets no confirmation email until they sign up again';
+        log?.(new LineError(this.file, number, 'is not a signup and was skipped', 'fix or delete that line', consequence).message);
         continue;
       }
       const entry = parsed.data;

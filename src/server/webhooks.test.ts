@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +17,7 @@ import {
   WebhookRecorder,
   type WebhookHeaders,
 } from './webhooks.ts';
+import { signedPost, svixSignature, WEBHOOK_KEY, WEBHOOK_SECRET } from '../../test/helpers/svix.ts';
 
 const at = new Date('2026-11-20T10:00:00Z');
 
@@ -124,10 +124,10 @@ describe('WebhookRecorder', () => {
 
 describe('verifyWebhook', () => {
   it('accepts exactly what the Resend SDK accepts', () => {
-    const secret = `whsec_${Buffer.from('a webhook signing key of 32 byte').toString('base64')}`;
+    const secret = WEBHOOK_SECRET;
     const body = JSON.stringify({ type: 'email.opened', data: { to: ['ada@example.com'] } });
     const timestamp = String(Math.floor(Date.now() / 1000));
-    const signature = `v1,${createHmac('sha256', Buffer.from('a webhook signing key of 32 byte')).update(`msg_1.${timestamp}.${body}`).digest('base64')}`;
+    const signature = svixSignature(WEBHOOK_KEY, 'msg_1', timestamp, body);
     const sdk = new Resend('re_unused');
     const cases: [string, WebhookHeaders][] = [
       [body, { id: 'msg_1', timestamp, signature }],
@@ -150,12 +150,7 @@ describe('verifyWebhook', () => {
 });
 
 describe('POST /webhooks/resend', () => {
-  const key = Buffer.from('a webhook signing key of 32 byte');
-  const signed = (payload: string, id: string): RequestInit => {
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${payload}`).digest('base64');
-    return { method: 'POST', body: payload, headers: { 'svix-id': id, 'svix-timestamp': timestamp, 'svix-signature': `v1,${signature}` } };
-  };
+  const signed = (payload: string, id: string) => signedPost(payload, id);
 
   it('refuses a signed event in a shape it does not read (a 20,000-deep `to`) with 400, recording nothing, every time', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'webhook-app-'));
@@ -163,7 +158,7 @@ describe('POST /webhooks/resend', () => {
     try {
       const config = resolveConfig(
         { data: dir, subscribers: path.join(dir, 'subscribers.csv'), state: dir },
-        { DIGEST_SECRET: 'a-test-secret-that-is-long-enough-1234', RESEND_WEBHOOK_SECRET: `whsec_${key.toString('base64')}` },
+        { DIGEST_SECRET: 'a-test-secret-that-is-long-enough-1234', RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET },
       );
       const app = createApp(config, { ...defaultDeps(config), now: () => new Date(), signal: stop.signal });
       const deep = `{"type":"email.bounced","created_at":"2026-11-20T10:00:00Z","data":{"email_id":"e1","to":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`;

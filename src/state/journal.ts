@@ -1,5 +1,5 @@
 import { appendLinesDurably, parseJsonLineStrictly, readLines } from '../files.ts';
-import { SubscribersError, type UserError } from '../errors.ts';
+import { LineError, type UserError } from '../errors.ts';
 
 /**
  * An append-only JSON-lines file written by one process at a high rate: appends that arrive while a write
@@ -57,9 +57,7 @@ export async function* readRecords<T>(
     const record = 'value' in parsed ? parse(parsed.value) : null;
     if (record === null) {
       if (damaged) throw damaged(number);
-      throw new SubscribersError(
-        `${file}, line ${number} cannot be read; fix or delete line ${number} (each line is one JSON record), then run again.`,
-      );
+      throw new LineError(file, number, 'cannot be read', `fix or delete line ${number} (each line is one JSON record), then run again`);
     }
     yield { record, end, line: number };
   }

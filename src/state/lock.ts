@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { link, open, readFile, unlink } from 'node:fs/promises';
+import { link, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
-import { makeFolder, PRIVATE_FILE } from '../files.ts';
+import { makeFolder, writeSynced } from '../files.ts';
 
 function isAlive(pid: number): boolean {
   try {
@@ -47,13 +47,7 @@ export async function lockHolder(stateDir: string, name: string): Promise<number
  */
 async function createWith(file: string, content: string): Promise<boolean> {
   const temp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  const handle = await open(temp, 'wx', PRIVATE_FILE);
-  try {
-    await handle.writeFile(content);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await writeSynced(temp, content, 'wx');
   try {
     await link(temp, file);
     return true;

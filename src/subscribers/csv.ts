@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
-import { printable, quoted, SubscribersError } from '../errors.ts';
+import { atLine, printable, quoted, SubscribersError } from '../errors.ts';
 import type { ListRow } from './list.ts';
 import { Address, parseCategories, SubscriberStatus } from './schema.ts';
 
@@ -64,14 +64,14 @@ export async function* readSubscriberCsv(file: string): AsyncGenerator<ListRow |
       };
       const email = Address.safeParse(field('email') ?? '');
       if (!email.success) {
-        yield { line, problem: `${file}, line ${line}: ${quoted(field('email') ?? '')} is not a valid email address; skipped.` };
+        yield { line, problem: `${atLine(file, line)}: ${quoted(field('email') ?? '')} is not a valid email address; skipped.` };
         continue;
       }
       const status = SubscriberStatus.safeParse((field('status') ?? '').toLowerCase() || 'active');
       if (!status.success) {
         yield {
           line,
-          problem: `${file}, line ${line}: status ${quoted(field('status') ?? '')} is not one of ${SubscriberStatus.options.join(', ')}; skipped.`,
+          problem: `${atLine(file, line)}: status ${quoted(field('status') ?? '')} is not one of ${SubscriberStatus.options.join(', ')}; skipped.`,
         };
         continue;
       }
@@ -83,7 +83,7 @@ export async function* readSubscriberCsv(file: string): AsyncGenerator<ListRow |
     if (code === 'ENOENT')
       throw new SubscribersError(`${file} does not exist; copy subscribers/example.csv there or pass --subscribers FILE.`);
     const lines = (error as { lines?: number }).lines;
-    throw new SubscribersError(`${file}${lines ? `, line ${lines}` : ''}: ${printable((error as Error).message).replace(/\.$/, '')}.`);
+    throw new SubscribersError(`${atLine(file, lines)}: ${printable((error as Error).message).replace(/\.$/, '')}.`);
   }
 }
 

@@ -1,3 +1,4 @@
+import { atLine } from '../errors.ts';
 import type { RowProblem } from './csv.ts';
 import { catalogCategories } from './edit.ts';
 import type { ExportRow } from './import.ts';
@@ -20,7 +21,7 @@ export function withCatalogCategories(rows: readonly ExportRow[], known: readonl
       : {
           ...row,
           categories: catalogCategories(row.categories, known, where, {
-            field: `${file}, line ${row.line}: categories`,
+            field: `${atLine(file, row.line)}: categories`,
             after: '; nothing was imported',
           }),
         },

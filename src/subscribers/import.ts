@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { parse } from 'csv-parse';
-import { printable, quoted, SubscribersError } from '../errors.ts';
+import { atLine, printable, quoted, SubscribersError } from '../errors.ts';
 import { type RowProblem, recordLines } from './csv.ts';
 import { csvShape, type Delimiter, HEAD_BYTES } from './file-shape.ts';
 import type { ListRow } from './list.ts';
@@ -167,7 +167,7 @@ export function exportRow(columns: ExportColumns, record: readonly string[], fil
   const cell = (i: number | null) => (i === null ? '' : (record[i] ?? '').trim());
   const address = cell(columns.email);
   const email = Address.safeParse(address);
-  if (!email.success) return { line, problem: `${file}, line ${line}: ${quoted(address)} is not a valid email address; skipped.` };
+  if (!email.success) return { line, problem: `${atLine(file, line)}: ${quoted(address)} is not a valid email address; skipped.` };
 
   const statuses: SubscriberStatus[] = [];
   if (columns.status) {
@@ -175,7 +175,7 @@ export function exportRow(columns: ExportColumns, record: readonly string[], fil
     const known = Object.hasOwn(IMPORT_STATUSES, value.toLowerCase()) ? IMPORT_STATUSES[value.toLowerCase()] : undefined;
     if (!known) {
       throw new SubscribersError(
-        `${file}, line ${line}: unknown ${printable(columns.status.header)} ${quoted(value)}; nothing was imported, since a guess could mail someone who left (README lists the statuses import reads).`,
+        `${atLine(file, line)}: unknown ${printable(columns.status.header)} ${quoted(value)}; nothing was imported, since a guess could mail someone who left (README lists the statuses import reads).`,
       );
     }
     statuses.push(known);
@@ -187,7 +187,7 @@ export function exportRow(columns: ExportColumns, record: readonly string[], fil
     const yes = flag(value);
     if (yes === null)
       throw new SubscribersError(
-        `${file}, line ${line}: ${printable(header)} ${quoted(value)} is neither true nor false; nothing was imported.`,
+        `${atLine(file, line)}: ${printable(header)} ${quoted(value)} is neither true nor false; nothing was imported.`,
       );
     if (yes === stopsWhen) statuses.push('unsubscribed');
   }
@@ -235,9 +235,7 @@ export async function readExport(file: string): Promise<{ rows: ExportRow[]; pro
     if (code === 'ENOENT') throw new SubscribersError(`${file} does not exist.`);
     if (code === 'EISDIR') throw new SubscribersError(`${file} is a folder, not a CSV file.`);
     const lines = (error as { lines?: number }).lines;
-    throw new SubscribersError(
-      `${file}${lines ? `, line ${lines}` : ''}: ${printable((error as Error).message).replace(/\.$/, '')}; nothing was imported.`,
-    );
+    throw new SubscribersError(`${atLine(file, lines)}: ${printable((error as Error).message).replace(/\.$/, '')}; nothing was imported.`);
   }
 }
 
@@ -255,7 +253,7 @@ async function readRecords(file: string, delimiter: Delimiter): Promise<{ rows: 
     // Bytes that are not UTF-8 decode as U+FFFD: names would be stored garbled.
     if (record.some((cell) => cell.includes('\uFFFD'))) {
       throw new SubscribersError(
-        `${file}, line ${line} is not UTF-8 text (Excel's plain "CSV" uses the computer's own encoding): save the sheet as "CSV UTF-8", then import that file; nothing was imported.`,
+        `${atLine(file, line)} is not UTF-8 text (Excel's plain "CSV" uses the computer's own encoding): save the sheet as "CSV UTF-8", then import that file; nothing was imported.`,
       );
     }
     if (columns === null) {

@@ -2,7 +2,7 @@ import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SubscribersError } from '../errors.ts';
+import { LineError, SubscribersError } from '../errors.ts';
 import { TORN_MARK } from '../files.ts';
 import { LiveSubscribers } from './live.ts';
 import { SubscriberStore } from './store.ts';
@@ -36,7 +36,7 @@ describe('the event store, damaged', () => {
   ])('stops at %s in the middle, naming the file and line and how to repair it', async (_, damaged, why) => {
     await writeFile(store.file, `${unsubscribe('ana@example.com')}\n${damaged}\n${unsubscribe('cy@example.com')}\n`);
     const error = await current().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SubscribersError);
+    expect(error).toBeInstanceOf(LineError);
     expect((error as Error).message).toBe(
       `${store.file}, line 2 ${why}; fix or delete line 2 (each line is one JSON event), then run again.`,
     );

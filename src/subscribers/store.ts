@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { SubscribersError } from '../errors.ts';
+import { LineError } from '../errors.ts';
 import { appendLinesDurably, parseJsonLineStrictly, readLines } from '../files.ts';
 import { SubscriberEvent } from './schema.ts';
 
@@ -35,5 +35,5 @@ export function eventOf(file: string, line: string, number: number): SubscriberE
   if (event?.success) return event.data;
   // A skipped line could be an unsubscribe: mail to someone who left. Nothing goes until a person looks.
   const why = event ? 'is not a subscriber event' : 'is not JSON';
-  throw new SubscribersError(`${file}, line ${number} ${why}; fix or delete line ${number} (each line is one JSON event), then run again.`);
+  throw new LineError(file, number, why, `fix or delete line ${number} (each line is one JSON event), then run again`);
 }

@@ -14,7 +14,6 @@ import type { OutputStream } from '../../src/cli/io.ts';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 export const FIXTURES = path.join(REPO, 'test', 'fixtures');
-export const START = path.join(REPO, 'src', 'cli', 'start.ts');
 /** tsx as an absolute URL, so the CLI can also run with a cwd outside the repo. */
 export const TSX = import.meta.resolve('tsx');
 
@@ -126,14 +125,22 @@ export function fixture(name: string): string {
   return path.join(FIXTURES, name);
 }
 
-/** A throwaway workspace: a copy of the sample catalog (data/), the list `csv` (header first), a state folder to be, and the flags naming them. */
+/** A throwaway workspace (`dir`): a copy of the sample catalog (data/), the list `csv` (header first), a state folder to be, and the flags naming them. */
 export function sampleWorkspace(csv: string[], prefix = 'digest-cli-') {
   const dir = tempDir(prefix);
   const data = path.join(dir, 'data');
   cpSync(path.join(REPO, 'data'), data, { recursive: true });
   const subscribers = writeCsv(dir, csv);
   const state = path.join(dir, 'state');
-  return { data, subscribers, state, flags: ['--data', data, '--subscribers', subscribers, '--state', state] };
+  return { dir, data, subscribers, state, flags: ['--data', data, '--subscribers', subscribers, '--state', state] };
+}
+
+/** A folder as the quick start leaves a checkout, to run commands in: copies of data/ and subscribers/example.csv where they are. */
+export function quickStartFolder(prefix = 'digest-cli-'): string {
+  const dir = tempDir(prefix);
+  cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
+  cpSync(path.join(REPO, 'subscribers', 'example.csv'), path.join(dir, 'subscribers', 'example.csv'));
+  return dir;
 }
 
 /** A copy of a fixture catalog that a test may change. */

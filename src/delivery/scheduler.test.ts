@@ -1,6 +1,10 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import cron from 'node-cron';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CRON, dueWeek, missedWeek } from './schedule.ts';
+import { resolveConfig } from '../config.ts';
+import { DEFAULT_CRON, dueWeek, missedWeek, runScheduler } from './scheduler.ts';
 
 const task = cron.createTask(DEFAULT_CRON, () => undefined, { timezone: 'America/New_York' });
 const monday9 = (minute: Date) => task.match(minute);
@@ -38,5 +42,38 @@ describe('missedWeek (default schedule: Monday 09:00 America/New_York)', () => {
     ],
   ])('%s', (_, at, record, expected) => {
     expect(missedWeek(new Date(at), 'America/New_York', monday9, record)).toBe(expected);
+  });
+});
+
+describe('runScheduler', () => {
+  it('runs in-process on the clock it is given, logs stamped lines, and stops when its signal aborts', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'scheduler-'));
+    try {
+      const config = resolveConfig(
+        { data: dir, subscribers: path.join(dir, 'subscribers.csv'), state: dir, tz: 'America/New_York' },
+        { DIGEST_SECRET: 'a-test-secret-that-is-long-enough-1234' },
+      );
+      const stop = new AbortController();
+      const lines: string[] = [];
+      const at = new Date('2026-11-18T15:00:00Z');
+      await runScheduler(config, {
+        now: () => at,
+        log: (line) => {
+          lines.push(line);
+          if (line.includes('first start')) stop.abort();
+        },
+        signal: stop.signal,
+        hooks: () => ({}),
+        onOutcome: () => undefined,
+      });
+      expect(lines).toEqual([
+        '[2026-11-18 10:00:00 America/New_York] scheduler started with "0 9 * * 1"; next tick 2026-11-23T14:00:00.000Z.',
+        expect.stringMatching(/^\[2026-11-18 10:00:00 America\/New_York\] first start on .*: nothing is sent now; .* \(2026-W47\)\.$/),
+        '[2026-11-18 10:00:00 America/New_York] stopping.',
+      ]);
+      expect(JSON.parse(await readFile(path.join(dir, 'schedule.json'), 'utf8'))).toEqual({ handledUntil: at.toISOString() });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,36 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { type Config, resolveConfig } from '../config.ts';
+import { addSubscriber, importSubscribers, unsubscribe } from './manage.ts';
+import { LiveSubscribers } from './live.ts';
+import { SubscriberStore } from './store.ts';
+
+let dir: string;
+let config: Config;
+const at = new Date('2026-11-18T15:00:00Z');
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'manage-'));
+  config = resolveConfig({ data: dir, subscribers: path.join(dir, 'subscribers.csv'), state: dir }, {});
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+const statuses = async () => {
+  const { list } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir), {
+    allowMissingCsv: true,
+  }).current();
+  return Object.fromEntries([...list.values()].map((s) => [s.email, s.status]));
+};
+
+it('imports, adds and unsubscribes in-process, with no list file yet, and returns what the command prints', async () => {
+  const file = path.join(dir, 'export.csv');
+  await writeFile(file, 'email,status\nada@example.com,subscribed\nnot-an-address,subscribed\n');
+  expect(await importSubscribers(config, file, at)).toBe(
+    `Imported ${file}:\n  1 added as active\n  1 rejected:\n    ${file}, line 3: "not-an-address" is not a valid email address; skipped.`,
+  );
+  expect(await addSubscriber(config, { email: 'bo@example.com', name: 'Bo', at })).toBe('Added bo@example.com (active, every category).');
+  expect(await unsubscribe(config, 'ada@example.com', at)).toBe('Unsubscribed ada@example.com (was active); no later send mails it.');
+  expect(await statuses()).toEqual({ 'ada@example.com': 'unsubscribed', 'bo@example.com': 'active' });
+});

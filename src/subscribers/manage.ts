@@ -1,0 +1,58 @@
+import { loadCatalog } from '../catalog/load.ts';
+import type { Config } from '../config.ts';
+import { catalogCategories, planAdd, unsubscribeMessage } from './edit.ts';
+import { readExport } from './import.ts';
+import { importSummary, planImport, withCatalogCategories } from './import-plan.ts';
+import { LiveSubscribers } from './live.ts';
+import { SubscriberStore } from './store.ts';
+
+/**
+ * What `subscribers import`, `add` and `unsubscribe` do to the list: read it as the next send sees it, record
+ * the change as events, and return what to say. A missing list file counts as empty: these commands build it up.
+ */
+
+async function listOf(config: Config) {
+  const store = new SubscriberStore(config.stateDir);
+  const { list } = await new LiveSubscribers(config.subscribersFile, store, { allowMissingCsv: true }).current();
+  return { store, list };
+}
+
+/** The catalog's categories, and how a sentence names where they come from. */
+async function catalogOf(config: Config): Promise<[categories: string[], where: string]> {
+  return [(await loadCatalog(config.dataDir)).map((t) => t.category), `the catalog in ${config.dataDir}/tools`];
+}
+
+/** Imports an export of another tool (or our own list); returns the summary. An unknown status or category stops it with nothing imported. */
+export async function importSubscribers(config: Config, file: string, at: Date): Promise<string> {
+  const { store, list } = await listOf(config);
+  // Read and checked whole before anything is recorded.
+  const { rows, problems } = await readExport(file);
+  const checked = rows.some((r) => r.categories.length > 0) ? withCatalogCategories(rows, ...(await catalogOf(config)), file) : rows;
+  const { events, outcomes } = planImport(list, checked, at.toISOString(), file);
+  await store.record(...events);
+  return importSummary(file, outcomes, problems);
+}
+
+/** Adds one active reader, or changes the name or categories (as the catalog spells them) of one on the list; returns what changed. */
+export async function addSubscriber(
+  config: Config,
+  request: { email: string; name?: string; categories?: readonly string[]; at: Date },
+): Promise<string> {
+  const { store, list } = await listOf(config);
+  const categories = request.categories && catalogCategories(request.categories, ...(await catalogOf(config)));
+  const { event, message } = planAdd(list.get(request.email), {
+    email: request.email,
+    name: request.name,
+    categories,
+    at: request.at.toISOString(),
+  });
+  if (event) await store.record(event);
+  return message;
+}
+
+/** Records the opt-out of `email`, on the list or not, so no later import or add mails it; returns what was done. */
+export async function unsubscribe(config: Config, email: string, at: Date): Promise<string> {
+  const { store, list } = await listOf(config);
+  await store.record({ type: 'unsubscribe', email, at: at.toISOString(), source: 'cli' });
+  return unsubscribeMessage(list.get(email), email);
+}
