@@ -260,8 +260,9 @@ if (section('parsers')) {
   say('| --- | --- | --- | --- | --- |');
   for (const f of await compareParsers(rows, runs)) {
     const each = (values: number[]) => values.map((v) => v.toFixed(2)).join(', ');
+    const wrong = f.problems.map((p) => (p.length > 90 ? `${p.slice(0, 90)}…` : p).replaceAll('|', '\\|'));
     say(
-      `| ${f.name}: ${f.label} | ${each(f.seconds)} | ${each(f.cpuSeconds)} | ${Math.max(...f.peakMb)} | ${f.problems.length === 0 ? 'right' : `WRONG: ${f.problems.map((p) => (p.length > 90 ? `${p.slice(0, 90)}…` : p)).join('; ').replaceAll('|', '\\|')}`} |`,
+      `| ${f.name}: ${f.label} | ${each(f.seconds)} | ${each(f.cpuSeconds)} | ${Math.max(...f.peakMb)} | ${wrong.length === 0 ? 'right' : `WRONG: ${wrong.join('; ')}`} |`,
     );
   }
   say(
