@@ -154,8 +154,11 @@ async function listStages(rows: number) {
   const stages: Record<string, number> = {};
   const timed = async <T>(stage: string, work: () => Promise<T> | T): Promise<T> => {
     const started = performance.now();
+    const cpu = process.cpuUsage();
     const result = await work();
-    stages[`${stage} s`] = Number(((performance.now() - started) / 1000).toFixed(2));
+    const { user, system } = process.cpuUsage(cpu);
+    stages[`${stage}: wall s`] = Number(((performance.now() - started) / 1000).toFixed(2));
+    stages[`${stage}: CPU s`] = Number(((user + system) / 1e6).toFixed(2));
     return result;
   };
   try {
