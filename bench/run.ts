@@ -14,7 +14,7 @@ const quick = process.argv.includes('--quick');
 /** `--only render|pairing|list|parsers|delivery|webhooks` runs one section. */
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const section = (name: string) => only === undefined || only === name;
-/** `--runs N`: the list and parser sections N times over, taking turns. */
+/** `--runs N`: the list and parser sections N times over, taking turns; `--parsers a,b` only those parsers. */
 const runs = process.argv.includes('--runs') ? Number(process.argv[process.argv.indexOf('--runs') + 1]) : 1;
 
 function runCase(name: string, n: number, ...more: number[]): { seconds: number; peakMb: number; [key: string]: number } {
@@ -258,7 +258,8 @@ if (section('parsers')) {
   );
   say('| parser | wall s, each run | CPU s, each run | peak MB | row count, tricky rows, BOM, CRLF |');
   say('| --- | --- | --- | --- | --- |');
-  for (const f of await compareParsers(rows, runs)) {
+  const chosen = process.argv.includes('--parsers') ? process.argv[process.argv.indexOf('--parsers') + 1]?.split(',') : undefined;
+  for (const f of await compareParsers(rows, runs, chosen)) {
     const each = (values: number[]) => values.map((v) => v.toFixed(2)).join(', ');
     const wrong = f.problems.map((p) => (p.length > 90 ? `${p.slice(0, 90)}…` : p).replaceAll('|', '\\|'));
     say(
