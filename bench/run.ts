@@ -14,6 +14,10 @@ const quick = process.argv.includes('--quick');
 /** `--only render|pairing|list|parsers|delivery|webhooks` runs one section. */
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const section = (name: string) => only === undefined || only === name;
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(', ');
 /** `--runs N`: the list and parser sections N times over, taking turns; `--parsers a,b` only those parsers. */
 const runs = process.argv.includes('--runs') ? Number(process.argv[process.argv.indexOf('--runs') + 1]) : 1;
 
@@ -244,11 +248,7 @@ if (section('list')) {
         rmSync(dir, { recursive: true, force: true });
       }
     }
-  say(
-    `Load average afterwards: ${loadavg()
-      .map((l) => l.toFixed(1))
-      .join(', ')}.`,
-  );
+  say(`Load average afterwards: ${load()}.`);
   say('');
 }
 if (section('parsers')) {
@@ -266,11 +266,7 @@ if (section('parsers')) {
       `| ${f.name}: ${f.label} | ${each(f.seconds)} | ${each(f.cpuSeconds)} | ${Math.max(...f.peakMb)} | ${wrong.length === 0 ? 'right' : `WRONG: ${wrong.join('; ')}`} |`,
     );
   }
-  say(
-    `Load average afterwards: ${loadavg()
-      .map((l) => l.toFixed(1))
-      .join(', ')}.`,
-  );
+  say(`Load average afterwards: ${load()}.`);
   say('');
 }
 if (section('delivery')) {
@@ -321,11 +317,7 @@ if (section('webhooks')) {
   say(
     `| ${f.events.toLocaleString('en-US')} (${f.distinct.toLocaleString('en-US')}) | 32 | ${f.seconds.toFixed(1)} | ${f.perSecond.toLocaleString('en-US')} | ${f.non2xx} | ${f.serveCpuSeconds.toFixed(1)} | ${Math.round(f.firstHomeMs)}, then ${f.warmHomeMs.toFixed(1)} | ${f.pages} | ${Math.round(f.pageP50Ms)} / ${Math.round(f.pageP99Ms)} / ${Math.round(f.pageMaxMs)} | ${f.statsExact ? 'yes' : 'NO'} | ${f.logLines.toLocaleString('en-US')} |`,
   );
-  say(
-    `Load average while measuring: ${loadavg()
-      .map((l) => l.toFixed(1))
-      .join(', ')}.`,
-  );
+  say(`Load average while measuring: ${load()}.`);
   say('');
 }
 say(`Command: npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`);
