@@ -13,7 +13,11 @@ import type { SenderSettings } from '../src/mail.ts';
 import { digestProps, messageFrom } from '../src/render/message.ts';
 import { DigestRenderer } from '../src/render/variants.ts';
 import { sampleIssue } from '../src/sample.ts';
+import { readSubscriberCsv } from '../src/subscribers/csv.ts';
 import { SubscriberList } from '../src/subscribers/list.ts';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { realisticCsv } from './realistic-list.ts';
 import type { Tool } from '../src/catalog/schema.ts';
 
 const settings: SenderSettings = {
@@ -134,6 +138,51 @@ async function pipelineSend(count: number, rate: number) {
   }
 }
 
+/**
+ * The steps of a dry run's planning one at a time on the realistic list, each timed alone, with the heap
+ * still in use after a full collection: what each step costs, and what the merged list keeps.
+ */
+async function listStages(rows: number) {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const heapMb = () => {
+    gc();
+    return Math.round(process.memoryUsage().heapUsed / 2 ** 20);
+  };
+  const dir = await mkdtemp(path.join(tmpdir(), 'bench-stages-'));
+  const file = path.join(dir, 'subscribers.csv');
+  const stages: Record<string, number> = {};
+  const timed = async <T>(stage: string, work: () => Promise<T> | T): Promise<T> => {
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    const result = await work();
+    const { user, system } = process.cpuUsage(cpu);
+    stages[`${stage}: wall s`] = Number(((performance.now() - started) / 1000).toFixed(2));
+    stages[`${stage}: CPU s`] = Number(((user + system) / 1e6).toFixed(2));
+    return result;
+  };
+  try {
+    await realisticCsv(file, { rows });
+    const issue = await sampleIssue('data', () => '2026-W46');
+    stages['heap before MB'] = heapMb();
+    await timed('read and parse (readSubscriberCsv, rows dropped)', async () => {
+      for await (const _ of readSubscriberCsv(file));
+    });
+    const list = new SubscriberList();
+    await timed('read, parse and fold into the list', async () => {
+      for await (const item of readSubscriberCsv(file)) if (!('problem' in item)) list.fold(item);
+    });
+    stages['heap with the list MB'] = heapMb();
+    const audience = await timed('audienceOf (filter by status and categories, sort)', () => audienceOf(issue, list, []));
+    const inFileOrder = [...list.keys()];
+    await timed('sorting every address alone', () => inFileOrder.sort());
+    stages['heap with the audience MB'] = heapMb();
+    return { ...stages, readers: list.size, audience: audience.emails.length, seconds: 0 };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 const [name, arg, arg2] = process.argv.slice(2);
 const n = Number(arg);
 const result =
@@ -145,6 +194,8 @@ const result =
         ? pairing(n)
         : name === 'pipeline-send'
           ? await pipelineSend(n, Number(arg2))
-          : null;
+          : name === 'list-stages'
+            ? await listStages(n)
+            : null;
 if (result === null) throw new Error(`unknown case ${name}`);
 console.log(JSON.stringify({ ...result, peakMb: peakMb() }));

@@ -4,14 +4,22 @@ import { cpSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
+import { compareParsers } from './parsers.ts';
+import { realisticCsv } from './realistic-list.ts';
 import { webhookIngest } from './webhooks.ts';
 
 const TSX = import.meta.resolve('tsx');
 const REPO = path.resolve(import.meta.dirname, '..');
 const quick = process.argv.includes('--quick');
-/** `--only render|pairing|list|delivery|webhooks` runs one section. */
+/** `--only render|pairing|list|parsers|delivery|webhooks` runs one section. */
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const section = (name: string) => only === undefined || only === name;
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(', ');
+/** `--runs N`: the list and parser sections N times over, taking turns; `--parsers a,b` only those parsers. */
+const runs = process.argv.includes('--runs') ? Number(process.argv[process.argv.indexOf('--runs') + 1]) : 1;
 
 function runCase(name: string, n: number, ...more: number[]): { seconds: number; peakMb: number; [key: string]: number } {
   const out = execFileSync(process.execPath, ['--import', TSX, path.join(REPO, 'bench/cases.ts'), name, String(n), ...more.map(String)], {
@@ -186,55 +194,79 @@ function interruptedLedger(file: string, rows: number): void {
   writeFileSync(file, `${lines.join('\n')}\n`);
 }
 
+const LISTS = {
+  simple: 'simple: one domain, ASCII names, no quotes',
+  realistic: 'realistic (bench/realistic-list.ts)',
+  'realistic-bom-crlf': 'realistic, with a BOM and CRLF',
+};
 if (section('list')) {
   say(
     'A large subscriber file: `send --dry-run` reads, merges and plans it (outbox, nothing sent); "resumed" adds the ledger of a send stopped at 80%',
   );
-  say('| rows | ledger | wall s | peak MB |');
-  say('| --- | --- | --- | --- |');
-  for (const [rows, resumed] of (quick
-    ? [[100_000, false]]
-    : [
-        [100_000, false],
-        [1_000_000, false],
-        [1_000_000, true],
-      ]) as [number, boolean][]) {
-    const dir = mkdtempSync(path.join(tmpdir(), 'bench-list-'));
-    try {
-      await subscriberCsv(path.join(dir, 'subscribers.csv'), rows);
-      if (resumed) {
-        // Frozen first: a send that has started reads its issue back and never builds it anew.
-        execFileSync(
-          process.execPath,
-          ['--import', TSX, 'src/cli/main.ts', 'build', '--week', '2026-W46', '--state', path.join(dir, 'state')],
-          {
-            cwd: REPO,
-          },
+  say('| list | rows | ledger | wall s | CPU s | peak MB |');
+  say('| --- | --- | --- | --- | --- | --- |');
+  const cases = (
+    quick
+      ? [
+          [100_000, 'simple', false],
+          [100_000, 'realistic', false],
+        ]
+      : [
+          [100_000, 'simple', false],
+          [100_000, 'realistic', false],
+          [1_000_000, 'simple', false],
+          [1_000_000, 'realistic', false],
+          [1_000_000, 'realistic-bom-crlf', false],
+          [1_000_000, 'simple', true],
+        ]
+  ) as [number, keyof typeof LISTS, boolean][];
+  for (let run = 0; run < runs; run++)
+    for (const [rows, list, resumed] of cases) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'bench-list-'));
+      try {
+        const file = path.join(dir, 'subscribers.csv');
+        if (list === 'simple') await subscriberCsv(file, rows);
+        else await realisticCsv(file, { rows, bom: list !== 'realistic', crlf: list !== 'realistic' });
+        if (resumed) {
+          // Frozen first: a send that has started reads its issue back and never builds it anew.
+          execFileSync(
+            process.execPath,
+            ['--import', TSX, 'src/cli/main.ts', 'build', '--week', '2026-W46', '--state', path.join(dir, 'state')],
+            { cwd: REPO },
+          );
+          interruptedLedger(path.join(dir, 'state', 'ledger', '2026-W46.jsonl'), rows);
+        }
+        const run = await timed(
+          ['src/cli/main.ts', 'send', '--dry-run', '--week', '2026-W46', '--subscribers', file, '--state', path.join(dir, 'state')],
+          { ...process.env, RESEND_API_KEY: '' },
         );
-        interruptedLedger(path.join(dir, 'state', 'ledger', '2026-W46.jsonl'), rows);
+        if (run.status !== 0) say(`send --dry-run exited ${run.status}: ${run.output.split('\n').slice(-3).join(' | ')}`);
+        say(
+          `| ${LISTS[list]} | ${rows.toLocaleString('en-US')} | ${resumed ? `${Math.round(statSync(path.join(dir, 'state', 'ledger', '2026-W46.jsonl')).size / 2 ** 20)} MB, resumed` : 'none'} | ${run.seconds.toFixed(1)} | ${run.cpuSeconds.toFixed(1)} | ${run.peakMb} |`,
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-      const run = await timed(
-        [
-          'src/cli/main.ts',
-          'send',
-          '--dry-run',
-          '--week',
-          '2026-W46',
-          '--subscribers',
-          path.join(dir, 'subscribers.csv'),
-          '--state',
-          path.join(dir, 'state'),
-        ],
-        { ...process.env, RESEND_API_KEY: '' },
-      );
-      if (run.status !== 0) say(`send --dry-run exited ${run.status}: ${run.output.split('\n').slice(-3).join(' | ')}`);
-      say(
-        `| ${rows.toLocaleString('en-US')} | ${resumed ? `${Math.round(statSync(path.join(dir, 'state', 'ledger', '2026-W46.jsonl')).size / 2 ** 20)} MB, resumed` : 'none'} | ${run.seconds.toFixed(1)} | ${run.peakMb} |`,
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
+  say(`Load average afterwards: ${load()}.`);
+  say('');
+}
+if (section('parsers')) {
+  const rows = quick ? 100_000 : 1_000_000;
+  say(
+    `CSV parsers on the realistic ${rows.toLocaleString('en-US')}-row list with a BOM and CRLF, each in its own process, taking turns ${runs} times; each puts every address, trimmed and lowercased, into a Set`,
+  );
+  say('| parser | wall s, each run | CPU s, each run | peak MB | row count, tricky rows, BOM, CRLF |');
+  say('| --- | --- | --- | --- | --- |');
+  const chosen = process.argv.includes('--parsers') ? process.argv[process.argv.indexOf('--parsers') + 1]?.split(',') : undefined;
+  for (const f of await compareParsers(rows, runs, chosen)) {
+    const each = (values: number[]) => values.map((v) => v.toFixed(2)).join(', ');
+    const wrong = f.problems.map((p) => (p.length > 90 ? `${p.slice(0, 90)}…` : p).replaceAll('|', '\\|'));
+    say(
+      `| ${f.name}: ${f.label} | ${each(f.seconds)} | ${each(f.cpuSeconds)} | ${Math.max(...f.peakMb)} | ${wrong.length === 0 ? 'right' : `WRONG: ${wrong.join('; ')}`} |`,
+    );
   }
+  say(`Load average afterwards: ${load()}.`);
   say('');
 }
 if (section('delivery')) {
@@ -285,11 +317,7 @@ if (section('webhooks')) {
   say(
     `| ${f.events.toLocaleString('en-US')} (${f.distinct.toLocaleString('en-US')}) | 32 | ${f.seconds.toFixed(1)} | ${f.perSecond.toLocaleString('en-US')} | ${f.non2xx} | ${f.serveCpuSeconds.toFixed(1)} | ${Math.round(f.firstHomeMs)}, then ${f.warmHomeMs.toFixed(1)} | ${f.pages} | ${Math.round(f.pageP50Ms)} / ${Math.round(f.pageP99Ms)} / ${Math.round(f.pageMaxMs)} | ${f.statsExact ? 'yes' : 'NO'} | ${f.logLines.toLocaleString('en-US')} |`,
   );
-  say(
-    `Load average while measuring: ${loadavg()
-      .map((l) => l.toFixed(1))
-      .join(', ')}.`,
-  );
+  say(`Load average while measuring: ${load()}.`);
   say('');
 }
 say(`Command: npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`);
