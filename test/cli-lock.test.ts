@@ -6,7 +6,9 @@ import { cleanup, runCli, sampleWorkspace } from './helpers/cli.ts';
 afterAll(cleanup);
 
 it('a second send of the same issue refuses while the first runs, and everyone still gets one email', async () => {
-  const fake = await startFakeResend({ rateLimit: 1 });
+  let received!: () => void;
+  const inFlight = new Promise<void>((resolve) => (received = resolve));
+  const fake = await startFakeResend({ rateLimit: 1, onReceived: () => received() });
   try {
     const readers = Array.from({ length: 500 }, (_, i) => `reader${i}@example.com`);
     const args = ['send', '--week', '2026-W46', ...sampleWorkspace(['email', ...readers], 'digest-lock-').flags];
@@ -22,7 +24,7 @@ it('a second send of the same issue refuses while the first runs, and everyone s
     // The first batch's answer is held back until the other two have run, so the first send surely still runs meanwhile.
     fake.inject({ kind: 'hold' });
     const first = runCli(args, { env });
-    while (fake.answering === 0) await new Promise((r) => setTimeout(r, 20));
+    await inFlight;
     const second = await runCli(args, { env });
     expect(second.status).not.toBe(0);
     expect(second.stderr).toMatch(/Another send of 2026-W46 is running \(process \d+/);
