@@ -13,6 +13,7 @@ import type { SenderSettings } from '../src/mail.ts';
 import { digestProps, messageFrom } from '../src/render/message.ts';
 import { DigestRenderer } from '../src/render/variants.ts';
 import { sampleIssue } from '../src/sample.ts';
+import { Ledger } from '../src/state/ledger.ts';
 import { SubscriberList } from '../src/subscribers/list.ts';
 import type { Tool } from '../src/catalog/schema.ts';
 
@@ -123,7 +124,7 @@ async function pipelineSend(count: number, rate: number) {
       audience: audienceOf(issue, list, []),
       settings,
       transport,
-      stateDir: state,
+      ledger: new Ledger(state, issue.week),
       now: new Date(),
       onStart,
     });
