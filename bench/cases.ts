@@ -14,6 +14,7 @@ import { digestProps, messageFrom } from '../src/render/message.ts';
 import { DigestRenderer } from '../src/render/variants.ts';
 import { sampleIssue } from '../src/sample.ts';
 import { readSubscriberCsv } from '../src/subscribers/csv.ts';
+import { Ledger } from '../src/state/ledger.ts';
 import { SubscriberList } from '../src/subscribers/list.ts';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -127,7 +128,7 @@ async function pipelineSend(count: number, rate: number) {
       audience: audienceOf(issue, list, []),
       settings,
       transport,
-      stateDir: state,
+      ledger: new Ledger(state, issue.week),
       now: new Date(),
       onStart,
     });

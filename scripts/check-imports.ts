@@ -93,6 +93,13 @@ for (const [file, targets] of graph) {
   }
 }
 
+// One seam for state: only openState (and the config that resolves it) reads where the state folder is.
+const STATE_SEAM = ['src/config.ts', 'src/state/open.ts'];
+for (const file of files) {
+  if (STATE_SEAM.includes(file) || !/\bstateDir\b/.test(readFileSync(path.join(ROOT, file), 'utf8'))) continue;
+  violations.push(`${file} reads stateDir: only ${STATE_SEAM.join(' and ')} do; take the stores of the State that openState opened.`);
+}
+
 // Two folders that import each other, each direction shown by one of its imports.
 const reported = new Set<string>();
 for (const [from, edges] of folderEdges) {

@@ -1,7 +1,6 @@
 import { checkEdition, editionFile, loadEdition, type Edition } from './catalog/edition.ts';
 import { loadCatalog } from './catalog/load.ts';
 import type { Config } from './config.ts';
-import { Ledger } from './state/ledger.ts';
 import { UserError } from './errors.ts';
 import { countedVotes, withReaderVotes } from './digest/community.ts';
 import { buildIssue, sentPairsOf } from './digest/issue.ts';
@@ -9,8 +8,8 @@ import { Issue, WeekId, type Strategy } from './digest/schema.ts';
 import { selectWeek } from './digest/select.ts';
 import { lastEndedWeek, localTime, weekRange, type WeekRange } from './digest/week.ts';
 import { GMAIL_CLIP_BYTES, kilobytes, largestHtmlBytes, MAX_NEW_TOOLS } from './render/size.ts';
-import { frozenDigest, frozenText, IssueStore } from './state/issues.ts';
-import { VoteStore } from './state/votes.ts';
+import { frozenDigest, frozenText } from './state/issues.ts';
+import type { Issues, LedgerStore, State } from './state/stores.ts';
 
 export interface IssueRequest {
   /** Absent: the most recent week that has ended at `now`. */
@@ -52,8 +51,8 @@ export function resolveWeek(config: Config, week: string | undefined, now: Date)
  * The issue a started send goes on with: its frozen file, unchanged since the ledger recorded it as the send started,
  * or put back from that record when the file is gone. Never built anew: the rest of the readers would get another issue.
  */
-async function issueAsSent(config: Config, store: IssueStore, ledger: Ledger, week: string): Promise<{ issue: Issue; restored: boolean }> {
-  const file = store.fileOf(week);
+async function issueAsSent(config: Config, store: Issues, ledger: LedgerStore, week: string): Promise<{ issue: Issue; restored: boolean }> {
+  const file = store.placeOf(week);
   const start = await ledger.started();
   if (start === null) {
     // A ledger written before the start was recorded: the frozen file is the only copy of the issue.
@@ -63,13 +62,13 @@ async function issueAsSent(config: Config, store: IssueStore, ledger: Ledger, we
     if (text === null) throw new UserError(`${file} is missing, but ${since}.`);
     return { issue: store.parse(week, text, since), restored: false };
   }
-  const putBack = `delete it and run the command again: the issue as sent is put back from ${ledger.file}`;
+  const putBack = `delete it and run the command again: the issue as sent is put back from ${ledger.place}`;
   const text = await store.text(week, putBack);
   if (text === null) {
     // Checked, so the file put back is byte for byte the one the send started with.
     if (frozenDigest(frozenText(start.issue)) !== start.sha256)
       throw new UserError(
-        `${file} is missing, and the copy of it in ${ledger.file} is not the one the send started with; put it back from a backup.`,
+        `${file} is missing, and the copy of it in ${ledger.place} is not the one the send started with; put it back from a backup.`,
       );
     await store.write(start.issue);
     return { issue: start.issue, restored: true };
@@ -88,13 +87,13 @@ async function issueAsSent(config: Config, store: IssueStore, ledger: Ledger, we
  * and `send` show and send what `build` showed. Once the send has started, the issue never changes again,
  * so a resumed send and the archive stay true to it.
  */
-export async function prepareIssue(config: Config, request: IssueRequest): Promise<PreparedIssue> {
+export async function prepareIssue(config: Config, state: State, request: IssueRequest): Promise<PreparedIssue> {
   const range = resolveWeek(config, request.week, request.now);
-  const store = new IssueStore(config.stateDir);
+  const store = state.issues;
   const file = editionFile(config.dataDir, range.week);
   const edition = await loadEdition(config.dataDir, range.week);
-  const ledger = new Ledger(config.stateDir, range.week);
-  const frozenAt = store.fileOf(range.week);
+  const ledger = state.ledger(range.week);
+  const frozenAt = store.placeOf(range.week);
   const settings = { from: config.from, publicUrl: config.publicUrl, secret: config.secret, postalAddress: config.postalAddress };
   if (await ledger.exists()) {
     const { issue, restored } = await issueAsSent(config, store, ledger, range.week);
@@ -104,7 +103,7 @@ export async function prepareIssue(config: Config, request: IssueRequest): Promi
   const frozen = await store.read(range.week);
 
   // Readers' votes count on top of the catalog's own community numbers (the files are never written).
-  const votes = (await new VoteStore(config.stateDir).current()).community();
+  const votes = (await state.votes.current()).community();
   const catalog = withReaderVotes(await loadCatalog(config.dataDir), votes);
   const { newTools, earlierTools } = selectWeek(catalog, range, config.timezone);
   const newSlugs = new Set(newTools.map((t) => t.slug));

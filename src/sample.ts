@@ -16,11 +16,11 @@ import { present } from './invariant.ts';
 import { readTextIfExists, writeFileDurably } from './files.ts';
 
 /**
- * The sample run's own signing key, `<stateDir>/secret` (32 random bytes, made once, only its owner may read it): every
+ * The sample run's own signing key, `<folder>/secret` (32 random bytes, made once, only its owner may read it): every
  * later run signs with it, so the links of the sample's messages, old ones too, work against the sample's pages.
  */
-export async function sampleSecret(stateDir: string): Promise<string> {
-  const file = path.join(stateDir, 'secret');
+export async function sampleSecret(folder: string): Promise<string> {
+  const file = path.join(folder, 'secret');
   const kept = (await readTextIfExists(file))?.trim();
   if (kept) return kept;
   const secret = randomBytes(32).toString('hex');

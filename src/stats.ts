@@ -1,12 +1,7 @@
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { VoteCounts } from './digest/community.ts';
 import { weekRange } from './digest/week.ts';
-import { Ledger } from './state/ledger.ts';
 import { LedgerError } from './errors.ts';
-import { VoteStore } from './state/votes.ts';
-import { readWebhookLog } from './state/webhook-log.ts';
-import { SubscriberStore } from './subscribers/store.ts';
+import type { State } from './state/stores.ts';
 import { got } from './invariant.ts';
 
 /** What happened to one issue after it went, each a count of distinct readers (`stats --json`). */
@@ -33,35 +28,29 @@ const EVENT_TYPES: Record<string, Counted> = {
   'email.complained': 'complained',
 };
 
-/** The weeks with a send ledger, oldest first. */
-export async function sentWeeks(stateDir: string): Promise<string[]> {
-  const names = await readdir(path.join(stateDir, 'ledger')).catch(() => [] as string[]);
-  return names
-    .filter((n) => /^\d{4}-W\d{2}\.jsonl$/.test(n))
-    .map((n) => n.slice(0, -'.jsonl'.length))
-    .sort();
-}
-
 /**
  * The stats of every issue whose send started, oldest first. Webhook events count for the issue named by the
  * message's `week` tag and only for its readers. An unsubscribe counts for the last issue the reader was sent
  * whose week had ended when they left (an issue goes out after its week).
  */
-export async function issueStats(stateDir: string, timezone: string): Promise<IssueStats[]> {
-  const weeks = await sentWeeks(stateDir);
+export async function issueStats(state: State, timezone: string): Promise<IssueStats[]> {
+  const weeks = await state.ledgerWeeks();
   const readers = new Map<string, Set<string>>();
   for (const week of weeks) {
     // Without one issue's readers, an unsubscribe could be counted for the wrong issue: no table is better than a wrong one.
-    const sent = await new Ledger(stateDir, week).sentReaders().catch((error: unknown) => {
-      throw error instanceof LedgerError ? error.for(`stats cannot tell who was sent the issue of ${week}`) : error;
-    });
+    const sent = await state
+      .ledger(week)
+      .sentReaders()
+      .catch((error: unknown) => {
+        throw error instanceof LedgerError ? error.for(`stats cannot tell who was sent the issue of ${week}`) : error;
+      });
     readers.set(week, sent);
   }
 
   const seen = new Map(
     weeks.map((week) => [week, Object.fromEntries(COUNTED.map((c) => [c, new Set<string>()])) as Record<Counted, Set<string>>]),
   );
-  for await (const entry of readWebhookLog(stateDir)) {
+  for await (const entry of state.webhooks.entries()) {
     const counted = entry.type === undefined ? undefined : EVENT_TYPES[entry.type];
     const sets = entry.week ? seen.get(entry.week) : undefined;
     const sent = entry.week ? readers.get(entry.week) : undefined;
@@ -74,14 +63,14 @@ export async function issueStats(stateDir: string, timezone: string): Promise<Is
   const received = new Map<string, string[]>();
   for (const [week, sent] of readers) for (const email of sent) received.set(email, [week, ...(received.get(email) ?? [])]);
   const unsubscribed = new Map(weeks.map((week) => [week, new Set<string>()]));
-  for await (const event of new SubscriberStore(stateDir).events()) {
+  for await (const event of state.subscribers.events()) {
     if (event.type !== 'unsubscribe') continue;
     const at = Date.parse(event.at);
     const week = received.get(event.email)?.find((w) => got(ends, w) <= at);
     if (week) got(unsubscribed, week).add(event.email);
   }
 
-  const tally = await new VoteStore(stateDir).current();
+  const tally = await state.votes.current();
   return weeks.map((week) => {
     const sets = got(seen, week);
     const votes = [...tally.ofIssue(week)].sort(([a], [b]) => (a < b ? -1 : 1));

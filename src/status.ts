@@ -1,16 +1,11 @@
-import { readdir, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { loadEdition } from './catalog/edition.ts';
 import type { Config } from './config.ts';
 import { localTime } from './digest/week.ts';
 import { LedgerError, LineError } from './errors.ts';
-import { Ledger } from './state/ledger.ts';
 import { assertListNotEmpty } from './subscribers/list-file.ts';
 import { SubscriberStatus } from './subscribers/schema.ts';
 import { LiveSubscribers } from './subscribers/live.ts';
-import { SubscriberStore } from './subscribers/store.ts';
-import { IssueStore } from './state/issues.ts';
-import { lockHolder } from './state/lock.ts';
+import type { State } from './state/stores.ts';
 
 /** Where a week stands: frozen but not sent, held by the editor, a send running now, stopped part way, done, or unknown (a damaged ledger). */
 export type WeekState = 'built' | 'held' | 'sending' | 'partly sent' | 'sent' | 'damaged';
@@ -37,26 +32,18 @@ export interface StateStatus {
   listError: string | null;
 }
 
-async function ledgerWeeks(stateDir: string): Promise<string[]> {
-  const names = await readdir(path.join(stateDir, 'ledger')).catch(() => [] as string[]);
-  return names.filter((n) => /^\d{4}-W\d{2}\.jsonl$/.test(n)).map((n) => n.slice(0, -6));
-}
-
 /** Null for a week whose frozen issue is empty and never sent: an older version froze weeks with no new tools. */
-async function weekStatus(config: Config, issues: IssueStore, week: string): Promise<WeekStatus | null> {
-  const ledger = new Ledger(config.stateDir, week);
+async function weekStatus(config: Config, store: State, week: string): Promise<WeekStatus | null> {
+  const ledger = store.ledger(week);
   const [issue, batches, modified, holder, edition] = await Promise.all([
-    issues.read(week).catch(() => null),
+    store.issues.read(week).catch(() => null),
     // One damaged ledger leaves the other weeks to show; this one says which line.
     ledger.batchStates().catch((error: unknown) => {
       if (error instanceof LedgerError) return error.for(`status cannot tell how far the send of ${week} got`);
       throw error;
     }),
-    stat(ledger.file).then(
-      (s) => s.mtime,
-      () => null,
-    ),
-    lockHolder(config.stateDir, `send-${week}`),
+    ledger.lastWritten(),
+    store.locks.holder(`send-${week}`),
     // A broken edition file is for build to report; status still shows the rest.
     loadEdition(config.dataDir, week).catch(() => null),
   ]);
@@ -96,13 +83,12 @@ async function weekStatus(config: Config, issues: IssueStore, week: string): Pro
 }
 
 /** Every week the state folder knows (a frozen issue or a send ledger), and the list's counts by status. */
-export async function stateStatus(config: Config): Promise<StateStatus> {
-  const issues = new IssueStore(config.stateDir);
-  const weeks = [...new Set([...(await issues.weeks()), ...(await ledgerWeeks(config.stateDir))])].sort();
-  const statuses = (await Promise.all(weeks.map((w) => weekStatus(config, issues, w)))).filter((w) => w !== null);
+export async function stateStatus(config: Config, state: State): Promise<StateStatus> {
+  const weeks = [...new Set([...(await state.issues.weeks()), ...(await state.ledgerWeeks())])].sort();
+  const statuses = (await Promise.all(weeks.map((w) => weekStatus(config, state, w)))).filter((w) => w !== null);
   try {
     await assertListNotEmpty(config.subscribersFile);
-    const { list, problems } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir), {
+    const { list, problems } = await new LiveSubscribers(config.subscribersFile, state.subscribers, {
       allowMissingCsv: true,
     }).current();
     const counts = Object.fromEntries([...SubscriberStatus.options, 'invalid'].map((s) => [s, 0])) as Record<
@@ -118,9 +104,9 @@ export async function stateStatus(config: Config): Promise<StateStatus> {
 }
 
 /** The status as an operator reads it: one line per week, then the list. */
-export function statusLines(status: StateStatus, config: Pick<Config, 'stateDir' | 'subscribersFile' | 'timezone'>): string[] {
+export function statusLines(status: StateStatus, config: Pick<Config, 'subscribersFile' | 'timezone'>, where: string): string[] {
   const lines: string[] = [];
-  if (status.weeks.length === 0) lines.push(`No week built or sent yet in ${config.stateDir}.`);
+  if (status.weeks.length === 0) lines.push(`No week built or sent yet in ${where}.`);
   for (const w of status.weeks) {
     const what = w.comparisons === null ? '' : `${w.comparisons} comparison${w.comparisons === 1 ? '' : 's'}`;
     const counts = `${w.sent} sent, ${w.failed} failed, ${w.notYetSent} not yet sent`;

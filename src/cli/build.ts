@@ -3,6 +3,7 @@ import { issueJson } from '../digest/issue.ts';
 import type { Strategy } from '../digest/schema.ts';
 import { frozenNotice, latestWeekHint } from './notices.ts';
 import { prepareIssue } from '../pipeline.ts';
+import { openState } from '../state/open.ts';
 import { comparisonLines } from '../render/text.ts';
 import { commonArgs, configFrom, now, pairingArgs, print, strictFlags, weekArg } from './common.ts';
 import { issueLines } from './report.ts';
@@ -13,7 +14,8 @@ export default defineCommand({
   plugins: [strictFlags],
   async run({ args }) {
     const config = configFrom(args);
-    const prepared = await prepareIssue(config, {
+    const state = openState(config);
+    const prepared = await prepareIssue(config, state, {
       week: args.week,
       strategy: args.strategy as Strategy | undefined,
       spotlight: args.spotlight,
@@ -23,7 +25,7 @@ export default defineCommand({
       print(issueJson(prepared.issue));
       return;
     }
-    const frozen = await frozenNotice(config, prepared);
+    const frozen = await frozenNotice(config, state, prepared);
     if (frozen) print(frozen);
     for (const line of issueLines(prepared)) print(line);
     const hint = await latestWeekHint(config, prepared, args.week !== undefined);

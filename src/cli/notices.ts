@@ -1,6 +1,6 @@
 import { loadCatalog } from '../catalog/load.ts';
 import type { Config } from '../config.ts';
-import { Ledger } from '../state/ledger.ts';
+import type { State } from '../state/stores.ts';
 import { localTime } from '../digest/week.ts';
 import type { PreparedIssue } from '../pipeline.ts';
 import { latestWeek } from '../sample.ts';
@@ -9,10 +9,10 @@ import { latestWeek } from '../sample.ts';
  * Said once, at the top, when the week's send has started: the issue is frozen, so edits to the catalog or the
  * edition file change nothing that is previewed or sent. Null for a week still open to edits.
  */
-export async function frozenNotice(config: Config, prepared: PreparedIssue): Promise<string | null> {
+export async function frozenNotice(config: Config, state: State, prepared: PreparedIssue): Promise<string | null> {
   if (!prepared.locked) return null;
   const week = prepared.issue.week;
-  const started = await new Ledger(config.stateDir, week).startedAt();
+  const started = await state.ledger(week).startedAt();
   const when = started ? ` on ${localTime(started, config.timezone)}` : '';
   return `${week} was sent${when}; it is frozen; your edits apply to no issue. To rehearse edits, use --state with a scratch folder (e.g. --state /tmp/rehearsal).`;
 }

@@ -1,5 +1,6 @@
 import { defineCommand } from 'citty';
 import { readerFor, writePreview } from '../delivery/preview.ts';
+import { openState } from '../state/open.ts';
 import { frozenNotice, latestWeekHint } from './notices.ts';
 import { commonArgs, configFrom, now, print, strictFlags, weekArg } from './common.ts';
 import { issueLines, previewLines } from './report.ts';
@@ -15,13 +16,14 @@ export default defineCommand({
   plugins: [strictFlags],
   async run({ args }) {
     const config = configFrom(args);
-    const reader = await readerFor(config, args.as);
+    const state = openState(config);
+    const reader = await readerFor(config, state, args.as);
     if (reader.status !== undefined && reader.status !== 'active') {
       print(`${reader.email}: this reader gets no email: ${reader.status}.`);
       return;
     }
-    const preview = await writePreview(config, { week: args.week, out: args.out, reader, now: now() });
-    const frozen = await frozenNotice(config, preview.prepared);
+    const preview = await writePreview(config, state, { week: args.week, out: args.out, reader, now: now() });
+    const frozen = await frozenNotice(config, state, preview.prepared);
     const hint = await latestWeekHint(config, preview.prepared, args.week !== undefined);
     for (const line of [frozen, ...issueLines(preview.prepared), hint, ...previewLines(config, preview)]) if (line) print(line);
   },

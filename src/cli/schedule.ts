@@ -1,5 +1,6 @@
 import { defineCommand } from 'citty';
 import { DEFAULT_CRON, runScheduler } from '../delivery/scheduler.ts';
+import { openState } from '../state/open.ts';
 import { commonArgs, configFrom, now, print, strictFlags } from './common.ts';
 import { printingHooks, sendLines } from './report.ts';
 
@@ -18,7 +19,7 @@ export default defineCommand({
     const abort = () => stop.abort();
     process.once('SIGINT', abort);
     process.once('SIGTERM', abort);
-    await runScheduler(config, {
+    await runScheduler(config, openState(config), {
       expression: args.cron,
       catchUp: args['catch-up'],
       now: () => now(),

@@ -2,6 +2,7 @@ import { defineCommand } from 'citty';
 import { sendWeek, succeeded } from '../delivery/send-week.ts';
 import type { Strategy } from '../digest/schema.ts';
 import { UserError } from '../errors.ts';
+import { openState } from '../state/open.ts';
 import { latestWeekHint } from './notices.ts';
 import { commonArgs, configFrom, now, pairingArgs, print, strictFlags, weekArg } from './common.ts';
 import { setExitStatus } from './io.ts';
@@ -25,6 +26,7 @@ export default defineCommand({
     const hooks = printingHooks();
     const outcome = await sendWeek(
       config,
+      openState(config),
       {
         week: args.week,
         dryRun: args['dry-run'],

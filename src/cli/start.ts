@@ -8,6 +8,7 @@ import { writePreview } from '../delivery/preview.ts';
 import { sendWeek, succeeded } from '../delivery/send-week.ts';
 import { outboxDir } from '../delivery/transport-for.ts';
 import { EVERY_CATEGORY_READER } from '../mail.ts';
+import { openState } from '../state/open.ts';
 import { now, print } from './common.ts';
 import { type CliIo, currentIo, setExitStatus } from './io.ts';
 import { printingHooks, sendLines } from './report.ts';
@@ -28,6 +29,7 @@ async function sampleEnv(): Promise<NodeJS.ProcessEnv> {
 /** `npm start`: the whole job once, on the bundled sample catalog and subscribers, into the local outbox. */
 async function runSample(): Promise<number> {
   const config = resolveConfig({ subscribers: SAMPLE_LIST, state: SAMPLE_STATE }, await sampleEnv());
+  const state = openState(config);
   const catalog = await loadCatalog(config.dataDir);
   const latest = latestWeek(catalog, config.timezone);
   if (!latest) {
@@ -36,11 +38,11 @@ async function runSample(): Promise<number> {
   }
   print(`Running the weekly job on the sample catalog's latest week, ${latest}, for ${config.subscribersFile}.\n`);
   const hooks = printingHooks();
-  const outcome = await sendWeek(config, { week: latest, now: now() }, hooks);
+  const outcome = await sendWeek(config, state, { week: latest, now: now() }, hooks);
   hooks.finish();
   for (const line of sendLines(outcome)) print(line);
-  const preview = await writePreview(config, { week: latest, reader: EVERY_CATEGORY_READER, now: now() });
-  print(`\nMessages, one .eml per reader (open them in any mail client): ${path.resolve(outboxDir(config, latest))}`);
+  const preview = await writePreview(config, state, { week: latest, reader: EVERY_CATEGORY_READER, now: now() });
+  print(`\nMessages, one .eml per reader (open them in any mail client): ${path.resolve(outboxDir(state, latest))}`);
   if (preview.message) print(`Preview for a reader of every category: ${path.resolve(preview.html)} and ${path.resolve(preview.text)}`);
   print(`Frozen issue: ${path.resolve(preview.prepared.frozenAt)}`);
   print(`\nTheir links (view in browser, votes, unsubscribe, preferences) work once \`npm start -- serve\` serves ${config.publicUrl}.`);

@@ -2,6 +2,7 @@ import { defineCommand } from 'citty';
 import { WeekId } from '../digest/schema.ts';
 import { tally } from '../digest/wording.ts';
 import { UserError } from '../errors.ts';
+import { openState } from '../state/open.ts';
 import { COUNTED, issueStats, type IssueStats } from '../stats.ts';
 import { commonArgs, configFrom, print, strictFlags } from './common.ts';
 
@@ -64,14 +65,15 @@ export default defineCommand({
     const config = configFrom(args);
     const week = args.week === undefined ? undefined : WeekId.safeParse(args.week.trim().toUpperCase());
     if (week && !week.success) throw new UserError(`--week "${args.week}" is not an ISO week such as 2026-W46.`);
-    const all = await issueStats(config.stateDir, config.timezone);
+    const state = openState(config);
+    const all = await issueStats(state, config.timezone);
     if (week === undefined) {
       // Scripts get every issue, as the table shows them: an array, oldest first ([] before the first send).
       print(args.json ? JSON.stringify(all, null, 2) : weeksReport(all));
       return;
     }
     const one = all.find((s) => s.week === week.data);
-    if (!one) throw new UserError(`${week.data} has not been sent: ${config.stateDir}/ledger has no record of it.`);
+    if (!one) throw new UserError(`${week.data} has not been sent: ${state.place}/ledger has no record of it.`);
     print(args.json ? JSON.stringify(one, null, 2) : issueReport(one));
   },
 });

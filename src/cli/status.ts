@@ -1,4 +1,5 @@
 import { defineCommand } from 'citty';
+import { openState } from '../state/open.ts';
 import { stateStatus, statusLines } from '../status.ts';
 import { commonArgs, configFrom, print, strictFlags } from './common.ts';
 import { setExitStatus } from './io.ts';
@@ -9,8 +10,9 @@ export default defineCommand({
   plugins: [strictFlags],
   async run({ args }) {
     const config = configFrom(args);
-    const status = await stateStatus(config);
-    for (const line of statusLines(status, config)) print(line);
+    const state = openState(config);
+    const status = await stateStatus(config, state);
+    for (const line of statusLines(status, config, state.place)) print(line);
     // Everything readable is shown; the exit status still tells a script that something needs fixing.
     if (status.listError || status.weeks.some((w) => w.damage)) setExitStatus(1);
   },

@@ -3,11 +3,11 @@ import { UserError } from '../errors.ts';
 import { terminalSafe } from '../plain-text.ts';
 import { argumentAddress, parseCategories, SubscriberStatus } from '../subscribers/schema.ts';
 import { LiveSubscribers } from '../subscribers/live.ts';
-import { SubscriberStore } from '../subscribers/store.ts';
 import { csvLine, LIST_HEADER, subscriberLine } from '../subscribers/export.ts';
 import { addSubscriber, importSubscribers, unsubscribe } from '../subscribers/manage.ts';
 import { commonArgs, configFrom, now, print, printError, strictFlags } from './common.ts';
 import { currentIo } from './io.ts';
+import { openState } from '../state/open.ts';
 
 // --data and --tz change nothing here but --data for the categories of add and import, so the help lists only the flags that do.
 const { subscribers: subscribersArg, state: stateArg } = commonArgs;
@@ -25,7 +25,8 @@ const importCommand = defineCommand({
   },
   plugins: [strictFlags],
   async run({ args }) {
-    print(await importSubscribers(listConfig(args), args.file, now()));
+    const config = listConfig(args);
+    print(await importSubscribers(config, openState(config).subscribers, args.file, now()));
   },
 });
 
@@ -47,7 +48,7 @@ const addCommand = defineCommand({
     const config = listConfig(args);
     const email = argumentAddress('ADDRESS', args.address);
     const categories = args.categories === undefined ? undefined : parseCategories(args.categories);
-    print(await addSubscriber(config, { email, name: args.name, categories, at: now() }));
+    print(await addSubscriber(config, openState(config).subscribers, { email, name: args.name, categories, at: now() }));
   },
 });
 
@@ -56,7 +57,8 @@ const unsubscribeCommand = defineCommand({
   args: { ...listArgs, address: { type: 'positional', required: true, description: 'email address' } },
   plugins: [strictFlags],
   async run({ args }) {
-    print(await unsubscribe(listConfig(args), argumentAddress('ADDRESS', args.address), now()));
+    const config = listConfig(args);
+    print(await unsubscribe(config, openState(config).subscribers, argumentAddress('ADDRESS', args.address), now()));
   },
 });
 
@@ -68,7 +70,7 @@ const listCommand = defineCommand({
     const config = listConfig(args);
     const status = args.status === undefined ? undefined : SubscriberStatus.safeParse(args.status.toLowerCase());
     if (status && !status.success) throw new UserError(`--status "${args.status}" is not one of ${SubscriberStatus.options.join(', ')}.`);
-    const { list, problems } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir)).current();
+    const { list, problems } = await new LiveSubscribers(config.subscribersFile, openState(config).subscribers).current();
     for (const p of problems) printError(p.problem);
     const { stdout } = currentIo();
     stdout.write(csvLine(LIST_HEADER));

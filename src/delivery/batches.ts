@@ -7,7 +7,7 @@ import { frozenDigest, frozenText } from '../state/issues.ts';
 import type { RowProblem } from '../subscribers/csv.ts';
 import type { SubscriberList } from '../subscribers/list.ts';
 import { recipientOf, type OutgoingEmail, type Recipient, type SenderSettings } from '../mail.ts';
-import { Ledger } from '../state/ledger.ts';
+import type { LedgerStore } from '../state/stores.ts';
 import { ISSUE_TAG, MAX_BATCH, type BatchOutcome, type Transport } from './transport.ts';
 import { at, got } from '../invariant.ts';
 
@@ -77,7 +77,7 @@ export interface SendOptions {
   audience: Audience;
   settings: SenderSettings;
   transport: Transport;
-  stateDir: string;
+  ledger: LedgerStore;
   /** When the send starts, for its ledger. */
   now: Date;
   dryRun?: boolean;
@@ -125,8 +125,7 @@ class Withdrawn extends Error {}
  * current list.
  */
 export async function sendIssue(options: SendOptions): Promise<SendReport> {
-  const { issue, audience, settings, transport, stateDir } = options;
-  const ledger = new Ledger(stateDir, issue.week);
+  const { issue, audience, settings, transport, ledger } = options;
   const fresh = new Set(audience.emails);
   const earlier = await ledger.summarize((email) => fresh.delete(email));
   const planned = [...freshBatches(fresh, earlier.lastBatch + 1)];

@@ -8,20 +8,23 @@ import { prepareIssue, type PreparedIssue } from '../pipeline.ts';
 import { digestProps, renderMessage } from '../render/message.ts';
 import { argumentAddress, type Subscriber, type SubscriberStatus } from '../subscribers/schema.ts';
 import { LiveSubscribers } from '../subscribers/live.ts';
-import { SubscriberStore } from '../subscribers/store.ts';
+import type { State } from '../state/stores.ts';
 
 /** The list's reader at `address` after every recorded event, and how many readers the list has; a missing CSV lists nobody. */
-export async function listedReader(config: Config, address: string): Promise<{ subscriber: Subscriber | undefined; listSize: number }> {
-  const store = new SubscriberStore(config.stateDir);
-  const { list } = await new LiveSubscribers(config.subscribersFile, store, { allowMissingCsv: true }).current();
+export async function listedReader(
+  config: Config,
+  state: State,
+  address: string,
+): Promise<{ subscriber: Subscriber | undefined; listSize: number }> {
+  const { list } = await new LiveSubscribers(config.subscribersFile, state.subscribers, { allowMissingCsv: true }).current();
   return { subscriber: list.get(address), listSize: list.size };
 }
 
 /** The reader to preview as: a subscriber of the list by address (with their status), or an every-category reader. */
-export async function readerFor(config: Config, as: string | undefined): Promise<Recipient & { status?: SubscriberStatus }> {
+export async function readerFor(config: Config, state: State, as: string | undefined): Promise<Recipient & { status?: SubscriberStatus }> {
   if (as === undefined) return EVERY_CATEGORY_READER;
   const address = argumentAddress('--as', as);
-  const { subscriber, listSize } = await listedReader(config, address);
+  const { subscriber, listSize } = await listedReader(config, state, address);
   if (subscriber) return { ...recipientOf(subscriber), status: subscriber.status };
   const file = config.subscribersFile;
   // Any other failure to read the file was thrown while reading the list.
@@ -54,12 +57,12 @@ export interface PreviewRequest {
 }
 
 /** Writes `<out>/<week>.html` and `.txt` exactly as the reader would get them (nothing when the week has nothing for them). */
-export async function writePreview(config: Config, request: PreviewRequest): Promise<Preview> {
+export async function writePreview(config: Config, state: State, request: PreviewRequest): Promise<Preview> {
   const { reader } = request;
-  const prepared = await prepareIssue(config, { week: request.week, now: request.now });
+  const prepared = await prepareIssue(config, state, { week: request.week, now: request.now });
   const settings = senderSettings(config);
   const message = await renderMessage(prepared.issue, reader, settings);
-  const dir = request.out ?? path.join(config.stateDir, 'preview');
+  const dir = request.out ?? state.previewDir;
   // A preview as one reader is named after them, so it never replaces the every-category preview.
   const base =
     reader === EVERY_CATEGORY_READER ? prepared.issue.week : `${prepared.issue.week}-${reader.email.replace(/[^a-z0-9@._-]/gi, '_')}`;

@@ -2,7 +2,8 @@ import cron from 'node-cron';
 import type { Config } from '../config.ts';
 import { lastEndedWeek, localTime, previousWeek, weekRange } from '../digest/week.ts';
 import { UserError } from '../errors.ts';
-import { ScheduleStore, type ScheduleRecord } from '../state/schedule.ts';
+import type { ScheduleRecord } from '../state/schedule.ts';
+import type { State } from '../state/stores.ts';
 import { nextTick, waitUntil } from '../ticks.ts';
 import { sendWeek, type SendHooks, type SendOutcome, succeeded } from './send-week.ts';
 
@@ -57,7 +58,7 @@ export interface SchedulerOptions {
  * Stays running and sends each week that ends, at each tick of the expression, until `signal` aborts. A tick missed
  * while it was down (see missedWeek) is caught up at start-up; `<state>/schedule.json` says until when ticks were handled.
  */
-export async function runScheduler(config: Config, options: SchedulerOptions): Promise<void> {
+export async function runScheduler(config: Config, state: State, options: SchedulerOptions): Promise<void> {
   const { now, signal } = options;
   const expression = options.expression ?? DEFAULT_CRON;
   if (!cron.validate(expression) || nextTick(expression, now(), config.timezone) === null) {
@@ -67,7 +68,7 @@ export async function runScheduler(config: Config, options: SchedulerOptions): P
   const log = (message: string) => options.log(`[${stamp.format(now())} ${config.timezone}] ${message}`);
   // Only to match minutes against the expression; ticks are timed from the program's clock below, not node-cron's.
   const task = cron.createTask(expression, () => undefined, { timezone: config.timezone, name: 'weekly-digest' });
-  const store = new ScheduleStore(config.stateDir);
+  const store = state.schedule;
   const previous = await store.read();
   let handledUntil = previous?.handledUntil ?? null;
   let writing = Promise.resolve();
@@ -77,7 +78,7 @@ export async function runScheduler(config: Config, options: SchedulerOptions): P
     handledUntil = at;
     writing = writing
       .then(() => store.write({ handledUntil: at }))
-      .catch((error: unknown) => log(`${store.file} not written: ${(error as Error).message}`));
+      .catch((error: unknown) => log(`${store.place} not written: ${(error as Error).message}`));
     return writing;
   };
   let running = false;
@@ -98,7 +99,9 @@ export async function runScheduler(config: Config, options: SchedulerOptions): P
       log(`${reason}: sending ${week}.`);
       const hooks = options.hooks();
       // A signal that came before the send listened for it still stops it.
-      const outcome = await sendWeek(config, { week, now: now(), shouldStop: () => signal.aborted }, hooks).finally(() => hooks.finish?.());
+      const outcome = await sendWeek(config, state, { week, now: now(), shouldStop: () => signal.aborted }, hooks).finally(() =>
+        hooks.finish?.(),
+      );
       options.onOutcome(outcome);
       log(succeeded(outcome) ? `${week} done.` : `${week} finished with failures; the next tick retries what is left.`);
       if (succeeded(outcome)) await markHandled(at);
@@ -119,7 +122,7 @@ export async function runScheduler(config: Config, options: SchedulerOptions): P
   if (catchUp === null && previous === null && first !== null) {
     const week = dueWeek(first, config.timezone, matches);
     log(
-      `first start on ${config.stateDir}: nothing is sent now; the first send will be at ${localTime(first, config.timezone)}${week ? ` (${week})` : ''}.`,
+      `first start on ${state.place}: nothing is sent now; the first send will be at ${localTime(first, config.timezone)}${week ? ` (${week})` : ''}.`,
     );
   } else if (catchUp === null) {
     log('start-up: no tick was missed while the scheduler was down.');

@@ -7,10 +7,9 @@ import { UserError } from '../errors.ts';
 import { EVERY_CATEGORY_READER, recipientOf } from '../mail.ts';
 import { prepareIssue, type PreparedIssue } from '../pipeline.ts';
 import { renderMessage } from '../render/message.ts';
-import { withLock } from '../state/lock.ts';
 import { argumentAddress } from '../subscribers/schema.ts';
 import { LiveSubscribers } from '../subscribers/live.ts';
-import { SubscriberStore } from '../subscribers/store.ts';
+import type { State } from '../state/stores.ts';
 import { assertListNotEmpty } from '../subscribers/list-file.ts';
 import { listedReader } from './preview.ts';
 import { audienceOf, sendIssue, type SendOptions, type SendReport } from './batches.ts';
@@ -64,9 +63,9 @@ export function succeeded(outcome: SendOutcome): boolean {
  * One [TEST] copy to `address`: a reader of the list gets their own issue (their categories, greeting and links),
  * or nothing when they would get no email; any other address gets the every-category reader's.
  */
-async function sendTestCopy(config: Config, prepared: PreparedIssue, address: string, dryRun: boolean): Promise<SendOutcome> {
+async function sendTestCopy(config: Config, state: State, prepared: PreparedIssue, address: string, dryRun: boolean): Promise<SendOutcome> {
   const { issue } = prepared;
-  const { subscriber } = await listedReader(config, address);
+  const { subscriber } = await listedReader(config, state, address);
   if (subscriber && subscriber.status !== 'active') return { kind: 'no-test-copy', prepared, to: address, reason: subscriber.status };
   const reader = subscriber ? recipientOf(subscriber) : { ...EVERY_CATEGORY_READER, email: address };
   const message = await renderMessage(issue, reader, senderSettings(config), { test: true });
@@ -76,7 +75,7 @@ async function sendTestCopy(config: Config, prepared: PreparedIssue, address: st
   const shown = comparisonsFor(issue, reader.categories).length;
   const copy = { kind: 'test-copy', prepared, to: address, subject: message.subject, listed: subscriber !== undefined, shown } as const;
   if (dryRun) return { ...copy, via: null };
-  const transport = transportFor(config, path.join(outboxDir(config, issue.week), 'test'));
+  const transport = transportFor(config, path.join(outboxDir(state, issue.week), 'test'));
   const outcome = await transport.sendBatch([message], `test-${issue.week}-${randomUUID()}`);
   if (outcome.kind === 'failed') throw new UserError(`The test copy to ${address} was not sent: ${outcome.reason}.`);
   return { ...copy, via: transport.description };
@@ -86,7 +85,7 @@ async function sendTestCopy(config: Config, prepared: PreparedIssue, address: st
  * The send of a week: the issue to every subscriber who should get it, exactly once, or one [TEST] copy.
  * A held week sends nothing; a real send holds the week's lock and stops after the batch in flight on SIGINT or SIGTERM.
  */
-export async function sendWeek(config: Config, request: SendRequest, hooks: SendHooks = {}): Promise<SendOutcome> {
+export async function sendWeek(config: Config, state: State, request: SendRequest, hooks: SendHooks = {}): Promise<SendOutcome> {
   // Listening from the start, so an interrupt while the issue is prepared still ends in a report, not a killed process.
   let stop = false;
   const onSignal = () => {
@@ -96,17 +95,23 @@ export async function sendWeek(config: Config, request: SendRequest, hooks: Send
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    return await sendUntil(config, request, hooks, () => stop || (request.shouldStop?.() ?? false));
+    return await sendUntil(config, state, request, hooks, () => stop || (request.shouldStop?.() ?? false));
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
 }
 
-async function sendUntil(config: Config, request: SendRequest, hooks: SendHooks, shouldStop: () => boolean): Promise<SendOutcome> {
+async function sendUntil(
+  config: Config,
+  state: State,
+  request: SendRequest,
+  hooks: SendHooks,
+  shouldStop: () => boolean,
+): Promise<SendOutcome> {
   // Refused before the issue is built and frozen: a mistyped address leaves nothing behind.
   const to = request.to === undefined ? undefined : argumentAddress('--to', request.to);
-  const prepared = await prepareIssue(config, {
+  const prepared = await prepareIssue(config, state, {
     week: request.week,
     strategy: request.strategy,
     spotlight: request.spotlight,
@@ -115,21 +120,21 @@ async function sendUntil(config: Config, request: SendRequest, hooks: SendHooks,
   const { issue } = prepared;
   hooks.onIssue?.(prepared);
   if (issue.comparisons.length === 0) return { kind: 'no-issue', prepared };
-  if (to !== undefined) return sendTestCopy(config, prepared, to, request.dryRun ?? false);
+  if (to !== undefined) return sendTestCopy(config, state, prepared, to, request.dryRun ?? false);
   if (prepared.edition?.hold) return { kind: 'held', prepared };
 
   await assertListNotEmpty(config.subscribersFile);
-  const { list, problems } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir)).current();
+  const { list, problems } = await new LiveSubscribers(config.subscribersFile, state.subscribers).current();
   for (const p of problems) hooks.onProblem?.(p.problem);
   const audience = audienceOf(issue, list, problems);
-  const transport = transportFor(config, outboxDir(config, issue.week));
+  const transport = transportFor(config, outboxDir(state, issue.week));
   const send = () =>
     sendIssue({
       issue,
       audience,
       settings: senderSettings(config),
       transport,
-      stateDir: config.stateDir,
+      ledger: state.ledger(issue.week),
       now: request.now,
       dryRun: request.dryRun,
       shouldStop,
@@ -137,7 +142,7 @@ async function sendUntil(config: Config, request: SendRequest, hooks: SendHooks,
       onBatch: hooks.onBatch,
     });
   // A dry run only reads, so it may look while a send runs.
-  const report = request.dryRun ? await send() : await withLock(config.stateDir, `send-${issue.week}`, send, `send of ${issue.week}`);
+  const report = request.dryRun ? await send() : await state.locks.hold(`send-${issue.week}`, send, `send of ${issue.week}`);
   const skipped = request.dryRun && request.verbose ? { skippedLines: skippedLines(issue, list, problems) } : {};
   return { kind: 'sent', prepared, report, via: transport.description, dryRun: request.dryRun ?? false, ...skipped };
 }

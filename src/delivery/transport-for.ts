@@ -1,12 +1,13 @@
 import path from 'node:path';
 import type { Config } from '../config.ts';
+import type { State } from '../state/stores.ts';
 import { Outbox } from './outbox.ts';
 import { ResendTransport } from './resend.ts';
 import type { Transport } from './transport.ts';
 
 /** Where the local outbox keeps a week's messages, one .eml per reader. */
-export function outboxDir(config: Config, week: string): string {
-  return path.join(config.stateDir, 'outbox', week);
+export function outboxDir(state: State, week: string): string {
+  return path.join(state.outboxDir, week);
 }
 
 /** Resend when RESEND_API_KEY is set, else the local outbox. */

@@ -4,14 +4,12 @@ import { bodyLimit } from 'hono/body-limit';
 import { CatalogCache } from '../catalog/cache.ts';
 import { categoryKey, type Tool } from '../catalog/schema.ts';
 import { senderSettings, type Config } from '../config.ts';
-import { SentReaders } from '../state/ledger.ts';
 import type { Transport } from '../delivery/transport.ts';
 import { describeIssues, LedgerError, UserError, VotesError } from '../errors.ts';
 import { terminalSafe } from '../plain-text.ts';
-import { VoteStore } from '../state/votes.ts';
 import { Address } from '../subscribers/schema.ts';
 import type { LiveSubscribers } from '../subscribers/live.ts';
-import { SubscriberStore } from '../subscribers/store.ts';
+import type { State } from '../state/stores.ts';
 import { signToken, verifyToken, type TokenPurpose } from '../subscribers/tokens.ts';
 import { clientAddress, requestLog, webhookLine } from './access.ts';
 import { Archive } from './archive.ts';
@@ -36,6 +34,7 @@ import { ResendEvent, stopEventsOf, verifyWebhook, webhookHeaders, WebhookRecord
 
 /** What the server is handed instead of reaching for it: the clock, where confirmation emails go, and the list as it stands. */
 export interface ServerDeps {
+  state: State;
   now: () => Date;
   transport: Transport;
   subscribers: LiveSubscribers;
@@ -109,17 +108,17 @@ const tooMany = (c: Context, seconds: number) =>
 /** The subscriber-facing web app: unsubscribe, preferences, signup and confirm, the archive and the Resend webhook. */
 export function createApp(config: Config, deps: ServerDeps): Hono {
   const settings = senderSettings(config);
-  const subscribers = new SubscriberStore(config.stateDir);
-  const archive = new Archive(config.stateDir);
-  const votes = new VoteStore(config.stateDir);
+  const { state } = deps;
+  const { subscribers, votes } = state;
+  const archive = new Archive(state);
   const catalog = new CatalogCache(config.dataDir);
-  const webhooks = new WebhookRecorder(config.stateDir, subscribers);
+  const webhooks = new WebhookRecorder(state.webhooks, subscribers);
   const perAddress = new RateLimiter(1, TEN_MINUTES);
   const perClient = new RateLimiter(5, TEN_MINUTES);
 
   const list = async () => (await deps.subscribers.current()).list;
   const categories = () => catalog.derived(categoriesOf);
-  const signups = new SignupQueue(config.stateDir, {
+  const signups = new SignupQueue(state.signups, {
     ...deps,
     settings,
     store: subscribers,
@@ -176,7 +175,7 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
     votes,
     archive,
     subscribers: deps.subscribers,
-    readers: new SentReaders(config.stateDir),
+    readers: state.readers,
   });
 
   app.get('/unsubscribe', (c) => {

@@ -1,12 +1,9 @@
-import { stat } from 'node:fs/promises';
 import { comparisonTitle } from '../digest/wording.ts';
-import { Ledger } from '../state/ledger.ts';
 import type { Issue } from '../digest/schema.ts';
 import { weekLabel, weekRange } from '../digest/week.ts';
 import { LedgerError, UserError } from '../errors.ts';
 import { terminalSafe } from '../plain-text.ts';
-import { IssueStore } from '../state/issues.ts';
-import { sentWeeks } from '../stats.ts';
+import type { State } from '../state/stores.ts';
 import type { IssueSummary } from './pages.ts';
 
 /** "Week 46 · Nov 9–15, 2026" */
@@ -24,19 +21,16 @@ export function issueSummary(issue: Issue): IssueSummary {
  * changes, and a week known to be sent is never checked again (the ledger only grows).
  */
 export class Archive {
-  private readonly store: IssueStore;
   private readonly sent = new Set<string>();
   private readonly checkedAt = new Map<string, number>();
   private readonly issues = new Map<string, { version: string; issue: Promise<Issue | null> }>();
 
-  constructor(private readonly stateDir: string) {
-    this.store = new IssueStore(stateDir);
-  }
+  constructor(private readonly state: State) {}
 
   private async isSent(week: string): Promise<boolean> {
     if (this.sent.has(week)) return true;
-    const ledger = new Ledger(this.stateDir, week);
-    const size = (await stat(ledger.file).catch(() => null))?.size ?? 0;
+    const ledger = this.state.ledger(week);
+    const size = await ledger.length();
     if (size === 0 || this.checkedAt.get(week) === size) return false;
     this.checkedAt.set(week, size);
     // A damaged ledger is named in the log once (until the file changes) and its issue left out, like a damaged issue.
@@ -54,18 +48,14 @@ export class Archive {
   }
 
   private async read(week: string): Promise<Issue | null> {
-    const file = await stat(this.store.fileOf(week)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return null;
-      throw new UserError(`${this.store.fileOf(week)} cannot be read (${error.code ?? error.message}).`);
-    });
-    if (!file) return null;
-    const version = `${file.ino}:${file.mtimeMs}:${file.size}`;
+    const version = await this.state.issues.version(week);
+    if (version === null) return null;
     let cached = this.issues.get(week);
     if (cached?.version !== version) {
       // A damaged issue is named in the log and left out, so one bad file does not take the site down.
       cached = {
         version,
-        issue: this.store.read(week).catch((error: unknown) => {
+        issue: this.state.issues.read(week).catch((error: unknown) => {
           if (!(error instanceof UserError)) throw error;
           console.error(terminalSafe(error.message));
           return null;
@@ -85,7 +75,7 @@ export class Archive {
 
   /** Every public issue, newest first. */
   async all(): Promise<Issue[]> {
-    const issues = await Promise.all((await sentWeeks(this.stateDir)).reverse().map((week) => this.issue(week)));
+    const issues = await Promise.all((await this.state.ledgerWeeks()).reverse().map((week) => this.issue(week)));
     return issues.filter((i): i is Issue => i !== null);
   }
 

@@ -1,5 +1,5 @@
 import type { SubscriberList } from '../subscribers/list.ts';
-import type { SubscriberStore } from '../subscribers/store.ts';
+import type { SubscriberEvents } from '../subscribers/store.ts';
 import { verifyConfirmToken } from '../subscribers/tokens.ts';
 import { OptOuts } from './opt-outs.ts';
 
@@ -28,7 +28,7 @@ export class Confirmations {
 
   constructor(
     private readonly secret: string,
-    private readonly store: SubscriberStore,
+    private readonly store: SubscriberEvents,
     private readonly list: () => Promise<SubscriberList>,
     private readonly now: () => Date,
   ) {

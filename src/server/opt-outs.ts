@@ -1,6 +1,5 @@
-import { AppendedLines, parseJsonLine } from '../files.ts';
-import { SubscriberEvent, type SubscriberStatus } from '../subscribers/schema.ts';
-import type { SubscriberStore } from '../subscribers/store.ts';
+import type { SubscriberEvent, SubscriberStatus } from '../subscribers/schema.ts';
+import type { EventFeed, SubscriberEvents } from '../subscribers/store.ts';
 
 const STOPS: ReadonlySet<SubscriberStatus> = new Set(['unsubscribed', 'bounced', 'complained']);
 
@@ -21,11 +20,12 @@ export function optOutTime(event: SubscriberEvent): number | null {
 /** When each address last opted out by a recorded event, kept current by reading only what was appended since. */
 export class OptOuts {
   private readonly latest = new Map<string, number>();
-  private readonly lines: AppendedLines;
+  private readonly feed: EventFeed;
   private turn: Promise<unknown> = Promise.resolve();
 
-  constructor(store: SubscriberStore) {
-    this.lines = new AppendedLines(store.file);
+  constructor(store: SubscriberEvents) {
+    // A damaged line stops the list (LiveSubscribers says where); here it is just not an opt-out.
+    this.feed = store.follow('lenient');
   }
 
   /** The time of the address's latest recorded opt-out, in ms, or null when it never opted out by an event. */
@@ -36,13 +36,11 @@ export class OptOuts {
   }
 
   private async refresh(): Promise<void> {
-    const { restarted, lines } = await this.lines.next();
+    const { restarted, events } = await this.feed.next();
     if (restarted) this.latest.clear();
-    for await (const { line } of lines) {
-      // A damaged line stops the list (LiveSubscribers says where); here it is just not an opt-out.
-      const event = SubscriberEvent.safeParse(parseJsonLine(line));
-      const at = event.success ? optOutTime(event.data) : null;
-      if (event.success && at !== null && at >= (this.latest.get(event.data.email) ?? -Infinity)) this.latest.set(event.data.email, at);
+    for await (const event of events) {
+      const at = optOutTime(event);
+      if (at !== null && at >= (this.latest.get(event.email) ?? -Infinity)) this.latest.set(event.email, at);
     }
   }
 }

@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { currentCommunity } from '../digest/community.ts';
 import { WeekId } from '../digest/schema.ts';
-import type { VoteStore } from '../state/votes.ts';
+import type { Votes } from '../state/stores.ts';
 import { issueSummary, type Archive } from './archive.ts';
 import { issueFeed } from './feed.ts';
 import { issuePage } from './issue-page.ts';
@@ -10,7 +10,7 @@ import { errorPage, FEED_PATH, issueIndexPage } from './pages.ts';
 /** The public archive: `/issues`, `/issues/<week>` and the feed, for sent issues only. */
 export function registerArchive(
   app: Hono,
-  ctx: { publicUrl: string; archive: Archive; votes: VoteStore; categories: () => Promise<string[]> },
+  ctx: { publicUrl: string; archive: Archive; votes: Votes; categories: () => Promise<string[]> },
 ): void {
   app.get('/issues', async (c) => c.html(issueIndexPage(await ctx.archive.summaries())));
 

@@ -6,7 +6,8 @@ import type { Config } from '../config.ts';
 import { transportFor } from '../delivery/transport-for.ts';
 import { UserError } from '../errors.ts';
 import { LiveSubscribers } from '../subscribers/live.ts';
-import { SubscriberStore } from '../subscribers/store.ts';
+import { openState } from '../state/open.ts';
+import type { State } from '../state/stores.ts';
 import { createApp, type ServerDeps } from './app.ts';
 
 /** Where `serve` listens unless told: this machine only, which is what a reverse proxy beside it needs. */
@@ -36,11 +37,12 @@ export function listeningAt(info: AddressInfo): Pick<RunningServer, 'url' | 'rea
 }
 
 /** The real clock (`serve` passes the program's, which DIGEST_NOW rehearses), confirmation emails through Resend or into `<state>/outbox/confirmations`, and the list kept current. */
-export function defaultDeps(config: Config): ServerDeps {
+export function defaultDeps(config: Config, state: State): ServerDeps {
   return {
+    state,
     now: () => new Date(),
-    transport: transportFor(config, path.join(config.stateDir, 'outbox', 'confirmations')),
-    subscribers: new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir), { allowMissingCsv: true }),
+    transport: transportFor(config, path.join(state.outboxDir, 'confirmations')),
+    subscribers: new LiveSubscribers(config.subscribersFile, state.subscribers, { allowMissingCsv: true }),
   };
 }
 
@@ -102,7 +104,7 @@ export async function startServer(
       if ('closeAllConnections' in server) server.closeAllConnections();
     });
   try {
-    const all = { ...defaultDeps(config), ...deps, signal: stop.signal };
+    const all = { ...defaultDeps(config, deps.state ?? openState(config)), ...deps, signal: stop.signal };
     await all.subscribers.current();
     ready(createApp(config, all));
   } catch (error) {

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Transport } from '../delivery/transport.ts';
 import type { SenderSettings } from '../mail.ts';
 import type { SubscriberList } from '../subscribers/list.ts';
-import type { SubscriberStore } from '../subscribers/store.ts';
+import type { SubscriberEvents } from '../subscribers/store.ts';
 import { CONFIRM_DAYS, confirmationMessage } from '../render/confirmation.ts';
-import { type PendingSignup, type Signup, SignupsFile } from './signups-file.ts';
+import type { PendingSignup, Signup } from '../state/signups.ts';
+import type { Signups } from '../state/stores.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
 /** How long a failed confirmation email waits before it is tried again (the transport already retried it). */
@@ -14,7 +15,7 @@ export interface SignupDeps {
   now: () => Date;
   transport: Transport;
   settings: SenderSettings;
-  store: SubscriberStore;
+  store: SubscriberEvents;
   list: () => Promise<SubscriberList>;
   /** Stops the queue: nothing more is written or sent (what is left goes at the next start). */
   signal?: AbortSignal;
@@ -28,7 +29,6 @@ export interface SignupDeps {
  * again after RETRY_MS; what a run leaves undone, the next start finishes.
  */
 export class SignupQueue {
-  private readonly journal: SignupsFile;
   private readonly pending = new Map<string, PendingSignup>();
   private readonly failed = new Set<string>();
   private readonly loaded: Promise<void>;
@@ -37,10 +37,9 @@ export class SignupQueue {
   private readonly idleWaiters: (() => void)[] = [];
 
   constructor(
-    stateDir: string,
+    private readonly journal: Signups,
     private readonly deps: SignupDeps,
   ) {
-    this.journal = new SignupsFile(stateDir);
     this.loaded = this.load();
     deps.signal?.addEventListener('abort', () => {
       if (this.retry) clearTimeout(this.retry);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Resend } from 'resend';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../config.ts';
-import { webhookLogFile } from '../state/webhook-log.ts';
+import { WebhookLog, webhookLogFile } from '../state/webhook-log.ts';
 import { SubscriberStore } from '../subscribers/store.ts';
 import { createApp } from './app.ts';
 import { defaultDeps } from './serve.ts';
@@ -18,6 +18,7 @@ import {
   type WebhookHeaders,
 } from './webhooks.ts';
 import { signedPost, svixSignature, WEBHOOK_KEY, WEBHOOK_SECRET } from '../../test/helpers/svix.ts';
+import { openState } from '../state/open.ts';
 
 const at = new Date('2026-11-20T10:00:00Z');
 
@@ -102,11 +103,11 @@ describe('WebhookRecorder', () => {
     try {
       const subscribers = new SubscriberStore(dir);
       const bounced = event({ type: 'email.bounced', data: { to: ['ada@example.com'], tags: { week: '2026-W46' } } });
-      const recorder = new WebhookRecorder(dir, subscribers);
+      const recorder = new WebhookRecorder(new WebhookLog(dir), subscribers);
       const outcomes = await Promise.all(Array.from({ length: 8 }, () => recorder.record('msg_1', bounced, at)));
       expect(outcomes.filter((o) => o === 'recorded')).toHaveLength(1);
       expect((await readFile(subscribers.file, 'utf8')).trim().split('\n')).toHaveLength(1);
-      const restarted = new WebhookRecorder(dir, subscribers);
+      const restarted = new WebhookRecorder(new WebhookLog(dir), subscribers);
       expect(await Promise.all([restarted.record('msg_1', bounced, at), restarted.record('msg_2', bounced, at)])).toEqual([
         'duplicate',
         'recorded',
@@ -160,7 +161,7 @@ describe('POST /webhooks/resend', () => {
         { data: dir, subscribers: path.join(dir, 'subscribers.csv'), state: dir },
         { DIGEST_SECRET: 'a-test-secret-that-is-long-enough-1234', RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET },
       );
-      const app = createApp(config, { ...defaultDeps(config), now: () => new Date(), signal: stop.signal });
+      const app = createApp(config, { ...defaultDeps(config, openState(config)), now: () => new Date(), signal: stop.signal });
       const deep = `{"type":"email.bounced","created_at":"2026-11-20T10:00:00Z","data":{"email_id":"e1","to":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`;
       for (const attempt of [1, 2]) {
         const response = await app.request('/webhooks/resend', signed(deep, 'msg_deep'));

@@ -2,9 +2,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ISSUE_TAG } from '../delivery/transport.ts';
 import { WeekId } from '../digest/schema.ts';
-import { WebhookLog, type WebhookEntry } from '../state/webhook-log.ts';
+import type { WebhookEntry } from '../state/webhook-log.ts';
+import type { Webhooks } from '../state/stores.ts';
 import { Address, type SubscriberEvent } from '../subscribers/schema.ts';
-import type { SubscriberStore } from '../subscribers/store.ts';
+import type { SubscriberEvents } from '../subscribers/store.ts';
 
 /** The standard-webhooks headers Resend signs with (sent as `svix-*`; `webhook-*` accepted too). */
 export interface WebhookHeaders {
@@ -102,14 +103,10 @@ export function webhookEntryOf(event: ResendEvent, webhookId: string, at: Date):
  * several times at the same moment.
  */
 export class WebhookRecorder {
-  private readonly log: WebhookLog;
-
   constructor(
-    stateDir: string,
-    private readonly subscribers: SubscriberStore,
-  ) {
-    this.log = new WebhookLog(stateDir);
-  }
+    private readonly log: Webhooks,
+    private readonly subscribers: SubscriberEvents,
+  ) {}
 
   async record(webhookId: string, event: ResendEvent, at: Date): Promise<'recorded' | 'duplicate'> {
     if (!(await this.log.claim(webhookId))) return 'duplicate';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { UserError } from '../errors.ts';
 import { writeFileDurably, readTextIfExists } from '../files.ts';
@@ -19,12 +19,22 @@ export function frozenDigest(text: string): string {
 export class IssueStore {
   readonly dir: string;
 
-  constructor(stateDir: string) {
-    this.dir = path.join(stateDir, 'issues');
+  /** `folder`: the state folder. */
+  constructor(folder: string) {
+    this.dir = path.join(folder, 'issues');
   }
 
-  fileOf(week: string): string {
+  placeOf(week: string): string {
     return path.join(this.dir, `${week}.json`);
+  }
+
+  /** Changes whenever the week's frozen file is written or replaced; null when there is none. */
+  async version(week: string): Promise<string | null> {
+    const file = await stat(this.placeOf(week)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw new UserError(`${this.placeOf(week)} cannot be read (${error.code ?? error.message}).`);
+    });
+    return file && `${file.ino}:${file.mtimeMs}:${file.size}`;
   }
 
   /** The frozen issue, or null when there is none; a file that exists but cannot be read or parsed is an error naming it. */
@@ -38,17 +48,17 @@ export class IssueStore {
   /** The frozen file's text, or null when there is none; `repair` says what to do when it cannot be read. */
   async text(week: string, repair: string): Promise<string | null> {
     try {
-      return await readTextIfExists(this.fileOf(week));
+      return await readTextIfExists(this.placeOf(week));
     } catch (error) {
       throw new UserError(
-        `${this.fileOf(week)} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check its permissions, or ${repair}.`,
+        `${this.placeOf(week)} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check its permissions, or ${repair}.`,
       );
     }
   }
 
   /** The issue frozen as `text`; `repair` says what to do when it is not one. */
   parse(week: string, text: string, repair: string): Issue {
-    const file = this.fileOf(week);
+    const file = this.placeOf(week);
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -61,12 +71,12 @@ export class IssueStore {
   }
 
   async write(issue: Issue): Promise<void> {
-    await writeFileDurably(this.fileOf(issue.week), frozenText(issue));
+    await writeFileDurably(this.placeOf(issue.week), frozenText(issue));
   }
 
   /** Removes the week's frozen issue, if there is one. */
   async remove(week: string): Promise<void> {
-    await rm(this.fileOf(week), { force: true });
+    await rm(this.placeOf(week), { force: true });
   }
 
   /** The weeks with a frozen issue, oldest first. */

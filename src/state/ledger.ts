@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { Issue } from '../digest/schema.ts';
@@ -65,8 +65,23 @@ const isStepLine = (line: string) => !['pending', 'started'].includes(stateOf(li
 export class Ledger {
   readonly file: string;
 
-  constructor(stateDir: string, week: string) {
-    this.file = path.join(stateDir, 'ledger', `${week}.jsonl`);
+  /** `folder`: the state folder. */
+  constructor(folder: string, week: string) {
+    this.file = path.join(folder, 'ledger', `${week}.jsonl`);
+  }
+
+  get place(): string {
+    return this.file;
+  }
+
+  /** The file's size: it only grows while the ledger is appended to; 0 when there is none. */
+  async length(): Promise<number> {
+    return (await stat(this.file).catch(() => null))?.size ?? 0;
+  }
+
+  /** When the file was last written; null when there is none. */
+  async lastWritten(): Promise<Date | null> {
+    return (await stat(this.file).catch(() => null))?.mtime ?? null;
   }
 
   /**
@@ -220,6 +235,15 @@ export class Ledger {
   }
 }
 
+/** The weeks with a send ledger in the state folder `folder`, oldest first. */
+export async function ledgerWeeks(folder: string): Promise<string[]> {
+  const names = await readdir(path.join(folder, 'ledger')).catch(() => [] as string[]);
+  return names
+    .filter((n) => /^\d{4}-W\d{2}\.jsonl$/.test(n))
+    .map((n) => n.slice(0, -'.jsonl'.length))
+    .sort();
+}
+
 /** How many weeks `SentReaders` keeps: votes come mostly from the latest issues, and each week kept holds its readers. */
 const KEPT_WEEKS = 4;
 
@@ -230,11 +254,12 @@ const KEPT_WEEKS = 4;
 export class SentReaders {
   private readonly weeks = new Map<string, WeekReaders>();
 
-  constructor(private readonly stateDir: string) {}
+  /** `folder`: the state folder. */
+  constructor(private readonly folder: string) {}
 
   /** Whether `email` has the issue of `week`, counting every batch recorded before the call. */
   async has(week: string, email: string): Promise<boolean> {
-    const readers = this.weeks.get(week) ?? new WeekReaders(new Ledger(this.stateDir, week).file);
+    const readers = this.weeks.get(week) ?? new WeekReaders(new Ledger(this.folder, week).file);
     this.weeks.delete(week);
     this.weeks.set(week, readers);
     const [oldest] = this.weeks.keys();

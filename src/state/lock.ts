@@ -36,8 +36,8 @@ async function readHolder(file: string): Promise<{ text: string; holder: Holder 
 }
 
 /** The live process holding `<state>/locks/<name>.lock`, or null when none does. */
-export async function lockHolder(stateDir: string, name: string): Promise<number | null> {
-  const found = await readHolder(path.join(stateDir, 'locks', `${name}.lock`)).catch(() => null);
+export async function lockHolder(folder: string, name: string): Promise<number | null> {
+  const found = await readHolder(path.join(folder, 'locks', `${name}.lock`)).catch(() => null);
   return found?.holder && isAlive(found.holder.pid) ? found.holder.pid : null;
 }
 
@@ -84,8 +84,8 @@ async function removeStale(file: string, stale: { text: string; holder: Holder |
  * Holds `<state>/locks/<name>.lock` while `work` runs, so only one such `what` (e.g. a send of an issue) runs at a time.
  * A lock left by a process that no longer exists (killed, crashed) is taken over.
  */
-export async function withLock<T>(stateDir: string, name: string, work: () => Promise<T>, what = name): Promise<T> {
-  const file = path.join(stateDir, 'locks', `${name}.lock`);
+export async function withLock<T>(folder: string, name: string, work: () => Promise<T>, what = name): Promise<T> {
+  const file = path.join(folder, 'locks', `${name}.lock`);
   await makeFolder(path.dirname(file));
   const content = `${process.pid} ${randomUUID()}\n`;
   const busy = (detail: string) => new UserError(`Another ${what} is running (${detail}lock ${file}); wait for it to finish.`);
@@ -104,5 +104,18 @@ export async function withLock<T>(stateDir: string, name: string, work: () => Pr
     return await work();
   } finally {
     await unlink(file).catch(() => undefined);
+  }
+}
+
+/** The locks of the state folder `folder`, `<folder>/locks/<name>.lock`. */
+export class FileLocks {
+  constructor(private readonly folder: string) {}
+
+  hold<T>(name: string, work: () => Promise<T>, what = name): Promise<T> {
+    return withLock(this.folder, name, work, what);
+  }
+
+  holder(name: string): Promise<number | null> {
+    return lockHolder(this.folder, name);
   }
 }

@@ -11,8 +11,13 @@ export type ScheduleRecord = z.infer<typeof ScheduleRecord>;
 export class ScheduleStore {
   readonly file: string;
 
-  constructor(stateDir: string) {
-    this.file = path.join(stateDir, 'schedule.json');
+  /** `folder`: the state folder. */
+  constructor(folder: string) {
+    this.file = path.join(folder, 'schedule.json');
+  }
+
+  get place(): string {
+    return this.file;
   }
 
   /** The record, or null when no scheduler ran on this state. */

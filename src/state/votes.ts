@@ -102,8 +102,9 @@ export class VoteStore {
   /** The cast under way per reader, tool and issue, so a burst of one reader's votes is judged one after another. */
   private readonly casting = new Map<string, Promise<unknown>>();
 
-  constructor(stateDir: string) {
-    this.file = path.join(stateDir, 'subscribers', 'votes.jsonl');
+  /** `folder`: the state folder. */
+  constructor(folder: string) {
+    this.file = path.join(folder, 'subscribers', 'votes.jsonl');
     this.journal = new Journal(this.file);
   }
 

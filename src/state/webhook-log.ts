@@ -19,13 +19,9 @@ export type WebhookEntry = z.infer<typeof WebhookEntry>;
 
 const parse = (value: unknown) => WebhookEntry.safeParse(value).data ?? null;
 
-/** Every entry of the log, oldest first, as it streams in. */
-export async function* readWebhookLog(stateDir: string): AsyncGenerator<WebhookEntry> {
-  for await (const { record } of readRecords(webhookLogFile(stateDir), parse)) yield record;
-}
-
-export function webhookLogFile(stateDir: string): string {
-  return path.join(stateDir, 'webhooks', 'resend.jsonl');
+/** The log's file in the state folder `folder`. */
+export function webhookLogFile(folder: string): string {
+  return path.join(folder, 'webhooks', 'resend.jsonl');
 }
 
 /**
@@ -39,9 +35,15 @@ export class WebhookLog {
   private seen: Promise<Set<string>> | null = null;
   private readonly inFlight = new Set<string>();
 
-  constructor(stateDir: string) {
-    this.file = webhookLogFile(stateDir);
+  /** `folder`: the state folder. */
+  constructor(folder: string) {
+    this.file = webhookLogFile(folder);
     this.journal = new Journal(this.file);
+  }
+
+  /** Every entry of the log, oldest first, as it streams in. */
+  async *entries(): AsyncGenerator<WebhookEntry> {
+    for await (const { record } of readRecords(this.file, parse)) yield record;
   }
 
   private ids(): Promise<Set<string>> {

@@ -1,21 +1,13 @@
 import { stat } from 'node:fs/promises';
-import { SubscribersError } from '../errors.ts';
-import { AppendedLines } from '../files.ts';
 import { isProblem, readSubscriberCsv, type RowProblem } from './csv.ts';
 import { SubscriberList } from './list.ts';
-import { eventOf, type SubscriberStore } from './store.ts';
-
-/** A file that is there but can't be read (EACCES, a folder, an I/O error): one sentence naming it. */
-function unreadable(file: string, error: unknown): unknown {
-  if (error instanceof SubscribersError || !(error as NodeJS.ErrnoException).code) return error;
-  return new SubscribersError(`${file} cannot be read (${(error as Error).message.replace(/, \w+ '.*'$/, '')}).`);
-}
+import { type EventFeed, type SubscriberEvents, unreadable } from './store.ts';
 
 /** Which file is there (it changes when the file is replaced) and which content (when it is written); null when there is none. */
-async function versionOf(file: string): Promise<{ file: string; content: string; size: number } | null> {
+async function versionOf(file: string): Promise<{ file: string; content: string } | null> {
   try {
     const found = await stat(file);
-    return { file: `${found.dev}:${found.ino}`, content: `${found.mtimeMs}:${found.size}`, size: found.size };
+    return { file: `${found.dev}:${found.ino}`, content: `${found.mtimeMs}:${found.size}` };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw unreadable(file, error);
@@ -31,17 +23,17 @@ async function versionOf(file: string): Promise<{ file: string; content: string;
  * that was replaced or rewritten is folded again from the start.
  */
 export class LiveSubscribers {
-  private readonly events: AppendedLines;
+  private readonly events: EventFeed;
   /** The list as last folded, with the CSV's version it was folded from. */
   private folded: { list: SubscriberList; problems: RowProblem[]; csv: string | null } | null = null;
   private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly csvFile: string,
-    store: SubscriberStore,
+    private readonly store: SubscriberEvents,
     private readonly options: { allowMissingCsv?: boolean } = {},
   ) {
-    this.events = new AppendedLines(store.file);
+    this.events = store.follow('strict');
   }
 
   /** The list as it stands now, including every event recorded before the call, and the CSV rows it skipped. */
@@ -56,30 +48,21 @@ export class LiveSubscribers {
     const csv = await versionOf(this.csvFile);
     const csvVersion = csv && `${csv.file}:${csv.content}`;
     const csvChanged = this.folded?.csv !== csvVersion;
-    const events = await this.events.next({ fromStart: csvChanged }).catch((error: unknown) => {
-      throw unreadable(this.events.file, error);
-    });
+    const events = await this.events.next({ fromStart: csvChanged });
     if (!this.folded || csvChanged || events.restarted) {
       this.folded = null;
       const { list, problems } = await this.foldCsv(csv !== null);
       this.folded = { list, problems, csv: csvVersion };
     }
     const { list } = this.folded;
-    try {
-      for await (const { line, number } of events.lines) {
-        const event = eventOf(this.events.file, line, number);
-        if (event) list.fold(event);
-      }
-    } catch (error) {
-      throw unreadable(this.events.file, error);
-    }
+    for await (const event of events.events) list.fold(event);
     return this.folded;
   }
 
   private async foldCsv(csvExists: boolean): Promise<{ list: SubscriberList; problems: RowProblem[] }> {
     const list = new SubscriberList();
     const problems: RowProblem[] = [];
-    const storeHasReaders = ((await versionOf(this.events.file))?.size ?? 0) > 0;
+    const storeHasReaders = await this.store.hasEvents();
     if (csvExists || (!storeHasReaders && !this.options.allowMissingCsv)) {
       for await (const item of readSubscriberCsv(this.csvFile)) {
         if (isProblem(item)) problems.push(item);

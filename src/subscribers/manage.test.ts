@@ -17,6 +17,8 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
+const store = () => new SubscriberStore(config.stateDir);
+
 const statuses = async () => {
   const { list } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir), {
     allowMissingCsv: true,
@@ -27,10 +29,14 @@ const statuses = async () => {
 it('imports, adds and unsubscribes in-process, with no list file yet, and returns what the command prints', async () => {
   const file = path.join(dir, 'export.csv');
   await writeFile(file, 'email,status\nada@example.com,subscribed\nnot-an-address,subscribed\n');
-  expect(await importSubscribers(config, file, at)).toBe(
+  expect(await importSubscribers(config, store(), file, at)).toBe(
     `Imported ${file}:\n  1 added as active\n  1 rejected:\n    ${file}, line 3: "not-an-address" is not a valid email address; skipped.`,
   );
-  expect(await addSubscriber(config, { email: 'bo@example.com', name: 'Bo', at })).toBe('Added bo@example.com (active, every category).');
-  expect(await unsubscribe(config, 'ada@example.com', at)).toBe('Unsubscribed ada@example.com (was active); no later send mails it.');
+  expect(await addSubscriber(config, store(), { email: 'bo@example.com', name: 'Bo', at })).toBe(
+    'Added bo@example.com (active, every category).',
+  );
+  expect(await unsubscribe(config, store(), 'ada@example.com', at)).toBe(
+    'Unsubscribed ada@example.com (was active); no later send mails it.',
+  );
   expect(await statuses()).toEqual({ 'ada@example.com': 'unsubscribed', 'bo@example.com': 'active' });
 });

@@ -4,17 +4,16 @@ import { catalogCategories, planAdd, unsubscribeMessage } from './edit.ts';
 import { readExport } from './import.ts';
 import { importSummary, planImport, withCatalogCategories } from './import-plan.ts';
 import { LiveSubscribers } from './live.ts';
-import { SubscriberStore } from './store.ts';
+import type { SubscriberEvents } from './store.ts';
 
 /**
  * What `subscribers import`, `add` and `unsubscribe` do to the list: read it as the next send sees it, record
  * the change as events, and return what to say. A missing list file counts as empty: these commands build it up.
  */
 
-async function listOf(config: Config) {
-  const store = new SubscriberStore(config.stateDir);
+async function listOf(config: Config, store: SubscriberEvents) {
   const { list } = await new LiveSubscribers(config.subscribersFile, store, { allowMissingCsv: true }).current();
-  return { store, list };
+  return { list };
 }
 
 /** The catalog's categories, and how a sentence names where they come from. */
@@ -23,8 +22,8 @@ async function catalogOf(config: Config): Promise<[categories: string[], where: 
 }
 
 /** Imports an export of another tool (or our own list); returns the summary. An unknown status or category stops it with nothing imported. */
-export async function importSubscribers(config: Config, file: string, at: Date): Promise<string> {
-  const { store, list } = await listOf(config);
+export async function importSubscribers(config: Config, store: SubscriberEvents, file: string, at: Date): Promise<string> {
+  const { list } = await listOf(config, store);
   // Read and checked whole before anything is recorded.
   const { rows, problems } = await readExport(file);
   const checked = rows.some((r) => r.categories.length > 0) ? withCatalogCategories(rows, ...(await catalogOf(config)), file) : rows;
@@ -36,9 +35,10 @@ export async function importSubscribers(config: Config, file: string, at: Date):
 /** Adds one active reader, or changes the name or categories (as the catalog spells them) of one on the list; returns what changed. */
 export async function addSubscriber(
   config: Config,
+  store: SubscriberEvents,
   request: { email: string; name?: string; categories?: readonly string[]; at: Date },
 ): Promise<string> {
-  const { store, list } = await listOf(config);
+  const { list } = await listOf(config, store);
   const categories = request.categories && catalogCategories(request.categories, ...(await catalogOf(config)));
   const { event, message } = planAdd(list.get(request.email), {
     email: request.email,
@@ -51,8 +51,8 @@ export async function addSubscriber(
 }
 
 /** Records the opt-out of `email`, on the list or not, so no later import or add mails it; returns what was done. */
-export async function unsubscribe(config: Config, email: string, at: Date): Promise<string> {
-  const { store, list } = await listOf(config);
+export async function unsubscribe(config: Config, store: SubscriberEvents, email: string, at: Date): Promise<string> {
+  const { list } = await listOf(config, store);
   await store.record({ type: 'unsubscribe', email, at: at.toISOString(), source: 'cli' });
   return unsubscribeMessage(list.get(email), email);
 }

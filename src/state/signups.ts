@@ -21,7 +21,7 @@ const SignupLine = z.discriminatedUnion('type', [
   z.object({ type: z.literal('recorded'), id: z.string() }),
   z.object({ type: z.literal('done'), id: z.string(), outcome: z.string(), at: z.iso.datetime() }),
 ]);
-type SignupLine = z.infer<typeof SignupLine>;
+export type SignupLine = z.infer<typeof SignupLine>;
 
 /** A signup not done with yet; `recorded` once its `subscribe` event is in the subscriber store. */
 export type PendingSignup = Signup & { recorded: boolean };
@@ -33,8 +33,9 @@ export type PendingSignup = Signup & { recorded: boolean };
 export class SignupsFile {
   readonly file: string;
 
-  constructor(stateDir: string) {
-    this.file = path.join(stateDir, 'subscribers', 'signups.jsonl');
+  /** `folder`: the state folder. */
+  constructor(folder: string) {
+    this.file = path.join(folder, 'subscribers', 'signups.jsonl');
   }
 
   /** The signups earlier runs left undone, oldest first. */

@@ -1,0 +1,111 @@
+import type { Issue } from '../digest/schema.ts';
+import type { SubscriberEvents } from '../subscribers/store.ts';
+import type { Vote } from '../subscribers/tokens.ts';
+import type { Batch, BatchTally, LedgerSummary, StartRecord } from './ledger.ts';
+import type { ScheduleRecord } from './schedule.ts';
+import type { PendingSignup, SignupLine } from './signups.ts';
+import type { CastOutcome, VoteTally } from './votes.ts';
+import type { WebhookEntry } from './webhook-log.ts';
+
+/*
+ * What the program keeps between runs, as every backend of the state provides it (files today; a database is to come).
+ * No signature names a file or a line: a backend's sentences name its own place (`place`), and
+ * state/contract.test.ts runs the same checks against each backend.
+ */
+
+/** Frozen issues: what was built is what is previewed, sent and archived. */
+export interface Issues {
+  /** Where the week's frozen issue is kept, for sentences. */
+  placeOf(week: string): string;
+  /** The frozen issue, or null when there is none; one that cannot be read or is not an issue is an error naming it. */
+  read(week: string): Promise<Issue | null>;
+  /** The frozen text, or null when there is none; `repair` says what to do when it cannot be read. */
+  text(week: string, repair: string): Promise<string | null>;
+  /** The issue frozen as `text`; `repair` says what to do when it is not one. */
+  parse(week: string, text: string, repair: string): Issue;
+  write(issue: Issue): Promise<void>;
+  remove(week: string): Promise<void>;
+  /** Changes whenever the week's issue is written; null when there is none. */
+  version(week: string): Promise<string | null>;
+  /** The weeks with a frozen issue, oldest first. */
+  weeks(): Promise<string[]>;
+  /** Every frozen issue before `week`, oldest first. */
+  before(week: string): Promise<Issue[]>;
+}
+
+/** One issue's send, step by step: each step is durable before the call returns. */
+export interface LedgerStore {
+  readonly place: string;
+  summarize(claim: (email: string) => void): Promise<LedgerSummary>;
+  sentReaders(): Promise<Set<string>>;
+  exists(): Promise<boolean>;
+  started(): Promise<StartRecord | null>;
+  startedAt(): Promise<Date | null>;
+  batchStates(): Promise<BatchTally[]>;
+  plan(batches: Iterable<Pick<Batch, 'batch' | 'key' | 'recipients'>>, start?: Omit<StartRecord, 'state'>): Promise<void>;
+  submitting(batch: number): Promise<void>;
+  sent(batch: number, rejected?: LedgerSummary['rejected']): Promise<void>;
+  failed(batch: number, reason: string, nothingSent: boolean): Promise<void>;
+  /** Grows with every record; 0 before the first. */
+  length(): Promise<number>;
+  /** When the last record was written; null before the first. */
+  lastWritten(): Promise<Date | null>;
+}
+
+/** Who has each issue, for a long-running reader that asks often (the vote links). */
+export interface Readers {
+  has(week: string, email: string): Promise<boolean>;
+}
+
+/** Signups waiting for their confirmation email. */
+export interface Signups {
+  pending(log?: (line: string) => void): Promise<Map<string, PendingSignup>>;
+  write(line: SignupLine): Promise<void>;
+}
+
+export interface Votes {
+  record(vote: Vote, at: Date): Promise<void>;
+  cast(vote: Vote, at: Date): Promise<CastOutcome>;
+  current(): Promise<VoteTally>;
+}
+
+/** Resend webhook deliveries acted on, each Svix message id once. */
+export interface Webhooks {
+  claim(id: string): Promise<boolean>;
+  commit(entry: WebhookEntry): Promise<void>;
+  release(id: string): void;
+  entries(): AsyncIterable<WebhookEntry>;
+}
+
+/** Named locks, each held by one process at a time; one left by a process that is gone is taken over. */
+export interface Locks {
+  hold<T>(name: string, work: () => Promise<T>, what?: string): Promise<T>;
+  /** The process holding the lock, or null when none does. */
+  holder(name: string): Promise<number | null>;
+}
+
+export interface Schedule {
+  readonly place: string;
+  read(): Promise<ScheduleRecord | null>;
+  write(record: ScheduleRecord): Promise<void>;
+}
+
+/** The state, opened once by each command and by the server (state/open.ts); nothing below it knows where it lives. */
+export interface State {
+  /** Where the state is, for sentences. */
+  readonly place: string;
+  readonly subscribers: SubscriberEvents;
+  readonly signups: Signups;
+  readonly votes: Votes;
+  readonly webhooks: Webhooks;
+  readonly issues: Issues;
+  ledger(week: string): LedgerStore;
+  /** The weeks whose send started, oldest first. */
+  ledgerWeeks(): Promise<string[]>;
+  readonly readers: Readers;
+  readonly locks: Locks;
+  readonly schedule: Schedule;
+  /** Local folders whatever the backend: the outbox's messages (one folder per week, and `confirmations`) and previews. */
+  readonly outboxDir: string;
+  readonly previewDir: string;
+}
