@@ -41,9 +41,10 @@ function placeOf(sql: Sql): Place {
  * pg_stat_activity (`digest <host>:<pid>`), so an operator can tell which host holds a lock.
  */
 export function openDatabase(url: string, options: DatabaseOptions = {}): Database {
-  const source = options.source ?? 'DATABASE_URL';
-  if (!/^postgres(ql)?:\/\//.test(url))
-    throw new UserError(`${source} is not a PostgreSQL URL; write it as postgres://user:password@host:5432/database.`);
+  const notAUrl = new UserError(
+    `${options.source ?? 'DATABASE_URL'} is not a PostgreSQL URL; write it as postgres://user:password@host:5432/database.`,
+  );
+  if (!/^postgres(ql)?:\/\//.test(url)) throw notAUrl;
   try {
     return postgres(url, {
       max: options.max ?? 10,
@@ -59,7 +60,7 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     });
   } catch {
     // The parser's own message would repeat the URL, password and all.
-    throw new UserError(`${source} is not a PostgreSQL URL; write it as postgres://user:password@host:5432/database.`);
+    throw notAUrl;
   }
 }
 
