@@ -22,6 +22,10 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => void> {
+  if (!process.env.TEST_DATABASE_URL)
+    console.log(
+      'PostgreSQL tests skipped (TEST_DATABASE_URL is not set); to run them: TEST_DATABASE_URL=postgres://user:password@localhost:5432/postgres npm test (see README.md).',
+    );
   const cache = path.join(REPO, 'node_modules', '.cache');
   mkdirSync(cache, { recursive: true });
   // A folder per run: two suites running at once in one checkout must not rebuild each other's program.

@@ -1,0 +1,87 @@
+import { createServer } from 'node:net';
+import { hostname } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UserError } from '../../errors.ts';
+import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase, withDatabase } from '../../../test/helpers/pg.ts';
+import { connectDatabase, openDatabase } from './connect.ts';
+
+const PASSWORD = 'a-password-never-printed-1234';
+
+/** What connecting to `url` fails with; the test fails if it connects. */
+async function refusal(url: string): Promise<UserError> {
+  const error = await connectDatabase(url).then(
+    async (sql) => {
+      await sql.end();
+      throw new Error(`connected to ${url}`);
+    },
+    (error: unknown) => error,
+  );
+  if (!(error instanceof UserError)) throw error;
+  // One sentence: one line, one full stop at its end, and never the password.
+  expect(error.message).toMatch(/^[^\n]+\.$/);
+  expect(error.message).not.toContain(PASSWORD);
+  return error;
+}
+
+/** A port on this host that nothing listens on: one the system just gave out and took back. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('connectDatabase', () => {
+  it('says in one sentence that nothing listens at the host and port', async () => {
+    const port = await closedPort();
+    const error = await refusal(`postgres://digest:${PASSWORD}@127.0.0.1:${port}/digest`);
+    expect(error.message).toBe(
+      `Cannot connect to the PostgreSQL database "digest" at 127.0.0.1:${port}: nothing accepts connections there; start PostgreSQL, or correct the host and port in DATABASE_URL.`,
+    );
+  });
+
+  it('refuses a URL that is not PostgreSQL without repeating it', () => {
+    for (const url of [`mysql://digest:${PASSWORD}@localhost/digest`, `postgres://digest:${PASSWORD}@[bad/digest`]) {
+      expect(() => openDatabase(url, { source: '--database' })).toThrow(
+        new UserError('--database is not a PostgreSQL URL; write it as postgres://user:password@host:5432/database.'),
+      );
+    }
+  });
+});
+
+describe.skipIf(!TEST_DATABASE_URL)('connectDatabase against PostgreSQL', () => {
+  let database: TestDatabase;
+  let server: URL;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    server = new URL(database.url);
+  });
+  afterAll(() => database?.drop());
+
+  it('opens a pool that names this process and bounds its statements', async () => {
+    const sql = await connectDatabase(database.url);
+    try {
+      const [row] = await sql`SELECT current_setting('application_name') AS name, current_setting('statement_timeout') AS timeout`;
+      expect(row).toEqual({ name: `digest ${hostname()}:${process.pid}`, timeout: '1min' });
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it('says the password or user is wrong, naming the user but not the password', async () => {
+    const wrong = new URL(database.url);
+    wrong.password = PASSWORD;
+    const error = await refusal(wrong.toString());
+    expect(error.message).toBe(
+      `Cannot connect to the PostgreSQL database "${database.name}" at ${server.hostname}:${server.port || 5432}: it refused the user "${decodeURIComponent(wrong.username)}" with that password; correct the user or password in DATABASE_URL.`,
+    );
+  });
+
+  it('says the database does not exist and how to create it', async () => {
+    const error = await refusal(withDatabase(database.url, `${database.name}_missing`));
+    expect(error.message).toBe(
+      `Cannot connect to the PostgreSQL database "${database.name}_missing" at ${server.hostname}:${server.port || 5432}: there is no such database; create it (createdb ${database.name}_missing), or correct the database name in DATABASE_URL.`,
+    );
+  });
+});

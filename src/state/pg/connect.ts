@@ -1,0 +1,119 @@
+import { hostname } from 'node:os';
+import postgres, { type Sql } from 'postgres';
+import { UserError } from '../../errors.ts';
+
+/** A pool of connections to the state's database. */
+export type Database = Sql;
+
+/**
+ * How long the program waits on the database before it says so: a server that does not answer, a statement that
+ * hangs (a lock never released) and a connection left idle (a pool of a long-running serve) each end.
+ */
+export const TIMEOUTS = { connectSeconds: 10, idleSeconds: 60, statementMs: 60_000, idleInTransactionMs: 60_000 };
+
+export interface DatabaseOptions {
+  /** Where the URL came from, named in every sentence about it: `DATABASE_URL` unless given (e.g. `--database`). */
+  source?: string;
+  /** Connections the pool may hold at once. */
+  max?: number;
+}
+
+/** Where a database is, as a sentence names it: never the password. */
+interface Place {
+  host: string;
+  port: string;
+  database: string;
+  user: string;
+}
+
+function placeOf(sql: Sql): Place {
+  const { host, port, path, database, user } = sql.options as Sql['options'] & { path?: string | false };
+  return {
+    host: path || host.join(','),
+    port: path ? '' : port.map(String).join(','),
+    database,
+    user,
+  };
+}
+
+/**
+ * The pool for `url`, not yet connected (the first query connects). Each connection names this process in
+ * pg_stat_activity (`digest <host>:<pid>`), so an operator can tell which host holds a lock.
+ */
+export function openDatabase(url: string, options: DatabaseOptions = {}): Database {
+  const notAUrl = new UserError(
+    `${options.source ?? 'DATABASE_URL'} is not a PostgreSQL URL; write it as postgres://user:password@host:5432/database.`,
+  );
+  if (!/^postgres(ql)?:\/\//.test(url)) throw notAUrl;
+  try {
+    return postgres(url, {
+      max: options.max ?? 10,
+      connect_timeout: TIMEOUTS.connectSeconds,
+      idle_timeout: TIMEOUTS.idleSeconds,
+      connection: {
+        application_name: `digest ${hostname()}:${process.pid}`,
+        statement_timeout: TIMEOUTS.statementMs,
+        idle_in_transaction_session_timeout: TIMEOUTS.idleInTransactionMs,
+      },
+      // "relation already exists, skipping" and the like are for a DBA's log, not the operator's terminal.
+      onnotice: () => {},
+    });
+  } catch {
+    // The parser's own message would repeat the URL, password and all.
+    throw notAUrl;
+  }
+}
+
+/**
+ * Opens the pool for `url` and proves it answers, or says in one sentence (host, port and database, never the
+ * password) why it cannot be used and what to do.
+ */
+export async function connectDatabase(url: string, options: DatabaseOptions = {}): Promise<Database> {
+  const sql = openDatabase(url, options);
+  try {
+    await sql`SELECT 1`;
+    return sql;
+  } catch (error) {
+    await sql.end({ timeout: 0 });
+    throw connectionError(error, placeOf(sql), options.source ?? 'DATABASE_URL') ?? error;
+  }
+}
+
+const codeOf = (error: unknown): string => (error instanceof Error && 'code' in error ? String(error.code) : '');
+
+/** The sentence for a failure to connect to `place`, or null when the failure is not one of connecting. */
+export function connectionError(error: unknown, place: Place, source: string): UserError | null {
+  const where = place.port ? `${place.host}:${place.port}` : place.host;
+  const reason = whyNot(codeOf(error), place, source);
+  return reason === null ? null : new UserError(`Cannot connect to the PostgreSQL database "${place.database}" at ${where}: ${reason}.`);
+}
+
+function whyNot(code: string, place: Place, source: string): string | null {
+  switch (code) {
+    case 'ECONNREFUSED':
+    case 'ENOENT':
+      return `nothing accepts connections there; start PostgreSQL, or correct the host and port in ${source}`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `the host is not known; correct the host in ${source}`;
+    case 'CONNECT_TIMEOUT':
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `no answer within ${TIMEOUTS.connectSeconds} seconds; check that the server is up and reachable from this host, or correct the host and port in ${source}`;
+    // invalid_password; with password authentication an unknown role is refused the same way.
+    case '28P01':
+      return `it refused the user "${place.user}" with that password; correct the user or password in ${source}`;
+    // invalid_authorization_specification: no pg_hba.conf line lets this user in from here.
+    case '28000':
+      return `it does not let the user "${place.user}" in from this host; allow it in pg_hba.conf, or correct the user in ${source}`;
+    case '3D000':
+      return `there is no such database; create it (createdb ${place.database}), or correct the database name in ${source}`;
+    case '57P03':
+      return 'the server is starting up or shutting down; try again in a moment';
+    case '53300':
+      return 'it has no connection left for this one; raise max_connections or stop idle clients, and try again';
+    default:
+      return null;
+  }
+}
