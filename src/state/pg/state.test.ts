@@ -43,6 +43,18 @@ describe.skipIf(!TEST_DATABASE_URL)('the PostgreSQL state across processes', () 
     expect(await open().webhooks.claim('msg_1')).toBe(false);
   });
 
+  it('acts on a burst of bounces larger than the pool: claims never take every connection their effects need', async () => {
+    const state = open();
+    const bounce = async (n: number) => {
+      const id = `msg_bounce_${n}`;
+      expect(await state.webhooks.claim(id)).toBe(true);
+      await state.subscribers.record({ type: 'bounce', email: `r${n}@example.com`, at: new Date().toISOString() });
+      await state.webhooks.commit({ id, at: new Date().toISOString(), type: 'email.bounced', to: [`r${n}@example.com`] });
+    };
+    await Promise.all(Array.from({ length: 25 }, (_, n) => bounce(n)));
+    expect(await open().webhooks.claim('msg_bounce_24')).toBe(false);
+  });
+
   it("holds a reader's vote changes to the limit when two servers take them at once", async () => {
     const [a, b] = [open(), open()];
     const vote = (choice: 'ship' | 'skip') => ({ email: 'ada@example.com', week: '2026-W46', slug: 'loomcast', choice }) as const;

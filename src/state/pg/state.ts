@@ -28,7 +28,8 @@ export function openPostgres(url: string, localDir: string, options: DatabaseOpt
   queries ??= loadQueries();
   const query = queries;
   const place = describeDatabase(sql);
-  const webhooks = new PgWebhooks(sql, query);
+  // Half the pool at most: what a claimed delivery does before its commit (a bounce's event) needs connections too.
+  const webhooks = new PgWebhooks(sql, query, Math.max(1, Math.floor((options.max ?? 10) / 2)));
   return {
     place,
     database: sql,
@@ -141,10 +142,14 @@ interface Claim {
  */
 class PgWebhooks implements Webhooks {
   private readonly claims = new Map<string, Claim>();
+  /** Claim transactions open now, and the claims waiting for one to end. */
+  private open = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(
     private readonly sql: Database,
     private readonly query: Query,
+    private readonly claimsAtOnce: number,
   ) {}
 
   async claim(id: string): Promise<boolean> {
@@ -153,14 +158,18 @@ class PgWebhooks implements Webhooks {
     const decided = new Promise<boolean>((resolve) => (decide = resolve));
     let finish!: (entry: WebhookEntry | null) => void;
     const finished = new Promise<WebhookEntry | null>((resolve) => (finish = resolve));
-    const transaction = this.sql.begin(async (tx) => {
-      const [lock] = await tx.unsafe<{ claimed: boolean }[]>(this.query('webhook-claim'), [id]);
-      const [row] = lock?.claimed ? await tx.unsafe<{ seen: boolean }[]>(this.query('webhook-seen'), [id]) : [];
-      decide(row?.seen === false);
-      if (row?.seen !== false) return;
-      const entry = await finished;
-      if (entry) await this.insert(tx, entry);
-    });
+    const transaction = this.slot().then((free) =>
+      this.sql
+        .begin(async (tx) => {
+          const [lock] = await tx.unsafe<{ claimed: boolean }[]>(this.query('webhook-claim'), [id]);
+          const [row] = lock?.claimed ? await tx.unsafe<{ seen: boolean }[]>(this.query('webhook-seen'), [id]) : [];
+          decide(row?.seen === false);
+          if (row?.seen !== false) return;
+          const entry = await finished;
+          if (entry) await this.insert(tx, entry);
+        })
+        .finally(free),
+    );
     transaction.catch(() => undefined);
     this.claims.set(id, { finish, transaction });
     try {
@@ -184,6 +193,17 @@ class PgWebhooks implements Webhooks {
   release(id: string): void {
     this.claims.get(id)?.finish(null);
     this.claims.delete(id);
+  }
+
+  /** A turn to hold a claim transaction open; the function it gives ends the turn. */
+  private async slot(): Promise<() => void> {
+    if (this.open < this.claimsAtOnce) this.open++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    return () => {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.open--;
+    };
   }
 
   /** Ends every claim not committed, so the pool can close. */
