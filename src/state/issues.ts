@@ -15,6 +15,24 @@ export function frozenDigest(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+/** The issue frozen as `text` at `place`, or one sentence naming it and how to `repair` it. */
+export function parseFrozen(place: string, text: string, repair: string): Issue {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new UserError(`${place} is not valid JSON (cut short or damaged), so it is not a frozen issue; ${repair}.`);
+  }
+  const parsed = Issue.safeParse(json);
+  if (!parsed.success) throw new UserError(`${place} is not a valid frozen issue; ${repair}.`);
+  return parsed.data;
+}
+
+/** What to do about a week's frozen issue that cannot be read. */
+export const rebuildRepair = (week: string) =>
+  // A damaged issue of a week whose send started is put back from its ledger by build or send; any other is built anew.
+  `delete it and run \`build --week ${week}\` again to freeze it anew (as sent, if its send had started)`;
+
 /** Frozen issues, `<state>/issues/<week>.json`: what was built is what is previewed, sent and archived. */
 export class IssueStore {
   readonly dir: string;
@@ -39,8 +57,7 @@ export class IssueStore {
 
   /** The frozen issue, or null when there is none; a file that exists but cannot be read or parsed is an error naming it. */
   async read(week: string): Promise<Issue | null> {
-    // A damaged issue of a week whose send started is put back from its ledger by build or send; any other is built anew.
-    const repair = `delete it and run \`build --week ${week}\` again to freeze it anew (as sent, if its send had started)`;
+    const repair = rebuildRepair(week);
     const text = await this.text(week, repair);
     return text === null ? null : this.parse(week, text, repair);
   }
@@ -58,16 +75,7 @@ export class IssueStore {
 
   /** The issue frozen as `text`; `repair` says what to do when it is not one. */
   parse(week: string, text: string, repair: string): Issue {
-    const file = this.placeOf(week);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new UserError(`${file} is not valid JSON (cut short or damaged), so it is not a frozen issue; ${repair}.`);
-    }
-    const parsed = Issue.safeParse(json);
-    if (!parsed.success) throw new UserError(`${file} is not a valid frozen issue; ${repair}.`);
-    return parsed.data;
+    return parseFrozen(this.placeOf(week), text, repair);
   }
 
   async write(issue: Issue): Promise<void> {

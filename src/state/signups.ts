@@ -15,7 +15,7 @@ export const Signup = z.object({
 });
 export type Signup = z.infer<typeof Signup>;
 
-const SignupLine = z.discriminatedUnion('type', [
+export const SignupLine = z.discriminatedUnion('type', [
   Signup,
   /** The signup's `subscribe` event is in the subscriber store. */
   z.object({ type: z.literal('recorded'), id: z.string() }),

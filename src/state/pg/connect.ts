@@ -16,6 +16,8 @@ export interface DatabaseOptions {
   source?: string;
   /** Connections the pool may hold at once. */
   max?: number;
+  /** One connection that is never closed for idling: a session advisory lock lives as long as it does. */
+  dedicated?: boolean;
 }
 
 /** Where a database is, as a sentence names it: never the password. */
@@ -24,6 +26,12 @@ interface Place {
   port: string;
   database: string;
   user: string;
+}
+
+/** The database of `sql` as a sentence names it: `the PostgreSQL database "digest" at db.example.com:5432`. */
+export function describeDatabase(sql: Sql): string {
+  const place = placeOf(sql);
+  return `the PostgreSQL database "${place.database}" at ${place.port ? `${place.host}:${place.port}` : place.host}`;
 }
 
 function placeOf(sql: Sql): Place {
@@ -47,9 +55,11 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   if (!/^postgres(ql)?:\/\//.test(url)) throw notAUrl;
   try {
     return postgres(url, {
-      max: options.max ?? 10,
+      max: options.dedicated ? 1 : (options.max ?? 10),
       connect_timeout: TIMEOUTS.connectSeconds,
-      idle_timeout: TIMEOUTS.idleSeconds,
+      idle_timeout: options.dedicated ? 0 : TIMEOUTS.idleSeconds,
+      // A pool renews its connections every half hour or so; renewing this one would let its lock go mid-send.
+      ...(options.dedicated ? { max_lifetime: 0 } : {}),
       connection: {
         application_name: `digest ${hostname()}:${process.pid}`,
         statement_timeout: TIMEOUTS.statementMs,

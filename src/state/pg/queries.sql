@@ -53,11 +53,18 @@ INSERT INTO subscriber_events (email, type, body) VALUES (lower(btrim($1)), $2, 
 -- The events after id $1, oldest first.
 SELECT id, body, at FROM subscriber_events WHERE id > $1 ORDER BY id;
 
+-- name: subscriber-events-lock
+-- Taken by each transaction that appends events, so ids commit in order and a feed reading past id n misses none.
+SELECT pg_advisory_xact_lock(hashtextextended('digest subscriber events', 0));
+
+-- name: subscriber-events-any
+SELECT EXISTS (SELECT 1 FROM subscriber_events) AS any;
+
 -- signups ----------------------------------------------------------------------------------------------------------
 
 -- name: signup-add
 -- The same signup id twice (a retried form) is kept once.
-INSERT INTO signups (id, email, name, categories) VALUES ($1, lower(btrim($2)), $3, $4)
+INSERT INTO signups (id, email, name, categories, at) VALUES ($1, lower(btrim($2)), $3, $4, $5)
 ON CONFLICT (id) DO NOTHING
 RETURNING id;
 
@@ -76,7 +83,11 @@ UPDATE signups SET state = 'recorded', attempts = attempts + 1 WHERE id = $1 AND
 UPDATE signups SET attempts = attempts + 1 WHERE id = $1 AND state <> 'done' RETURNING attempts;
 
 -- name: signup-done
-UPDATE signups SET state = 'done', outcome = $2, done_at = now() WHERE id = $1 AND state <> 'done' RETURNING id;
+UPDATE signups SET state = 'done', outcome = $2, done_at = $3 WHERE id = $1 AND state <> 'done' RETURNING id;
+
+-- name: signups-open
+-- The signups not done with, oldest first.
+SELECT id, email, name, categories, state, at FROM signups WHERE state <> 'done' ORDER BY at, id;
 
 -- name: signups-open-count
 SELECT count(*)::int AS count FROM signups WHERE state <> 'done';
@@ -91,17 +102,31 @@ SELECT choice, at FROM votes WHERE email = $1 AND week = $2 AND slug = $3;
 SELECT count(*)::int AS count, min(at) AS oldest FROM vote_history
 WHERE email = $1 AND week = $2 AND slug = $3 AND changed AND at > $4;
 
+-- name: vote-serialize
+-- Taken first by each cast, so one reader's votes on one tool of one issue are judged one after another.
+SELECT pg_advisory_xact_lock(hashtextextended($1 || ' ' || $2 || ' ' || $3, 0));
+
+-- name: vote-change-at
+-- The time of the $4th latest change of the reader's vote on this tool of this issue: with the window, when it may next change.
+SELECT at FROM vote_history WHERE email = $1 AND week = $2 AND slug = $3 AND changed ORDER BY id DESC OFFSET $4 - 1 LIMIT 1;
+
 -- name: vote-cast
--- Records a vote as the standing one and in the history; the caller checks the change limit in the same transaction.
-WITH before AS (SELECT choice FROM votes WHERE email = $1 AND week = $2 AND slug = $3 FOR UPDATE),
+-- Records a vote cast at $5 as the standing one and in the history; the caller checks the change limit in the same transaction.
+-- No FOR UPDATE in `before`: it runs after `standing` updated the row, and locking a row this statement changed skips
+-- it, so every vote would count as no change (vote-serialize orders the casts instead).
+WITH before AS (SELECT choice FROM votes WHERE email = $1 AND week = $2 AND slug = $3),
 standing AS (
-  INSERT INTO votes (email, week, slug, choice) VALUES ($1, $2, $3, $4)
-  ON CONFLICT (email, week, slug) DO UPDATE SET choice = EXCLUDED.choice, at = now()
+  INSERT INTO votes (email, week, slug, choice, at) VALUES ($1, $2, $3, $4, $5)
+  ON CONFLICT (email, week, slug) DO UPDATE SET choice = EXCLUDED.choice, at = EXCLUDED.at
   RETURNING choice
 )
-INSERT INTO vote_history (email, week, slug, choice, changed)
-SELECT $1, $2, $3, $4, coalesce((SELECT choice FROM before) <> $4, false) FROM standing
+INSERT INTO vote_history (email, week, slug, choice, changed, at)
+SELECT $1, $2, $3, $4, coalesce((SELECT choice FROM before) <> $4, false), $5 FROM standing
 RETURNING changed, at;
+
+-- name: votes-history
+-- Every vote cast, in the order recorded, for the tally.
+SELECT email, week, slug, choice, at FROM vote_history ORDER BY id;
 
 -- name: votes-of-issue
 SELECT slug, count(*) FILTER (WHERE choice = 'ship')::int AS ship, count(*) FILTER (WHERE choice = 'skip')::int AS skip
@@ -120,6 +145,22 @@ GROUP BY slug ORDER BY slug;
 INSERT INTO webhook_events (svix_id, type, week, email) VALUES ($1, $2, $3, $4)
 ON CONFLICT (svix_id) DO NOTHING
 RETURNING svix_id;
+
+-- name: webhook-claim
+-- Held until the claiming transaction ends: a delivery of the same id at the same moment is refused, not made to wait.
+SELECT pg_try_advisory_xact_lock(hashtextextended('digest webhook ' || $1, 0)) AS claimed;
+
+-- name: webhook-seen
+SELECT EXISTS (SELECT 1 FROM webhook_events WHERE svix_id = $1) AS seen;
+
+-- name: webhook-commit
+-- The delivery acted on, recorded in the transaction that claimed it.
+INSERT INTO webhook_events (svix_id, type, week, email, body) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (svix_id) DO NOTHING
+RETURNING svix_id;
+
+-- name: webhook-entries
+SELECT body FROM webhook_events WHERE body IS NOT NULL ORDER BY at, svix_id;
 
 -- name: webhook-counts-of-week
 -- Distinct readers per event type for one issue.
@@ -142,6 +183,19 @@ UPDATE issues SET body = $2::text::json, sha256 = encode(sha256(convert_to($2, '
 WHERE week = $1 AND NOT EXISTS (SELECT 1 FROM send_starts WHERE send_starts.week = $1)
 RETURNING week;
 
+-- name: issue-write
+-- Freezes the week's issue, replacing the one frozen before (the caller decides whether it may).
+INSERT INTO issues (week, body, sha256) VALUES ($1, $2::text::json, encode(sha256(convert_to($2, 'UTF8')), 'hex'))
+ON CONFLICT (week) DO UPDATE SET body = EXCLUDED.body, sha256 = EXCLUDED.sha256, frozen_at = now()
+RETURNING week;
+
+-- name: issue-version
+-- Changes with every write, even of the same text: the row's transaction id with its digest.
+SELECT sha256 || ':' || xmin::text AS version FROM issues WHERE week = $1;
+
+-- name: issue-remove
+DELETE FROM issues WHERE week = $1;
+
 -- name: issue-weeks
 SELECT week FROM issues ORDER BY week;
 
@@ -154,23 +208,53 @@ ON CONFLICT (week) DO NOTHING
 RETURNING week;
 
 -- name: send-start-get
-SELECT week, sha256, settings_fingerprint, at FROM send_starts WHERE week = $1;
+SELECT week, sha256, settings_fingerprint, issue::text AS issue, at FROM send_starts WHERE week = $1;
+
+-- name: send-start-record
+-- The start record of the first plan of a send: at $2, the issue $4 frozen with digest $3.
+INSERT INTO send_starts (week, at, sha256, issue) VALUES ($1, $2, $3, $4::text::json)
+ON CONFLICT (week) DO NOTHING
+RETURNING week;
 
 -- name: ledger-batch-add
 INSERT INTO ledger_batches (week, batch, key, recipients) VALUES ($1, $2, $3, $4) RETURNING batch;
 
+-- name: ledger-batches-add
+-- A plan's batches at once: $2 the numbers, $3 the keys, $4 the recipients (each a JSON array as text).
+INSERT INTO ledger_batches (week, batch, key, recipients)
+SELECT $1, batch, key, recipients::jsonb FROM unnest($2::int[], $3::text[], $4::text[]) AS plan (batch, key, recipients);
+
+-- name: ledger-length
+-- Grows with every record: the start, each batch planned, each step written to one.
+SELECT (SELECT count(*) FROM send_starts WHERE week = $1)::int
+  + coalesce((SELECT count(*) + sum(steps) FROM ledger_batches WHERE week = $1), 0)::int AS length,
+  (SELECT max(updated_at) FROM ledger_batches WHERE week = $1) AS last_written;
+
+-- name: ledger-has-reader
+-- Whether $2 is among the readers of a sent batch of week $1 whom Resend did not refuse.
+SELECT EXISTS (
+  SELECT 1 FROM ledger_batches
+  WHERE week = $1 AND state = 'sent'
+    AND recipients @> jsonb_build_array(jsonb_build_object('email', $2::text))
+    AND NOT coalesce(rejected, '[]') @> jsonb_build_array(jsonb_build_object('email', $2::text))
+) AS has;
+
+-- name: ledger-all-weeks
+-- Every week with a ledger, oldest first: a start record or a planned batch.
+SELECT week FROM send_starts UNION SELECT week FROM ledger_batches ORDER BY week;
+
 -- name: ledger-batch-submitting
-UPDATE ledger_batches SET state = 'submitting', updated_at = now()
+UPDATE ledger_batches SET state = 'submitting', steps = steps + 1, updated_at = now()
 WHERE week = $1 AND batch = $2 AND state IN ('pending', 'submitting', 'failed')
 RETURNING batch;
 
 -- name: ledger-batch-sent
-UPDATE ledger_batches SET state = 'sent', rejected = $3, reason = NULL, nothing_sent = NULL, updated_at = now()
+UPDATE ledger_batches SET state = 'sent', rejected = $3, reason = NULL, nothing_sent = NULL, steps = steps + 1, updated_at = now()
 WHERE week = $1 AND batch = $2 AND state <> 'sent'
 RETURNING batch;
 
 -- name: ledger-batch-failed
-UPDATE ledger_batches SET state = 'failed', reason = $3, nothing_sent = $4, updated_at = now()
+UPDATE ledger_batches SET state = 'failed', reason = $3, nothing_sent = $4, steps = steps + 1, updated_at = now()
 WHERE week = $1 AND batch = $2 AND state <> 'sent'
 RETURNING batch;
 
@@ -206,3 +290,10 @@ SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked;
 
 -- name: lock-release
 SELECT pg_advisory_unlock(hashtextextended($1, 0)) AS released;
+
+-- name: lock-holder
+-- The application_name (`digest <host>:<pid>`) of the session holding the lock, if any: pg_locks splits the key in two.
+SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+  AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)
+LIMIT 1;

@@ -1,0 +1,115 @@
+import { SubscribersError } from '../../errors.ts';
+import { SubscriberEvent } from '../../subscribers/schema.ts';
+import type { EventFeed, SubscriberEvents } from '../../subscribers/store.ts';
+import type { Vote } from '../../subscribers/tokens.ts';
+import type { Votes } from '../stores.ts';
+import { type CastOutcome, RecordedVote, VOTE_CHANGES, VoteTally } from '../votes.ts';
+import type { Database } from './connect.ts';
+import type { Query } from './queries.ts';
+
+/** Rows read per round trip when streaming a table: a long history never sits in memory whole. */
+const CURSOR_ROWS = 1000;
+
+/** The subscriber events in the table subscriber_events, append-only; a feed remembers the last id it gave. */
+export class PgSubscriberEvents implements SubscriberEvents {
+  constructor(
+    private readonly sql: Database,
+    private readonly query: Query,
+    readonly place: string,
+  ) {}
+
+  async record(...events: SubscriberEvent[]): Promise<void> {
+    const parsed = events.map((event) => SubscriberEvent.parse(event));
+    await this.sql.begin(async (tx) => {
+      await tx.unsafe(this.query('subscriber-events-lock'));
+      for (const event of parsed) await tx.unsafe(this.query('subscriber-event-append'), [event.email, event.type, event]);
+    });
+  }
+
+  async *events(): AsyncGenerator<SubscriberEvent> {
+    for await (const { event } of this.since(0, 'strict')) if (event) yield event;
+  }
+
+  async hasEvents(): Promise<boolean> {
+    const [row] = await this.sql.unsafe<{ any: boolean }[]>(this.query('subscriber-events-any'));
+    return row?.any ?? false;
+  }
+
+  follow(damaged: 'strict' | 'lenient'): EventFeed {
+    let last = 0;
+    return {
+      next: async (options) => {
+        if (options?.fromStart) last = 0;
+        const rows = this.since(last, damaged);
+        async function* events(): AsyncGenerator<SubscriberEvent> {
+          for await (const { id, event } of rows) {
+            last = id;
+            if (event) yield event;
+          }
+        }
+        // The table is never replaced or cut shorter, so nothing built from it needs dropping.
+        return { restarted: false, events: events() };
+      },
+    };
+  }
+
+  /** The rows after `after`; one that is not an event (written by hand) stops a strict reader, naming its id. */
+  private async *since(after: number, damaged: 'strict' | 'lenient'): AsyncGenerator<{ id: number; event: SubscriberEvent | undefined }> {
+    const cursor = this.sql.unsafe<{ id: string; body: unknown }[]>(this.query('subscriber-events-since'), [after]).cursor(CURSOR_ROWS);
+    for await (const rows of cursor) {
+      for (const row of rows) {
+        const event = SubscriberEvent.safeParse(row.body).data;
+        if (!event && damaged === 'strict') {
+          throw new SubscribersError(
+            `${this.place}: the subscriber event with id ${row.id} is not a subscriber event; fix or delete that row, then run again.`,
+          );
+        }
+        yield { id: Number(row.id), event };
+      }
+    }
+  }
+}
+
+/** Reader votes: the standing one per reader, tool and issue in votes, every cast in vote_history. */
+export class PgVotes implements Votes {
+  constructor(
+    private readonly sql: Database,
+    private readonly query: Query,
+  ) {}
+
+  async record(vote: Vote, at: Date): Promise<void> {
+    const recorded = RecordedVote.parse({ type: 'vote', ...vote, at: at.toISOString() });
+    await this.sql.unsafe(this.query('vote-cast'), [recorded.email, recorded.week, recorded.slug, recorded.choice, at]);
+  }
+
+  /**
+   * As the files backend's: one transaction, serialised per reader, tool and issue, reads the standing vote and the
+   * changes the limit looks at and records the vote, so two hosts casting at once cannot both pass the limit.
+   */
+  cast(vote: Vote, at: Date): Promise<CastOutcome> {
+    const recorded = RecordedVote.parse({ type: 'vote', ...vote, at: at.toISOString() });
+    const key = [recorded.email, recorded.week, recorded.slug];
+    return this.sql.begin(async (tx): Promise<CastOutcome> => {
+      await tx.unsafe(this.query('vote-serialize'), key);
+      const [standing] = await tx.unsafe<{ choice: Vote['choice'] }[]>(this.query('vote-standing'), key);
+      if (standing?.choice === recorded.choice) return { kind: 'unchanged' };
+      if (standing) {
+        const [change] = await tx.unsafe<{ at: Date }[]>(this.query('vote-change-at'), [...key, VOTE_CHANGES.changes]);
+        const next = change ? change.at.getTime() + VOTE_CHANGES.windowMs : 0;
+        if (next > at.getTime()) {
+          return { kind: 'too-often', standing: standing.choice, retryAfterSeconds: Math.ceil((next - at.getTime()) / 1000) };
+        }
+      }
+      await tx.unsafe(this.query('vote-cast'), [...key, recorded.choice, at]);
+      return { kind: 'recorded' };
+    });
+  }
+
+  /** The tally of every vote recorded before the call, folded in the order they were recorded. */
+  async current(): Promise<VoteTally> {
+    const tally = new VoteTally();
+    const cursor = this.sql.unsafe<(Omit<RecordedVote, 'type' | 'at'> & { at: Date })[]>(this.query('votes-history')).cursor(CURSOR_ROWS);
+    for await (const rows of cursor) for (const row of rows) tally.apply({ ...row, at: row.at.toISOString() });
+    return tally;
+  }
+}

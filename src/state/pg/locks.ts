@@ -1,0 +1,49 @@
+import { UserError } from '../../errors.ts';
+import type { Locks } from '../stores.ts';
+import { type Database, type DatabaseOptions, openDatabase } from './connect.ts';
+import type { Query } from './queries.ts';
+
+/** `digest <host>:<pid>`, as connect.ts names each connection. */
+const HOLDER = /^digest (.+):(\d+)$/;
+
+/**
+ * Named locks as session advisory locks, each on a connection of its own outside the pool: the lock lives exactly as
+ * long as that connection, so one whose holder died (killed, host gone) is free again as soon as PostgreSQL notices.
+ */
+export class PgLocks implements Locks {
+  constructor(
+    private readonly sql: Database,
+    private readonly query: Query,
+    private readonly url: string,
+    private readonly options: DatabaseOptions,
+  ) {}
+
+  async hold<T>(name: string, work: () => Promise<T>, what = name): Promise<T> {
+    const own = openDatabase(this.url, { ...this.options, dedicated: true });
+    try {
+      const [row] = await own.unsafe<{ locked: boolean }[]>(this.query('lock-try'), [name]);
+      if (!row?.locked) {
+        const holder = await this.holderName(name);
+        const by = holder ? `held by ${holder.replace(HOLDER, 'process $2 on $1')}` : 'its holder just let it go; try again';
+        throw new UserError(`Another ${what} is running (the lock "${name}" in the database is ${by}); wait for it to finish.`);
+      }
+      try {
+        return await work();
+      } finally {
+        await own.unsafe(this.query('lock-release'), [name]).catch(() => undefined);
+      }
+    } finally {
+      await own.end({ timeout: 5 });
+    }
+  }
+
+  async holder(name: string): Promise<number | null> {
+    const match = HOLDER.exec((await this.holderName(name)) ?? '');
+    return match ? Number(match[2]) : null;
+  }
+
+  private async holderName(name: string): Promise<string | null> {
+    const [row] = await this.sql.unsafe<{ application_name: string }[]>(this.query('lock-holder'), [name]);
+    return row?.application_name ?? null;
+  }
+}

@@ -1,0 +1,77 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../../../test/helpers/pg.ts';
+import { VOTE_CHANGES } from '../votes.ts';
+import { migrate } from './migrate.ts';
+import { openPostgres, type PostgresState } from './state.ts';
+
+/** What the database guarantees beyond the contract (contract.test.ts): states opened apart, as on two hosts, agree. */
+describe.skipIf(!TEST_DATABASE_URL)('the PostgreSQL state across processes', () => {
+  let database: TestDatabase;
+  let dir: string;
+  let opened: PostgresState[] = [];
+  const open = () => {
+    const state = openPostgres(database.url, dir);
+    opened.push(state);
+    return state;
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dir = await mkdtemp(path.join(tmpdir(), 'pg-state-'));
+    await migrate(open().database);
+  });
+  afterEach(async () => {
+    await Promise.all(opened.map((state) => state.close()));
+    opened = [];
+  });
+  afterAll(async () => {
+    await database?.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('acts on a webhook id once when two servers get it at once, and again when the one that claimed it dies first', async () => {
+    const [a, b, c] = [open(), open(), open()];
+    expect((await Promise.all([a.webhooks.claim('msg_1'), b.webhooks.claim('msg_1')])).filter(Boolean)).toHaveLength(1);
+    await a.close();
+    await b.close();
+    // Neither committed: the claim died with its transaction, so Resend's retry is acted on.
+    expect(await c.webhooks.claim('msg_1')).toBe(true);
+    await c.webhooks.commit({ id: 'msg_1', at: new Date().toISOString(), type: 'email.bounced', to: ['ada@example.com'] });
+    expect(await open().webhooks.claim('msg_1')).toBe(false);
+  });
+
+  it('acts on a burst of bounces larger than the pool: claims never take every connection their effects need', async () => {
+    const state = open();
+    const bounce = async (n: number) => {
+      const id = `msg_bounce_${n}`;
+      expect(await state.webhooks.claim(id)).toBe(true);
+      await state.subscribers.record({ type: 'bounce', email: `r${n}@example.com`, at: new Date().toISOString() });
+      await state.webhooks.commit({ id, at: new Date().toISOString(), type: 'email.bounced', to: [`r${n}@example.com`] });
+    };
+    await Promise.all(Array.from({ length: 25 }, (_, n) => bounce(n)));
+    expect(await open().webhooks.claim('msg_bounce_24')).toBe(false);
+  });
+
+  it("holds a reader's vote changes to the limit when two servers take them at once", async () => {
+    const [a, b] = [open(), open()];
+    const vote = (choice: 'ship' | 'skip') => ({ email: 'ada@example.com', week: '2026-W46', slug: 'loomcast', choice }) as const;
+    const at = new Date(Date.UTC(2026, 10, 20, 10));
+    await a.votes.cast(vote('ship'), at);
+    const casts = Array.from({ length: 8 }, (_, i) => [a, b][i % 2]?.votes.cast(vote(i % 2 === 0 ? 'skip' : 'ship'), at));
+    const outcomes = await Promise.all(casts);
+    expect(outcomes.filter((o) => o?.kind === 'recorded')).toHaveLength(VOTE_CHANGES.changes);
+  });
+
+  it('frees a lock whose holding connection is gone, and names the holder while it holds', async () => {
+    const [a, b] = [open(), open()];
+    await a.locks.hold('send-x', async () => {
+      expect(await b.locks.holder('send-x')).toBe(process.pid);
+      await b.database`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()`;
+      expect(await b.locks.holder('send-x')).toBeNull();
+      expect(await b.locks.hold('send-x', async () => 'taken over')).toBe('taken over');
+    });
+  });
+});
