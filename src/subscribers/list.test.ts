@@ -91,6 +91,15 @@ describe('SubscriberList', () => {
     expect(() => a.categories.push('Research')).toThrow(TypeError);
     expect(list.get('b@example.com')!.categories).toEqual(['Design']);
   });
+
+  it('keeps category lists apart that a shortcut key could mix up', () => {
+    const lists = [[], [''], ['a,b'], ['a', 'b'], ['["a","b"]'], ['b', 'a']];
+    const list = new SubscriberList();
+    for (const turn of [1, 2])
+      for (const [i, categories] of lists.entries())
+        list.fold({ email: `r${i}@example.com`, name: turn === 1 ? null : 'R', categories, status: 'active' });
+    expect(lists.map((_, i) => list.get(`r${i}@example.com`)!.categories)).toEqual(lists);
+  });
 });
 
 describe('fold: rows of one address', () => {

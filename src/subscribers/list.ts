@@ -88,6 +88,8 @@ export class SubscriberList {
   private categoryIds = new Uint32Array(64);
   private readonly categoryLists: string[][] = [];
   private readonly categoryIndex = new Map<string, number>();
+  private readonly singleIndex = new Map<string, number>();
+  private readonly emptyIndex = new Map<string, number>();
 
   /** A list of readers already resolved (the last of an address wins), as a send is planned from. */
   static from(subscribers: Iterable<Subscriber>): SubscriberList {
@@ -103,6 +105,11 @@ export class SubscriberList {
    */
   fold(entry: ListEntry): void {
     const slot = this.slots.get(entry.email);
+    if (!('type' in entry) && slot === undefined) {
+      // Most rows are a new address: stored as they are, without an object for the merged reader.
+      this.put(entry.email, slot, entry.name, entry.categories, entry.status, STOPPED.has(entry.status));
+      return;
+    }
     const known = slot === undefined ? undefined : this.at(entry.email, slot);
     if (!('type' in entry)) {
       const next = mergeRow(known, entry);
@@ -138,17 +145,27 @@ export class SubscriberList {
   }
 
   private set(email: string, subscriber: Subscriber, heldByFile: boolean): void {
-    let slot = this.slots.get(email);
+    this.put(email, this.slots.get(email), subscriber.name, subscriber.categories, subscriber.status, heldByFile);
+  }
+
+  private put(
+    email: string,
+    slot: number | undefined,
+    name: string | null,
+    categories: readonly string[],
+    status: SubscriberStatus,
+    heldByFile: boolean,
+  ): void {
     if (slot === undefined) {
       slot = this.names.length;
       this.slots.set(email, slot);
-      this.names.push(subscriber.name);
+      this.names.push(name);
       if (slot === this.statuses.length) this.grow();
     } else {
-      this.names[slot] = subscriber.name;
+      this.names[slot] = name;
     }
-    this.statuses[slot] = STATUSES.indexOf(subscriber.status) | (heldByFile ? HELD_BY_FILE : 0);
-    this.categoryIds[slot] = this.categoryId(subscriber.categories);
+    this.statuses[slot] = STATUSES.indexOf(status) | (heldByFile ? HELD_BY_FILE : 0);
+    this.categoryIds[slot] = this.categoryId(categories);
   }
 
   private at(email: string, slot: number): Subscriber {
@@ -160,13 +177,19 @@ export class SubscriberList {
     };
   }
 
+  /** The id of a category list: the empty list and single categories without building a key, longer lists by their JSON. */
   private categoryId(categories: readonly string[]): number {
-    const key = JSON.stringify(categories);
-    let id = this.categoryIndex.get(key);
+    if (categories.length === 0) return this.listId(this.emptyIndex, '', categories);
+    if (categories.length === 1) return this.listId(this.singleIndex, categories[0] as string, categories);
+    return this.listId(this.categoryIndex, JSON.stringify(categories), categories);
+  }
+
+  private listId(index: Map<string, number>, key: string, categories: readonly string[]): number {
+    let id = index.get(key);
     if (id === undefined) {
       id = this.categoryLists.length;
       this.categoryLists.push(Object.freeze([...categories]) as string[]);
-      this.categoryIndex.set(key, id);
+      index.set(key, id);
     }
     return id;
   }
