@@ -97,11 +97,6 @@ SELECT count(*)::int AS count FROM signups WHERE state <> 'done';
 -- name: vote-standing
 SELECT choice, at FROM votes WHERE email = $1 AND week = $2 AND slug = $3;
 
--- name: vote-changes-since
--- How often the reader's vote on this tool of this issue changed since $4, and the oldest of those times.
-SELECT count(*)::int AS count, min(at) AS oldest FROM vote_history
-WHERE email = $1 AND week = $2 AND slug = $3 AND changed AND at > $4;
-
 -- name: vote-serialize
 -- Taken first by each cast, so one reader's votes on one tool of one issue are judged one after another.
 SELECT pg_advisory_xact_lock(hashtextextended($1 || ' ' || $2 || ' ' || $3, 0));
@@ -140,12 +135,6 @@ GROUP BY slug ORDER BY slug;
 
 -- webhook events ---------------------------------------------------------------------------------------------------
 
--- name: webhook-record
--- Returns a row only for the first delivery of a Svix id: a second, even at the same moment, records nothing.
-INSERT INTO webhook_events (svix_id, type, week, email) VALUES ($1, $2, $3, $4)
-ON CONFLICT (svix_id) DO NOTHING
-RETURNING svix_id;
-
 -- name: webhook-claim
 -- Held until the claiming transaction ends: a delivery of the same id at the same moment is refused, not made to wait.
 SELECT pg_try_advisory_xact_lock(hashtextextended('digest webhook ' || $1, 0)) AS claimed;
@@ -168,20 +157,8 @@ SELECT type, count(DISTINCT email)::int AS readers FROM webhook_events WHERE wee
 
 -- issues -----------------------------------------------------------------------------------------------------------
 
--- name: issue-freeze
--- Freezes a week's issue once; a second build of the same week gets the one already frozen.
-INSERT INTO issues (week, body, sha256) VALUES ($1, $2::text::json, encode(sha256(convert_to($2, 'UTF8')), 'hex'))
-ON CONFLICT (week) DO NOTHING
-RETURNING week;
-
 -- name: issue-get
 SELECT week, body::text AS text, sha256, frozen_at FROM issues WHERE week = $1;
-
--- name: issue-replace
--- A rebuild of a week whose send has not started.
-UPDATE issues SET body = $2::text::json, sha256 = encode(sha256(convert_to($2, 'UTF8')), 'hex'), frozen_at = now()
-WHERE week = $1 AND NOT EXISTS (SELECT 1 FROM send_starts WHERE send_starts.week = $1)
-RETURNING week;
 
 -- name: issue-write
 -- Freezes the week's issue, replacing the one frozen before (the caller decides whether it may).
@@ -201,12 +178,6 @@ SELECT week FROM issues ORDER BY week;
 
 -- send ledger ------------------------------------------------------------------------------------------------------
 
--- name: send-start
--- Records a week's send as started, once; a resumed send finds the start already there.
-INSERT INTO send_starts (week, sha256, settings_fingerprint) VALUES ($1, $2, $3)
-ON CONFLICT (week) DO NOTHING
-RETURNING week;
-
 -- name: send-start-get
 SELECT week, sha256, settings_fingerprint, issue::text AS issue, at FROM send_starts WHERE week = $1;
 
@@ -215,9 +186,6 @@ SELECT week, sha256, settings_fingerprint, issue::text AS issue, at FROM send_st
 INSERT INTO send_starts (week, at, sha256, issue) VALUES ($1, $2, $3, $4::text::json)
 ON CONFLICT (week) DO NOTHING
 RETURNING week;
-
--- name: ledger-batch-add
-INSERT INTO ledger_batches (week, batch, key, recipients) VALUES ($1, $2, $3, $4) RETURNING batch;
 
 -- name: ledger-batches-add
 -- A plan's batches at once: $2 the numbers, $3 the keys, $4 the recipients (each a JSON array as text).
@@ -261,15 +229,6 @@ RETURNING batch;
 -- name: ledger-batches-of-week
 SELECT batch, key, recipients, state, rejected, reason, nothing_sent, created_at, updated_at FROM ledger_batches
 WHERE week = $1 ORDER BY batch;
-
--- name: ledger-weeks
--- Every week a send started, with its batches counted by state, for status.
-SELECT s.week, s.at,
-  count(b.batch) FILTER (WHERE b.state = 'sent')::int AS sent,
-  count(b.batch) FILTER (WHERE b.state = 'failed')::int AS failed,
-  count(b.batch) FILTER (WHERE b.state IN ('pending', 'submitting'))::int AS open
-FROM send_starts s LEFT JOIN ledger_batches b USING (week)
-GROUP BY s.week, s.at ORDER BY s.week;
 
 -- schedule ---------------------------------------------------------------------------------------------------------
 

@@ -67,14 +67,15 @@ describe.skipIf(!TEST_DATABASE_URL)('queries.sql against the migrated schema', (
   it('gives back a frozen issue byte for byte, as its sha256 says', async () => {
     // Keys out of jsonb's order (shorter first) and spacing jsonb would drop: a send checks these bytes.
     const text = '{\n  "week": "2026-W46",\n  "readerVotes": { "loomcast": { "ship": 1, "skip": 0 }, "ab": {} }\n}\n';
-    await sql.unsafe(query('issue-freeze'), ['2026-W46', text]);
+    await sql.unsafe(query('issue-write'), ['2026-W46', text]);
     const [row] = await sql.unsafe(query('issue-get'), ['2026-W46']);
     expect(row?.text).toBe(text);
     expect(row?.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('records a webhook delivered twice at the same moment once', async () => {
-    const record = () => sql.unsafe(query('webhook-record'), ['msg_1', 'email.opened', '2026-W46', 'ada@example.com']);
+    const record = () =>
+      sql.unsafe(query('webhook-commit'), ['msg_1', 'email.opened', '2026-W46', 'ada@example.com', { type: 'email.opened' }]);
     const [first, second] = await Promise.all([record(), record()]);
     expect([first?.length, second?.length].sort()).toEqual([0, 1]);
   });
