@@ -97,17 +97,3 @@ export function describeIssues(where: string, error: z.ZodError, input?: unknown
 function lowerFirst(text: string): string {
   return /^[A-Z][a-z]/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
 }
-
-// Control characters (a terminal acts on ESC sequences, CR and BS), line separators and bidirectional overrides.
-const UNPRINTABLE = /[\p{Cc}\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
-const SHOWN_LENGTH = 80;
-
-/** Text from a user's file with unprintable characters as `\u` escapes, so a terminal shows it and acts on none. */
-export function printable(text: string): string {
-  return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/** A value from a user's file as a message shows it: in quotes, printable, cut at 80 characters. */
-export function quoted(value: string): string {
-  return `"${printable(value.length > SHOWN_LENGTH ? `${value.slice(0, SHOWN_LENGTH)}…` : value)}"`;
-}

@@ -1,5 +1,3 @@
-import { printable } from './errors.ts';
-
 /**
  * Control characters in text from a file or a reader: C0 and C1 controls, DEL (all of Unicode's Cc) and the line and
  * paragraph separators. A terminal acts on them (ESC starts sequences that clear the screen or set its title) and a
@@ -38,4 +36,18 @@ export function terminalSafe(text: string): string {
 /** `text` as it may go into a mail header: each run of control characters, line breaks included, is one space. */
 export function headerSafe(text: string): string {
   return text.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ');
+}
+
+// Control characters (a terminal acts on ESC sequences, CR and BS), line separators and bidirectional overrides.
+const UNPRINTABLE = /[\p{Cc}\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+const SHOWN_LENGTH = 80;
+
+/** Text from a user's file with unprintable characters as `\u` escapes, so a terminal shows it and acts on none. */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A value from a user's file as a message shows it: in quotes, printable, cut at 80 characters. */
+export function quoted(value: string): string {
+  return `"${printable(value.length > SHOWN_LENGTH ? `${value.slice(0, SHOWN_LENGTH)}…` : value)}"`;
 }

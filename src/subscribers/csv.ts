@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { parse } from 'csv-parse';
-import { atLine, printable, quoted, SubscribersError } from '../errors.ts';
+import { atLine, SubscribersError } from '../errors.ts';
+import { printable, quoted } from '../plain-text.ts';
 import type { ListRow } from './list.ts';
 import { Address, parseCategories, SubscriberStatus } from './schema.ts';
 

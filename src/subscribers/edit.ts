@@ -1,5 +1,6 @@
 import { categoryKey } from '../catalog/schema.ts';
-import { quoted, UserError } from '../errors.ts';
+import { UserError } from '../errors.ts';
+import { quoted } from '../plain-text.ts';
 import type { Subscriber, SubscriberEvent } from './schema.ts';
 import { got } from '../invariant.ts';
 

@@ -1,7 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { parse } from 'csv-parse';
-import { atLine, printable, quoted, SubscribersError } from '../errors.ts';
+import { atLine, SubscribersError } from '../errors.ts';
+import { printable, quoted } from '../plain-text.ts';
 import { type RowProblem, recordLines } from './csv.ts';
 import { csvShape, type Delimiter, HEAD_BYTES } from './file-shape.ts';
 import type { ListRow } from './list.ts';
