@@ -62,7 +62,14 @@ describe.skipIf(!TEST_DATABASE_URL)('the PostgreSQL state across processes', () 
     await a.votes.cast(vote('ship'), at);
     const casts = Array.from({ length: 8 }, (_, i) => [a, b][i % 2]?.votes.cast(vote(i % 2 === 0 ? 'skip' : 'ship'), at));
     const outcomes = await Promise.all(casts);
-    expect(outcomes.filter((o) => o?.kind === 'recorded')).toHaveLength(VOTE_CHANGES.changes);
+    // How many casts change the vote depends on the order the two servers' casts are judged in (a cast that repeats
+    // the standing vote is no change); whatever the order, no more changes than the limit are recorded, and a cast is
+    // refused as too often only once the limit is reached.
+    const recorded = outcomes.filter((o) => o?.kind === 'recorded').length;
+    const refused = outcomes.filter((o) => o?.kind === 'too-often').length;
+    expect(recorded).toBeGreaterThan(0);
+    expect(recorded).toBeLessThanOrEqual(VOTE_CHANGES.changes);
+    if (refused > 0) expect(recorded).toBe(VOTE_CHANGES.changes);
   });
 
   it('frees a lock whose holding connection is gone, and names the holder while it holds', async () => {
