@@ -17,7 +17,7 @@ describe('issueStats', () => {
       ledger,
       '{"state":"pending","batch":1,"key":"k","recipients":[]}\nnot json\n{"state":"sent","batch":1,"rejected":[]}\n',
     );
-    await expect(issueStats(openState({ stateDir: dir }), 'UTC')).rejects.toThrow(
+    await expect(issueStats(openState({ stateDir: dir, subscribersFile: 'none.csv' }), 'UTC')).rejects.toThrow(
       `${ledger}, line 2 is not a ledger record, so stats cannot tell who was sent the issue of 2026-W46; restore the file from a backup or repair that line by hand (see "Damaged state" in README.md).`,
     );
   });

@@ -2,9 +2,7 @@ import { loadEdition } from './catalog/edition.ts';
 import type { Config } from './config.ts';
 import { localTime } from './digest/week.ts';
 import { LedgerError, LineError } from './errors.ts';
-import { assertListNotEmpty } from './subscribers/list-file.ts';
 import { SubscriberStatus } from './subscribers/schema.ts';
-import { LiveSubscribers } from './subscribers/live.ts';
 import type { State } from './state/stores.ts';
 
 /** Where a week stands: frozen but not sent, held by the editor, a send running now, stopped part way, done, or unknown (a damaged ledger). */
@@ -87,10 +85,7 @@ export async function stateStatus(config: Config, state: State): Promise<StateSt
   const weeks = [...new Set([...(await state.issues.weeks()), ...(await state.ledgerWeeks())])].sort();
   const statuses = (await Promise.all(weeks.map((w) => weekStatus(config, state, w)))).filter((w) => w !== null);
   try {
-    await assertListNotEmpty(config.subscribersFile);
-    const { list, problems } = await new LiveSubscribers(config.subscribersFile, state.subscribers, {
-      allowMissingCsv: true,
-    }).current();
+    const { list, problems } = await state.list({ allowMissingCsv: true }).current();
     const counts = Object.fromEntries([...SubscriberStatus.options, 'invalid'].map((s) => [s, 0])) as Record<
       SubscriberStatus | 'invalid',
       number
@@ -104,7 +99,8 @@ export async function stateStatus(config: Config, state: State): Promise<StateSt
 }
 
 /** The status as an operator reads it: one line per week, then the list. */
-export function statusLines(status: StateStatus, config: Pick<Config, 'subscribersFile' | 'timezone'>, where: string): string[] {
+export function statusLines(status: StateStatus, config: Pick<Config, 'timezone'>, state: Pick<State, 'place' | 'listPlace'>): string[] {
+  const where = state.place;
   const lines: string[] = [];
   if (status.weeks.length === 0) lines.push(`No week built or sent yet in ${where}.`);
   for (const w of status.weeks) {
@@ -125,9 +121,9 @@ export function statusLines(status: StateStatus, config: Pick<Config, 'subscribe
     const parts = Object.entries(status.list)
       .filter(([s, n]) => s !== 'invalid' || n > 0)
       .map(([s, n]) => `${n} ${s === 'invalid' ? 'invalid rows' : s}`);
-    lines.push(`Subscribers (${config.subscribersFile} and recorded changes): ${parts.join(', ')}.`);
+    lines.push(`Subscribers (${state.listPlace}): ${parts.join(', ')}.`);
   } else {
-    lines.push(status.listError ? `Subscribers: ${status.listError}` : `Subscribers: none yet (${config.subscribersFile} does not exist).`);
+    lines.push(status.listError ? `Subscribers: ${status.listError}` : `Subscribers: none yet (${state.listPlace}).`);
   }
   return lines;
 }

@@ -12,7 +12,7 @@ export default defineCommand({
     const config = configFrom(args);
     const state = openState(config);
     const status = await stateStatus(config, state);
-    for (const line of statusLines(status, config, state.place)) print(line);
+    for (const line of statusLines(status, config, state)) print(line);
     // Everything readable is shown; the exit status still tells a script that something needs fixing.
     if (status.listError || status.weeks.some((w) => w.damage)) setExitStatus(1);
   },

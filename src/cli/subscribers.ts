@@ -26,7 +26,7 @@ const importCommand = defineCommand({
   plugins: [strictFlags],
   async run({ args }) {
     const config = listConfig(args);
-    print(await importSubscribers(config, openState(config).subscribers, args.file, now()));
+    print(await importSubscribers(config, openState(config), args.file, now()));
   },
 });
 
@@ -48,7 +48,7 @@ const addCommand = defineCommand({
     const config = listConfig(args);
     const email = argumentAddress('ADDRESS', args.address);
     const categories = args.categories === undefined ? undefined : parseCategories(args.categories);
-    print(await addSubscriber(config, openState(config).subscribers, { email, name: args.name, categories, at: now() }));
+    print(await addSubscriber(config, openState(config), { email, name: args.name, categories, at: now() }));
   },
 });
 
@@ -58,7 +58,7 @@ const unsubscribeCommand = defineCommand({
   plugins: [strictFlags],
   async run({ args }) {
     const config = listConfig(args);
-    print(await unsubscribe(config, openState(config).subscribers, argumentAddress('ADDRESS', args.address), now()));
+    print(await unsubscribe(config, openState(config), argumentAddress('ADDRESS', args.address), now()));
   },
 });
 
@@ -70,7 +70,7 @@ const listCommand = defineCommand({
     const config = listConfig(args);
     const status = args.status === undefined ? undefined : SubscriberStatus.safeParse(args.status.toLowerCase());
     if (status && !status.success) throw new UserError(`--status "${args.status}" is not one of ${SubscriberStatus.options.join(', ')}.`);
-    const { list, problems } = await new LiveSubscribers(config.subscribersFile, openState(config).subscribers).current();
+    const { list, problems } = await openState(config).list().current();
     for (const p of problems) printError(p.problem);
     const { stdout } = currentIo();
     stdout.write(csvLine(LIST_HEADER));

@@ -16,7 +16,7 @@ export async function listedReader(
   state: State,
   address: string,
 ): Promise<{ subscriber: Subscriber | undefined; listSize: number }> {
-  const { list } = await new LiveSubscribers(config.subscribersFile, state.subscribers, { allowMissingCsv: true }).current();
+  const { list } = await state.list({ allowMissingCsv: true }).current();
   return { subscriber: list.get(address), listSize: list.size };
 }
 

@@ -123,8 +123,7 @@ async function sendUntil(
   if (to !== undefined) return sendTestCopy(config, state, prepared, to, request.dryRun ?? false);
   if (prepared.edition?.hold) return { kind: 'held', prepared };
 
-  await assertListNotEmpty(config.subscribersFile);
-  const { list, problems } = await new LiveSubscribers(config.subscribersFile, state.subscribers).current();
+  const { list, problems } = await state.list().current();
   for (const p of problems) hooks.onProblem?.(p.problem);
   const audience = audienceOf(issue, list, problems);
   const transport = transportFor(config, outboxDir(state, issue.week));

@@ -8,7 +8,7 @@ import type { Transport } from '../delivery/transport.ts';
 import { describeIssues, LedgerError, UserError, VotesError } from '../errors.ts';
 import { terminalSafe } from '../plain-text.ts';
 import { Address } from '../subscribers/schema.ts';
-import type { LiveSubscribers } from '../subscribers/live.ts';
+import type { ListReader } from '../state/stores.ts';
 import type { State } from '../state/stores.ts';
 import { signToken, verifyToken, type TokenPurpose } from '../subscribers/tokens.ts';
 import { clientAddress, requestLog, webhookLine } from './access.ts';
@@ -37,7 +37,7 @@ export interface ServerDeps {
   state: State;
   now: () => Date;
   transport: Transport;
-  subscribers: LiveSubscribers;
+  subscribers: ListReader;
   /** Aborted when the server stops: the signup queue sends nothing more (the next start finishes it). */
   signal?: AbortSignal;
 }

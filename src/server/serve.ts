@@ -5,7 +5,6 @@ import type { Hono } from 'hono';
 import type { Config } from '../config.ts';
 import { transportFor } from '../delivery/transport-for.ts';
 import { UserError } from '../errors.ts';
-import { LiveSubscribers } from '../subscribers/live.ts';
 import { openState } from '../state/open.ts';
 import type { State } from '../state/stores.ts';
 import { createApp, type ServerDeps } from './app.ts';
@@ -42,7 +41,7 @@ export function defaultDeps(config: Config, state: State): ServerDeps {
     state,
     now: () => new Date(),
     transport: transportFor(config, path.join(state.outboxDir, 'confirmations')),
-    subscribers: new LiveSubscribers(config.subscribersFile, state.subscribers, { allowMissingCsv: true }),
+    subscribers: state.list({ allowMissingCsv: true }),
   };
 }
 

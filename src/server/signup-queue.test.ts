@@ -28,7 +28,7 @@ describe('SignupQueue at start-up', () => {
         },
       };
       const logged: string[] = [];
-      const queue = new SignupQueue(openState({ stateDir }).signups, {
+      const queue = new SignupQueue(openState({ stateDir, subscribersFile: 'none.csv' }).signups, {
         now: () => new Date(at(2)),
         transport,
         settings: { from: 'Verdicts <v@example.com>', publicUrl: 'https://verdicts.example.com', secret: 's', postalAddress: null },

@@ -4,7 +4,7 @@ import type { Side } from '../digest/schema.ts';
 import { currentCommunity } from '../digest/community.ts';
 import type { Readers, Votes } from '../state/stores.ts';
 import { VOTE_CHANGES } from '../state/votes.ts';
-import type { LiveSubscribers } from '../subscribers/live.ts';
+import type { ListReader } from '../state/stores.ts';
 import { verifyVoteToken, type Vote } from '../subscribers/tokens.ts';
 import { communityLine } from '../digest/wording.ts';
 import type { Archive } from './archive.ts';
@@ -63,7 +63,7 @@ function tooOften(standing: Vote['choice'], tool: Pick<Side, 'name'>, retryAfter
 /** `GET /vote?token=` and its button's `POST /vote`: one reader's ship or skip on one tool of one issue, recorded durably. */
 export function registerVotes(
   app: Hono,
-  ctx: { secret: string; now: () => Date; votes: Votes; archive: Archive; subscribers: LiveSubscribers; readers: Readers },
+  ctx: { secret: string; now: () => Date; votes: Votes; archive: Archive; subscribers: ListReader; readers: Readers },
 ): void {
   /** The vote a token stands for and the tool it names, or null when forged, altered or not a tool of a sent issue. */
   const resolve = async (token: string | undefined) => {

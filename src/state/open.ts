@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../config.ts';
+import { LiveSubscribers } from '../subscribers/live.ts';
 import { SubscriberStore } from '../subscribers/store.ts';
 import { IssueStore } from './issues.ts';
 import { Ledger, ledgerWeeks, SentReaders } from './ledger.ts';
@@ -11,10 +12,13 @@ import { VoteStore } from './votes.ts';
 import { WebhookLog } from './webhook-log.ts';
 
 /** The files backend: everything in the state folder `folder` (see README, "How the code is laid out"). */
-export function openFiles(folder: string): State {
+export function openFiles(folder: string, listFile = path.join(folder, 'subscribers.csv')): State {
+  const subscribers = new SubscriberStore(folder);
   return {
     place: folder,
-    subscribers: new SubscriberStore(folder),
+    subscribers,
+    listPlace: `${listFile} and recorded changes`,
+    list: (options) => new LiveSubscribers(listFile, subscribers, options),
     signups: new SignupsFile(folder),
     votes: new VoteStore(folder),
     webhooks: new WebhookLog(folder),
@@ -26,10 +30,11 @@ export function openFiles(folder: string): State {
     schedule: new ScheduleStore(folder),
     outboxDir: path.join(folder, 'outbox'),
     previewDir: path.join(folder, 'preview'),
+    close: async () => {},
   };
 }
 
 /** The run's state, opened once at the top of a command or of the server: the only reader of `config.stateDir`. */
-export function openState(config: Pick<Config, 'stateDir'>): State {
-  return openFiles(config.stateDir);
+export function openState(config: Pick<Config, 'stateDir' | 'subscribersFile'>): State {
+  return openFiles(config.stateDir, config.subscribersFile);
 }

@@ -1,4 +1,5 @@
 import type { Issue } from '../digest/schema.ts';
+import type { ListReader } from '../subscribers/live.ts';
 import type { SubscriberEvents } from '../subscribers/store.ts';
 import type { Vote } from '../subscribers/tokens.ts';
 import type { Batch, BatchTally, LedgerSummary, StartRecord } from './ledger.ts';
@@ -8,7 +9,7 @@ import type { CastOutcome, VoteTally } from './votes.ts';
 import type { WebhookEntry } from './webhook-log.ts';
 
 /*
- * What the program keeps between runs, as every backend of the state provides it (files today; a database is to come).
+ * What the program keeps between runs, as every backend of the state provides it (files in a folder, or PostgreSQL).
  * No signature names a file or a line: a backend's sentences name its own place (`place`), and
  * state/contract.test.ts runs the same checks against each backend.
  */
@@ -91,10 +92,16 @@ export interface Schedule {
 }
 
 /** The state, opened once by each command and by the server (state/open.ts); nothing below it knows where it lives. */
+export type { ListReader };
+
 export interface State {
   /** Where the state is, for sentences. */
   readonly place: string;
   readonly subscribers: SubscriberEvents;
+  /** Where the list is, for sentences: the editor's file and the recorded changes, or the database. */
+  readonly listPlace: string;
+  /** A reader of the list; `allowMissingCsv` (files): a missing list file is an empty list, for commands that build it up. */
+  list(options?: { allowMissingCsv?: boolean }): ListReader;
   readonly signups: Signups;
   readonly votes: Votes;
   readonly webhooks: Webhooks;
@@ -108,4 +115,6 @@ export interface State {
   /** Local folders whatever the backend: the outbox's messages (one folder per week, and `confirmations`) and previews. */
   readonly outboxDir: string;
   readonly previewDir: string;
+  /** Lets the process end (a database's connections); the state is not used after. */
+  close(): Promise<void>;
 }

@@ -1,10 +1,12 @@
 import { stat } from 'node:fs/promises';
+import { assertListNotEmpty } from './list-file.ts';
 import { isProblem, readSubscriberCsv, type RowProblem } from './csv.ts';
 import { SubscriberList } from './list.ts';
 import { type EventFeed, type SubscriberEvents, unreadable } from './store.ts';
 
 /** Which file is there (it changes when the file is replaced) and which content (when it is written); null when there is none. */
-async function versionOf(file: string): Promise<{ file: string; content: string } | null> {
+async function versionOf(file: string | null): Promise<{ file: string; content: string } | null> {
+  if (file === null) return null;
   try {
     const found = await stat(file);
     return { file: `${found.dev}:${found.ino}`, content: `${found.mtimeMs}:${found.size}` };
@@ -12,6 +14,18 @@ async function versionOf(file: string): Promise<{ file: string; content: string 
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw unreadable(file, error);
   }
+}
+
+/** The list as the next send sees it, read again at each call: a long-running server asks often and sees every change. */
+export interface ListReader {
+  /** The list, and the rows of the editor's file it skipped (files only). */
+  current(): Promise<{ list: SubscriberList; problems: RowProblem[] }>;
+}
+
+/** What the commands that change the list need of the state (state/stores.ts). */
+export interface ListState {
+  readonly subscribers: SubscriberEvents;
+  list(options?: { allowMissingCsv?: boolean }): ListReader;
 }
 
 /**
@@ -22,14 +36,15 @@ async function versionOf(file: string): Promise<{ file: string; content: string 
  * (the store is append-only), so a page does not read a million-row file again; a CSV or event store
  * that was replaced or rewritten is folded again from the start.
  */
-export class LiveSubscribers {
+export class LiveSubscribers implements ListReader {
   private readonly events: EventFeed;
   /** The list as last folded, with the CSV's version it was folded from. */
   private folded: { list: SubscriberList; problems: RowProblem[]; csv: string | null } | null = null;
   private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly csvFile: string,
+    /** null: the list is the recorded events alone (a database's list). */
+    private readonly csvFile: string | null,
     private readonly store: SubscriberEvents,
     private readonly options: { allowMissingCsv?: boolean } = {},
   ) {
@@ -63,7 +78,8 @@ export class LiveSubscribers {
     const list = new SubscriberList();
     const problems: RowProblem[] = [];
     const storeHasReaders = await this.store.hasEvents();
-    if (csvExists || (!storeHasReaders && !this.options.allowMissingCsv)) {
+    if (this.csvFile !== null && (csvExists || (!storeHasReaders && !this.options.allowMissingCsv))) {
+      if (csvExists) await assertListNotEmpty(this.csvFile);
       for await (const item of readSubscriberCsv(this.csvFile)) {
         if (isProblem(item)) problems.push(item);
         else list.fold(item);

@@ -4,8 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type Config, resolveConfig } from '../config.ts';
 import { addSubscriber, importSubscribers, unsubscribe } from './manage.ts';
-import { LiveSubscribers } from './live.ts';
-import { SubscriberStore } from './store.ts';
+import { openState } from '../state/open.ts';
 
 let dir: string;
 let config: Config;
@@ -17,12 +16,10 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-const store = () => new SubscriberStore(config.stateDir);
+const store = () => openState(config);
 
 const statuses = async () => {
-  const { list } = await new LiveSubscribers(config.subscribersFile, new SubscriberStore(config.stateDir), {
-    allowMissingCsv: true,
-  }).current();
+  const { list } = await store().list({ allowMissingCsv: true }).current();
   return Object.fromEntries([...list.values()].map((s) => [s.email, s.status]));
 };
 

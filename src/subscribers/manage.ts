@@ -3,17 +3,15 @@ import type { Config } from '../config.ts';
 import { catalogCategories, planAdd, unsubscribeMessage } from './edit.ts';
 import { readExport } from './import.ts';
 import { importSummary, planImport, withCatalogCategories } from './import-plan.ts';
-import { LiveSubscribers } from './live.ts';
-import type { SubscriberEvents } from './store.ts';
+import type { ListState } from './live.ts';
 
 /**
  * What `subscribers import`, `add` and `unsubscribe` do to the list: read it as the next send sees it, record
  * the change as events, and return what to say. A missing list file counts as empty: these commands build it up.
  */
 
-async function listOf(config: Config, store: SubscriberEvents) {
-  const { list } = await new LiveSubscribers(config.subscribersFile, store, { allowMissingCsv: true }).current();
-  return { list };
+async function listOf(state: ListState) {
+  return await state.list({ allowMissingCsv: true }).current();
 }
 
 /** The catalog's categories, and how a sentence names where they come from. */
@@ -22,23 +20,23 @@ async function catalogOf(config: Config): Promise<[categories: string[], where: 
 }
 
 /** Imports an export of another tool (or our own list); returns the summary. An unknown status or category stops it with nothing imported. */
-export async function importSubscribers(config: Config, store: SubscriberEvents, file: string, at: Date): Promise<string> {
-  const { list } = await listOf(config, store);
+export async function importSubscribers(config: Config, state: ListState, file: string, at: Date): Promise<string> {
+  const { list } = await listOf(state);
   // Read and checked whole before anything is recorded.
   const { rows, problems } = await readExport(file);
   const checked = rows.some((r) => r.categories.length > 0) ? withCatalogCategories(rows, ...(await catalogOf(config)), file) : rows;
   const { events, outcomes } = planImport(list, checked, at.toISOString(), file);
-  await store.record(...events);
+  await state.subscribers.record(...events);
   return importSummary(file, outcomes, problems);
 }
 
 /** Adds one active reader, or changes the name or categories (as the catalog spells them) of one on the list; returns what changed. */
 export async function addSubscriber(
   config: Config,
-  store: SubscriberEvents,
+  state: ListState,
   request: { email: string; name?: string; categories?: readonly string[]; at: Date },
 ): Promise<string> {
-  const { list } = await listOf(config, store);
+  const { list } = await listOf(state);
   const categories = request.categories && catalogCategories(request.categories, ...(await catalogOf(config)));
   const { event, message } = planAdd(list.get(request.email), {
     email: request.email,
@@ -46,13 +44,13 @@ export async function addSubscriber(
     categories,
     at: request.at.toISOString(),
   });
-  if (event) await store.record(event);
+  if (event) await state.subscribers.record(event);
   return message;
 }
 
 /** Records the opt-out of `email`, on the list or not, so no later import or add mails it; returns what was done. */
-export async function unsubscribe(config: Config, store: SubscriberEvents, email: string, at: Date): Promise<string> {
-  const { list } = await listOf(config, store);
-  await store.record({ type: 'unsubscribe', email, at: at.toISOString(), source: 'cli' });
+export async function unsubscribe(config: Config, state: ListState, email: string, at: Date): Promise<string> {
+  const { list } = await listOf(state);
+  await state.subscribers.record({ type: 'unsubscribe', email, at: at.toISOString(), source: 'cli' });
   return unsubscribeMessage(list.get(email), email);
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Issue } from '../../digest/schema.ts';
+import { LiveSubscribers } from '../../subscribers/live.ts';
 import { frozenText, parseFrozen, rebuildRepair } from '../issues.ts';
 import { ScheduleRecord } from '../schedule.ts';
 import { type PendingSignup, SignupLine } from '../signups.ts';
@@ -30,10 +31,13 @@ export function openPostgres(url: string, localDir: string, options: DatabaseOpt
   const place = describeDatabase(sql);
   // Half the pool at most: what a claimed delivery does before its commit (a bounce's event) needs connections too.
   const webhooks = new PgWebhooks(sql, query, Math.max(1, Math.floor((options.max ?? 10) / 2)));
+  const subscribers = new PgSubscriberEvents(sql, query, `the subscriber events in ${place}`);
   return {
     place,
     database: sql,
-    subscribers: new PgSubscriberEvents(sql, query, `the subscriber events in ${place}`),
+    subscribers,
+    listPlace: place,
+    list: () => new LiveSubscribers(null, subscribers),
     signups: new PgSignups(sql, query),
     votes: new PgVotes(sql, query),
     webhooks,
