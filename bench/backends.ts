@@ -1,0 +1,80 @@
+// Files and PostgreSQL side by side (issue #22): the same list imported, planned and sent by each backend in turn,
+// in one run. Imported by bench/run.ts when it is given a database.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { withBenchDatabase } from './database.ts';
+import { envOn, send, tail, type Timed, timed, WEEK } from './processes.ts';
+import { realisticCsv } from './realistic-list.ts';
+
+type Say = (line?: string) => void;
+const n = (value: number) => value.toLocaleString('en-US');
+
+/** What a command said it did: the readers an import added, the messages a dry run planned. */
+function outcome(run: Timed): string {
+  if (run.status !== 0) return `exited ${run.status}: ${tail(run)}`;
+  const added = /(\d+) added as active/.exec(run.output)?.[1];
+  const planned = /would send (\d+) messages?/.exec(run.output)?.[1];
+  return added ? `${n(Number(added))} added` : planned ? `${n(Number(planned))} planned` : '';
+}
+
+/**
+ * The realistic list of `rows` rows: `subscribers import` into an empty state and `send --dry-run` on what it
+ * imported, on each backend; files also with the list as the editor's CSV in place (no import), as most run it.
+ */
+export async function listOnBackends(rows: number, adminUrl: string, say: Say): Promise<void> {
+  say(
+    `The realistic ${n(rows)}-row list on each backend: \`subscribers import\` into an empty state, then \`send --dry-run\` of what it imported; command CPU and peak from /usr/bin/time, server CPU that of the PostgreSQL backends serving the bench database`,
+  );
+  say('| backend | step | wall s | command CPU s | server CPU s | peak MB | outcome |');
+  say('| --- | --- | --- | --- | --- | --- | --- |');
+  const row = (backend: string, step: string, run: Timed, serverCpu?: number) =>
+    say(
+      `| ${backend} | ${step} | ${run.seconds.toFixed(1)} | ${run.cpuSeconds.toFixed(1)} | ${serverCpu?.toFixed(1) ?? '-'} | ${run.peakMb} | ${outcome(run)} |`,
+    );
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-backends-'));
+  try {
+    const file = path.join(dir, 'subscribers.csv');
+    await realisticCsv(file, { rows });
+    const importList = (state: string) => ['src/cli/main.ts', 'subscribers', 'import', file, '--state', state];
+    const dryRun = (state: string) => ['src/cli/main.ts', 'send', '--dry-run', '--week', WEEK, '--state', state];
+    const files = envOn(null, { RESEND_API_KEY: '' });
+    row('files', '`send --dry-run`, the CSV in place', await timed([...dryRun(path.join(dir, 'in-place')), '--subscribers', file], files));
+    const imported = path.join(dir, 'imported');
+    row('files', '`subscribers import`', await timed(importList(imported), files));
+    row('files', '`send --dry-run`', await timed(dryRun(imported), files));
+    await withBenchDatabase(adminUrl, async (database) => {
+      const env = envOn(database.url, { RESEND_API_KEY: '' });
+      const local = path.join(dir, 'local');
+      for (const [step, args] of [
+        ['`subscribers import`', importList(local)],
+        ['`send --dry-run`', dryRun(local)],
+      ] as const) {
+        const serverCpu = database.watchCpu();
+        const run = await timed([...args], env);
+        row('PostgreSQL', step, run, await serverCpu());
+      }
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `send` of `readers` readers to the fake Resend on each backend, start to finish. */
+export async function deliveryOnBackends(readers: number, rateLimit: number, port: number, adminUrl: string, say: Say): Promise<void> {
+  say(
+    `Delivery on each backend: \`send\` of ${n(readers)} readers to the fake Resend (own process, 15 ms latency, ${rateLimit} requests/s), start to finish; on PostgreSQL the list is imported first (not timed)`,
+  );
+  say(
+    '| backend | readers | wall s, start to finish | achieved msg/s while sending | send CPU s | server CPU s | peak MB | requests (429s) | sent |',
+  );
+  say('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const row = (backend: string, r: Awaited<ReturnType<typeof send>>) => {
+    if (r.status !== 0) say(`${backend}: send exited ${r.status}: ${tail(r, 5)}`);
+    say(
+      `| ${backend} | ${n(readers)} | ${r.seconds.toFixed(1)} | ${n(r.sendingRate)} | ${r.cpuSeconds.toFixed(1)} | ${backend === 'files' ? '-' : r.serverCpuSeconds.toFixed(1)} | ${r.peakMb} | ${r.requests} (${r.rateLimited}) | ${n(r.sent)} |`,
+    );
+  };
+  row('files', await send(readers, rateLimit, port));
+  row('PostgreSQL', await withBenchDatabase(adminUrl, (database) => send(readers, rateLimit, port + 1, database)));
+}
