@@ -12,7 +12,8 @@ const n = (value: number) => value.toLocaleString('en-US');
 
 /** What a command said it did: the readers an import added, the messages a dry run planned. */
 function outcome(run: Timed): string {
-  if (run.status !== 0) return `exited ${run.status}: ${tail(run)}`;
+  // A failure's first line is its sentence (or, for a bug, the error's name and message).
+  if (run.status !== 0) return `exited ${run.status}: ${run.output.trim().split('\n')[0]?.replaceAll('|', '/')}`;
   const added = /(\d+) added as active/.exec(run.output)?.[1];
   const planned = /would send (\d+) messages?/.exec(run.output)?.[1];
   return added ? `${n(Number(added))} added` : planned ? `${n(Number(planned))} planned` : '';
@@ -41,8 +42,9 @@ export async function listOnBackends(rows: number, adminUrl: string, say: Say): 
     const files = envOn(null, { RESEND_API_KEY: '' });
     row('files', '`send --dry-run`, the CSV in place', await timed([...dryRun(path.join(dir, 'in-place')), '--subscribers', file], files));
     const imported = path.join(dir, 'imported');
-    row('files', '`subscribers import`', await timed(importList(imported), files));
-    row('files', '`send --dry-run`', await timed(dryRun(imported), files));
+    const fileImport = await timed(importList(imported), files);
+    row('files', '`subscribers import`', fileImport);
+    if (fileImport.status === 0) row('files', '`send --dry-run`', await timed(dryRun(imported), files));
     await withBenchDatabase(adminUrl, async (database) => {
       const env = envOn(database.url, { RESEND_API_KEY: '' });
       const local = path.join(dir, 'local');
@@ -53,6 +55,7 @@ export async function listOnBackends(rows: number, adminUrl: string, say: Say): 
         const serverCpu = database.watchCpu();
         const run = await timed([...args], env);
         row('PostgreSQL', step, run, await serverCpu());
+        if (run.status !== 0) break;
       }
     });
   } finally {

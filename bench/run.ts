@@ -208,7 +208,8 @@ if (section('webhooks')) {
   say('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const size = { readers: quick ? 1_000 : 5_000, duplicates: quick ? 300 : 1_000, tools: quick ? 2_000 : 10_000, connections: 32 };
   const row = async (backend: string, c: IngestCase) => {
-    const f = await webhookIngest(c);
+    const f = await webhookIngest(c).catch((error: Error) => error);
+    if (f instanceof Error) return say(`| ${backend} | failed: ${f.message.split('\n')[0]} |`);
     const n = (v: number) => v.toLocaleString('en-US');
     say(
       `| ${backend} | ${n(f.events)} (${n(f.distinct)}) | ${c.connections} | ${f.seconds.toFixed(1)} | ${n(f.perSecond)} | ${f.eventP50Ms.toFixed(0)} / ${f.eventP99Ms.toFixed(0)} | ${f.non2xx} | ${f.serveCpuSeconds.toFixed(1)} | ${c.database ? f.serverCpuSeconds.toFixed(1) : '-'} | ${Math.round(f.firstHomeMs)}, then ${f.warmHomeMs.toFixed(1)} | ${f.pages} | ${Math.round(f.pageP50Ms)} / ${Math.round(f.pageP99Ms)} / ${Math.round(f.pageMaxMs)} | ${f.statsExact ? 'yes' : 'NO'} | ${n(f.recorded)} |`,

@@ -189,6 +189,8 @@ export async function webhookIngest(c: IngestCase): Promise<IngestFigures> {
     const pages = (async () => {
       for (let i = 0; running; i++) pageTimes.push(await timeHome(urls[i % urls.length] ?? ''));
     })();
+    // Awaited once the events are in; a serve that dies meanwhile must not end the bench before then.
+    pages.catch(() => undefined);
     const latencies: number[] = [];
     const cpuBefore = started.map((s) => cpuOf(s.serve.pid));
     const serverCpu = database?.watchCpu();
