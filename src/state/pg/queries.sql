@@ -89,6 +89,10 @@ UPDATE signups SET state = 'done', outcome = $2, done_at = $3 WHERE id = $1 AND 
 -- The signups not done with, oldest first.
 SELECT id, email, name, categories, state, at FROM signups WHERE state <> 'done' ORDER BY at, id;
 
+-- name: signups-all
+-- Every signup kept, done ones too, oldest first: what a copy of the queue reads.
+SELECT id, email, name, categories, state, outcome, at, done_at FROM signups ORDER BY at, id;
+
 -- name: signups-open-count
 SELECT count(*)::int AS count FROM signups WHERE state <> 'done';
 
@@ -240,6 +244,26 @@ SELECT handled_until FROM schedule;
 INSERT INTO schedule (handled_until) VALUES ($1)
 ON CONFLICT (only_row) DO UPDATE SET handled_until = greatest(schedule.handled_until, EXCLUDED.handled_until)
 RETURNING handled_until;
+
+-- db import-state --------------------------------------------------------------------------------------------------
+
+-- name: import-lock
+-- Taken first by a copy, so of two started at once the second waits, then finds the first one's rows and refuses.
+SELECT pg_advisory_xact_lock(hashtextextended('digest import-state', 0));
+
+-- name: state-held
+-- The stores that hold anything: a copy goes only into a database where none does.
+SELECT store FROM (VALUES
+  ('subscribers', EXISTS (SELECT 1 FROM subscribers)),
+  ('subscriber events', EXISTS (SELECT 1 FROM subscriber_events)),
+  ('signups', EXISTS (SELECT 1 FROM signups)),
+  ('votes', EXISTS (SELECT 1 FROM votes) OR EXISTS (SELECT 1 FROM vote_history)),
+  ('webhook log', EXISTS (SELECT 1 FROM webhook_events)),
+  ('frozen issues', EXISTS (SELECT 1 FROM issues)),
+  ('send ledgers', EXISTS (SELECT 1 FROM send_starts) OR EXISTS (SELECT 1 FROM ledger_batches)),
+  ('schedule', EXISTS (SELECT 1 FROM schedule))
+) AS held (store, holds)
+WHERE holds;
 
 -- locks ------------------------------------------------------------------------------------------------------------
 
