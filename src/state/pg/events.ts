@@ -22,7 +22,11 @@ export class PgSubscriberEvents implements SubscriberEvents {
     const parsed = events.map((event) => SubscriberEvent.parse(event));
     await this.sql.begin(async (tx) => {
       await tx.unsafe(this.query('subscriber-events-lock'));
-      for (const event of parsed) await tx.unsafe(this.query('subscriber-event-append'), [event.email, event.type, event]);
+      await tx.unsafe(this.query('subscriber-events-append'), [
+        parsed.map((event) => event.email),
+        parsed.map((event) => event.type),
+        parsed.map((event) => JSON.stringify(event)),
+      ]);
     });
   }
 

@@ -46,8 +46,11 @@ UPDATE subscribers SET status = 'active', updated_at = now()
 WHERE lower(email) = lower($1) AND (opted_out_at IS NULL OR opted_out_at < $2)
 RETURNING email;
 
--- name: subscriber-event-append
-INSERT INTO subscriber_events (email, type, body) VALUES (lower(btrim($1)), $2, $3) RETURNING id, at;
+-- name: subscriber-events-append
+-- Events in one statement, ids in the order given: $1 the addresses, $2 the types, $3 the events (each as JSON text).
+INSERT INTO subscriber_events (email, type, body)
+SELECT lower(btrim(email)), type, body::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS event (email, type, body, n)
+ORDER BY n;
 
 -- name: subscriber-events-since
 -- The events after id $1, oldest first.
