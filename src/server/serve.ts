@@ -102,13 +102,21 @@ export async function startServer(
       server.close((error) => (error ? fail(error) : done()));
       if ('closeAllConnections' in server) server.closeAllConnections();
     });
+  // A state opened here is closed with the server; one given (a test's) is its giver's.
+  let opened: State | null = null;
+  const closeAll = async () => {
+    await close();
+    await opened?.close();
+  };
   try {
-    const all = { ...defaultDeps(config, deps.state ?? openState(config)), ...deps, signal: stop.signal };
+    const state = deps.state ?? (await openState(config));
+    if (!deps.state) opened = state;
+    const all = { ...defaultDeps(config, state), ...deps, signal: stop.signal };
     await all.subscribers.current();
     ready(createApp(config, all));
   } catch (error) {
-    await close();
+    await closeAll();
     throw error;
   }
-  return { ...listeningAt(info), close };
+  return { ...listeningAt(info), close: closeAll };
 }

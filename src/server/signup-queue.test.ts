@@ -6,7 +6,7 @@ import type { Transport } from '../delivery/transport.ts';
 import { SubscriberList } from '../subscribers/list.ts';
 import { SubscriberStore } from '../subscribers/store.ts';
 import { SignupQueue } from './signup-queue.ts';
-import { openState } from '../state/open.ts';
+import { openFiles } from '../state/open.ts';
 
 const at = (minute: number) => `2026-11-20T10:${String(minute).padStart(2, '0')}:00.000Z`;
 
@@ -28,7 +28,7 @@ describe('SignupQueue at start-up', () => {
         },
       };
       const logged: string[] = [];
-      const queue = new SignupQueue(openState({ stateDir, subscribersFile: 'none.csv' }).signups, {
+      const queue = new SignupQueue(openFiles(stateDir).signups, {
         now: () => new Date(at(2)),
         transport,
         settings: { from: 'Verdicts <v@example.com>', publicUrl: 'https://verdicts.example.com', secret: 's', postalAddress: null },

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import type { Config } from '../config.ts';
+import { UserError } from '../errors.ts';
+import { openDatabaseState } from './pg/state.ts';
 import { LiveSubscribers } from '../subscribers/live.ts';
 import { SubscriberStore } from '../subscribers/store.ts';
 import { IssueStore } from './issues.ts';
@@ -34,7 +36,23 @@ export function openFiles(folder: string, listFile = path.join(folder, 'subscrib
   };
 }
 
-/** The run's state, opened once at the top of a command or of the server: the only reader of `config.stateDir`. */
-export function openState(config: Pick<Config, 'stateDir' | 'subscribersFile'>): State {
-  return openFiles(config.stateDir, config.subscribersFile);
+/** What a command does with the state: `read` (status, stats, the list) never changes a database's schema. */
+export type Access = 'read' | 'write';
+
+/**
+ * The run's state, opened once at the top of a command or of the server: the only reader of `config.stateDir`.
+ * With a database URL, every store is in PostgreSQL (connected and, for `write`, migrated before this returns) and
+ * the folder keeps only the outbox and previews; the caller closes it.
+ */
+export async function openState(
+  config: Pick<Config, 'stateDir' | 'subscribersFile' | 'subscribersFlag' | 'databaseUrl' | 'databaseSource'>,
+  access: Access = 'write',
+): Promise<State> {
+  if (config.databaseUrl === null) return openFiles(config.stateDir, config.subscribersFile);
+  if (config.subscribersFlag) {
+    throw new UserError(
+      `--subscribers names a list file, but with ${config.databaseSource} the list is in the database; load a file into it with \`npm run digest -- subscribers import FILE\` (or copy a whole state folder once with \`db import-state\`), and leave --subscribers out.`,
+    );
+  }
+  return openDatabaseState(config.databaseUrl, config.stateDir, config.databaseSource, access);
 }

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../errors.ts';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase, withDatabase } from '../../../test/helpers/pg.ts';
-import { connectDatabase, openDatabase } from './connect.ts';
+import { connectDatabase, lostDatabaseSentence, openDatabase } from './connect.ts';
 
 const PASSWORD = 'a-password-never-printed-1234';
 
@@ -83,5 +83,17 @@ describe.skipIf(!TEST_DATABASE_URL)('connectDatabase against PostgreSQL', () => 
     expect(error.message).toBe(
       `Cannot connect to the PostgreSQL database "${database.name}_missing" at ${server.hostname}:${server.port || 5432}: there is no such database; create it (createdb ${database.name}_missing), or correct the database name in DATABASE_URL.`,
     );
+  });
+});
+
+describe('a database lost mid-command', () => {
+  it('is one sentence saying what stands and what to do; any other failure is not one', () => {
+    const lost = (code: string) => lostDatabaseSentence(Object.assign(new Error('terminating connection'), { code }));
+    expect(lost('57P01')).toBe(
+      'The command stopped: the database server was shut down; what it finished is recorded, and running it again once the database answers does the rest.',
+    );
+    expect(lost('CONNECTION_CLOSED')).toContain('the connection to the database closed');
+    expect(lost('23505')).toBeNull();
+    expect(lostDatabaseSentence(new Error('a bug'))).toBeNull();
   });
 });

@@ -6,7 +6,9 @@ import { ScheduleRecord } from '../schedule.ts';
 import { type PendingSignup, type Signup, SignupLine } from '../signups.ts';
 import type { Issues, Schedule, Signups, State, Webhooks } from '../stores.ts';
 import { WebhookEntry } from '../webhook-log.ts';
-import { type Database, type DatabaseOptions, describeDatabase, type Executor, openDatabase, within } from './connect.ts';
+import { UserError } from '../../errors.ts';
+import { connectDatabase, type Database, type DatabaseOptions, describeDatabase, type Executor, openDatabase, within } from './connect.ts';
+import { migrate, readMigrations, schemaTooNew, schemaVersion } from './migrate.ts';
 import { PgSubscriberEvents, PgVotes } from './events.ts';
 import { PgLedger, PgReaders } from './ledger.ts';
 import { PgLocks } from './locks.ts';
@@ -15,6 +17,8 @@ import { loadQueries, type Query } from './queries.ts';
 /** The state in PostgreSQL, with the pool it holds: `close` lets the process end. */
 export interface PostgresState extends State {
   readonly database: Database;
+  /** The schema version the database was at when opened. */
+  readonly schemaVersion: number;
   /**
    * `work` on the stores over one transaction (`tx` runs statements of its own in it): everything written commits when
    * `work` returns, and nothing does when it throws.
@@ -23,14 +27,41 @@ export interface PostgresState extends State {
   close(): Promise<void>;
 }
 
+/**
+ * The state in the database at `url`, proven to answer (or one sentence why not): for `write`, its schema brought up
+ * to date first; for `read`, used as it is, so looking never changes a database (one behind says what to run).
+ */
+export async function openDatabaseState(url: string, localDir: string, source: string, access: 'read' | 'write'): Promise<PostgresState> {
+  const sql = await connectDatabase(url, { source });
+  try {
+    const newest = readMigrations().at(-1)?.version ?? 0;
+    const version = access === 'write' ? (await migrate(sql, readMigrations(), source)).to : await schemaVersion(sql);
+    if (version > newest) throw schemaTooNew(version, newest, source);
+    if (version < newest) {
+      throw new UserError(
+        `${describeDatabase(sql)} ${version === 0 ? 'holds no digest state yet' : `has the schema of version ${version}, older than version ${newest} of this program`}; any command that writes (build, send, serve, subscribers import) brings it up to date, and this one only reads.`,
+      );
+    }
+    return openPostgres(url, localDir, { source }, sql, version);
+  } catch (error) {
+    await sql.end({ timeout: 5 });
+    throw error;
+  }
+}
+
 let queries: Query | null = null;
 
 /**
  * The PostgreSQL backend: every store in the database at `url` (migrated beforehand, see migrate.ts), the outbox
  * and previews in the local folder `localDir`. Opening connects nothing; the first query does.
  */
-export function openPostgres(url: string, localDir: string, options: DatabaseOptions = {}): PostgresState {
-  const sql = openDatabase(url, options);
+export function openPostgres(
+  url: string,
+  localDir: string,
+  options: DatabaseOptions = {},
+  sql = openDatabase(url, options),
+  schemaVersion = 0,
+): PostgresState {
   queries ??= loadQueries();
   const query = queries;
   const place = describeDatabase(sql);
@@ -39,6 +70,7 @@ export function openPostgres(url: string, localDir: string, options: DatabaseOpt
   return {
     place,
     database: sql,
+    schemaVersion,
     ...stores,
     listPlace: place,
     ledgerWeeks: async () => (await sql.unsafe<{ week: string }[]>(query('ledger-all-weeks'))).map((row) => row.week),
