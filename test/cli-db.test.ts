@@ -15,11 +15,14 @@ describe.skipIf(!TEST_DATABASE_URL)('db import-state', () => {
     cleanup();
   });
 
-  it('refuses without a database, in one sentence', async () => {
+  it('refuses without a database, or without the folder to copy, in one sentence', async () => {
     const ws = sampleWorkspace(['email,name,categories']);
     const run = await runCli(['db', 'import-state', ...ws.flags], { env: { DATABASE_URL: undefined } });
     expect(run.stderr).toBe('db import-state copies into a PostgreSQL database: give its URL with --database or DATABASE_URL.\n');
     expect(run.status).toBe(1);
+    const mistyped = await runCli(['db', 'import-state', '--state', `${ws.state}-typo`, '--database', database.url]);
+    expect(mistyped.stderr).toBe(`The state folder "${ws.state}-typo" does not exist; give the folder to copy with --state.\n`);
+    expect(mistyped.status).toBe(1);
   });
 
   it('copies a state folder and its list once, says what it copied, and refuses a second copy', async () => {
