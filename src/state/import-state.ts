@@ -98,7 +98,7 @@ async function copyList(from: State, listFile: string, stores: PostgresStores, n
   }
   await record(null);
   const stopped = stillStopped(want, (await copy.current()).list, at, listFile);
-  await stores.subscribers.record(...stopped);
+  if (stopped.length > 0) await stores.subscribers.record(...stopped);
   const got = (await copy.current()).list;
   const differs = firstDifference(want, got);
   if (differs !== null) {
@@ -113,7 +113,7 @@ async function copyList(from: State, listFile: string, stores: PostgresStores, n
  * The events that stop again the readers the list file keeps stopped although a change recorded after would let them
  * back (a signup): the files state folds the file's rows apart from events, a database has only events.
  */
-export function stillStopped(want: SubscriberList, got: SubscriberList, at: string, listFile: string): SubscriberEvent[] {
+function stillStopped(want: SubscriberList, got: SubscriberList, at: string, listFile: string): SubscriberEvent[] {
   const events: SubscriberEvent[] = [];
   for (const reader of want.values()) {
     const copied = got.get(reader.email);
@@ -127,7 +127,7 @@ export function stillStopped(want: SubscriberList, got: SubscriberList, at: stri
 }
 
 /** The first reader on whom two lists disagree, or null when they hold the same readers alike. */
-export function firstDifference(want: SubscriberList, got: SubscriberList): { want?: Subscriber; got?: Subscriber } | null {
+function firstDifference(want: SubscriberList, got: SubscriberList): { want?: Subscriber; got?: Subscriber } | null {
   const same = (a: Subscriber, b: Subscriber) =>
     a.name === b.name && a.status === b.status && a.categories.join('\0') === b.categories.join('\0');
   for (const reader of want.values()) {

@@ -79,7 +79,11 @@ export function openPostgres(
     outboxDir: path.join(localDir, 'outbox'),
     previewDir: path.join(localDir, 'preview'),
     // begin's type unwraps promises inside an array result; `work`'s results are already awaited.
-    transaction: (work) => sql.begin((tx) => work(storesOver(within(tx), query, place, 1), within(tx))) as ReturnType<typeof work>,
+    transaction: (work) =>
+      sql.begin((tx) => {
+        const inTx = within(tx);
+        return work(storesOver(inTx, query, place, 1), inTx);
+      }) as ReturnType<typeof work>,
     close: async () => {
       stores.webhooks.releaseAll();
       await sql.end({ timeout: 5 });
