@@ -281,5 +281,7 @@ SELECT pg_advisory_unlock(hashtextextended($1, 0)) AS released;
 -- The application_name (`digest <host>:<pid>`) of the session holding the lock, if any: pg_locks splits the key in two.
 SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+  -- Advisory locks are per database: another newsletter's database on the server holds its own.
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
   AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)
 LIMIT 1;
