@@ -21,6 +21,7 @@ export const main = defineCommand({
     serve: () => import('./serve.ts').then((m) => m.default),
     stats: () => import('./stats.ts').then((m) => m.default),
     status: () => import('./status.ts').then((m) => m.default),
+    db: () => import('./db.ts').then((m) => m.default),
     // `npm start`: the sample run; handed runCli for `npm start -- serve`, so it need not import this file.
     start: () => import('./start.ts').then((m) => m.startCommand(runCli)),
   },

@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import { UserError } from '../errors.ts';
-import { openDatabaseState } from './pg/state.ts';
+import { openDatabaseState, type PostgresState } from './pg/state.ts';
 import { LiveSubscribers } from '../subscribers/live.ts';
 import { SubscriberStore } from '../subscribers/store.ts';
 import { IssueStore } from './issues.ts';
@@ -55,4 +56,21 @@ export async function openState(
     );
   }
   return openDatabaseState(config.databaseUrl, config.stateDir, config.databaseSource, access);
+}
+
+/**
+ * For `db import-state`: the files state of `config`'s folder and list file, to copy from, and its database (connected
+ * and migrated; the caller closes it), to copy into.
+ */
+export async function openForImport(
+  config: Pick<Config, 'stateDir' | 'subscribersFile' | 'databaseUrl' | 'databaseSource'>,
+): Promise<{ from: State; listFile: string; to: PostgresState }> {
+  if (config.databaseUrl === null) {
+    throw new UserError('db import-state copies into a PostgreSQL database: give its URL with --database or DATABASE_URL.');
+  }
+  if (!existsSync(config.stateDir)) {
+    throw new UserError(`The state folder "${config.stateDir}" does not exist; give the folder to copy with --state.`);
+  }
+  const to = await openDatabaseState(config.databaseUrl, config.stateDir, config.databaseSource, 'write');
+  return { from: openFiles(config.stateDir, config.subscribersFile), listFile: config.subscribersFile, to };
 }

@@ -41,6 +41,18 @@ export class SignupsFile {
   /** The signups earlier runs left undone, oldest first. */
   async pending(log?: (line: string) => void): Promise<Map<string, PendingSignup>> {
     const pending = new Map<string, PendingSignup>();
+    for await (const entry of this.history(log)) {
+      if (entry.type === 'signup') pending.set(entry.id, { ...entry, recorded: false });
+      else if (entry.type === 'recorded') {
+        const signup = pending.get(entry.id);
+        if (signup) signup.recorded = true;
+      } else pending.delete(entry.id);
+    }
+    return pending;
+  }
+
+  /** Every line of the queue in the order written, done signups too; a line that is not one is skipped and told to `log`. */
+  async *history(log?: (line: string) => void): AsyncGenerator<SignupLine> {
     for await (const { line, number } of readLines(this.file)) {
       const json = parseJsonLineStrictly(line);
       if (json === undefined) continue;
@@ -51,14 +63,8 @@ export class SignupsFile {
         log?.(new LineError(this.file, number, 'is not a signup and was skipped', 'fix or delete that line', consequence).message);
         continue;
       }
-      const entry = parsed.data;
-      if (entry.type === 'signup') pending.set(entry.id, { ...entry, recorded: false });
-      else if (entry.type === 'recorded') {
-        const signup = pending.get(entry.id);
-        if (signup) signup.recorded = true;
-      } else pending.delete(entry.id);
+      yield parsed.data;
     }
-    return pending;
   }
 
   async write(line: SignupLine): Promise<void> {

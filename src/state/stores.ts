@@ -2,10 +2,10 @@ import type { Issue } from '../digest/schema.ts';
 import type { ListReader } from '../subscribers/live.ts';
 import type { SubscriberEvents } from '../subscribers/store.ts';
 import type { Vote } from '../subscribers/tokens.ts';
-import type { Batch, BatchTally, LedgerSummary, StartRecord } from './ledger.ts';
+import type { Batch, BatchTally, LedgerBatch, LedgerSummary, StartRecord } from './ledger.ts';
 import type { ScheduleRecord } from './schedule.ts';
 import type { PendingSignup, SignupLine } from './signups.ts';
-import type { CastOutcome, VoteTally } from './votes.ts';
+import type { CastOutcome, RecordedVote, VoteTally } from './votes.ts';
 import type { WebhookEntry } from './webhook-log.ts';
 
 /*
@@ -43,6 +43,8 @@ export interface LedgerStore {
   started(): Promise<StartRecord | null>;
   startedAt(): Promise<Date | null>;
   batchStates(): Promise<BatchTally[]>;
+  /** Every planned batch with its key, readers and latest step, in the order planned (a copy of the ledger reads it). */
+  batches(): AsyncIterable<LedgerBatch>;
   plan(batches: Iterable<Pick<Batch, 'batch' | 'key' | 'recipients'>>, start?: Omit<StartRecord, 'state'>): Promise<void>;
   submitting(batch: number): Promise<void>;
   sent(batch: number, rejected?: LedgerSummary['rejected']): Promise<void>;
@@ -62,12 +64,16 @@ export interface Readers {
 export interface Signups {
   pending(log?: (line: string) => void): Promise<Map<string, PendingSignup>>;
   write(line: SignupLine): Promise<void>;
+  /** Lines that, written in order, queue every signup kept again, done ones too, as far as each got. */
+  history(log?: (line: string) => void): AsyncIterable<SignupLine>;
 }
 
 export interface Votes {
   record(vote: Vote, at: Date): Promise<void>;
   cast(vote: Vote, at: Date): Promise<CastOutcome>;
   current(): Promise<VoteTally>;
+  /** Every vote recorded, oldest first, with its time: recorded again in order, the tally and the change limit are the same. */
+  history(): AsyncIterable<RecordedVote>;
 }
 
 /** Resend webhook deliveries acted on, each Svix message id once. */

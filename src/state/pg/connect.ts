@@ -1,9 +1,17 @@
 import { hostname } from 'node:os';
-import postgres, { type Sql } from 'postgres';
+import postgres, { type Sql, type TransactionSql } from 'postgres';
 import { UserError } from '../../errors.ts';
 
 /** A pool of connections to the state's database. */
 export type Database = Sql;
+
+/** What a store runs its statements on: the pool, or one transaction (`within`). */
+export type Executor = Pick<Sql, 'unsafe' | 'begin'>;
+
+/** `tx` for stores: a store's own transaction becomes a savepoint of it, so everything they write commits with `tx`. */
+export function within(tx: TransactionSql): Executor {
+  return { unsafe: tx.unsafe.bind(tx), begin: ((work: (sql: TransactionSql) => unknown) => tx.savepoint(work)) as Sql['begin'] };
+}
 
 /**
  * How long the program waits on the database before it says so: a server that does not answer, a statement that

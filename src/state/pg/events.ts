@@ -4,7 +4,7 @@ import type { EventFeed, SubscriberEvents } from '../../subscribers/store.ts';
 import type { Vote } from '../../subscribers/tokens.ts';
 import type { Votes } from '../stores.ts';
 import { type CastOutcome, RecordedVote, VOTE_CHANGES, VoteTally } from '../votes.ts';
-import type { Database } from './connect.ts';
+import type { Executor } from './connect.ts';
 import type { Query } from './queries.ts';
 
 /** Rows read per round trip when streaming a table: a long history never sits in memory whole. */
@@ -13,7 +13,7 @@ const CURSOR_ROWS = 1000;
 /** The subscriber events in the table subscriber_events, append-only; a feed remembers the last id it gave. */
 export class PgSubscriberEvents implements SubscriberEvents {
   constructor(
-    private readonly sql: Database,
+    private readonly sql: Executor,
     private readonly query: Query,
     readonly place: string,
   ) {}
@@ -22,7 +22,11 @@ export class PgSubscriberEvents implements SubscriberEvents {
     const parsed = events.map((event) => SubscriberEvent.parse(event));
     await this.sql.begin(async (tx) => {
       await tx.unsafe(this.query('subscriber-events-lock'));
-      for (const event of parsed) await tx.unsafe(this.query('subscriber-event-append'), [event.email, event.type, event]);
+      await tx.unsafe(this.query('subscriber-events-append'), [
+        parsed.map((event) => event.email),
+        parsed.map((event) => event.type),
+        parsed.map((event) => JSON.stringify(event)),
+      ]);
     });
   }
 
@@ -73,7 +77,7 @@ export class PgSubscriberEvents implements SubscriberEvents {
 /** Reader votes: the standing one per reader, tool and issue in votes, every cast in vote_history. */
 export class PgVotes implements Votes {
   constructor(
-    private readonly sql: Database,
+    private readonly sql: Executor,
     private readonly query: Query,
   ) {}
 
@@ -108,8 +112,12 @@ export class PgVotes implements Votes {
   /** The tally of every vote recorded before the call, folded in the order they were recorded. */
   async current(): Promise<VoteTally> {
     const tally = new VoteTally();
-    const cursor = this.sql.unsafe<(Omit<RecordedVote, 'type' | 'at'> & { at: Date })[]>(this.query('votes-history')).cursor(CURSOR_ROWS);
-    for await (const rows of cursor) for (const row of rows) tally.apply({ ...row, at: row.at.toISOString() });
+    for await (const vote of this.history()) tally.apply(vote);
     return tally;
+  }
+
+  async *history(): AsyncGenerator<RecordedVote> {
+    const cursor = this.sql.unsafe<(Omit<RecordedVote, 'type' | 'at'> & { at: Date })[]>(this.query('votes-history')).cursor(CURSOR_ROWS);
+    for await (const rows of cursor) for (const row of rows) yield { type: 'vote', ...row, at: row.at.toISOString() };
   }
 }

@@ -32,6 +32,21 @@ describe.skipIf(!TEST_DATABASE_URL)('the PostgreSQL state across processes', () 
     await rm(dir, { recursive: true, force: true });
   });
 
+  it("knows its own database's locks only: a send of the same week on another database of the server is not its", async () => {
+    const other = await createTestDatabase();
+    const elsewhere = openPostgres(other.url, dir);
+    try {
+      await elsewhere.locks.hold('send-2026-W46', async () => {
+        expect(await elsewhere.locks.holder('send-2026-W46')).toBe(process.pid);
+        expect(await open().locks.holder('send-2026-W46')).toBeNull();
+        expect(await open().locks.hold('send-2026-W46', async () => 'sent')).toBe('sent');
+      });
+    } finally {
+      await elsewhere.close();
+      await other.drop();
+    }
+  });
+
   it('acts on a webhook id once when two servers get it at once, and again when the one that claimed it dies first', async () => {
     const [a, b, c] = [open(), open(), open()];
     expect((await Promise.all([a.webhooks.claim('msg_1'), b.webhooks.claim('msg_1')])).filter(Boolean)).toHaveLength(1);

@@ -3,11 +3,11 @@ import type { Issue } from '../../digest/schema.ts';
 import { LiveSubscribers } from '../../subscribers/live.ts';
 import { frozenText, parseFrozen, rebuildRepair } from '../issues.ts';
 import { ScheduleRecord } from '../schedule.ts';
-import { type PendingSignup, SignupLine } from '../signups.ts';
+import { type PendingSignup, type Signup, SignupLine } from '../signups.ts';
 import type { Issues, Schedule, Signups, State, Webhooks } from '../stores.ts';
 import { WebhookEntry } from '../webhook-log.ts';
 import { UserError } from '../../errors.ts';
-import { connectDatabase, type Database, type DatabaseOptions, describeDatabase, openDatabase } from './connect.ts';
+import { connectDatabase, type Database, type DatabaseOptions, describeDatabase, type Executor, openDatabase, within } from './connect.ts';
 import { migrate, readMigrations, schemaTooNew, schemaVersion } from './migrate.ts';
 import { PgSubscriberEvents, PgVotes } from './events.ts';
 import { PgLedger, PgReaders } from './ledger.ts';
@@ -19,6 +19,11 @@ export interface PostgresState extends State {
   readonly database: Database;
   /** The schema version the database was at when opened. */
   readonly schemaVersion: number;
+  /**
+   * `work` on the stores over one transaction (`tx` runs statements of its own in it): everything written commits when
+   * `work` returns, and nothing does when it throws.
+   */
+  transaction<T>(work: (stores: PostgresStores, tx: Executor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -61,37 +66,51 @@ export function openPostgres(
   const query = queries;
   const place = describeDatabase(sql);
   // Half the pool at most: what a claimed delivery does before its commit (a bounce's event) needs connections too.
-  const webhooks = new PgWebhooks(sql, query, Math.max(1, Math.floor((options.max ?? 10) / 2)));
-  const subscribers = new PgSubscriberEvents(sql, query, `the subscriber events in ${place}`);
+  const stores = storesOver(sql, query, place, Math.max(1, Math.floor((options.max ?? 10) / 2)));
   return {
     place,
     database: sql,
     schemaVersion,
-    subscribers,
+    ...stores,
     listPlace: place,
-    list: () => new LiveSubscribers(null, subscribers),
-    signups: new PgSignups(sql, query),
-    votes: new PgVotes(sql, query),
-    webhooks,
-    issues: new PgIssues(sql, query, place),
-    ledger: (week) => new PgLedger(sql, query, week, `the send ledger of ${week} in ${place}`),
     ledgerWeeks: async () => (await sql.unsafe<{ week: string }[]>(query('ledger-all-weeks'))).map((row) => row.week),
     readers: new PgReaders(sql, query),
     locks: new PgLocks(sql, query, url, options),
-    schedule: new PgSchedule(sql, query, `the schedule in ${place}`),
     outboxDir: path.join(localDir, 'outbox'),
     previewDir: path.join(localDir, 'preview'),
+    // begin's type unwraps promises inside an array result; `work`'s results are already awaited.
+    transaction: (work) =>
+      sql.begin((tx) => {
+        const inTx = within(tx);
+        return work(storesOver(inTx, query, place, 1), inTx);
+      }) as ReturnType<typeof work>,
     close: async () => {
-      webhooks.releaseAll();
+      stores.webhooks.releaseAll();
       await sql.end({ timeout: 5 });
     },
   };
 }
 
+/** The stores that keep records, over `sql`: the pool, or one transaction. */
+function storesOver(sql: Executor, query: Query, place: string, claimsAtOnce: number) {
+  const subscribers = new PgSubscriberEvents(sql, query, `the subscriber events in ${place}`);
+  return {
+    subscribers,
+    list: () => new LiveSubscribers(null, subscribers),
+    signups: new PgSignups(sql, query),
+    votes: new PgVotes(sql, query),
+    webhooks: new PgWebhooks(sql, query, claimsAtOnce),
+    issues: new PgIssues(sql, query, place),
+    ledger: (week: string) => new PgLedger(sql, query, week, `the send ledger of ${week} in ${place}`),
+    schedule: new PgSchedule(sql, query, `the schedule in ${place}`),
+  };
+}
+export type PostgresStores = ReturnType<typeof storesOver>;
+
 /** Frozen issues in the table issues, kept as the exact text frozen (json, not jsonb) with its sha256. */
 class PgIssues implements Issues {
   constructor(
-    private readonly sql: Database,
+    private readonly sql: Executor,
     private readonly query: Query,
     private readonly place: string,
   ) {}
@@ -116,7 +135,12 @@ class PgIssues implements Issues {
   }
 
   async write(issue: Issue): Promise<void> {
-    await this.sql.unsafe(this.query('issue-write'), [issue.week, frozenText(issue)]);
+    await this.writeText(issue.week, frozenText(issue));
+  }
+
+  /** Freezes `text` as it is, byte for byte: a copy keeps the sha256 its send's ledger recorded. */
+  async writeText(week: string, text: string): Promise<void> {
+    await this.sql.unsafe(this.query('issue-write'), [week, text]);
   }
 
   async remove(week: string): Promise<void> {
@@ -141,7 +165,7 @@ class PgIssues implements Issues {
 /** The signup queue in the table signups: a signup row's state says how far it got. */
 class PgSignups implements Signups {
   constructor(
-    private readonly sql: Database,
+    private readonly sql: Executor,
     private readonly query: Query,
   ) {}
 
@@ -151,6 +175,15 @@ class PgSignups implements Signups {
     return new Map(
       rows.map(({ state, at, ...row }) => [row.id, { type: 'signup', ...row, at: at.toISOString(), recorded: state === 'recorded' }]),
     );
+  }
+
+  async *history(): AsyncGenerator<SignupLine> {
+    type Row = Omit<Signup, 'type' | 'at'> & { state: string; outcome: string | null; at: Date; done_at: Date | null };
+    for (const { state, outcome, done_at, ...row } of await this.sql.unsafe<Row[]>(this.query('signups-all'))) {
+      yield { type: 'signup', ...row, at: row.at.toISOString() };
+      if (state === 'recorded') yield { type: 'recorded', id: row.id };
+      if (done_at) yield { type: 'done', id: row.id, outcome: outcome ?? '', at: done_at.toISOString() };
+    }
   }
 
   async write(line: SignupLine): Promise<void> {
@@ -183,7 +216,7 @@ class PgWebhooks implements Webhooks {
   private readonly waiting: (() => void)[] = [];
 
   constructor(
-    private readonly sql: Database,
+    private readonly sql: Executor,
     private readonly query: Query,
     private readonly claimsAtOnce: number,
   ) {}
@@ -252,7 +285,7 @@ class PgWebhooks implements Webhooks {
     for (const row of rows) yield WebhookEntry.parse(row.body);
   }
 
-  private async insert(sql: Pick<Database, 'unsafe'>, entry: WebhookEntry): Promise<void> {
+  private async insert(sql: Pick<Executor, 'unsafe'>, entry: WebhookEntry): Promise<void> {
     const parsed = WebhookEntry.parse(entry);
     await sql.unsafe(this.query('webhook-commit'), [parsed.id, parsed.type ?? null, parsed.week ?? null, parsed.to?.[0] ?? null, parsed]);
   }
@@ -261,7 +294,7 @@ class PgWebhooks implements Webhooks {
 /** The scheduler's mark, the one row of the table schedule. */
 class PgSchedule implements Schedule {
   constructor(
-    private readonly sql: Database,
+    private readonly sql: Executor,
     private readonly query: Query,
     readonly place: string,
   ) {}
