@@ -251,8 +251,10 @@ SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked;
 SELECT pg_advisory_unlock(hashtextextended($1, 0)) AS released;
 
 -- name: lock-holder
--- The application_name (`digest <host>:<pid>`) of the session holding the lock, if any: pg_locks splits the key in two.
+-- The application_name (`digest <host>:<pid>`) of the session holding the lock, if any: pg_locks splits the key in two,
+-- and lists the locks of every database of the server.
 SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
   AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)
 LIMIT 1;
