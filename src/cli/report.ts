@@ -151,6 +151,8 @@ export function printingHooks(): SendHooks & { finish(): void } {
     onIssue: (prepared) => print(issueHeadline(prepared)),
     onProblem: (problem) => printError(problem),
     onStopping: () => printError('Stopping after the batch in flight; run send again to finish.'),
+    onWaiting: (holder) =>
+      printError(`Another send of this issue is running (${holder}); waiting for it to finish (Ctrl-C stops waiting).`),
     onStart: (total) => {
       progress = sendProgress(total);
     },

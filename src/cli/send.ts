@@ -17,6 +17,7 @@ export default defineCommand({
     'dry-run': { type: 'boolean', description: 'send nothing; report what would be sent' },
     verbose: { type: 'boolean', description: 'with --dry-run: list every skipped reader as address,reason' },
     to: { type: 'string', description: 'send one test copy, subject marked [TEST], to this address' },
+    wait: { type: 'boolean', description: "when another host is sending this week's issue, wait for it instead of refusing" },
   },
   plugins: [strictFlags],
   async run({ args }) {
@@ -34,6 +35,7 @@ export default defineCommand({
         to: args.to,
         strategy: args.strategy as Strategy | undefined,
         spotlight: args.spotlight,
+        wait: args.wait,
         now: now(),
       },
       hooks,

@@ -29,6 +29,8 @@ export interface SendRequest {
   now: Date;
   /** Asked between batches besides the signals: true stops the send after the batch in flight (the scheduler stopping). */
   shouldStop?: () => boolean;
+  /** When another process holds the week's send lock, wait for it instead of refusing. */
+  wait?: boolean;
 }
 
 /** What the caller hears while a send runs: to print the issue, the list's problems and the progress. */
@@ -39,6 +41,8 @@ export interface SendHooks {
   onProblem?: (problem: string) => void;
   /** SIGINT or SIGTERM arrived: the send stops after the batch in flight. */
   onStopping?: () => void;
+  /** With `wait`: another process holds the week's send lock (`holder`, as a sentence names it); this send waits for it. */
+  onWaiting?: (holder: string) => void;
   onStart?: SendOptions['onStart'];
   onBatch?: SendOptions['onBatch'];
 }
@@ -140,8 +144,9 @@ async function sendUntil(
       onStart: hooks.onStart,
       onBatch: hooks.onBatch,
     });
+  const wait = request.wait ? { onWaiting: hooks.onWaiting, shouldStop } : undefined;
   // A dry run only reads, so it may look while a send runs.
-  const report = request.dryRun ? await send() : await state.locks.hold(`send-${issue.week}`, send, `send of ${issue.week}`);
+  const report = request.dryRun ? await send() : await state.locks.hold(`send-${issue.week}`, send, `send of ${issue.week}`, wait);
   const skipped = request.dryRun && request.verbose ? { skippedLines: skippedLines(issue, list, problems) } : {};
   return { kind: 'sent', prepared, report, via: transport.description, dryRun: request.dryRun ?? false, ...skipped };
 }

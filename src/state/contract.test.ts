@@ -249,13 +249,41 @@ describe.each(BACKENDS)('the %s backend of the state', (_name, make, { journals,
   it('locks: one holder at a time, named while it holds; free again after, also when the work fails', async () => {
     const held = await state.locks.hold('send-x', async () => {
       expect(await backend.open().locks.holder('send-x')).toBe(process.pid);
-      await expect(backend.open().locks.hold('send-x', async () => 'second', 'send of x')).rejects.toThrow(/Another send of x is running/);
+      await expect(backend.open().locks.hold('send-x', async () => 'second', 'send of x')).rejects.toThrow(
+        new RegExp(`Another send of x is running \\(.*process ${process.pid}\\b`),
+      );
       return 'first';
     });
     expect(held).toBe('first');
     expect(await state.locks.holder('send-x')).toBeNull();
     await expect(state.locks.hold('send-x', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(await state.locks.hold('send-x', async () => 'again')).toBe('again');
+  });
+
+  it('locks: one that waits is told who holds the lock, goes once it is free, and stops waiting when asked', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    const first = state.locks.hold('send-x', async () => {
+      holding();
+      await released;
+      return 'first';
+    });
+    await held;
+    const holders: string[] = [];
+    const second = backend.open().locks.hold('send-x', async () => 'second', 'send of x', {
+      onWaiting: (holder) => {
+        holders.push(holder);
+        release();
+      },
+    });
+    expect([await first, await second]).toEqual(['first', 'second']);
+    expect(holders).toEqual([expect.stringMatching(new RegExp(`^process ${process.pid}\\b`))]);
+    await state.locks.hold('send-x', async () => {
+      const stopped = backend.open().locks.hold('send-x', async () => 'never', 'send of x', { shouldStop: () => true });
+      await expect(stopped).rejects.toThrow('Stopped waiting for the other send of x to finish; nothing was done.');
+    });
   });
 
   it('schedule: nothing before the first write, then what was written', async () => {

@@ -78,9 +78,21 @@ export interface Webhooks {
   entries(): AsyncIterable<WebhookEntry>;
 }
 
+/** How often a lock waited for is looked at again. */
+export const LOCK_POLL_MS = 1000;
+
+/** Waiting for a lock another process holds, instead of refusing. */
+export interface LockWait {
+  /** Called once, when the lock is first found held, with its holder as a sentence names it (`process 4242 on host-a`). */
+  onWaiting?: (holder: string) => void;
+  /** Asked between looks: true stops waiting, with an error. */
+  shouldStop?: () => boolean;
+}
+
 /** Named locks, each held by one process at a time; one left by a process that is gone is taken over. */
 export interface Locks {
-  hold<T>(name: string, work: () => Promise<T>, what?: string): Promise<T>;
+  /** Runs `work` holding the lock; when another process holds it, refuses naming the holder, or with `wait` waits for it. */
+  hold<T>(name: string, work: () => Promise<T>, what?: string, wait?: LockWait): Promise<T>;
   /** The process holding the lock, or null when none does. */
   holder(name: string): Promise<number | null>;
 }
