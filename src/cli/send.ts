@@ -18,6 +18,10 @@ export default defineCommand({
     verbose: { type: 'boolean', description: 'with --dry-run: list every skipped reader as address,reason' },
     to: { type: 'string', description: 'send one test copy, subject marked [TEST], to this address' },
     wait: { type: 'boolean', description: "when another host is sending this week's issue, wait for it instead of refusing" },
+    'resend-unknown': {
+      type: 'boolean',
+      description: 'also send batches of unknown fate that first went over 23 hours ago (their readers may get the issue twice)',
+    },
   },
   plugins: [strictFlags],
   async run({ args }) {
@@ -36,6 +40,7 @@ export default defineCommand({
         strategy: args.strategy as Strategy | undefined,
         spotlight: args.spotlight,
         wait: args.wait,
+        resendUnknown: args['resend-unknown'],
         now: now(),
       },
       hooks,

@@ -9,6 +9,7 @@ import { prepareIssue, type PreparedIssue } from '../pipeline.ts';
 import { renderMessage } from '../render/message.ts';
 import { argumentAddress } from '../subscribers/schema.ts';
 import { LiveSubscribers } from '../subscribers/live.ts';
+import { sendLock } from '../state/submission.ts';
 import type { State } from '../state/stores.ts';
 import { assertListNotEmpty } from '../subscribers/list-file.ts';
 import { listedReader } from './preview.ts';
@@ -31,6 +32,8 @@ export interface SendRequest {
   shouldStop?: () => boolean;
   /** When another process holds the week's send lock, wait for it instead of refusing. */
   wait?: boolean;
+  /** Send batches whose fate is unknown and whose key Resend may have forgotten anyway (SendOptions.resendUnknown). */
+  resendUnknown?: boolean;
 }
 
 /** What the caller hears while a send runs: to print the issue, the list's problems and the progress. */
@@ -60,7 +63,7 @@ export type SendOutcome =
 export function succeeded(outcome: SendOutcome): boolean {
   if (outcome.kind !== 'sent' || outcome.dryRun) return true;
   const { report } = outcome;
-  return report.failed.size === 0 && report.notSent === 0 && !report.stoppedEarly;
+  return report.failed.size === 0 && report.notSent === 0 && report.fateUnknown === 0 && !report.stoppedEarly;
 }
 
 /**
@@ -141,12 +144,13 @@ async function sendUntil(
       now: request.now,
       dryRun: request.dryRun,
       shouldStop,
+      resendUnknown: request.resendUnknown,
       onStart: hooks.onStart,
       onBatch: hooks.onBatch,
     });
   const wait = request.wait ? { onWaiting: hooks.onWaiting, shouldStop } : undefined;
   // A dry run only reads, so it may look while a send runs.
-  const report = request.dryRun ? await send() : await state.locks.hold(`send-${issue.week}`, send, `send of ${issue.week}`, wait);
+  const report = request.dryRun ? await send() : await state.locks.hold(sendLock(issue.week), send, `send of ${issue.week}`, wait);
   const skipped = request.dryRun && request.verbose ? { skippedLines: skippedLines(issue, list, problems) } : {};
   return { kind: 'sent', prepared, report, via: transport.description, dryRun: request.dryRun ?? false, ...skipped };
 }

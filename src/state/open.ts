@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import { LiveSubscribers } from '../subscribers/live.ts';
+import { StoppedReaders } from '../subscribers/stopped.ts';
 import { SubscriberStore } from '../subscribers/store.ts';
 import { IssueStore } from './issues.ts';
 import { Ledger, ledgerWeeks, SentReaders } from './ledger.ts';
@@ -23,7 +24,7 @@ export function openFiles(folder: string, listFile = path.join(folder, 'subscrib
     votes: new VoteStore(folder),
     webhooks: new WebhookLog(folder),
     issues: new IssueStore(folder),
-    ledger: (week) => new Ledger(folder, week),
+    ledger: (week) => new Ledger(folder, week, new StoppedReaders(subscribers)),
     ledgerWeeks: () => ledgerWeeks(folder),
     readers: new SentReaders(folder),
     locks: new FileLocks(folder),

@@ -3,6 +3,7 @@ import type { ListReader } from '../subscribers/live.ts';
 import type { SubscriberEvents } from '../subscribers/store.ts';
 import type { Vote } from '../subscribers/tokens.ts';
 import type { Batch, BatchTally, LedgerSummary, StartRecord } from './ledger.ts';
+import type { SubmitOptions, Submission } from './submission.ts';
 import type { ScheduleRecord } from './schedule.ts';
 import type { PendingSignup, SignupLine } from './signups.ts';
 import type { CastOutcome, VoteTally } from './votes.ts';
@@ -34,7 +35,10 @@ export interface Issues {
   before(week: string): Promise<Issue[]>;
 }
 
-/** One issue's send, step by step: each step is durable before the call returns. */
+/**
+ * One issue's send, step by step: each step is durable before the call returns. Only the send holding the week's lock
+ * (sendLock) writes it; PostgreSQL refuses a write once that lock is gone (SendLockLost).
+ */
 export interface LedgerStore {
   readonly place: string;
   summarize(claim: (email: string) => void): Promise<LedgerSummary>;
@@ -44,7 +48,8 @@ export interface LedgerStore {
   startedAt(): Promise<Date | null>;
   batchStates(): Promise<BatchTally[]>;
   plan(batches: Iterable<Pick<Batch, 'batch' | 'key' | 'recipients'>>, start?: Omit<StartRecord, 'state'>): Promise<void>;
-  submitting(batch: number): Promise<void>;
+  /** Marks a batch as going, right before its request; see SubmitOptions for what it checks first. */
+  submitting(batch: number, options?: SubmitOptions): Promise<Submission>;
   sent(batch: number, rejected?: LedgerSummary['rejected']): Promise<void>;
   failed(batch: number, reason: string, nothingSent: boolean): Promise<void>;
   /** Grows with every record; 0 before the first. */

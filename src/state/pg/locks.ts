@@ -12,6 +12,9 @@ const HOLDER = /^digest (.+):(\d+)$/;
  * long as that connection, so one whose holder died (killed, host gone) is free again as soon as PostgreSQL notices.
  */
 export class PgLocks implements Locks {
+  /** The connection of each lock this process holds: what is written under a lock goes through it (see PgLedger). */
+  private readonly held = new Map<string, Database>();
+
   constructor(
     private readonly sql: Database,
     private readonly query: Query,
@@ -35,14 +38,21 @@ export class PgLocks implements Locks {
         if (wait.shouldStop?.()) throw new UserError(`Stopped waiting for the other ${what} to finish; nothing was done.`);
         await sleep(LOCK_POLL_MS);
       }
+      this.held.set(name, own);
       try {
         return await work();
       } finally {
+        this.held.delete(name);
         await own.unsafe(this.query('lock-release'), [name]).catch(() => undefined);
       }
     } finally {
       await own.end({ timeout: 5 });
     }
+  }
+
+  /** The connection holding `name` for this process, or null when it holds no such lock. */
+  connection(name: string): Database | null {
+    return this.held.get(name) ?? null;
   }
 
   async holder(name: string): Promise<number | null> {

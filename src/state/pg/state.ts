@@ -32,6 +32,7 @@ export function openPostgres(url: string, localDir: string, options: DatabaseOpt
   // Half the pool at most: what a claimed delivery does before its commit (a bounce's event) needs connections too.
   const webhooks = new PgWebhooks(sql, query, Math.max(1, Math.floor((options.max ?? 10) / 2)));
   const subscribers = new PgSubscriberEvents(sql, query, `the subscriber events in ${place}`);
+  const locks = new PgLocks(sql, query, url, options);
   return {
     place,
     database: sql,
@@ -42,10 +43,10 @@ export function openPostgres(url: string, localDir: string, options: DatabaseOpt
     votes: new PgVotes(sql, query),
     webhooks,
     issues: new PgIssues(sql, query, place),
-    ledger: (week) => new PgLedger(sql, query, week, `the send ledger of ${week} in ${place}`),
+    ledger: (week) => new PgLedger(sql, query, week, `the send ledger of ${week} in ${place}`, (name) => locks.connection(name)),
     ledgerWeeks: async () => (await sql.unsafe<{ week: string }[]>(query('ledger-all-weeks'))).map((row) => row.week),
     readers: new PgReaders(sql, query),
-    locks: new PgLocks(sql, query, url, options),
+    locks,
     schedule: new PgSchedule(sql, query, `the schedule in ${place}`),
     outboxDir: path.join(localDir, 'outbox'),
     previewDir: path.join(localDir, 'preview'),
