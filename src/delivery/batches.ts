@@ -7,6 +7,7 @@ import { frozenDigest, frozenText } from '../state/issues.ts';
 import type { RowProblem } from '../subscribers/csv.ts';
 import type { SubscriberList } from '../subscribers/list.ts';
 import { recipientOf, type OutgoingEmail, type Recipient, type SenderSettings } from '../mail.ts';
+import type { SettingsFingerprint } from '../state/submission.ts';
 import type { LedgerStore } from '../state/stores.ts';
 import { ISSUE_TAG, MAX_BATCH, type BatchOutcome, type Transport } from './transport.ts';
 import { at, got } from '../invariant.ts';
@@ -78,6 +79,8 @@ export interface SendOptions {
   issue: Issue;
   audience: Audience;
   settings: SenderSettings;
+  /** The settings' fingerprint, kept in the start record so a resume can tell it renders alike (fingerprint.ts). */
+  fingerprint?: SettingsFingerprint;
   transport: Transport;
   ledger: LedgerStore;
   /** When the send starts, for its ledger. */
@@ -169,7 +172,10 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
     }
   }
   // The first plan records the issue as sent, so a later run can tell if its frozen file changed, and put it back if it went.
-  const start = earlier.lastBatch === 0 ? { at: options.now, sha256: frozenDigest(frozenText(issue)), issue } : undefined;
+  const start =
+    earlier.lastBatch === 0
+      ? { at: options.now, sha256: frozenDigest(frozenText(issue)), issue, settings: options.fingerprint }
+      : undefined;
   await ledger.plan(newBatches(), start);
   options.onStart?.(report.planned.recipients);
   const renderer = new DigestRenderer(issue, settings);

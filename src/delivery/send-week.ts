@@ -14,6 +14,7 @@ import type { State } from '../state/stores.ts';
 import { assertListNotEmpty } from '../subscribers/list-file.ts';
 import { listedReader } from './preview.ts';
 import { audienceOf, sendIssue, type SendOptions, type SendReport } from './batches.ts';
+import { assertSameSettings, settingsFingerprint } from './fingerprint.ts';
 import { skippedLines } from './skipped.ts';
 import { outboxDir, transportFor } from './transport-for.ts';
 
@@ -134,13 +135,17 @@ async function sendUntil(
   for (const p of problems) hooks.onProblem?.(p.problem);
   const audience = audienceOf(issue, list, problems);
   const transport = transportFor(config, outboxDir(state, issue.week));
-  const send = () =>
-    sendIssue({
+  const ledger = state.ledger(issue.week);
+  const fingerprint = settingsFingerprint(config);
+  const send = async () => {
+    assertSameSettings(issue.week, await ledger.started(), fingerprint);
+    return sendIssue({
       issue,
       audience,
       settings: senderSettings(config),
+      fingerprint,
       transport,
-      ledger: state.ledger(issue.week),
+      ledger,
       now: request.now,
       dryRun: request.dryRun,
       shouldStop,
@@ -148,6 +153,7 @@ async function sendUntil(
       onStart: hooks.onStart,
       onBatch: hooks.onBatch,
     });
+  };
   const wait = request.wait ? { onWaiting: hooks.onWaiting, shouldStop } : undefined;
   // A dry run only reads, so it may look while a send runs.
   const report = request.dryRun ? await send() : await state.locks.hold(sendLock(issue.week), send, `send of ${issue.week}`, wait);

@@ -104,6 +104,7 @@ const BACKENDS: [string, () => Promise<Backend>, { journals: boolean; skip?: boo
 const at = (minutes: number) => new Date(Date.UTC(2026, 10, 20, 10, minutes));
 const unsubscribe = (email: string): SubscriberEvent => ({ type: 'unsubscribe', email, at: at(0).toISOString(), source: 'cli' });
 const reader = (n: number) => ({ email: `r${n}@example.com`, name: null, categories: [] });
+const settings = { from: 'f1', publicUrl: 'p1', secret: null, postalAddress: 'a1' };
 const collect = async <T>(items: AsyncIterable<T>) => {
   const all: T[] = [];
   for await (const item of items) all.push(item);
@@ -222,7 +223,7 @@ describe.each(BACKENDS)('the %s backend of the state', (_name, make, { journals,
       await state.locks.hold(sendLock(WEEK), async () => {
         await ledger.plan(
           [1, 2, 3].map((batch) => ({ batch, key: `k${batch}`, recipients: [reader(batch * 10), reader(batch * 10 + 1)] })),
-          { at: at(0), sha256: 'abc', issue },
+          { at: at(0), sha256: 'abc', issue, settings },
         );
         await ledger.submitting(1);
         await ledger.sent(1, [{ email: 'r11@example.com', reason: 'invalid address' }]);
@@ -230,7 +231,7 @@ describe.each(BACKENDS)('the %s backend of the state', (_name, make, { journals,
         await ledger.failed(3, 'validation_error', true);
       });
       const reopened = backend.open().ledger(WEEK);
-      expect((await reopened.started())?.issue).toEqual(issue);
+      expect(await reopened.started()).toMatchObject({ issue, settings });
       const claimed: string[] = [];
       const summary = await reopened.summarize((email) => claimed.push(email));
       expect(summary).toMatchObject({ sent: 1, sentBatches: 1, lastBatch: 3, rejected: [{ email: 'r11@example.com' }] });

@@ -6,10 +6,19 @@ import { LedgerError } from '../errors.ts';
 import { AppendedLines, appendLinesDurably, parseJsonLineStrictly, readLines } from '../files.ts';
 import { Recipient, recipientOf } from '../mail.ts';
 import type { StoppedReaders } from '../subscribers/stopped.ts';
-import { KEY_REMEMBERED_MS, type SubmitOptions, type Submission } from './submission.ts';
+import { KEY_REMEMBERED_MS, SettingsFingerprint, type SubmitOptions, type Submission } from './submission.ts';
 
-/** The first line of a send's ledger: when it started, and the issue it sends with the sha256 of its frozen file. */
-const StartRecord = z.object({ state: z.literal('started'), at: z.coerce.date(), sha256: z.string(), issue: Issue });
+/**
+ * The first line of a send's ledger: when it started, the issue it sends with the sha256 of its frozen file, and the
+ * fingerprint of the settings it renders with (absent in ledgers written before it was kept).
+ */
+const StartRecord = z.object({
+  state: z.literal('started'),
+  at: z.coerce.date(),
+  sha256: z.string(),
+  issue: Issue,
+  settings: SettingsFingerprint.optional(),
+});
 export type StartRecord = z.infer<typeof StartRecord>;
 
 const LedgerRecord = z.discriminatedUnion('state', [

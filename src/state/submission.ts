@@ -1,7 +1,20 @@
+import { z } from 'zod';
 import type { Recipient } from '../mail.ts';
 import type { SubscriberStatus } from '../subscribers/schema.ts';
 
 // What a send checks as it resumes and as each batch goes, whatever the backend of its ledger.
+
+/**
+ * Per setting that shapes a message (DIGEST_FROM, DIGEST_PUBLIC_URL, DIGEST_SECRET, DIGEST_POSTAL_ADDRESS), a hash of
+ * its value, never the value; `secret` is null when the run made its key up (no DIGEST_SECRET, the local outbox).
+ */
+export const SettingsFingerprint = z.object({
+  from: z.string(),
+  publicUrl: z.string(),
+  secret: z.string().nullable(),
+  postalAddress: z.string(),
+});
+export type SettingsFingerprint = z.infer<typeof SettingsFingerprint>;
 
 /** The lock a week's send holds while it writes the ledger. */
 export const sendLock = (week: string) => `send-${week}`;

@@ -6,7 +6,7 @@ import { Recipient, recipientOf } from '../../mail.ts';
 import { SubscriberStatus } from '../../subscribers/schema.ts';
 import type { Batch, BatchState, BatchTally, LedgerSummary, StartRecord } from '../ledger.ts';
 import type { LedgerStore, Readers } from '../stores.ts';
-import { KEY_REMEMBERED_MS, type SubmitOptions, type Submission, sendLock } from '../submission.ts';
+import { KEY_REMEMBERED_MS, SettingsFingerprint, type SubmitOptions, type Submission, sendLock } from '../submission.ts';
 import { type Database, isConnectionEnded } from './connect.ts';
 import type { Query } from './queries.ts';
 
@@ -72,9 +72,11 @@ export class PgLedger implements LedgerStore {
   }
 
   async started(): Promise<StartRecord | null> {
-    const [row] = await this.sql.unsafe<{ at: Date; sha256: string; issue: string | null }[]>(this.query('send-start-get'), [this.week]);
+    type Row = { at: Date; sha256: string; issue: string | null; settings_fingerprint: string | null };
+    const [row] = await this.sql.unsafe<Row[]>(this.query('send-start-get'), [this.week]);
     if (!row?.issue) return null;
-    return { state: 'started', at: row.at, sha256: row.sha256, issue: Issue.parse(JSON.parse(row.issue)) };
+    const settings = row.settings_fingerprint === null ? {} : { settings: SettingsFingerprint.parse(JSON.parse(row.settings_fingerprint)) };
+    return { state: 'started', at: row.at, sha256: row.sha256, issue: Issue.parse(JSON.parse(row.issue)), ...settings };
   }
 
   async startedAt(): Promise<Date | null> {
@@ -94,7 +96,10 @@ export class PgLedger implements LedgerStore {
   /** The start record (first plan of a send) and the batches, in one transaction: a plan is kept whole or not at all. */
   async plan(batches: Iterable<Pick<Batch, 'batch' | 'key' | 'recipients'>>, start?: Omit<StartRecord, 'state'>): Promise<void> {
     await this.write(async (tx) => {
-      if (start) await tx.unsafe(this.query('send-start-record'), [this.week, start.at, start.sha256, JSON.stringify(start.issue)]);
+      if (start) {
+        const settings = start.settings ? JSON.stringify(start.settings) : null;
+        await tx.unsafe(this.query('send-start-record'), [this.week, start.at, start.sha256, JSON.stringify(start.issue), settings]);
+      }
       let chunk: Pick<Batch, 'batch' | 'key' | 'recipients'>[] = [];
       const flush = async () => {
         if (chunk.length === 0) return;

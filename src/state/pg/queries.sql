@@ -182,8 +182,9 @@ SELECT week FROM issues ORDER BY week;
 SELECT week, sha256, settings_fingerprint, issue::text AS issue, at FROM send_starts WHERE week = $1;
 
 -- name: send-start-record
--- The start record of the first plan of a send: at $2, the issue $4 frozen with digest $3.
-INSERT INTO send_starts (week, at, sha256, issue) VALUES ($1, $2, $3, $4::text::json)
+-- The start record of the first plan of a send: at $2, the issue $4 frozen with digest $3, rendered with the settings
+-- whose fingerprint is $5 (JSON, one hash per setting).
+INSERT INTO send_starts (week, at, sha256, issue, settings_fingerprint) VALUES ($1, $2, $3, $4::text::json, $5)
 ON CONFLICT (week) DO NOTHING
 RETURNING week;
 
