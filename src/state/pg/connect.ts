@@ -99,6 +99,17 @@ export async function connectDatabase(url: string, options: DatabaseOptions = {}
 
 const codeOf = (error: unknown): string => (error instanceof Error && 'code' in error ? String(error.code) : '');
 
+const CONNECTION_ENDED = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+
+/**
+ * Whether `error` says the connection itself ended (closed by the server, an administrator or the network), not that
+ * a statement failed: class 08 (connection exception) and 57P01-57P03 (terminated, shutting down) included.
+ */
+export function isConnectionEnded(error: unknown): boolean {
+  const code = codeOf(error);
+  return CONNECTION_ENDED.has(code) || /^(08|57P0[123]$|E[A-Z]+$)/.test(code);
+}
+
 /** The sentence for a failure to connect to `place`, or null when the failure is not one of connecting. */
 export function connectionError(error: unknown, place: Place, source: string): UserError | null {
   const where = place.port ? `${place.host}:${place.port}` : place.host;

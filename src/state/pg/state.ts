@@ -66,6 +66,7 @@ export function openPostgres(
   const query = queries;
   const place = describeDatabase(sql);
   // Half the pool at most: what a claimed delivery does before its commit (a bounce's event) needs connections too.
+  const locks = new PgLocks(sql, query, url, options);
   const stores = storesOver(sql, query, place, Math.max(1, Math.floor((options.max ?? 10) / 2)));
   return {
     place,
@@ -73,9 +74,10 @@ export function openPostgres(
     schemaVersion,
     ...stores,
     listPlace: place,
+    ledger: (week: string) => new PgLedger(sql, query, week, `the send ledger of ${week} in ${place}`, (name) => locks.connection(name)),
     ledgerWeeks: async () => (await sql.unsafe<{ week: string }[]>(query('ledger-all-weeks'))).map((row) => row.week),
     readers: new PgReaders(sql, query),
-    locks: new PgLocks(sql, query, url, options),
+    locks,
     outboxDir: path.join(localDir, 'outbox'),
     previewDir: path.join(localDir, 'preview'),
     // begin's type unwraps promises inside an array result; `work`'s results are already awaited.
