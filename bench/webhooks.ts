@@ -13,6 +13,7 @@ import { frozenDigest, frozenText } from '../src/state/issues.ts';
 import { openFiles } from '../src/state/open.ts';
 import { openDatabaseState } from '../src/state/pg/state.ts';
 import type { State } from '../src/state/stores.ts';
+import { sendLock } from '../src/state/submission.ts';
 import { sampleIssue } from '../src/sample.ts';
 import type { BenchDatabase } from './database.ts';
 import { cli, cpuOf, envOn, REPO, TSX, WEEK } from './processes.ts';
@@ -53,8 +54,11 @@ async function recordSend(state: State, readers: string[]): Promise<void> {
       recipients: readers.slice(b * 100, b * 100 + 100).map((email) => ({ email, name: null, categories: [] })),
     }));
     const ledger = state.ledger(WEEK);
-    await ledger.plan(batches, { at: new Date(), sha256: frozenDigest(frozenText(issue)), issue });
-    for (const { batch } of batches) await ledger.sent(batch);
+    // As a send writes it: under the week's send lock.
+    await state.locks.hold(sendLock(WEEK), async () => {
+      await ledger.plan(batches, { at: new Date(), sha256: frozenDigest(frozenText(issue)), issue });
+      for (const { batch } of batches) await ledger.sent(batch);
+    });
   } finally {
     await state.close();
   }
@@ -251,8 +255,10 @@ export async function webhookIngest(c: IngestCase): Promise<IngestFigures> {
       recorded: database ? await deliveriesIn(database.url) : lines(path.join(state, 'webhooks', 'resend.jsonl')),
     };
   } finally {
-    for (const { serve } of started) serve.kill('SIGINT');
-    await Promise.all(started.map(({ serve }) => once(serve, 'exit').catch(() => undefined)));
+    // A serve that died already (its error is on stderr above) has no exit left to wait for.
+    const alive = started.filter(({ serve }) => serve.exitCode === null && serve.signalCode === null);
+    for (const { serve } of alive) serve.kill('SIGINT');
+    await Promise.all(alive.map(({ serve }) => once(serve, 'exit').catch(() => undefined)));
     rmSync(dir, { recursive: true, force: true });
   }
 }
