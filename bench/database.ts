@@ -34,6 +34,7 @@ export async function withBenchDatabase<T>(adminUrl: string, work: (database: Be
     return times;
   };
   // Looked at every 200 ms: a backend that ends between two looks loses at most its last 200 ms.
+  const timers = new Set<NodeJS.Timeout>();
   const watchCpu = () => {
     const start = backends();
     const last = new Map<number, number>();
@@ -43,6 +44,7 @@ export async function withBenchDatabase<T>(adminUrl: string, work: (database: Be
         for (const [pid, cpu] of await backends()) last.set(pid, cpu);
       }));
     const timer = setInterval(look, 200);
+    timers.add(timer);
     return async () => {
       clearInterval(timer);
       await look();
@@ -55,6 +57,8 @@ export async function withBenchDatabase<T>(adminUrl: string, work: (database: Be
   try {
     return await work({ url: url.toString(), watchCpu });
   } finally {
+    // A case that failed while watching never stopped its watch.
+    for (const timer of timers) clearInterval(timer);
     // Not WITH (FORCE), which refuses to end an autovacuum worker busy on a database that just took many rows (a plain
     // DROP ends it itself): only this role's connections left open are ended first.
     await admin`SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = ${name} AND usename = current_user`;
