@@ -76,7 +76,11 @@ describe.skipIf(!TEST_DATABASE_URL)('the PostgreSQL state across processes', () 
     const [a, b] = [open(), open()];
     await a.locks.hold('send-x', async () => {
       expect(await b.locks.holder('send-x')).toBe(process.pid);
-      await b.database`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()`;
+      // Only this database's holders: other test files running at once keep theirs in their own databases.
+      await b.database`
+        SELECT pg_terminate_backend(pid) FROM pg_locks
+        WHERE locktype = 'advisory' AND pid <> pg_backend_pid()
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
       expect(await b.locks.holder('send-x')).toBeNull();
       expect(await b.locks.hold('send-x', async () => 'taken over')).toBe('taken over');
     });
