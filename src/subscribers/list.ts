@@ -40,8 +40,11 @@ function mergeRow(known: Subscriber | undefined, row: Omit<ListRow, 'line'>): Su
 /** The statuses of a reader who left: no mail until they opt in again and confirm. */
 export const STOPPED: ReadonlySet<SubscriberStatus> = new Set(['unsubscribed', 'bounced', 'complained']);
 
-/** Applies one recorded event. A stop (unsubscribe, bounce, complaint) holds until the reader opts in again and confirms. */
-function applyEvent(known: Subscriber | undefined, event: SubscriberEvent): Subscriber | undefined {
+/**
+ * Applies one recorded event to what is known of its address (undefined: nothing), the rule every backend folds
+ * events by. A stop (unsubscribe, bounce, complaint) holds until the reader opts in again and confirms.
+ */
+export function applyEvent(known: Subscriber | undefined, event: SubscriberEvent): Subscriber | undefined {
   switch (event.type) {
     case 'add':
       return mergeRow(known, event);

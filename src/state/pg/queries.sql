@@ -13,38 +13,20 @@ SELECT email, name, categories, status FROM subscribers ORDER BY lower(email);
 -- name: subscribers-count-by-status
 SELECT status, count(*)::int AS count FROM subscribers GROUP BY status ORDER BY status;
 
--- name: subscriber-upsert
--- Adds a reader, or replaces what the list says of one; an opt-out keeps its time for the consent rule.
-INSERT INTO subscribers (email, name, categories, status, opted_out_at)
-VALUES (lower(btrim($1)), $2, $3, $4, CASE WHEN $4 IN ('unsubscribed', 'bounced', 'complained') THEN now() END)
+-- name: subscribers-lock
+-- The readers $1 (addresses as compared), locked until the caller's transaction ends: what its events fold into.
+SELECT email, name, categories, status FROM subscribers WHERE lower(email) = ANY($1::text[]) ORDER BY lower(email) FOR UPDATE;
+
+-- name: subscriber-write
+-- A reader as the fold of their events (src/subscribers/list.ts) has them; $5: an unsubscribe, bounce or complaint was
+-- recorded now, for the consent rule.
+INSERT INTO subscribers (email, name, categories, status, opted_out_at) VALUES ($1, $2, $3, $4, CASE WHEN $5::boolean THEN now() END)
 ON CONFLICT (lower(email)) DO UPDATE SET
   name = EXCLUDED.name,
   categories = EXCLUDED.categories,
   status = EXCLUDED.status,
-  opted_out_at = CASE WHEN EXCLUDED.status IN ('unsubscribed', 'bounced', 'complained') THEN now() ELSE subscribers.opted_out_at END,
-  updated_at = now()
-RETURNING email;
-
--- name: subscriber-update
--- `subscribers add` on a reader already listed: only what is given (not null) changes.
-UPDATE subscribers SET name = coalesce($2, name), categories = coalesce($3, categories), updated_at = now()
-WHERE lower(email) = lower($1)
-RETURNING email;
-
--- name: subscriber-set-categories
-UPDATE subscribers SET categories = $2, updated_at = now() WHERE lower(email) = lower($1) RETURNING email;
-
--- name: subscriber-opt-out
--- Unsubscribe, bounce or complaint ($2): stops all further mail until a new double opt-in.
-UPDATE subscribers SET status = $2, opted_out_at = now(), updated_at = now()
-WHERE lower(email) = lower($1) AND $2 IN ('unsubscribed', 'bounced', 'complained')
-RETURNING email;
-
--- name: subscriber-opt-in
--- A completed double opt-in through a link issued at $2: activates the address, unless it opted out after the link was issued.
-UPDATE subscribers SET status = 'active', updated_at = now()
-WHERE lower(email) = lower($1) AND (opted_out_at IS NULL OR opted_out_at < $2)
-RETURNING email;
+  opted_out_at = coalesce(EXCLUDED.opted_out_at, subscribers.opted_out_at),
+  updated_at = now();
 
 -- name: subscriber-event-append
 INSERT INTO subscriber_events (email, type, body) VALUES (lower(btrim($1)), $2, $3) RETURNING id, at;
