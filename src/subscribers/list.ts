@@ -97,8 +97,13 @@ export class SubscriberList {
   /** A list of readers already resolved (the last of an address wins), as a send is planned from. */
   static from(subscribers: Iterable<Subscriber>): SubscriberList {
     const list = new SubscriberList();
-    for (const s of subscribers) list.set(s.email, s, false);
+    list.load(subscribers);
     return list;
+  }
+
+  /** Adds readers already resolved (the last of an address wins), as a database keeps them. */
+  load(subscribers: Iterable<Subscriber>): void {
+    for (const s of subscribers) this.set(s.email, s, false);
   }
 
   /**

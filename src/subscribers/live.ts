@@ -5,8 +5,7 @@ import { SubscriberList } from './list.ts';
 import { type EventFeed, type SubscriberEvents, unreadable } from './store.ts';
 
 /** Which file is there (it changes when the file is replaced) and which content (when it is written); null when there is none. */
-async function versionOf(file: string | null): Promise<{ file: string; content: string } | null> {
-  if (file === null) return null;
+async function versionOf(file: string): Promise<{ file: string; content: string } | null> {
   try {
     const found = await stat(file);
     return { file: `${found.dev}:${found.ino}`, content: `${found.mtimeMs}:${found.size}` };
@@ -43,8 +42,7 @@ export class LiveSubscribers implements ListReader {
   private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
-    /** null: the list is the recorded events alone (a database's list). */
-    private readonly csvFile: string | null,
+    private readonly csvFile: string,
     private readonly store: SubscriberEvents,
     private readonly options: { allowMissingCsv?: boolean } = {},
   ) {
@@ -78,7 +76,7 @@ export class LiveSubscribers implements ListReader {
     const list = new SubscriberList();
     const problems: RowProblem[] = [];
     const storeHasReaders = await this.store.hasEvents();
-    if (this.csvFile !== null && (csvExists || (!storeHasReaders && !this.options.allowMissingCsv))) {
+    if (csvExists || (!storeHasReaders && !this.options.allowMissingCsv)) {
       if (csvExists) await assertListNotEmpty(this.csvFile);
       for await (const item of readSubscriberCsv(this.csvFile)) {
         if (isProblem(item)) problems.push(item);

@@ -9,7 +9,7 @@ import type { Database } from './connect.ts';
 import type { Query } from './queries.ts';
 
 /** Rows read per round trip when streaming a table: a long history never sits in memory whole. */
-const CURSOR_ROWS = 1000;
+export const CURSOR_ROWS = 1000;
 
 /** An event that says the reader left: the time of the latest is kept for the consent rule (subscribers.opted_out_at). */
 const stops = (event: SubscriberEvent) =>
@@ -80,7 +80,7 @@ export class PgSubscriberEvents implements SubscriberEvents {
   }
 
   /** The rows after `after`; one that is not an event (written by hand) stops a strict reader, naming its id. */
-  private async *since(after: number, damaged: 'strict' | 'lenient'): AsyncGenerator<{ id: number; event: SubscriberEvent | undefined }> {
+  async *since(after: number, damaged: 'strict' | 'lenient'): AsyncGenerator<{ id: number; event: SubscriberEvent | undefined }> {
     const cursor = this.sql.unsafe<{ id: string; body: unknown }[]>(this.query('subscriber-events-since'), [after]).cursor(CURSOR_ROWS);
     for await (const rows of cursor) {
       for (const row of rows) {

@@ -7,7 +7,7 @@
 SELECT email, name, categories, status, opted_out_at, updated_at FROM subscribers WHERE lower(email) = lower($1);
 
 -- name: subscribers-stream
--- The whole list in address order, for a send's cursor.
+-- The whole list in address order, for a cursor: a send's, or the list's first read.
 SELECT email, name, categories, status FROM subscribers ORDER BY lower(email);
 
 -- name: subscribers-count-by-status
@@ -27,6 +27,10 @@ ON CONFLICT (lower(email)) DO UPDATE SET
   status = EXCLUDED.status,
   opted_out_at = coalesce(EXCLUDED.opted_out_at, subscribers.opted_out_at),
   updated_at = now();
+
+-- name: subscriber-events-last
+-- The id of the latest event: the table subscribers read in the same snapshot is the fold of the events up to it.
+SELECT coalesce(max(id), 0) AS id FROM subscriber_events;
 
 -- name: subscriber-event-append
 INSERT INTO subscriber_events (email, type, body) VALUES (lower(btrim($1)), $2, $3) RETURNING id, at;

@@ -56,6 +56,22 @@ describe.skipIf(!TEST_DATABASE_URL)('the PostgreSQL state across processes', () 
     expect(row?.recent).toBe(true);
   });
 
+  it('lists the readers of the table subscribers, and refuses a row that is not one, naming it', async () => {
+    const state = open();
+    await state.database`INSERT INTO subscribers (email, name, categories, status) VALUES ('hand@example.com', 'Hand', '{Design}', 'active')`;
+    expect((await open().list().current()).list.get('hand@example.com')).toEqual({
+      email: 'hand@example.com',
+      name: 'Hand',
+      categories: ['Design'],
+      status: 'active',
+    });
+    await state.database`INSERT INTO subscribers (email, status) VALUES ('not an address', 'active')`;
+    await expect(open().list().current()).rejects.toThrow(
+      `${state.listPlace}: the subscribers row of "not an address" is not a reader; fix or delete that row, then run again.`,
+    );
+    await state.database`DELETE FROM subscribers`;
+  });
+
   it('acts on a webhook id once when two servers get it at once, and again when the one that claimed it dies first', async () => {
     const [a, b, c] = [open(), open(), open()];
     expect((await Promise.all([a.webhooks.claim('msg_1'), b.webhooks.claim('msg_1')])).filter(Boolean)).toHaveLength(1);

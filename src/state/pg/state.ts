@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { Issue } from '../../digest/schema.ts';
-import { LiveSubscribers } from '../../subscribers/live.ts';
 import { frozenText, parseFrozen, rebuildRepair } from '../issues.ts';
 import { ScheduleRecord } from '../schedule.ts';
 import { type PendingSignup, SignupLine } from '../signups.ts';
@@ -9,6 +8,7 @@ import { WebhookEntry } from '../webhook-log.ts';
 import { type Database, type DatabaseOptions, describeDatabase, openDatabase } from './connect.ts';
 import { PgSubscriberEvents, PgVotes } from './events.ts';
 import { PgLedger, PgReaders } from './ledger.ts';
+import { PgList } from './list.ts';
 import { PgLocks } from './locks.ts';
 import { loadQueries, type Query } from './queries.ts';
 
@@ -37,7 +37,7 @@ export function openPostgres(url: string, localDir: string, options: DatabaseOpt
     database: sql,
     subscribers,
     listPlace: place,
-    list: () => new LiveSubscribers(null, subscribers),
+    list: () => new PgList(sql, query, subscribers, place),
     signups: new PgSignups(sql, query),
     votes: new PgVotes(sql, query),
     webhooks,
