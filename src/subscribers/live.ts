@@ -1,6 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { assertListNotEmpty } from './list-file.ts';
 import { isProblem, readSubscriberCsv, type RowProblem } from './csv.ts';
+import type { ExportRow } from './import.ts';
+import type { ImportOutcome } from './import-plan.ts';
 import { SubscriberList } from './list.ts';
 import { type EventFeed, type SubscriberEvents, unreadable } from './store.ts';
 
@@ -25,7 +27,15 @@ export interface ListReader {
 export interface ListState {
   readonly subscribers: SubscriberEvents;
   list(options?: { allowMissingCsv?: boolean }): ListReader;
+  /**
+   * Imports the checked rows of an export as planImport judges them against the list, all at once (a database's
+   * COPY); returns how many rows had each outcome. Without it, the rows are planned against the list and recorded.
+   */
+  importRows?: ImportRows;
 }
+
+/** Imports the checked rows of `file` at `at` (ISO); how many rows had each outcome. */
+export type ImportRows = (rows: readonly ExportRow[], at: string, file: string) => Promise<Record<ImportOutcome, number>>;
 
 /**
  * The effective list (the editor's CSV folded row by row as it streams, so a large list is never held

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Issue } from '../../digest/schema.ts';
+import type { ImportRows } from '../../subscribers/live.ts';
 import { frozenText, parseFrozen, rebuildRepair } from '../issues.ts';
 import { ScheduleRecord } from '../schedule.ts';
 import { type PendingSignup, SignupLine } from '../signups.ts';
@@ -7,6 +8,7 @@ import type { Issues, Schedule, Signups, State, Webhooks } from '../stores.ts';
 import { WebhookEntry } from '../webhook-log.ts';
 import { type Database, type DatabaseOptions, describeDatabase, openDatabase } from './connect.ts';
 import { PgSubscriberEvents, PgVotes } from './events.ts';
+import { importRows } from './import.ts';
 import { PgLedger, PgReaders } from './ledger.ts';
 import { PgList } from './list.ts';
 import { PgLocks } from './locks.ts';
@@ -15,6 +17,8 @@ import { loadQueries, type Query } from './queries.ts';
 /** The state in PostgreSQL, with the pool it holds: `close` lets the process end. */
 export interface PostgresState extends State {
   readonly database: Database;
+  /** `subscribers import`: COPY and set-based statements in one transaction (see import.ts). */
+  readonly importRows: ImportRows;
   close(): Promise<void>;
 }
 
@@ -38,6 +42,7 @@ export function openPostgres(url: string, localDir: string, options: DatabaseOpt
     subscribers,
     listPlace: place,
     list: () => new PgList(sql, query, subscribers, place),
+    importRows: (rows, at, file) => importRows(sql, query, rows, at, file),
     signups: new PgSignups(sql, query),
     votes: new PgVotes(sql, query),
     webhooks,
