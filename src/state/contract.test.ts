@@ -37,6 +37,68 @@ describe.each(BACKENDS)('the %s backend of the state', (_name, make, { journals,
       expect((await collect(again.events())).map((e) => e.email)).toEqual(['ada@example.com', 'bo@example.com', 'cy@example.com']);
     });
 
+    it('lists each reader once, as the events fold, whatever the case the address came in; a reader sees what comes after', async () => {
+      const when = at(0).toISOString();
+      await state.subscribers.record(
+        {
+          type: 'add',
+          email: 'Ada@Example.com',
+          name: 'Ada',
+          categories: ['Design'],
+          status: 'active',
+          at: when,
+          source: 'import x.csv:2',
+        },
+        {
+          type: 'add',
+          email: 'ADA@example.com',
+          name: null,
+          categories: ['Writing'],
+          status: 'active',
+          at: when,
+          source: 'import x.csv:3',
+        },
+        { type: 'subscribe', email: 'bo@example.com', name: 'Bo', categories: [], at: when },
+        { type: 'confirm', email: 'Bo@Example.com', at: when },
+        { type: 'subscribe', email: 'cy@example.com', name: null, categories: ['Research'], at: when },
+        { type: 'confirm', email: 'nobody@example.com', at: when },
+        { type: 'preferences', email: 'nobody@example.com', categories: ['Design'], at: when },
+      );
+      await state.subscribers.record({ type: 'preferences', email: 'ada@EXAMPLE.com', categories: ['Research'], at: when });
+      await state.subscribers.record({ type: 'update', email: 'ada@example.com', name: 'Ada L.', at: when, source: 'cli' });
+      await state.subscribers.record(unsubscribe('DI@example.com'), { type: 'bounce', email: 'bo@example.com', at: when });
+      await state.subscribers.record(
+        { type: 'add', email: 'ed@example.com', name: 'Ed', categories: [], status: 'active', at: when, source: 'cli' },
+        { type: 'complaint', email: 'Ed@example.com', at: when },
+        { type: 'subscribe', email: 'fay@example.com', name: 'Fay', categories: [], at: when },
+        unsubscribe('Fay@example.com'),
+        { type: 'opt-in', email: 'FAY@example.com', at: when, issued: when },
+      );
+      const reader = (email: string, name: string | null, categories: string[], status: string) => ({ email, name, categories, status });
+      const expected = [
+        reader('ada@example.com', 'Ada L.', ['Research'], 'active'),
+        reader('bo@example.com', 'Bo', [], 'bounced'),
+        reader('cy@example.com', null, ['Research'], 'pending'),
+        reader('di@example.com', null, [], 'unsubscribed'),
+        reader('ed@example.com', 'Ed', [], 'complained'),
+        reader('fay@example.com', 'Fay', [], 'active'),
+      ];
+      const listed = async (list: State['list']) => {
+        const { list: readers, problems } = await list({ allowMissingCsv: true }).current();
+        expect(problems).toEqual([]);
+        return [...readers.values()].sort((a, b) => a.email.localeCompare(b.email));
+      };
+      expect(await listed(backend.open().list)).toEqual(expected);
+
+      const kept = backend.open().list({ allowMissingCsv: true });
+      await kept.current();
+      await backend.open().subscribers.record({ type: 'confirm', email: 'CY@example.com', at: when }, unsubscribe('ada@example.com'));
+      const now = [...(await kept.current()).list.values()];
+      expect(now.find((r) => r.email === 'cy@example.com')?.status).toBe('active');
+      expect(now.find((r) => r.email === 'ada@example.com')?.status).toBe('unsubscribed');
+      expect(await listed(backend.open().list)).toEqual(now.sort((a, b) => a.email.localeCompare(b.email)));
+    });
+
     itJournaled('reads past a record a crash cut short, and refuses a damaged one naming where it is', async () => {
       await state.subscribers.record(unsubscribe('ada@example.com'));
       await backend.tear('events');

@@ -71,11 +71,7 @@ async function postgresBackend(): Promise<Backend> {
     tear: unjournaled,
     damage: unjournaled,
     optOut: async (email) => {
-      const state = open();
-      await state.subscribers.record(unsubscribe(email));
-      // The subscribers table is not yet kept from the events by the backend (another change): written here as it will be.
-      await state.database`INSERT INTO subscribers (email, status) VALUES (${email}, 'unsubscribed')
-        ON CONFLICT (lower(email)) DO UPDATE SET status = EXCLUDED.status`;
+      await open().subscribers.record(unsubscribe(email));
     },
     wentLongAgo: async (batch) => {
       await open()
