@@ -1,108 +1,10 @@
-import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { createTestDatabase, TEST_DATABASE_URL } from '../../test/helpers/pg.ts';
 import { sampleIssue } from '../sample.ts';
-import type { SubscriberEvent } from '../subscribers/schema.ts';
 import type { Vote } from '../subscribers/tokens.ts';
 import { sendLock } from './submission.ts';
-import { openFiles } from './open.ts';
-import { migrate } from './pg/migrate.ts';
-import { openPostgres, type PostgresState } from './pg/state.ts';
+import { at, BACKENDS, type Backend, unsubscribe, WEEK } from '../../test/helpers/state-backends.ts';
 import type { State } from './stores.ts';
 
-/** The stores whose records a crash can tear or a hand can damage. */
-type Journaled = 'events' | 'votes' | 'ledger';
-
-/**
- * One backend as the contract drives it: `open` opens the state anew (a restart sees only what was kept), `tear`
- * leaves a record cut short as a crash mid-write does, `damage` adds a whole record that is not one.
- */
-interface Backend {
-  open(): State;
-  tear(store: Journaled): Promise<void>;
-  damage(store: Journaled): Promise<void>;
-  /** Records that `email` unsubscribed, as serve does on any host. */
-  optOut(email: string): Promise<void>;
-  /** Marks a planned batch of WEEK as having first gone 24 hours ago, its fate unknown. */
-  wentLongAgo(batch: number): Promise<void>;
-  close(): Promise<void>;
-}
-
-const DAY_AGO = () => new Date(Date.now() - 24 * 3_600_000);
-
-const WEEK = '2026-W47';
-
-async function filesBackend(): Promise<Backend> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'state-contract-'));
-  const fileOf = (store: Journaled) =>
-    ({
-      events: path.join(dir, 'subscribers', 'events.jsonl'),
-      votes: path.join(dir, 'subscribers', 'votes.jsonl'),
-      ledger: path.join(dir, 'ledger', `${WEEK}.jsonl`),
-    })[store];
-  const append = async (store: Journaled, text: string) => {
-    await mkdir(path.dirname(fileOf(store)), { recursive: true });
-    await appendFile(fileOf(store), text);
-  };
-  return {
-    open: () => openFiles(dir),
-    tear: (store) => append(store, '{"type":"unsubscribe","email":"cut@exa'),
-    damage: (store) => append(store, '{"not":"a record"}\n'),
-    optOut: (email) => openFiles(dir).subscribers.record(unsubscribe(email)),
-    wentLongAgo: (batch) => append('ledger', `${JSON.stringify({ state: 'submitting', batch, at: DAY_AGO() })}\n`),
-    close: () => rm(dir, { recursive: true, force: true }),
-  };
-}
-
-/** A database of its own, migrated; every opening is a pool of its own, all closed before the database is dropped. */
-async function postgresBackend(): Promise<Backend> {
-  const database = await createTestDatabase();
-  const dir = await mkdtemp(path.join(tmpdir(), 'state-contract-pg-'));
-  const opened: PostgresState[] = [];
-  const open = () => {
-    const state = openPostgres(database.url, dir);
-    opened.push(state);
-    return state;
-  };
-  await migrate(open().database);
-  const unjournaled = () => Promise.reject(new Error('a database keeps no records a crash can cut short or a hand can damage'));
-  return {
-    open,
-    tear: unjournaled,
-    damage: unjournaled,
-    optOut: async (email) => {
-      const state = open();
-      await state.subscribers.record(unsubscribe(email));
-      // The subscribers table is not yet kept from the events by the backend (another change): written here as it will be.
-      await state.database`INSERT INTO subscribers (email, status) VALUES (${email}, 'unsubscribed')
-        ON CONFLICT (lower(email)) DO UPDATE SET status = EXCLUDED.status`;
-    },
-    wentLongAgo: async (batch) => {
-      await open()
-        .database`UPDATE ledger_batches SET state = 'submitting', submitted_at = ${DAY_AGO()} WHERE week = ${WEEK} AND batch = ${batch}`;
-    },
-    close: async () => {
-      await Promise.all(opened.map((state) => state.close()));
-      await database.drop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/**
- * Each backend, and whether it keeps journals a crash can tear or a hand can damage: a database has neither (a
- * statement is committed whole or not at all, and CHECK constraints refuse a row that is not a record), so those cases
- * are the files backend's alone; every other case runs against each.
- */
-const BACKENDS: [string, () => Promise<Backend>, { journals: boolean; skip?: boolean }][] = [
-  ['files', filesBackend, { journals: true }],
-  ['PostgreSQL (skipped without TEST_DATABASE_URL)', postgresBackend, { journals: false, skip: !TEST_DATABASE_URL }],
-];
-
-const at = (minutes: number) => new Date(Date.UTC(2026, 10, 20, 10, minutes));
-const unsubscribe = (email: string): SubscriberEvent => ({ type: 'unsubscribe', email, at: at(0).toISOString(), source: 'cli' });
 const reader = (n: number) => ({ email: `r${n}@example.com`, name: null, categories: [] });
 const settings = { from: 'f1', publicUrl: 'p1', secret: null, postalAddress: 'a1' };
 const collect = async <T>(items: AsyncIterable<T>) => {
@@ -133,6 +35,68 @@ describe.each(BACKENDS)('the %s backend of the state', (_name, make, { journals,
       const again = backend.open().subscribers;
       expect(await again.hasEvents()).toBe(true);
       expect((await collect(again.events())).map((e) => e.email)).toEqual(['ada@example.com', 'bo@example.com', 'cy@example.com']);
+    });
+
+    it('lists each reader once, as the events fold, whatever the case the address came in; a reader sees what comes after', async () => {
+      const when = at(0).toISOString();
+      await state.subscribers.record(
+        {
+          type: 'add',
+          email: 'Ada@Example.com',
+          name: 'Ada',
+          categories: ['Design'],
+          status: 'active',
+          at: when,
+          source: 'import x.csv:2',
+        },
+        {
+          type: 'add',
+          email: 'ADA@example.com',
+          name: null,
+          categories: ['Writing'],
+          status: 'active',
+          at: when,
+          source: 'import x.csv:3',
+        },
+        { type: 'subscribe', email: 'bo@example.com', name: 'Bo', categories: [], at: when },
+        { type: 'confirm', email: 'Bo@Example.com', at: when },
+        { type: 'subscribe', email: 'cy@example.com', name: null, categories: ['Research'], at: when },
+        { type: 'confirm', email: 'nobody@example.com', at: when },
+        { type: 'preferences', email: 'nobody@example.com', categories: ['Design'], at: when },
+      );
+      await state.subscribers.record({ type: 'preferences', email: 'ada@EXAMPLE.com', categories: ['Research'], at: when });
+      await state.subscribers.record({ type: 'update', email: 'ada@example.com', name: 'Ada L.', at: when, source: 'cli' });
+      await state.subscribers.record(unsubscribe('DI@example.com'), { type: 'bounce', email: 'bo@example.com', at: when });
+      await state.subscribers.record(
+        { type: 'add', email: 'ed@example.com', name: 'Ed', categories: [], status: 'active', at: when, source: 'cli' },
+        { type: 'complaint', email: 'Ed@example.com', at: when },
+        { type: 'subscribe', email: 'fay@example.com', name: 'Fay', categories: [], at: when },
+        unsubscribe('Fay@example.com'),
+        { type: 'opt-in', email: 'FAY@example.com', at: when, issued: when },
+      );
+      const reader = (email: string, name: string | null, categories: string[], status: string) => ({ email, name, categories, status });
+      const expected = [
+        reader('ada@example.com', 'Ada L.', ['Research'], 'active'),
+        reader('bo@example.com', 'Bo', [], 'bounced'),
+        reader('cy@example.com', null, ['Research'], 'pending'),
+        reader('di@example.com', null, [], 'unsubscribed'),
+        reader('ed@example.com', 'Ed', [], 'complained'),
+        reader('fay@example.com', 'Fay', [], 'active'),
+      ];
+      const listed = async (list: State['list']) => {
+        const { list: readers, problems } = await list({ allowMissingCsv: true }).current();
+        expect(problems).toEqual([]);
+        return [...readers.values()].sort((a, b) => a.email.localeCompare(b.email));
+      };
+      expect(await listed(backend.open().list)).toEqual(expected);
+
+      const kept = backend.open().list({ allowMissingCsv: true });
+      await kept.current();
+      await backend.open().subscribers.record({ type: 'confirm', email: 'CY@example.com', at: when }, unsubscribe('ada@example.com'));
+      const now = [...(await kept.current()).list.values()];
+      expect(now.find((r) => r.email === 'cy@example.com')?.status).toBe('active');
+      expect(now.find((r) => r.email === 'ada@example.com')?.status).toBe('unsubscribed');
+      expect(await listed(backend.open().list)).toEqual(now.sort((a, b) => a.email.localeCompare(b.email)));
     });
 
     itJournaled('reads past a record a crash cut short, and refuses a damaged one naming where it is', async () => {

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Issue } from '../digest/schema.ts';
 import type { Recipient } from '../mail.ts';
-import { Ledger, SentReaders } from './ledger.ts';
+import { Ledger } from './ledger.ts';
+import { SentReaders } from './sent-readers.ts';
 
 const reader = (n: number): Recipient => ({ email: `r${n}@example.com`, name: n % 2 ? `R ${n}` : null, categories: [] });
 const readers = (from: number, count: number) => Array.from({ length: count }, (_, i) => reader(from + i));

@@ -1,9 +1,9 @@
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { Issue } from '../digest/schema.ts';
 import { LedgerError } from '../errors.ts';
-import { AppendedLines, appendLinesDurably, parseJsonLineStrictly, readLines } from '../files.ts';
+import { appendLinesDurably, parseJsonLineStrictly, readLines } from '../files.ts';
 import { Recipient, recipientOf } from '../mail.ts';
 import type { StoppedReaders } from '../subscribers/stopped.ts';
 import { KEY_REMEMBERED_MS, SettingsFingerprint, type SubmitOptions, type Submission } from './submission.ts';
@@ -21,7 +21,7 @@ const StartRecord = z.object({
 });
 export type StartRecord = z.infer<typeof StartRecord>;
 
-const LedgerRecord = z.discriminatedUnion('state', [
+export const LedgerRecord = z.discriminatedUnion('state', [
   StartRecord,
   z.object({ state: z.literal('pending'), batch: z.int(), key: z.string(), recipients: z.array(Recipient) }),
   // `at`: when the batch went (absent in older ledgers); `key` and `recipients`: the batch as it went, when readers who
@@ -90,7 +90,7 @@ const isReplanLine = (line: string) => stateOf(line) === 'submitting' && line.in
 
 /** A submitting record that says how the batch went, when readers were dropped from its plan: it replaces the plan. */
 type Replan = Extract<LedgerRecord, { state: 'submitting' }> & { key: string; recipients: Recipient[] };
-const isReplan = (record: LedgerRecord): record is Replan =>
+export const isReplan = (record: LedgerRecord): record is Replan =>
   record.state === 'submitting' && record.key !== undefined && record.recipients !== undefined;
 
 /**
@@ -335,90 +335,5 @@ export class Ledger {
 
   private damaged(line: number): LedgerError {
     return new LedgerError(this.file, line, 'send cannot tell who already has this issue');
-  }
-}
-
-/** The weeks with a send ledger in the state folder `folder`, oldest first. */
-export async function ledgerWeeks(folder: string): Promise<string[]> {
-  const names = await readdir(path.join(folder, 'ledger')).catch(() => [] as string[]);
-  return names
-    .filter((n) => /^\d{4}-W\d{2}\.jsonl$/.test(n))
-    .map((n) => n.slice(0, -'.jsonl'.length))
-    .sort();
-}
-
-/** How many weeks `SentReaders` keeps: votes come mostly from the latest issues, and each week kept holds its readers. */
-const KEPT_WEEKS = 4;
-
-/**
- * Who has each issue, as `Ledger.sentReaders` says, for a long-running reader (serve): a week's readers are kept
- * between looks, and each look reads only what its ledger gained since (a send appends while readers vote).
- */
-export class SentReaders {
-  private readonly weeks = new Map<string, WeekReaders>();
-
-  /** `folder`: the state folder. */
-  constructor(private readonly folder: string) {}
-
-  /** Whether `email` has the issue of `week`, counting every batch recorded before the call. */
-  async has(week: string, email: string): Promise<boolean> {
-    const readers = this.weeks.get(week) ?? new WeekReaders(new Ledger(this.folder, week).file);
-    this.weeks.delete(week);
-    this.weeks.set(week, readers);
-    const [oldest] = this.weeks.keys();
-    if (this.weeks.size > KEPT_WEEKS && oldest !== undefined) this.weeks.delete(oldest);
-    return (await readers.current()).has(email);
-  }
-}
-
-/** One week's readers, folded from its ledger in turns: a batch's readers count once both its plan and its `sent` are read. */
-class WeekReaders {
-  private readonly lines: AppendedLines;
-  private planned = new Map<number, string[]>();
-  /** Batch → the readers Resend refused in it. */
-  private sent = new Map<number, Set<string>>();
-  private readers = new Set<string>();
-  private turn: Promise<unknown> = Promise.resolve();
-
-  constructor(file: string) {
-    this.lines = new AppendedLines(file);
-  }
-
-  current(): Promise<ReadonlySet<string>> {
-    const next = this.turn.then(() => this.refresh());
-    this.turn = next.catch(() => undefined);
-    return next;
-  }
-
-  private async refresh(): Promise<ReadonlySet<string>> {
-    const { restarted, lines } = await this.lines.next();
-    if (restarted) {
-      this.planned = new Map();
-      this.sent = new Map();
-      this.readers = new Set();
-    }
-    for await (const { line, number } of lines) {
-      const json = parseJsonLineStrictly(line);
-      if (json === undefined) continue;
-      const parsed = 'value' in json ? LedgerRecord.safeParse(json.value) : null;
-      if (!parsed?.success) {
-        throw new LedgerError(this.lines.file, number, 'votes from this issue cannot be checked');
-      }
-      const record = parsed.data;
-      if (record.state === 'pending' || isReplan(record)) {
-        this.planned.set(
-          record.batch,
-          record.recipients.map((r) => r.email),
-        );
-      } else if (record.state === 'sent') {
-        this.sent.set(record.batch, new Set(record.rejected.map((r) => r.email)));
-      } else continue;
-      const emails = this.planned.get(record.batch);
-      const rejected = this.sent.get(record.batch);
-      if (!emails || !rejected) continue;
-      for (const email of emails) if (!rejected.has(email)) this.readers.add(email);
-      this.planned.delete(record.batch);
-    }
-    return this.readers;
   }
 }

@@ -42,6 +42,11 @@ const OUTCOMES = {
 } as const;
 export type ImportOutcome = keyof typeof OUTCOMES;
 
+/** Every outcome at 0 readers. */
+export function noOutcomes(): Record<ImportOutcome, number> {
+  return Object.fromEntries(Object.keys(OUTCOMES).map((k) => [k, 0])) as Record<ImportOutcome, number>;
+}
+
 const same = (a: Subscriber, b: Subscriber) =>
   a.name === b.name && a.status === b.status && JSON.stringify(a.categories) === JSON.stringify(b.categories);
 
@@ -57,7 +62,7 @@ export function planImport(
   at: string,
   file: string,
 ): { events: SubscriberEvent[]; outcomes: Record<ImportOutcome, number> } {
-  const outcomes = Object.fromEntries(Object.keys(OUTCOMES).map((k) => [k, 0])) as Record<ImportOutcome, number>;
+  const outcomes = noOutcomes();
   const events: SubscriberEvent[] = [];
   for (const row of rows) {
     const known = list.get(row.email);

@@ -40,8 +40,11 @@ function mergeRow(known: Subscriber | undefined, row: Omit<ListRow, 'line'>): Su
 /** The statuses of a reader who left: no mail until they opt in again and confirm. */
 export const STOPPED: ReadonlySet<SubscriberStatus> = new Set(['unsubscribed', 'bounced', 'complained']);
 
-/** Applies one recorded event. A stop (unsubscribe, bounce, complaint) holds until the reader opts in again and confirms. */
-function applyEvent(known: Subscriber | undefined, event: SubscriberEvent): Subscriber | undefined {
+/**
+ * Applies one recorded event to what is known of its address (undefined: nothing), the rule every backend folds
+ * events by. A stop (unsubscribe, bounce, complaint) holds until the reader opts in again and confirms.
+ */
+export function applyEvent(known: Subscriber | undefined, event: SubscriberEvent): Subscriber | undefined {
   switch (event.type) {
     case 'add':
       return mergeRow(known, event);
@@ -94,8 +97,13 @@ export class SubscriberList {
   /** A list of readers already resolved (the last of an address wins), as a send is planned from. */
   static from(subscribers: Iterable<Subscriber>): SubscriberList {
     const list = new SubscriberList();
-    for (const s of subscribers) list.set(s.email, s, false);
+    list.load(subscribers);
     return list;
+  }
+
+  /** Adds readers already resolved (the last of an address wins), as a database keeps them. */
+  load(subscribers: Iterable<Subscriber>): void {
+    for (const s of subscribers) this.set(s.email, s, false);
   }
 
   /**

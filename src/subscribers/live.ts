@@ -1,12 +1,13 @@
 import { stat } from 'node:fs/promises';
 import { assertListNotEmpty } from './list-file.ts';
 import { isProblem, readSubscriberCsv, type RowProblem } from './csv.ts';
+import type { ExportRow } from './import.ts';
+import type { ImportOutcome } from './import-plan.ts';
 import { SubscriberList } from './list.ts';
 import { type EventFeed, type SubscriberEvents, unreadable } from './store.ts';
 
 /** Which file is there (it changes when the file is replaced) and which content (when it is written); null when there is none. */
-async function versionOf(file: string | null): Promise<{ file: string; content: string } | null> {
-  if (file === null) return null;
+async function versionOf(file: string): Promise<{ file: string; content: string } | null> {
   try {
     const found = await stat(file);
     return { file: `${found.dev}:${found.ino}`, content: `${found.mtimeMs}:${found.size}` };
@@ -26,7 +27,15 @@ export interface ListReader {
 export interface ListState {
   readonly subscribers: SubscriberEvents;
   list(options?: { allowMissingCsv?: boolean }): ListReader;
+  /**
+   * Imports the checked rows of an export as planImport judges them against the list, all at once (a database's
+   * COPY); returns how many rows had each outcome. Without it, the rows are planned against the list and recorded.
+   */
+  importRows?: ImportRows;
 }
+
+/** Imports the checked rows of `file` at `at` (ISO); how many rows had each outcome. */
+export type ImportRows = (rows: readonly ExportRow[], at: string, file: string) => Promise<Record<ImportOutcome, number>>;
 
 /**
  * The effective list (the editor's CSV folded row by row as it streams, so a large list is never held
@@ -43,8 +52,7 @@ export class LiveSubscribers implements ListReader {
   private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
-    /** null: the list is the recorded events alone (a database's list). */
-    private readonly csvFile: string | null,
+    private readonly csvFile: string,
     private readonly store: SubscriberEvents,
     private readonly options: { allowMissingCsv?: boolean } = {},
   ) {
@@ -78,7 +86,7 @@ export class LiveSubscribers implements ListReader {
     const list = new SubscriberList();
     const problems: RowProblem[] = [];
     const storeHasReaders = await this.store.hasEvents();
-    if (this.csvFile !== null && (csvExists || (!storeHasReaders && !this.options.allowMissingCsv))) {
+    if (csvExists || (!storeHasReaders && !this.options.allowMissingCsv)) {
       if (csvExists) await assertListNotEmpty(this.csvFile);
       for await (const item of readSubscriberCsv(this.csvFile)) {
         if (isProblem(item)) problems.push(item);

@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import { catalogCategories, planAdd, unsubscribeMessage } from './edit.ts';
 import { readExport } from './import.ts';
 import { importSummary, planImport, withCatalogCategories } from './import-plan.ts';
-import type { ListState } from './live.ts';
+import type { ImportRows, ListState } from './live.ts';
 
 /**
  * What `subscribers import`, `add` and `unsubscribe` do to the list: read it as the next send sees it, record
@@ -19,15 +19,24 @@ async function catalogOf(config: Config): Promise<[categories: string[], where: 
   return [(await loadCatalog(config.dataDir)).map((t) => t.category), `the catalog in ${config.dataDir}/tools`];
 }
 
+/** The files backend's import: the rows planned against the list, read beforehand, and recorded as events. */
+async function importAgainstList(state: ListState): Promise<ImportRows> {
+  const { list } = await listOf(state);
+  return async (rows, at, file) => {
+    const { events, outcomes } = planImport(list, rows, at, file);
+    await state.subscribers.record(...events);
+    return outcomes;
+  };
+}
+
 /** Imports an export of another tool (or our own list); returns the summary. An unknown status or category stops it with nothing imported. */
 export async function importSubscribers(config: Config, state: ListState, file: string, at: Date): Promise<string> {
-  const { list } = await listOf(state);
+  // A state that imports all at once (a database) judges the rows where it keeps the list.
+  const importRows = state.importRows ?? (await importAgainstList(state));
   // Read and checked whole before anything is recorded.
   const { rows, problems } = await readExport(file);
   const checked = rows.some((r) => r.categories.length > 0) ? withCatalogCategories(rows, ...(await catalogOf(config)), file) : rows;
-  const { events, outcomes } = planImport(list, checked, at.toISOString(), file);
-  await state.subscribers.record(...events);
-  return importSummary(file, outcomes, problems);
+  return importSummary(file, await importRows(checked, at.toISOString(), file), problems);
 }
 
 /** Adds one active reader, or changes the name or categories (as the catalog spells them) of one on the list; returns what changed. */

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../errors.ts';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase, withDatabase } from '../../../test/helpers/pg.ts';
-import { connectDatabase, lostDatabaseSentence, openDatabase } from './connect.ts';
+import { connectDatabase, DEAD_HOST_NOTICED_MS, lostDatabaseSentence, openDatabase } from './connect.ts';
 
 const PASSWORD = 'a-password-never-printed-1234';
 
@@ -64,6 +64,18 @@ describe.skipIf(!TEST_DATABASE_URL)('connectDatabase against PostgreSQL', () => 
     try {
       const [row] = await sql`SELECT current_setting('application_name') AS name, current_setting('statement_timeout') AS timeout`;
       expect(row).toEqual({ name: `digest ${hostname()}:${process.pid}`, timeout: '1min' });
+    } finally {
+      await sql.end();
+    }
+  });
+
+  it("a lock's connection has the server probe it, so a host that died lets its lock go within DEAD_HOST_NOTICED_MS", async () => {
+    const sql = openDatabase(database.url, { dedicated: true });
+    try {
+      const [row] = await sql`SELECT current_setting('tcp_keepalives_idle')::int AS idle,
+        current_setting('tcp_keepalives_interval')::int AS every, current_setting('tcp_keepalives_count')::int AS count`;
+      expect(row).toEqual({ idle: 60, every: 10, count: 6 });
+      expect(DEAD_HOST_NOTICED_MS).toBe(((row?.idle ?? 0) + (row?.every ?? 0) * (row?.count ?? 0)) * 1000);
     } finally {
       await sql.end();
     }

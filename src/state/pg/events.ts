@@ -1,5 +1,6 @@
 import { SubscribersError } from '../../errors.ts';
-import { SubscriberEvent } from '../../subscribers/schema.ts';
+import { applyEvent, STOPPED } from '../../subscribers/list.ts';
+import { type Subscriber, SubscriberEvent } from '../../subscribers/schema.ts';
 import type { EventFeed, SubscriberEvents } from '../../subscribers/store.ts';
 import type { Vote } from '../../subscribers/tokens.ts';
 import type { Votes } from '../stores.ts';
@@ -8,9 +9,19 @@ import type { Executor } from './connect.ts';
 import type { Query } from './queries.ts';
 
 /** Rows read per round trip when streaming a table: a long history never sits in memory whole. */
-const CURSOR_ROWS = 1000;
+export const CURSOR_ROWS = 1000;
 
-/** The subscriber events in the table subscriber_events, append-only; a feed remembers the last id it gave. */
+/** An event that says the reader left: the time of the latest is kept for the consent rule (subscribers.opted_out_at). */
+const stops = (event: SubscriberEvent) =>
+  event.type === 'unsubscribe' ||
+  event.type === 'bounce' ||
+  event.type === 'complaint' ||
+  (event.type === 'add' && STOPPED.has(event.status));
+
+/**
+ * The subscriber events in the table subscriber_events, append-only; a feed remembers the last id it gave. The table
+ * subscribers is their fold, kept current by the transaction that appends them.
+ */
 export class PgSubscriberEvents implements SubscriberEvents {
   constructor(
     private readonly sql: Executor,
@@ -18,6 +29,7 @@ export class PgSubscriberEvents implements SubscriberEvents {
     readonly place: string,
   ) {}
 
+  /** Appends the events and folds each into its reader's row, in one transaction that holds those rows locked. */
   async record(...events: SubscriberEvent[]): Promise<void> {
     const parsed = events.map((event) => SubscriberEvent.parse(event));
     await this.sql.begin(async (tx) => {
@@ -27,6 +39,20 @@ export class PgSubscriberEvents implements SubscriberEvents {
         parsed.map((event) => event.type),
         parsed.map((event) => JSON.stringify(event)),
       ]);
+      const emails = [...new Set(parsed.map((event) => event.email))];
+      const rows = await tx.unsafe<Subscriber[]>(this.query('subscribers-lock'), [emails]);
+      const known = new Map(rows.map((row) => [row.email, row]));
+      const changed = new Map<string, { reader: Subscriber; stopped: boolean }>();
+      for (const event of parsed) {
+        const before = known.get(event.email);
+        const after = applyEvent(before, event);
+        if (!after || (after === before && !stops(event))) continue;
+        known.set(event.email, after);
+        changed.set(event.email, { reader: after, stopped: stops(event) || (changed.get(event.email)?.stopped ?? false) });
+      }
+      for (const { reader, stopped } of changed.values()) {
+        await tx.unsafe(this.query('subscriber-write'), [reader.email, reader.name, reader.categories, reader.status, stopped]);
+      }
     });
   }
 
@@ -58,7 +84,7 @@ export class PgSubscriberEvents implements SubscriberEvents {
   }
 
   /** The rows after `after`; one that is not an event (written by hand) stops a strict reader, naming its id. */
-  private async *since(after: number, damaged: 'strict' | 'lenient'): AsyncGenerator<{ id: number; event: SubscriberEvent | undefined }> {
+  async *since(after: number, damaged: 'strict' | 'lenient'): AsyncGenerator<{ id: number; event: SubscriberEvent | undefined }> {
     const cursor = this.sql.unsafe<{ id: string; body: unknown }[]>(this.query('subscriber-events-since'), [after]).cursor(CURSOR_ROWS);
     for await (const rows of cursor) {
       for (const row of rows) {

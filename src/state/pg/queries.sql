@@ -7,44 +7,30 @@
 SELECT email, name, categories, status, opted_out_at, updated_at FROM subscribers WHERE lower(email) = lower($1);
 
 -- name: subscribers-stream
--- The whole list in address order, for a send's cursor.
+-- The whole list in address order, for a cursor: a send's, or the list's first read.
 SELECT email, name, categories, status FROM subscribers ORDER BY lower(email);
 
 -- name: subscribers-count-by-status
 SELECT status, count(*)::int AS count FROM subscribers GROUP BY status ORDER BY status;
 
--- name: subscriber-upsert
--- Adds a reader, or replaces what the list says of one; an opt-out keeps its time for the consent rule.
-INSERT INTO subscribers (email, name, categories, status, opted_out_at)
-VALUES (lower(btrim($1)), $2, $3, $4, CASE WHEN $4 IN ('unsubscribed', 'bounced', 'complained') THEN now() END)
+-- name: subscribers-lock
+-- The readers $1 (addresses as compared), locked until the caller's transaction ends: what its events fold into.
+SELECT email, name, categories, status FROM subscribers WHERE lower(email) = ANY($1::text[]) ORDER BY lower(email) FOR UPDATE;
+
+-- name: subscriber-write
+-- A reader as the fold of their events (src/subscribers/list.ts) has them; $5: an unsubscribe, bounce or complaint was
+-- recorded now, for the consent rule.
+INSERT INTO subscribers (email, name, categories, status, opted_out_at) VALUES ($1, $2, $3, $4, CASE WHEN $5::boolean THEN now() END)
 ON CONFLICT (lower(email)) DO UPDATE SET
   name = EXCLUDED.name,
   categories = EXCLUDED.categories,
   status = EXCLUDED.status,
-  opted_out_at = CASE WHEN EXCLUDED.status IN ('unsubscribed', 'bounced', 'complained') THEN now() ELSE subscribers.opted_out_at END,
-  updated_at = now()
-RETURNING email;
+  opted_out_at = coalesce(EXCLUDED.opted_out_at, subscribers.opted_out_at),
+  updated_at = now();
 
--- name: subscriber-update
--- `subscribers add` on a reader already listed: only what is given (not null) changes.
-UPDATE subscribers SET name = coalesce($2, name), categories = coalesce($3, categories), updated_at = now()
-WHERE lower(email) = lower($1)
-RETURNING email;
-
--- name: subscriber-set-categories
-UPDATE subscribers SET categories = $2, updated_at = now() WHERE lower(email) = lower($1) RETURNING email;
-
--- name: subscriber-opt-out
--- Unsubscribe, bounce or complaint ($2): stops all further mail until a new double opt-in.
-UPDATE subscribers SET status = $2, opted_out_at = now(), updated_at = now()
-WHERE lower(email) = lower($1) AND $2 IN ('unsubscribed', 'bounced', 'complained')
-RETURNING email;
-
--- name: subscriber-opt-in
--- A completed double opt-in through a link issued at $2: activates the address, unless it opted out after the link was issued.
-UPDATE subscribers SET status = 'active', updated_at = now()
-WHERE lower(email) = lower($1) AND (opted_out_at IS NULL OR opted_out_at < $2)
-RETURNING email;
+-- name: subscriber-events-last
+-- The id of the latest event: the table subscribers read in the same snapshot is the fold of the events up to it.
+SELECT coalesce(max(id), 0) AS id FROM subscriber_events;
 
 -- name: subscriber-events-append
 -- Events in one statement, ids in the order given: $1 the addresses, $2 the types, $3 the events (each as JSON text).
@@ -62,6 +48,111 @@ SELECT pg_advisory_xact_lock(hashtextextended('digest subscriber events', 0));
 
 -- name: subscriber-events-any
 SELECT EXISTS (SELECT 1 FROM subscriber_events) AS any;
+
+-- subscriber imports -----------------------------------------------------------------------------------------------
+-- The checked rows of an export are COPYed into a staging table and judged against the list set-based.
+
+-- name: import-staging
+CREATE TEMPORARY TABLE import_rows (
+  line integer NOT NULL,
+  email text NOT NULL,
+  name text,
+  categories text[] NOT NULL,
+  status text NOT NULL,
+  unconsented boolean NOT NULL,
+  -- 2 for the second row of an address in the file, and so on: each is judged in a round of its own, after the ones before.
+  occurrence integer NOT NULL DEFAULT 1,
+  PRIMARY KEY (occurrence, line)
+) ON COMMIT DROP;
+
+-- name: import-copy
+COPY import_rows (line, email, name, categories, status, unconsented) FROM STDIN;
+
+-- name: import-repeats
+-- Numbers the rows of each address the file gives more than once, in the order of their lines, and says how many rounds
+-- the import takes.
+WITH numbered AS (
+  SELECT line, row_number() OVER (PARTITION BY email ORDER BY line) AS occurrence FROM import_rows
+  WHERE email IN (SELECT email FROM import_rows GROUP BY email HAVING count(*) > 1)
+), renumbered AS (
+  UPDATE import_rows SET occurrence = numbered.occurrence FROM numbered
+  WHERE import_rows.line = numbered.line AND numbered.occurrence > 1
+  RETURNING import_rows.occurrence
+)
+SELECT coalesce(max(occurrence), 1)::int AS rounds FROM renumbered;
+
+-- name: import-round
+-- The rows of round $1 from line $4 up to line $5, each judged against the list as it stands, as planImport
+-- (src/subscribers/import-plan.ts) judges a row; for each row that changes its reader, an `add` event (at $2, source
+-- `import $3:<line>`) as the files backend records it and the reader's row written; how many rows had each outcome.
+WITH staged AS (
+  SELECT r.line, r.email, r.name, r.categories, r.status, r.unconsented,
+    k.email IS NOT NULL AS known, k.name AS was_name, k.categories AS was_categories, k.status AS was_status
+  FROM import_rows r LEFT JOIN subscribers k ON lower(k.email) = r.email
+  WHERE r.occurrence = $1 AND r.line >= $4 AND r.line < $5
+),
+-- mergeRow (src/subscribers/list.ts): a name once known stays, categories add up (empty, every category, absorbs the
+-- others) and the status furthest from active wins. A pending row leaves a reader on the list as they are.
+merged AS MATERIALIZED (
+  SELECT staged.*,
+    CASE WHEN NOT known THEN name WHEN status = 'pending' THEN was_name ELSE coalesce(was_name, name) END AS next_name,
+    CASE
+      WHEN NOT known THEN categories
+      WHEN status = 'pending' THEN was_categories
+      WHEN cardinality(was_categories) = 0 OR cardinality(categories) = 0 THEN '{}'::text[]
+      WHEN categories <@ was_categories THEN was_categories
+      ELSE was_categories || ARRAY(
+        SELECT c FROM unnest(categories) WITH ORDINALITY AS added (c, i)
+        WHERE NOT EXISTS (SELECT 1 FROM unnest(was_categories) AS had (h) WHERE lower(h) = lower(c))
+          AND NOT EXISTS (SELECT 1 FROM unnest(categories) WITH ORDINALITY AS earlier (e, j) WHERE j < i AND lower(e) = lower(c))
+        ORDER BY i
+      )
+    END AS next_categories,
+    CASE
+      WHEN NOT known THEN status
+      WHEN status = 'pending' THEN was_status
+      WHEN array_position(ARRAY['active', 'pending', 'unsubscribed', 'bounced', 'complained'], status)
+        > array_position(ARRAY['active', 'pending', 'unsubscribed', 'bounced', 'complained'], was_status) THEN status
+      ELSE was_status
+    END AS next_status
+  FROM staged
+),
+judged AS (
+  SELECT merged.*,
+    NOT known OR next_name IS DISTINCT FROM was_name OR next_categories <> was_categories OR next_status <> was_status AS changed
+  FROM merged
+),
+events AS (
+  INSERT INTO subscriber_events (email, type, body)
+  SELECT email, 'add', jsonb_build_object('type', 'add', 'email', email, 'name', name, 'categories', to_jsonb(categories),
+    'status', status, 'at', $2::text, 'source', 'import ' || $3::text || ':' || line)
+  FROM judged WHERE changed
+),
+written AS (
+  INSERT INTO subscribers (email, name, categories, status, opted_out_at)
+  SELECT email, next_name, next_categories, next_status, CASE WHEN status IN ('unsubscribed', 'bounced', 'complained') THEN now() END
+  FROM judged WHERE changed
+  ON CONFLICT (lower(email)) DO UPDATE SET
+    name = EXCLUDED.name,
+    categories = EXCLUDED.categories,
+    status = EXCLUDED.status,
+    opted_out_at = coalesce(EXCLUDED.opted_out_at, subscribers.opted_out_at),
+    updated_at = now()
+)
+SELECT CASE
+    WHEN NOT known THEN CASE status
+      WHEN 'active' THEN 'addedActive'
+      WHEN 'pending' THEN CASE WHEN unconsented THEN 'addedUnconsented' ELSE 'addedPending' END
+      ELSE 'optedOut'
+    END
+    WHEN status = 'pending' THEN 'unchanged'
+    WHEN was_status IN ('unsubscribed', 'bounced', 'complained') AND status NOT IN ('unsubscribed', 'bounced', 'complained') THEN 'keptOut'
+    WHEN NOT changed THEN 'unchanged'
+    WHEN next_status IN ('unsubscribed', 'bounced', 'complained') AND next_status <> was_status THEN 'optedOut'
+    ELSE 'updated'
+  END AS outcome,
+  count(*)::int AS count
+FROM judged GROUP BY 1;
 
 -- signups ----------------------------------------------------------------------------------------------------------
 

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../../../test/helpers/pg.ts';
+import { SubscriberList } from '../../subscribers/list.ts';
+import type { SubscriberEvent } from '../../subscribers/schema.ts';
 import { VOTE_CHANGES } from '../votes.ts';
 import { migrate } from './migrate.ts';
 import { openPostgres, type PostgresState } from './state.ts';
@@ -45,6 +47,44 @@ describe.skipIf(!TEST_DATABASE_URL)('the PostgreSQL state across processes', () 
       await elsewhere.close();
       await other.drop();
     }
+  });
+
+  it('keeps the table subscribers the fold of the events, also when two servers record for one reader at once', async () => {
+    const [a, b] = [open(), open()];
+    const at = new Date(Date.UTC(2026, 10, 20, 10)).toISOString();
+    await a.subscribers.record({ type: 'add', email: 'ada@example.com', name: null, categories: [], status: 'active', at, source: 'cli' });
+    const changes: SubscriberEvent[] = Array.from({ length: 24 }, (_, i): SubscriberEvent => {
+      const email = i % 3 === 0 ? 'ADA@example.com' : 'ada@example.com';
+      if (i % 4 === 0) return { type: 'preferences', email, categories: [`Category ${i}`], at };
+      if (i % 4 === 1) return { type: 'update', email, name: `Ada ${i}`, at, source: 'cli' };
+      if (i % 4 === 2) return { type: 'unsubscribe', email, at, source: 'cli' };
+      return { type: 'opt-in', email, at, issued: at };
+    });
+    await Promise.all(changes.map((event, i) => [a, b][i % 2]?.subscribers.record(event)));
+    const folded = new SubscriberList();
+    for await (const event of a.subscribers.events()) folded.fold(event);
+    expect(await a.database`SELECT email, name, categories, status FROM subscribers WHERE email = 'ada@example.com'`).toEqual([
+      ...folded.values(),
+    ]);
+    // The latest unsubscribe's time, by the database's clock: a confirmation link issued before it is no consent.
+    const [row] = await a.database`SELECT opted_out_at BETWEEN now() - interval '1 minute' AND now() AS recent FROM subscribers`;
+    expect(row?.recent).toBe(true);
+  });
+
+  it('lists the readers of the table subscribers, and refuses a row that is not one, naming it', async () => {
+    const state = open();
+    await state.database`INSERT INTO subscribers (email, name, categories, status) VALUES ('hand@example.com', 'Hand', '{Design}', 'active')`;
+    expect((await open().list().current()).list.get('hand@example.com')).toEqual({
+      email: 'hand@example.com',
+      name: 'Hand',
+      categories: ['Design'],
+      status: 'active',
+    });
+    await state.database`INSERT INTO subscribers (email, status) VALUES ('not an address', 'active')`;
+    await expect(open().list().current()).rejects.toThrow(
+      `${state.listPlace}: the subscribers row of "not an address" is not a reader; fix or delete that row, then run again.`,
+    );
+    await state.database`DELETE FROM subscribers`;
   });
 
   it('acts on a webhook id once when two servers get it at once, and again when the one that claimed it dies first', async () => {
@@ -91,7 +131,9 @@ describe.skipIf(!TEST_DATABASE_URL)('the PostgreSQL state across processes', () 
     const [a, b] = [open(), open()];
     await a.locks.hold('send-x', async () => {
       expect(await b.locks.holder('send-x')).toBe(process.pid);
-      await b.database`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()`;
+      // Only this database's: pg_locks lists every database of the server, and other test files run at once.
+      await b.database`SELECT pg_terminate_backend(pid, 10000) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()
+        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`;
       expect(await b.locks.holder('send-x')).toBeNull();
       expect(await b.locks.hold('send-x', async () => 'taken over')).toBe('taken over');
     });

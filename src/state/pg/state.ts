@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Issue } from '../../digest/schema.ts';
-import { LiveSubscribers } from '../../subscribers/live.ts';
+import type { ImportRows } from '../../subscribers/live.ts';
+import { SubscriberList } from '../../subscribers/list.ts';
 import { frozenText, parseFrozen, rebuildRepair } from '../issues.ts';
 import { ScheduleRecord } from '../schedule.ts';
 import { type PendingSignup, type Signup, SignupLine } from '../signups.ts';
@@ -10,7 +11,9 @@ import { UserError } from '../../errors.ts';
 import { connectDatabase, type Database, type DatabaseOptions, describeDatabase, type Executor, openDatabase, within } from './connect.ts';
 import { migrate, readMigrations, schemaTooNew, schemaVersion } from './migrate.ts';
 import { PgSubscriberEvents, PgVotes } from './events.ts';
+import { importRows } from './import.ts';
 import { PgLedger, PgReaders } from './ledger.ts';
+import { PgList } from './list.ts';
 import { PgLocks } from './locks.ts';
 import { loadQueries, type Query } from './queries.ts';
 
@@ -24,6 +27,8 @@ export interface PostgresState extends State {
    * `work` returns, and nothing does when it throws.
    */
   transaction<T>(work: (stores: PostgresStores, tx: Executor) => Promise<T>): Promise<T>;
+  /** `subscribers import`: COPY and set-based statements in one transaction (see import.ts). */
+  readonly importRows: ImportRows;
   close(): Promise<void>;
 }
 
@@ -74,6 +79,8 @@ export function openPostgres(
     schemaVersion,
     ...stores,
     listPlace: place,
+    list: () => new PgList(sql, query, stores.subscribers, place),
+    importRows: (rows, at, file) => importRows(sql, query, rows, at, file),
     ledger: (week: string) => new PgLedger(sql, query, week, `the send ledger of ${week} in ${place}`, (name) => locks.connection(name)),
     ledgerWeeks: async () => (await sql.unsafe<{ week: string }[]>(query('ledger-all-weeks'))).map((row) => row.week),
     readers: new PgReaders(sql, query),
@@ -98,7 +105,14 @@ function storesOver(sql: Executor, query: Query, place: string, claimsAtOnce: nu
   const subscribers = new PgSubscriberEvents(sql, query, `the subscriber events in ${place}`);
   return {
     subscribers,
-    list: () => new LiveSubscribers(null, subscribers),
+    // Within one transaction (import-state's read-back) the list is the fold of the events, which the table is too.
+    list: () => ({
+      current: async () => {
+        const list = new SubscriberList();
+        for await (const event of subscribers.events()) list.fold(event);
+        return { list, problems: [] };
+      },
+    }),
     signups: new PgSignups(sql, query),
     votes: new PgVotes(sql, query),
     webhooks: new PgWebhooks(sql, query, claimsAtOnce),
