@@ -1,15 +1,20 @@
 import { hostname } from 'node:os';
-import postgres, { type Sql } from 'postgres';
+import postgres, { type ReservedSql, type Sql } from 'postgres';
 import { UserError } from '../../errors.ts';
 
 /** A pool of connections to the state's database. */
 export type Database = Sql;
 
+/** A connection of the pool held for one transaction (see `transaction`). */
+export type Transaction = ReservedSql;
+
 /**
  * How long the program waits on the database before it says so: a server that does not answer, a statement that
- * hangs (a lock never released) and a connection left idle (a pool of a long-running serve) each end.
+ * hangs (a lock never released) and a connection left idle (a pool of a long-running serve) each end. A failed
+ * connection is tried again after at most `reconnectSeconds`: a page asked for while the database is down is
+ * answered at once, and the first one after it is back finds it.
  */
-export const TIMEOUTS = { connectSeconds: 10, idleSeconds: 60, statementMs: 60_000, idleInTransactionMs: 60_000 };
+export const TIMEOUTS = { connectSeconds: 5, idleSeconds: 60, statementMs: 60_000, idleInTransactionMs: 60_000, reconnectSeconds: 1 };
 
 export interface DatabaseOptions {
   /** Where the URL came from, named in every sentence about it: `DATABASE_URL` unless given (e.g. `--database`). */
@@ -57,6 +62,8 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     return postgres(url, {
       max: options.dedicated ? 1 : (options.max ?? 10),
       connect_timeout: TIMEOUTS.connectSeconds,
+      // postgres.js's own backoff grows to 20 s over failed connects: a request after an outage would wait that long to try.
+      backoff: (retries: number) => Math.min(0.1 * 2 ** retries, TIMEOUTS.reconnectSeconds),
       idle_timeout: options.dedicated ? 0 : TIMEOUTS.idleSeconds,
       // A pool renews its connections every half hour or so; renewing this one would let its lock go mid-send.
       ...(options.dedicated ? { max_lifetime: 0 } : {}),
@@ -91,12 +98,67 @@ export async function connectDatabase(url: string, options: DatabaseOptions = {}
 
 const codeOf = (error: unknown): string => (error instanceof Error && 'code' in error ? String(error.code) : '');
 
+const whereOf = (place: Place) => (place.port ? `${place.host}:${place.port}` : place.host);
+
 /** The sentence for a failure to connect to `place`, or null when the failure is not one of connecting. */
 export function connectionError(error: unknown, place: Place, source: string): UserError | null {
-  const where = place.port ? `${place.host}:${place.port}` : place.host;
   const reason = whyNot(codeOf(error), place, source);
-  return reason === null ? null : new UserError(`Cannot connect to the PostgreSQL database "${place.database}" at ${where}: ${reason}.`);
+  return reason === null
+    ? null
+    : new UserError(`Cannot connect to the PostgreSQL database "${place.database}" at ${whereOf(place)}: ${reason}.`);
 }
+
+/** A connection cut under a query: the server stopped or restarted (57P01, 57P02), or the network dropped it. */
+const LOST = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'ECONNRESET', 'EPIPE', '57P01', '57P02', '08000', '08003', '08006']);
+
+const connectionLost = (error: unknown) => LOST.has(codeOf(error));
+
+/**
+ * Runs `work` in one transaction on a connection of the pool held for it: committed when `work` resolves, rolled
+ * back when it throws. Not `sql.begin`: postgres.js 3.4.9 writes its ROLLBACK to a connection that has just closed,
+ * which throws outside any promise and ends the process (porsager/postgres#1208); here nothing more is written to a
+ * connection once it is lost, and the pool connects it afresh.
+ */
+export async function transaction<T>(sql: Database, work: (tx: Transaction) => Promise<T>): Promise<T> {
+  const tx = await sql.reserve();
+  let usable = true;
+  try {
+    await tx.unsafe('BEGIN');
+    const result = await work(tx);
+    await tx.unsafe('COMMIT');
+    return result;
+  } catch (error) {
+    usable =
+      !connectionLost(error) &&
+      (await tx.unsafe('ROLLBACK').then(
+        () => true,
+        () => false,
+      ));
+    throw error;
+  } finally {
+    // A lost connection went back to the pool's closed ones already; releasing it would hand it out as open.
+    if (usable) tx.release();
+  }
+}
+
+/**
+ * The sentence for an error that says the database of `sql` cannot be used right now (it can't be reached, it
+ * restarted under a query, a statement ran out of time), or null when the error is of another kind: a later try may
+ * work, so a server answers 503 and goes on.
+ */
+export function unavailableError(error: unknown, sql: Sql, source = 'DATABASE_URL'): UserError | null {
+  const place = placeOf(sql);
+  const code = codeOf(error);
+  const database = `the PostgreSQL database "${place.database}" at ${whereOf(place)}`;
+  if (LOST.has(code)) {
+    return new UserError(`The connection to ${database} was lost (the server stopped or restarted, or the network dropped it).`);
+  }
+  // query_canceled: statement_timeout ran out.
+  if (code === '57014') return new UserError(`${capitalize(database)} did not answer within ${TIMEOUTS.statementMs / 1000} seconds.`);
+  return connectionError(error, place, source);
+}
+
+const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 function whyNot(code: string, place: Place, source: string): string | null {
   switch (code) {
