@@ -128,21 +128,51 @@ describe.each(BACKENDS)('the %s backend of the state', (_name, make, { journals,
     });
   });
 
-  it('signups: pending until done, recorded once marked so', async () => {
-    const signup = (id: string) => ({
+  describe('signups', () => {
+    const TEN_MINUTES = 10 * 60 * 1000;
+    const signup = (id: string, minute = 0, email = `${id}@example.com`) => ({
       type: 'signup' as const,
       id,
-      email: `${id}@example.com`,
+      email,
       name: null,
       categories: [],
-      at: at(0).toISOString(),
+      at: at(minute).toISOString(),
     });
-    await state.signups.write(signup('a'));
-    await state.signups.write(signup('b'));
-    await state.signups.write({ type: 'recorded', id: 'a' });
-    await state.signups.write({ type: 'done', id: 'b', outcome: 'sent', at: at(1).toISOString() });
-    const pending = await backend.open().signups.pending();
-    expect([...pending.values()].map((s) => [s.id, s.recorded])).toEqual([['a', true]]);
+
+    it('pending until done, recorded once marked so', async () => {
+      await state.signups.add(signup('a'), TEN_MINUTES);
+      await state.signups.add(signup('b'), TEN_MINUTES);
+      await state.signups.write({ type: 'recorded', id: 'a' });
+      await state.signups.write({ type: 'done', id: 'b', outcome: 'sent', at: at(1).toISOString() });
+      const pending = await backend.open().signups.pending();
+      expect([...pending.values()].map((s) => [s.id, s.recorded])).toEqual([['a', true]]);
+    });
+
+    it('keeps one signup per address in the window, also across openings and when two come at once', async () => {
+      expect(await state.signups.add(signup('a', 0, 'ada@example.com'), TEN_MINUTES)).toEqual({ ok: true });
+      expect(await backend.open().signups.add(signup('b', 4, 'ada@example.com'), TEN_MINUTES)).toEqual({
+        ok: false,
+        retryAfterSeconds: 360,
+      });
+      expect(await state.signups.add(signup('c', 10, 'ada@example.com'), TEN_MINUTES)).toEqual({ ok: true });
+      const both = await Promise.all(['d', 'e'].map((id) => state.signups.add(signup(id, 30, 'bo@example.com'), TEN_MINUTES)));
+      expect(both.filter((kept) => kept.ok)).toHaveLength(1);
+      expect([...(await backend.open().signups.pending()).keys()]).toEqual(['a', 'c', expect.stringMatching(/^[de]$/)]);
+    });
+
+    it('gives each open signup to one claimant at a time, oldest first, until it is done or its hold is over', async () => {
+      for (const [n, id] of ['a', 'b', 'c'].entries()) await state.signups.add(signup(id, n), TEN_MINUTES);
+      const claims = await Promise.all([1, 2, 3, 4].map(() => state.signups.claim(60_000)));
+      expect(claims.map((claimed) => claimed?.id ?? null).sort()).toEqual(['a', 'b', 'c', null]);
+      expect(await state.signups.claim(60_000)).toBeNull();
+      await state.signups.add(signup('d', 3), TEN_MINUTES);
+      await state.signups.write({ type: 'recorded', id: 'd' });
+      expect(await state.signups.claim(0)).toMatchObject({ id: 'd', email: 'd@example.com', recorded: true });
+      // Held for no time: free again at once, until done.
+      expect(await state.signups.claim(60_000)).toMatchObject({ id: 'd' });
+      await state.signups.write({ type: 'done', id: 'd', outcome: 'sent', at: at(4).toISOString() });
+      expect([...(await backend.open().signups.pending()).keys()]).toEqual(['a', 'b', 'c']);
+    });
   });
 
   describe('votes', () => {
@@ -168,15 +198,28 @@ describe.each(BACKENDS)('the %s backend of the state', (_name, make, { journals,
     });
   });
 
-  it('webhooks: one delivery of an id is acted on, however often and however at once it comes, also after a restart', async () => {
-    const claims = await Promise.all(Array.from({ length: 5 }, () => state.webhooks.claim('msg_1')));
-    expect(claims.filter(Boolean)).toHaveLength(1);
-    await state.webhooks.commit({ id: 'msg_1', at: at(0).toISOString(), type: 'email.opened', to: ['ada@example.com'], week: '2026-W46' });
-    expect(await state.webhooks.claim('msg_2')).toBe(true);
-    state.webhooks.release('msg_2');
-    const restarted = backend.open().webhooks;
-    expect([await restarted.claim('msg_1'), await restarted.claim('msg_2')]).toEqual([false, true]);
-    expect((await collect(restarted.entries())).map((e) => [e.id, e.type])).toEqual([['msg_1', 'email.opened']]);
+  it('webhooks: a delivery and its bounce are recorded once, however often and however at once it comes, also after a restart', async () => {
+    const entry = (id: string) => ({ id, at: at(0).toISOString(), type: 'email.bounced', to: ['ada@example.com'], week: '2026-W46' });
+    const bounce: SubscriberEvent = { type: 'bounce', email: 'ada@example.com', at: at(0).toISOString(), detail: 'Resend email.bounced' };
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => state.webhooks.record(entry('msg_1'), [bounce])));
+    expect(outcomes.sort()).toEqual(['duplicate', 'duplicate', 'duplicate', 'duplicate', 'recorded']);
+    const restarted = backend.open();
+    expect(await restarted.webhooks.record(entry('msg_1'), [bounce])).toBe('duplicate');
+    expect(await restarted.webhooks.record({ id: 'msg_2', at: at(1).toISOString() }, [])).toBe('recorded');
+    expect((await collect(restarted.webhooks.entries())).map((e) => [e.id, e.type])).toEqual([
+      ['msg_1', 'email.bounced'],
+      ['msg_2', undefined],
+    ]);
+    expect((await collect(restarted.subscribers.events())).map((e) => e.type)).toEqual(['bounce']);
+  });
+
+  it('webhooks: a delivery whose bounce cannot be recorded is not recorded either, so its retry is acted on', async () => {
+    const entry = { id: 'msg_1', at: at(0).toISOString(), type: 'email.bounced', to: ['ada@example.com'] };
+    const broken = { type: 'bounce', email: 'not an address', at: at(0).toISOString() } as SubscriberEvent;
+    await expect(state.webhooks.record(entry, [broken])).rejects.toThrow();
+    const bounce: SubscriberEvent = { type: 'bounce', email: 'ada@example.com', at: at(0).toISOString() };
+    expect(await backend.open().webhooks.record(entry, [bounce])).toBe('recorded');
+    expect((await collect(backend.open().subscribers.events())).map((e) => e.email)).toEqual(['ada@example.com']);
   });
 
   it('issues: the frozen issue reads back as written, each write gives a new version, and it can be removed', async () => {

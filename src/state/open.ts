@@ -21,7 +21,7 @@ export function openFiles(folder: string, listFile = path.join(folder, 'subscrib
     list: (options) => new LiveSubscribers(listFile, subscribers, options),
     signups: new SignupsFile(folder),
     votes: new VoteStore(folder),
-    webhooks: new WebhookLog(folder),
+    webhooks: new WebhookLog(folder, subscribers),
     issues: new IssueStore(folder),
     ledger: (week) => new Ledger(folder, week),
     ledgerWeeks: () => ledgerWeeks(folder),

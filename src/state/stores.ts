@@ -1,10 +1,11 @@
 import type { Issue } from '../digest/schema.ts';
+import type { SubscriberEvent } from '../subscribers/schema.ts';
 import type { ListReader } from '../subscribers/live.ts';
 import type { SubscriberEvents } from '../subscribers/store.ts';
 import type { Vote } from '../subscribers/tokens.ts';
 import type { Batch, BatchTally, LedgerSummary, StartRecord } from './ledger.ts';
 import type { ScheduleRecord } from './schedule.ts';
-import type { PendingSignup, SignupLine } from './signups.ts';
+import type { PendingSignup, Signup, SignupProgress } from './signups.ts';
 import type { CastOutcome, VoteTally } from './votes.ts';
 import type { WebhookEntry } from './webhook-log.ts';
 
@@ -58,10 +59,18 @@ export interface Readers {
   has(week: string, email: string): Promise<boolean>;
 }
 
-/** Signups waiting for their confirmation email. */
+/** Signups waiting for their confirmation email: a durable queue that every server works, each signup held by one at a time. */
 export interface Signups {
+  /** The signups not done with, oldest first; `log` hears of a record skipped as unreadable. */
   pending(log?: (line: string) => void): Promise<Map<string, PendingSignup>>;
-  write(line: SignupLine): Promise<void>;
+  /**
+   * Keeps `signup` durably, unless its address signed up less than `windowMs` before it (by the signups' own times):
+   * then nothing is kept, and the answer says how many seconds until it may sign up again.
+   */
+  add(signup: Signup, windowMs: number): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }>;
+  /** The oldest signup not done with that nobody holds, now held by the caller for `holdMs` by the backend's clock; null when none is free. */
+  claim(holdMs: number): Promise<PendingSignup | null>;
+  write(progress: SignupProgress): Promise<void>;
 }
 
 export interface Votes {
@@ -72,9 +81,12 @@ export interface Votes {
 
 /** Resend webhook deliveries acted on, each Svix message id once. */
 export interface Webhooks {
-  claim(id: string): Promise<boolean>;
-  commit(entry: WebhookEntry): Promise<void>;
-  release(id: string): void;
+  /**
+   * Records the delivery `entry` and what it does to the list (`stops`: its bounces and complaints), unless its id
+   * was recorded already ('duplicate'). A delivery of the same id being recorded at that moment is waited for: the
+   * answer comes once the id is durably recorded, by one of them, or the error says it is not.
+   */
+  record(entry: WebhookEntry, stops: readonly SubscriberEvent[]): Promise<'recorded' | 'duplicate'>;
   entries(): AsyncIterable<WebhookEntry>;
 }
 

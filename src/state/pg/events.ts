@@ -4,7 +4,7 @@ import type { EventFeed, SubscriberEvents } from '../../subscribers/store.ts';
 import type { Vote } from '../../subscribers/tokens.ts';
 import type { Votes } from '../stores.ts';
 import { type CastOutcome, RecordedVote, VOTE_CHANGES, VoteTally } from '../votes.ts';
-import type { Database } from './connect.ts';
+import { type Database, type Transaction, transaction } from './connect.ts';
 import type { Query } from './queries.ts';
 
 /** Rows read per round trip when streaming a table: a long history never sits in memory whole. */
@@ -19,11 +19,14 @@ export class PgSubscriberEvents implements SubscriberEvents {
   ) {}
 
   async record(...events: SubscriberEvent[]): Promise<void> {
+    await transaction(this.sql, (tx) => this.recordIn(tx, events));
+  }
+
+  /** Appends `events` in the transaction `tx`, so they commit or not with what else it writes (a webhook's record). */
+  async recordIn(tx: Transaction, events: readonly SubscriberEvent[]): Promise<void> {
     const parsed = events.map((event) => SubscriberEvent.parse(event));
-    await this.sql.begin(async (tx) => {
-      await tx.unsafe(this.query('subscriber-events-lock'));
-      for (const event of parsed) await tx.unsafe(this.query('subscriber-event-append'), [event.email, event.type, event]);
-    });
+    await tx.unsafe(this.query('subscriber-events-lock'));
+    for (const event of parsed) await tx.unsafe(this.query('subscriber-event-append'), [event.email, event.type, event]);
   }
 
   async *events(): AsyncGenerator<SubscriberEvent> {
@@ -89,7 +92,7 @@ export class PgVotes implements Votes {
   cast(vote: Vote, at: Date): Promise<CastOutcome> {
     const recorded = RecordedVote.parse({ type: 'vote', ...vote, at: at.toISOString() });
     const key = [recorded.email, recorded.week, recorded.slug];
-    return this.sql.begin(async (tx): Promise<CastOutcome> => {
+    return transaction(this.sql, async (tx): Promise<CastOutcome> => {
       await tx.unsafe(this.query('vote-serialize'), key);
       const [standing] = await tx.unsafe<{ choice: Vote['choice'] }[]>(this.query('vote-standing'), key);
       if (standing?.choice === recorded.choice) return { kind: 'unchanged' };

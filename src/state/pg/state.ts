@@ -3,10 +3,11 @@ import type { Issue } from '../../digest/schema.ts';
 import { LiveSubscribers } from '../../subscribers/live.ts';
 import { frozenText, parseFrozen, rebuildRepair } from '../issues.ts';
 import { ScheduleRecord } from '../schedule.ts';
-import { type PendingSignup, SignupLine } from '../signups.ts';
+import type { SubscriberEvent } from '../../subscribers/schema.ts';
+import { type PendingSignup, Signup, SignupProgress } from '../signups.ts';
 import type { Issues, Schedule, Signups, State, Webhooks } from '../stores.ts';
 import { WebhookEntry } from '../webhook-log.ts';
-import { type Database, type DatabaseOptions, describeDatabase, openDatabase } from './connect.ts';
+import { type Database, type DatabaseOptions, describeDatabase, openDatabase, transaction } from './connect.ts';
 import { PgSubscriberEvents, PgVotes } from './events.ts';
 import { PgLedger, PgReaders } from './ledger.ts';
 import { PgLocks } from './locks.ts';
@@ -29,8 +30,6 @@ export function openPostgres(url: string, localDir: string, options: DatabaseOpt
   queries ??= loadQueries();
   const query = queries;
   const place = describeDatabase(sql);
-  // Half the pool at most: what a claimed delivery does before its commit (a bounce's event) needs connections too.
-  const webhooks = new PgWebhooks(sql, query, Math.max(1, Math.floor((options.max ?? 10) / 2)));
   const subscribers = new PgSubscriberEvents(sql, query, `the subscriber events in ${place}`);
   return {
     place,
@@ -40,7 +39,7 @@ export function openPostgres(url: string, localDir: string, options: DatabaseOpt
     list: () => new LiveSubscribers(null, subscribers),
     signups: new PgSignups(sql, query),
     votes: new PgVotes(sql, query),
-    webhooks,
+    webhooks: new PgWebhooks(sql, query, subscribers),
     issues: new PgIssues(sql, query, place),
     ledger: (week) => new PgLedger(sql, query, week, `the send ledger of ${week} in ${place}`),
     ledgerWeeks: async () => (await sql.unsafe<{ week: string }[]>(query('ledger-all-weeks'))).map((row) => row.week),
@@ -49,10 +48,7 @@ export function openPostgres(url: string, localDir: string, options: DatabaseOpt
     schedule: new PgSchedule(sql, query, `the schedule in ${place}`),
     outboxDir: path.join(localDir, 'outbox'),
     previewDir: path.join(localDir, 'preview'),
-    close: async () => {
-      webhooks.releaseAll();
-      await sql.end({ timeout: 5 });
-    },
+    close: () => sql.end({ timeout: 5 }),
   };
 }
 
@@ -106,7 +102,15 @@ class PgIssues implements Issues {
   }
 }
 
-/** The signup queue in the table signups: a signup row's state says how far it got. */
+type SignupRow = Omit<PendingSignup, 'type' | 'at' | 'recorded'> & { state: string; at: Date };
+const pendingOf = ({ state, at, ...row }: SignupRow): PendingSignup => ({
+  type: 'signup',
+  ...row,
+  at: at.toISOString(),
+  recorded: state === 'recorded',
+});
+
+/** The signup queue in the table signups: a signup row's state says how far it got, held_until who works on it. */
 class PgSignups implements Signups {
   constructor(
     private readonly sql: Database,
@@ -114,115 +118,64 @@ class PgSignups implements Signups {
   ) {}
 
   async pending(): Promise<Map<string, PendingSignup>> {
-    type Row = Omit<PendingSignup, 'type' | 'at' | 'recorded'> & { state: string; at: Date };
-    const rows = await this.sql.unsafe<Row[]>(this.query('signups-open'));
-    return new Map(
-      rows.map(({ state, at, ...row }) => [row.id, { type: 'signup', ...row, at: at.toISOString(), recorded: state === 'recorded' }]),
-    );
+    const rows = await this.sql.unsafe<SignupRow[]>(this.query('signups-open'));
+    return new Map(rows.map((row) => [row.id, pendingOf(row)]));
   }
 
-  async write(line: SignupLine): Promise<void> {
-    const entry = SignupLine.parse(line);
-    if (entry.type === 'signup') {
-      await this.sql.unsafe(this.query('signup-add'), [entry.id, entry.email, entry.name, entry.categories, entry.at]);
-    } else if (entry.type === 'recorded') {
-      await this.sql.unsafe(this.query('signup-recorded'), [entry.id]);
-    } else {
-      await this.sql.unsafe(this.query('signup-done'), [entry.id, entry.outcome, entry.at]);
-    }
+  add(signup: Signup, windowMs: number): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
+    const entry = Signup.parse(signup);
+    const at = new Date(entry.at);
+    return transaction(this.sql, async (tx) => {
+      await tx.unsafe(this.query('signup-serialize'), [entry.email]);
+      const [latest] = await tx.unsafe<{ at: Date | null }[]>(this.query('signup-latest'), [
+        entry.email,
+        new Date(at.getTime() - windowMs),
+      ]);
+      if (latest?.at)
+        return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((latest.at.getTime() + windowMs - at.getTime()) / 1000)) };
+      await tx.unsafe(this.query('signup-add'), [entry.id, entry.email, entry.name, entry.categories, at]);
+      return { ok: true } as const;
+    });
   }
-}
 
-/** An open claim: the transaction that holds the id's lock until the delivery is committed or released. */
-interface Claim {
-  finish(entry: WebhookEntry | null): void;
-  transaction: Promise<unknown>;
+  async claim(holdMs: number): Promise<PendingSignup | null> {
+    const [row] = await this.sql.unsafe<SignupRow[]>(this.query('signup-claim'), [holdMs]);
+    return row ? pendingOf(row) : null;
+  }
+
+  async write(progress: SignupProgress): Promise<void> {
+    const line = SignupProgress.parse(progress);
+    if (line.type === 'recorded') await this.sql.unsafe(this.query('signup-recorded'), [line.id]);
+    else await this.sql.unsafe(this.query('signup-done'), [line.id, line.outcome, line.at]);
+  }
 }
 
 /**
- * Webhook deliveries in the table webhook_events. A claim is a transaction holding a lock on the Svix id: a delivery
- * of it elsewhere at the same moment is refused at once, and the row is written in that transaction by `commit`, so
- * a process that dies before committing leaves the id unclaimed and Resend's retry is acted on.
+ * Webhook deliveries in the table webhook_events. A delivery's row and its bounces or complaints are written in one
+ * transaction: a process that dies before it commits leaves nothing, and Resend's retry is acted on; the same id in
+ * another transaction not yet ended (another instance, at the same moment) waits for it on the row's key.
  */
 class PgWebhooks implements Webhooks {
-  private readonly claims = new Map<string, Claim>();
-  /** Claim transactions open now, and the claims waiting for one to end. */
-  private open = 0;
-  private readonly waiting: (() => void)[] = [];
-
   constructor(
     private readonly sql: Database,
     private readonly query: Query,
-    private readonly claimsAtOnce: number,
+    private readonly subscribers: PgSubscriberEvents,
   ) {}
 
-  async claim(id: string): Promise<boolean> {
-    if (this.claims.has(id)) return false;
-    let decide!: (claimed: boolean) => void;
-    const decided = new Promise<boolean>((resolve) => (decide = resolve));
-    let finish!: (entry: WebhookEntry | null) => void;
-    const finished = new Promise<WebhookEntry | null>((resolve) => (finish = resolve));
-    const transaction = this.slot().then((free) =>
-      this.sql
-        .begin(async (tx) => {
-          const [lock] = await tx.unsafe<{ claimed: boolean }[]>(this.query('webhook-claim'), [id]);
-          const [row] = lock?.claimed ? await tx.unsafe<{ seen: boolean }[]>(this.query('webhook-seen'), [id]) : [];
-          decide(row?.seen === false);
-          if (row?.seen !== false) return;
-          const entry = await finished;
-          if (entry) await this.insert(tx, entry);
-        })
-        .finally(free),
-    );
-    transaction.catch(() => undefined);
-    this.claims.set(id, { finish, transaction });
-    try {
-      const claimed = await Promise.race([decided, transaction.then(() => false)]);
-      if (!claimed) this.claims.delete(id);
-      return claimed;
-    } catch (error) {
-      this.claims.delete(id);
-      throw error;
-    }
-  }
-
-  async commit(entry: WebhookEntry): Promise<void> {
-    const claim = this.claims.get(entry.id);
-    if (!claim) return void (await this.insert(this.sql, entry));
-    this.claims.delete(entry.id);
-    claim.finish(entry);
-    await claim.transaction;
-  }
-
-  release(id: string): void {
-    this.claims.get(id)?.finish(null);
-    this.claims.delete(id);
-  }
-
-  /** A turn to hold a claim transaction open; the function it gives ends the turn. */
-  private async slot(): Promise<() => void> {
-    if (this.open < this.claimsAtOnce) this.open++;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    return () => {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.open--;
-    };
-  }
-
-  /** Ends every claim not committed, so the pool can close. */
-  releaseAll(): void {
-    for (const id of [...this.claims.keys()]) this.release(id);
+  record(entry: WebhookEntry, stops: readonly SubscriberEvent[]): Promise<'recorded' | 'duplicate'> {
+    const parsed = WebhookEntry.parse(entry);
+    const row = [parsed.id, parsed.type ?? null, parsed.week ?? null, parsed.to?.[0] ?? null, parsed];
+    return transaction(this.sql, async (tx) => {
+      const inserted = await tx.unsafe(this.query('webhook-commit'), row);
+      if (inserted.length === 0) return 'duplicate' as const;
+      if (stops.length > 0) await this.subscribers.recordIn(tx, stops);
+      return 'recorded' as const;
+    });
   }
 
   async *entries(): AsyncGenerator<WebhookEntry> {
     const rows = await this.sql.unsafe<{ body: unknown }[]>(this.query('webhook-entries'));
     for (const row of rows) yield WebhookEntry.parse(row.body);
-  }
-
-  private async insert(sql: Pick<Database, 'unsafe'>, entry: WebhookEntry): Promise<void> {
-    const parsed = WebhookEntry.parse(entry);
-    await sql.unsafe(this.query('webhook-commit'), [parsed.id, parsed.type ?? null, parsed.week ?? null, parsed.to?.[0] ?? null, parsed]);
   }
 }
 
