@@ -149,6 +149,15 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
   app.on('POST', ['/subscribe', '/confirm', '/unsubscribe', '/preferences'], bodyLimit({ maxSize: FORM_LIMIT, onError: tooLarge }));
   let lastDamage = '';
   app.onError((error, c) => {
+    // The database down or restarting: webhooks get a 5xx that Resend retries, pages a plain 503; the next request tries again.
+    const unavailable = state.unavailable(error);
+    if (unavailable) {
+      console.error(terminalSafe(`${c.req.method} ${c.req.path} answered 503: ${unavailable.message}`));
+      return c.html(
+        errorPage('This page is unavailable for now', 'The site cannot reach its records right now. Please try again in a few minutes.'),
+        503,
+      );
+    }
     // Damaged votes or ledger: the pages that read them wait for the operator, every other page works on. Said once per damage.
     if (error instanceof VotesError || error instanceof LedgerError) {
       const sentence =

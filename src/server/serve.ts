@@ -102,13 +102,14 @@ export async function startServer(
       server.close((error) => (error ? fail(error) : done()));
       if ('closeAllConnections' in server) server.closeAllConnections();
     });
+  const state = deps.state ?? openState(config);
   try {
-    const all = { ...defaultDeps(config, deps.state ?? openState(config)), ...deps, signal: stop.signal };
+    const all = { ...defaultDeps(config, state), ...deps, signal: stop.signal };
     await all.subscribers.current();
     ready(createApp(config, all));
   } catch (error) {
     await close();
-    throw error;
+    throw state.unavailable(error) ?? error;
   }
   return { ...listeningAt(info), close };
 }

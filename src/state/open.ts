@@ -30,6 +30,8 @@ export function openFiles(folder: string, listFile = path.join(folder, 'subscrib
     schedule: new ScheduleStore(folder),
     outboxDir: path.join(folder, 'outbox'),
     previewDir: path.join(folder, 'preview'),
+    // A file that can't be read or written is not a passing outage: it needs someone to look.
+    unavailable: () => null,
     close: async () => {},
   };
 }

@@ -1,4 +1,5 @@
 import type { Issue } from '../digest/schema.ts';
+import type { UserError } from '../errors.ts';
 import type { SubscriberEvent } from '../subscribers/schema.ts';
 import type { ListReader } from '../subscribers/live.ts';
 import type { SubscriberEvents } from '../subscribers/store.ts';
@@ -127,6 +128,11 @@ export interface State {
   /** Local folders whatever the backend: the outbox's messages (one folder per week, and `confirmations`) and previews. */
   readonly outboxDir: string;
   readonly previewDir: string;
+  /**
+   * The sentence for an error that means the state cannot be used right now but may be soon (a database down or
+   * restarting), or null for any other error: a server answers 503 to the one and 500 to the other.
+   */
+  unavailable(error: unknown): UserError | null;
   /** Lets the process end (a database's connections); the state is not used after. */
   close(): Promise<void>;
 }

@@ -100,6 +100,9 @@ describe.skipIf(!TEST_DATABASE_URL)('the PostgreSQL state across processes', () 
     await holder.database`SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
       WHERE l.locktype = 'advisory' AND NOT l.granted AND a.datname = current_database()`;
     await expect(first).rejects.toThrow();
+    expect(a.unavailable(await first.catch((error: unknown) => error))?.message).toMatch(
+      /^The connection to the PostgreSQL database .* was lost/,
+    );
     await release();
     expect(await second).toBe('recorded');
     expect(await bounces(holder, 'bo@example.com')).toEqual(['bo@example.com']);

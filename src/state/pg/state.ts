@@ -7,7 +7,7 @@ import type { SubscriberEvent } from '../../subscribers/schema.ts';
 import { type PendingSignup, Signup, SignupProgress } from '../signups.ts';
 import type { Issues, Schedule, Signups, State, Webhooks } from '../stores.ts';
 import { WebhookEntry } from '../webhook-log.ts';
-import { type Database, type DatabaseOptions, describeDatabase, openDatabase, transaction } from './connect.ts';
+import { type Database, type DatabaseOptions, describeDatabase, openDatabase, transaction, unavailableError } from './connect.ts';
 import { PgSubscriberEvents, PgVotes } from './events.ts';
 import { PgLedger, PgReaders } from './ledger.ts';
 import { PgLocks } from './locks.ts';
@@ -48,6 +48,7 @@ export function openPostgres(url: string, localDir: string, options: DatabaseOpt
     schedule: new PgSchedule(sql, query, `the schedule in ${place}`),
     outboxDir: path.join(localDir, 'outbox'),
     previewDir: path.join(localDir, 'preview'),
+    unavailable: (error) => unavailableError(error, sql, options.source),
     close: () => sql.end({ timeout: 5 }),
   };
 }
