@@ -10,7 +10,13 @@ import type { SenderSettings } from './mail.ts';
 export interface Config {
   dataDir: string;
   subscribersFile: string;
+  /** `--subscribers` was given: with a database there is no list file to read. */
+  subscribersFlag: boolean;
   stateDir: string;
+  /** The PostgreSQL URL of the state (`--database`, else DATABASE_URL); null: files in `stateDir`. */
+  databaseUrl: string | null;
+  /** Where `databaseUrl` came from, for sentences about it. */
+  databaseSource: '--database' | 'DATABASE_URL';
   timezone: string;
   /** Present when RESEND_API_KEY is set: mail goes through Resend instead of the local outbox. */
   resendApiKey: string | null;
@@ -33,6 +39,7 @@ export interface CommonFlags {
   data?: string;
   subscribers?: string;
   state?: string;
+  database?: string;
   tz?: string;
 }
 
@@ -101,7 +108,10 @@ export function resolveConfig(flags: CommonFlags, env: NodeJS.ProcessEnv): Confi
   return {
     dataDir,
     subscribersFile: nonEmpty(flags.subscribers) ?? 'subscribers/subscribers.csv',
+    subscribersFlag: nonEmpty(flags.subscribers) !== undefined,
     stateDir,
+    databaseUrl: nonEmpty(flags.database) ?? nonEmpty(env.DATABASE_URL) ?? null,
+    databaseSource: nonEmpty(flags.database) ? '--database' : 'DATABASE_URL',
     timezone,
     resendApiKey,
     resendBaseUrl: nonEmpty(env.RESEND_BASE_URL) ?? 'https://api.resend.com',

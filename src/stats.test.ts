@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { issueStats } from './stats.ts';
-import { openState } from './state/open.ts';
+import { openFiles } from './state/open.ts';
 
 let dir: string;
 beforeEach(async () => (dir = await mkdtemp(path.join(tmpdir(), 'stats-'))));
@@ -17,7 +17,7 @@ describe('issueStats', () => {
       ledger,
       '{"state":"pending","batch":1,"key":"k","recipients":[]}\nnot json\n{"state":"sent","batch":1,"rejected":[]}\n',
     );
-    await expect(issueStats(openState({ stateDir: dir, subscribersFile: 'none.csv' }), 'UTC')).rejects.toThrow(
+    await expect(issueStats(openFiles(dir), 'UTC')).rejects.toThrow(
       `${ledger}, line 2 is not a ledger record, so stats cannot tell who was sent the issue of 2026-W46; restore the file from a backup or repair that line by hand (see "Damaged state" in README.md).`,
     );
   });

@@ -99,9 +99,13 @@ export async function stateStatus(config: Config, state: State): Promise<StateSt
 }
 
 /** The status as an operator reads it: one line per week, then the list. */
-export function statusLines(status: StateStatus, config: Pick<Config, 'timezone'>, state: Pick<State, 'place' | 'listPlace'>): string[] {
+export function statusLines(
+  status: StateStatus,
+  config: Pick<Config, 'timezone'>,
+  state: Pick<State, 'place' | 'listPlace'> & { schemaVersion?: number },
+): string[] {
   const where = state.place;
-  const lines: string[] = [];
+  const lines: string[] = state.schemaVersion === undefined ? [] : [`State: ${where}, schema version ${state.schemaVersion}.`];
   if (status.weeks.length === 0) lines.push(`No week built or sent yet in ${where}.`);
   for (const w of status.weeks) {
     const what = w.comparisons === null ? '' : `${w.comparisons} comparison${w.comparisons === 1 ? '' : 's'}`;

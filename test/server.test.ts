@@ -11,7 +11,7 @@ import type { OutgoingEmail } from '../src/mail.ts';
 import { signConfirmToken, signToken } from '../src/subscribers/tokens.ts';
 import { linkTo, readEml, tool, workspace, type Workspace } from './browser/support.ts';
 import { signedPost, WEBHOOK_KEY, WEBHOOK_SECRET } from './helpers/svix.ts';
-import { openState } from '../src/state/open.ts';
+import { openFiles } from '../src/state/open.ts';
 
 const SECRET = 'test-digest-secret-long-enough-to-sign-links';
 const ADA = 'ada@example.com';
@@ -472,7 +472,7 @@ describe('Resend webhook', () => {
 });
 
 describe('issue archive', () => {
-  const freeze = (week: string) => prepareIssue(config, openState(config), { week, now: clock });
+  const freeze = (week: string) => prepareIssue(config, openFiles(config.stateDir, config.subscribersFile), { week, now: clock });
   /** Freezes the issue and records a sent batch, as a send does: only sent issues are public. */
   const send = async (week: string) => {
     await freeze(week);

@@ -3,9 +3,8 @@ import { issueJson } from '../digest/issue.ts';
 import type { Strategy } from '../digest/schema.ts';
 import { frozenNotice, latestWeekHint } from './notices.ts';
 import { prepareIssue } from '../pipeline.ts';
-import { openState } from '../state/open.ts';
 import { comparisonLines } from '../render/text.ts';
-import { commonArgs, configFrom, now, pairingArgs, print, strictFlags, weekArg } from './common.ts';
+import { commonArgs, configFrom, now, pairingArgs, print, strictFlags, weekArg, openRunState } from './common.ts';
 import { issueLines } from './report.ts';
 
 export default defineCommand({
@@ -14,7 +13,7 @@ export default defineCommand({
   plugins: [strictFlags],
   async run({ args }) {
     const config = configFrom(args);
-    const state = openState(config);
+    const state = await openRunState(config);
     const prepared = await prepareIssue(config, state, {
       week: args.week,
       strategy: args.strategy as Strategy | undefined,

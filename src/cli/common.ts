@@ -2,7 +2,9 @@ import { defineCittyPlugin, type ArgsDef } from 'citty';
 import { resolveConfig, type Config } from '../config.ts';
 import { UserError } from '../errors.ts';
 import { terminalSafe } from '../plain-text.ts';
-import { clock, currentIo } from './io.ts';
+import { type Access, openState } from '../state/open.ts';
+import type { State } from '../state/stores.ts';
+import { clock, closeAtEnd, currentIo } from './io.ts';
 
 // What commands print comes from the catalog, the list, edition and state files: never raw to a terminal (SPEC).
 
@@ -20,7 +22,8 @@ export function printError(text: string): void {
 export const commonArgs = {
   data: { type: 'string', description: 'catalog folder (default: data)' },
   subscribers: { type: 'string', description: 'subscriber CSV (default: subscribers/subscribers.csv)' },
-  state: { type: 'string', description: 'state folder (default: .digest)' },
+  state: { type: 'string', description: 'state folder (default: .digest; with a database, only the outbox and previews)' },
+  database: { type: 'string', description: 'PostgreSQL URL holding the state (default: $DATABASE_URL; unset: files in --state)' },
   tz: { type: 'string', description: 'IANA time zone of the week (default: $DIGEST_TIMEZONE or UTC)' },
 } satisfies ArgsDef;
 
@@ -46,8 +49,15 @@ export const strictFlags = defineCittyPlugin({
   },
 });
 
-export function configFrom(args: { data?: string; subscribers?: string; state?: string; tz?: string }): Config {
+export function configFrom(args: { data?: string; subscribers?: string; state?: string; database?: string; tz?: string }): Config {
   return resolveConfig(args, currentIo().env);
+}
+
+/** The run's state (files, or the database the config names), closed when the run ends. */
+export async function openRunState(config: Config, access: Access = 'write'): Promise<State> {
+  const state = await openState(config, access);
+  closeAtEnd(() => state.close());
+  return state;
 }
 
 /** The run's clock (see io.ts): DIGEST_NOW (an ISO date-time) starts it at that instant, then it runs on. */

@@ -18,6 +18,8 @@ export interface CliIo {
 interface Run extends CliIo {
   exitStatus: number;
   startedAt: number;
+  /** What the run opened and closes when it ends (a database's connections), last opened first. */
+  closers: (() => Promise<void>)[];
 }
 
 // Runs in one process at once (a test's concurrent runs) each keep their own output, settings, clock and exit status.
@@ -30,9 +32,20 @@ export function processIo(): CliIo {
 
 /** Runs `work` with `io` as the current run's; resolves with its result and the exit status the run set. */
 export async function withIo<T>(io: CliIo, work: () => Promise<T>): Promise<{ result: T; exitStatus: number }> {
-  const run: Run = { ...io, exitStatus: 0, startedAt: performance.now() };
-  const result = await runs.run(run, work);
-  return { result, exitStatus: run.exitStatus };
+  const run: Run = { ...io, exitStatus: 0, startedAt: performance.now(), closers: [] };
+  try {
+    const result = await runs.run(run, work);
+    return { result, exitStatus: run.exitStatus };
+  } finally {
+    for (const close of run.closers.reverse()) await close();
+  }
+}
+
+/** Closes `close` when the current run ends, whatever its outcome; outside a run (`npm start`'s own job), at the process's. */
+export function closeAtEnd(close: () => Promise<void>): void {
+  const run = runs.getStore();
+  if (run) run.closers.push(close);
+  else process.once('beforeExit', () => void close());
 }
 
 /** The current run's I/O; outside any (`npm start`'s own job), the process's. */

@@ -6,6 +6,7 @@ import { type CommandDef, defineCommand, renderUsage, runCommand, type showUsage
 import { NEWSLETTER } from '../digest/wording.ts';
 import { UserError } from '../errors.ts';
 import { terminalSafe } from '../plain-text.ts';
+import { lostDatabaseSentence } from '../state/pg/connect.ts';
 import { type CliIo, currentIo, processIo, withIo } from './io.ts';
 
 // Each command loads only what it uses: `subscribers list` need not load React, Resend and the web server.
@@ -20,6 +21,7 @@ export const main = defineCommand({
     serve: () => import('./serve.ts').then((m) => m.default),
     stats: () => import('./stats.ts').then((m) => m.default),
     status: () => import('./status.ts').then((m) => m.default),
+    db: () => import('./db.ts').then((m) => m.default),
     // `npm start`: the sample run; handed runCli for `npm start -- serve`, so it need not import this file.
     start: () => import('./start.ts').then((m) => m.startCommand(runCli)),
   },
@@ -78,7 +80,7 @@ export function reportFailure(error: unknown, rawArgs: readonly string[] = []): 
     );
     return 2;
   }
-  const sentence = fileSystemSentence(error, rawArgs);
+  const sentence = fileSystemSentence(error, rawArgs) ?? lostDatabaseSentence(error);
   if (sentence) {
     stderr(terminalSafe(sentence));
     return 1;

@@ -1,8 +1,7 @@
 import { defineCommand } from 'citty';
 import { readerFor, writePreview } from '../delivery/preview.ts';
-import { openState } from '../state/open.ts';
 import { frozenNotice, latestWeekHint } from './notices.ts';
-import { commonArgs, configFrom, now, print, strictFlags, weekArg } from './common.ts';
+import { commonArgs, configFrom, now, print, strictFlags, weekArg, openRunState } from './common.ts';
 import { issueLines, previewLines } from './report.ts';
 
 export default defineCommand({
@@ -16,7 +15,7 @@ export default defineCommand({
   plugins: [strictFlags],
   async run({ args }) {
     const config = configFrom(args);
-    const state = openState(config);
+    const state = await openRunState(config);
     const reader = await readerFor(config, state, args.as);
     if (reader.status !== undefined && reader.status !== 'active') {
       print(`${reader.email}: this reader gets no email: ${reader.status}.`);

@@ -1,7 +1,6 @@
 import { defineCommand } from 'citty';
 import { DEFAULT_CRON, runScheduler } from '../delivery/scheduler.ts';
-import { openState } from '../state/open.ts';
-import { commonArgs, configFrom, now, print, strictFlags } from './common.ts';
+import { commonArgs, configFrom, now, print, strictFlags, openRunState } from './common.ts';
 import { printingHooks, sendLines } from './report.ts';
 
 export default defineCommand({
@@ -19,7 +18,7 @@ export default defineCommand({
     const abort = () => stop.abort();
     process.once('SIGINT', abort);
     process.once('SIGTERM', abort);
-    await runScheduler(config, openState(config), {
+    await runScheduler(config, await openRunState(config), {
       expression: args.cron,
       catchUp: args['catch-up'],
       now: () => now(),

@@ -2,9 +2,8 @@ import { defineCommand } from 'citty';
 import { sendWeek, succeeded } from '../delivery/send-week.ts';
 import type { Strategy } from '../digest/schema.ts';
 import { UserError } from '../errors.ts';
-import { openState } from '../state/open.ts';
 import { latestWeekHint } from './notices.ts';
-import { commonArgs, configFrom, now, pairingArgs, print, strictFlags, weekArg } from './common.ts';
+import { commonArgs, configFrom, now, pairingArgs, print, strictFlags, weekArg, openRunState } from './common.ts';
 import { setExitStatus } from './io.ts';
 import { printingHooks, sendLines } from './report.ts';
 
@@ -26,7 +25,7 @@ export default defineCommand({
     const hooks = printingHooks();
     const outcome = await sendWeek(
       config,
-      openState(config),
+      await openRunState(config),
       {
         week: args.week,
         dryRun: args['dry-run'],

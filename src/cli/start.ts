@@ -8,8 +8,7 @@ import { writePreview } from '../delivery/preview.ts';
 import { sendWeek, succeeded } from '../delivery/send-week.ts';
 import { outboxDir } from '../delivery/transport-for.ts';
 import { EVERY_CATEGORY_READER } from '../mail.ts';
-import { openState } from '../state/open.ts';
-import { now, print } from './common.ts';
+import { now, print, openRunState } from './common.ts';
 import { type CliIo, currentIo, setExitStatus } from './io.ts';
 import { printingHooks, sendLines } from './report.ts';
 
@@ -19,17 +18,23 @@ const SAMPLE_STATE = path.join('.digest', 'sample');
 const SAMPLE_LIST = 'subscribers/example.csv';
 
 /**
- * The sample's settings, whatever the shell exports: it never mails anyone, and its links are signed with its own
+ * The sample's settings, whatever the shell exports: it never mails anyone nor touches a database, and its links are signed with its own
  * key and point at DEFAULT_PUBLIC_URL, where `npm start -- serve` answers them.
  */
 async function sampleEnv(): Promise<NodeJS.ProcessEnv> {
-  return { ...currentIo().env, RESEND_API_KEY: '', DIGEST_SECRET: await sampleSecret(SAMPLE_STATE), DIGEST_PUBLIC_URL: DEFAULT_PUBLIC_URL };
+  return {
+    ...currentIo().env,
+    RESEND_API_KEY: '',
+    DATABASE_URL: '',
+    DIGEST_SECRET: await sampleSecret(SAMPLE_STATE),
+    DIGEST_PUBLIC_URL: DEFAULT_PUBLIC_URL,
+  };
 }
 
 /** `npm start`: the whole job once, on the bundled sample catalog and subscribers, into the local outbox. */
 async function runSample(): Promise<number> {
   const config = resolveConfig({ subscribers: SAMPLE_LIST, state: SAMPLE_STATE }, await sampleEnv());
-  const state = openState(config);
+  const state = await openRunState(config);
   const catalog = await loadCatalog(config.dataDir);
   const latest = latestWeek(catalog, config.timezone);
   if (!latest) {

@@ -2,9 +2,8 @@ import { defineCommand } from 'citty';
 import { WeekId } from '../digest/schema.ts';
 import { tally } from '../digest/wording.ts';
 import { UserError } from '../errors.ts';
-import { openState } from '../state/open.ts';
 import { COUNTED, issueStats, type IssueStats } from '../stats.ts';
-import { commonArgs, configFrom, print, strictFlags } from './common.ts';
+import { commonArgs, configFrom, print, strictFlags, openRunState } from './common.ts';
 
 const percent = (n: number, of: number) => (of === 0 ? '-' : `${Math.round((100 * n) / of)}%`);
 
@@ -65,7 +64,7 @@ export default defineCommand({
     const config = configFrom(args);
     const week = args.week === undefined ? undefined : WeekId.safeParse(args.week.trim().toUpperCase());
     if (week && !week.success) throw new UserError(`--week "${args.week}" is not an ISO week such as 2026-W46.`);
-    const state = openState(config);
+    const state = await openRunState(config, 'read');
     const all = await issueStats(state, config.timezone);
     if (week === undefined) {
       // Scripts get every issue, as the table shows them: an array, oldest first ([] before the first send).

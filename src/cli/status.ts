@@ -1,7 +1,6 @@
 import { defineCommand } from 'citty';
-import { openState } from '../state/open.ts';
 import { stateStatus, statusLines } from '../status.ts';
-import { commonArgs, configFrom, print, strictFlags } from './common.ts';
+import { commonArgs, configFrom, print, strictFlags, openRunState } from './common.ts';
 import { setExitStatus } from './io.ts';
 
 export default defineCommand({
@@ -10,7 +9,7 @@ export default defineCommand({
   plugins: [strictFlags],
   async run({ args }) {
     const config = configFrom(args);
-    const state = openState(config);
+    const state = await openRunState(config, 'read');
     const status = await stateStatus(config, state);
     for (const line of statusLines(status, config, state)) print(line);
     // Everything readable is shown; the exit status still tells a script that something needs fixing.

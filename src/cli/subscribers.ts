@@ -2,12 +2,10 @@ import { defineCommand } from 'citty';
 import { UserError } from '../errors.ts';
 import { terminalSafe } from '../plain-text.ts';
 import { argumentAddress, parseCategories, SubscriberStatus } from '../subscribers/schema.ts';
-import { LiveSubscribers } from '../subscribers/live.ts';
 import { csvLine, LIST_HEADER, subscriberLine } from '../subscribers/export.ts';
 import { addSubscriber, importSubscribers, unsubscribe } from '../subscribers/manage.ts';
-import { commonArgs, configFrom, now, print, printError, strictFlags } from './common.ts';
+import { commonArgs, configFrom, now, print, printError, strictFlags, openRunState } from './common.ts';
 import { currentIo } from './io.ts';
-import { openState } from '../state/open.ts';
 
 // --data and --tz change nothing here but --data for the categories of add and import, so the help lists only the flags that do.
 const { subscribers: subscribersArg, state: stateArg } = commonArgs;
@@ -26,7 +24,7 @@ const importCommand = defineCommand({
   plugins: [strictFlags],
   async run({ args }) {
     const config = listConfig(args);
-    print(await importSubscribers(config, openState(config), args.file, now()));
+    print(await importSubscribers(config, await openRunState(config), args.file, now()));
   },
 });
 
@@ -48,7 +46,7 @@ const addCommand = defineCommand({
     const config = listConfig(args);
     const email = argumentAddress('ADDRESS', args.address);
     const categories = args.categories === undefined ? undefined : parseCategories(args.categories);
-    print(await addSubscriber(config, openState(config), { email, name: args.name, categories, at: now() }));
+    print(await addSubscriber(config, await openRunState(config), { email, name: args.name, categories, at: now() }));
   },
 });
 
@@ -58,7 +56,7 @@ const unsubscribeCommand = defineCommand({
   plugins: [strictFlags],
   async run({ args }) {
     const config = listConfig(args);
-    print(await unsubscribe(config, openState(config), argumentAddress('ADDRESS', args.address), now()));
+    print(await unsubscribe(config, await openRunState(config), argumentAddress('ADDRESS', args.address), now()));
   },
 });
 
@@ -70,7 +68,7 @@ const listCommand = defineCommand({
     const config = listConfig(args);
     const status = args.status === undefined ? undefined : SubscriberStatus.safeParse(args.status.toLowerCase());
     if (status && !status.success) throw new UserError(`--status "${args.status}" is not one of ${SubscriberStatus.options.join(', ')}.`);
-    const { list, problems } = await openState(config).list().current();
+    const { list, problems } = await (await openRunState(config, 'read')).list().current();
     for (const p of problems) printError(p.problem);
     const { stdout } = currentIo();
     stdout.write(csvLine(LIST_HEADER));

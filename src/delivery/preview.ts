@@ -7,12 +7,11 @@ import { EVERY_CATEGORY_READER, recipientOf, type OutgoingEmail, type Recipient 
 import { prepareIssue, type PreparedIssue } from '../pipeline.ts';
 import { digestProps, renderMessage } from '../render/message.ts';
 import { argumentAddress, type Subscriber, type SubscriberStatus } from '../subscribers/schema.ts';
-import { LiveSubscribers } from '../subscribers/live.ts';
 import type { State } from '../state/stores.ts';
 
 /** The list's reader at `address` after every recorded event, and how many readers the list has; a missing CSV lists nobody. */
 export async function listedReader(
-  config: Config,
+  _config: Config,
   state: State,
   address: string,
 ): Promise<{ subscriber: Subscriber | undefined; listSize: number }> {

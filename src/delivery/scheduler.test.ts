@@ -5,7 +5,7 @@ import cron from 'node-cron';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../config.ts';
 import { DEFAULT_CRON, dueWeek, missedWeek, runScheduler } from './scheduler.ts';
-import { openState } from '../state/open.ts';
+import { openFiles } from '../state/open.ts';
 
 const task = cron.createTask(DEFAULT_CRON, () => undefined, { timezone: 'America/New_York' });
 const monday9 = (minute: Date) => task.match(minute);
@@ -57,7 +57,7 @@ describe('runScheduler', () => {
       const stop = new AbortController();
       const lines: string[] = [];
       const at = new Date('2026-11-18T15:00:00Z');
-      await runScheduler(config, openState(config), {
+      await runScheduler(config, openFiles(config.stateDir, config.subscribersFile), {
         now: () => at,
         log: (line) => {
           lines.push(line);

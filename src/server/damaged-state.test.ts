@@ -8,7 +8,7 @@ import { VoteStore } from '../state/votes.ts';
 import { signToken, signVoteToken } from '../subscribers/tokens.ts';
 import { createApp } from './app.ts';
 import { defaultDeps } from './serve.ts';
-import { openState } from '../state/open.ts';
+import { openFiles } from '../state/open.ts';
 
 const SECRET = 'a-test-secret-that-is-long-enough-1234';
 const WEEK = '2026-W46';
@@ -38,7 +38,7 @@ afterEach(async () => {
 
 /** Freezes the sample catalog's week and records a sent batch, as a send does; returns a tool of the issue. */
 async function sent(week: string): Promise<string> {
-  const { issue } = await prepareIssue(config, openState(config), { week, now });
+  const { issue } = await prepareIssue(config, openFiles(config.stateDir, config.subscribersFile), { week, now });
   const lines = [
     { state: 'pending', batch: 1, key: `k-${week}`, recipients: [{ email: 'ada@example.com', name: 'Ada', categories: [] }] },
     { state: 'sent', batch: 1, rejected: [] },
@@ -48,7 +48,8 @@ async function sent(week: string): Promise<string> {
   return issue.comparisons[0]!.left.slug;
 }
 
-const app = () => createApp(config, { ...defaultDeps(config, openState(config)), now: () => now, signal: stop.signal });
+const app = () =>
+  createApp(config, { ...defaultDeps(config, openFiles(config.stateDir, config.subscribersFile)), now: () => now, signal: stop.signal });
 
 describe('a damaged votes.jsonl', () => {
   it('gets the pages that show or take votes a plain 503, logged once with file and line; every other page works on', async () => {

@@ -102,14 +102,21 @@ export async function startServer(
       server.close((error) => (error ? fail(error) : done()));
       if ('closeAllConnections' in server) server.closeAllConnections();
     });
-  const state = deps.state ?? openState(config);
+  // A state opened here is closed with the server; one given (a test's) is its giver's.
+  let opened: State | null = null;
+  const closeAll = async () => {
+    await close();
+    await opened?.close();
+  };
+  let state = deps.state;
   try {
+    if (!state) state = opened = await openState(config);
     const all = { ...defaultDeps(config, state), ...deps, signal: stop.signal };
     await all.subscribers.current();
     ready(createApp(config, all));
   } catch (error) {
-    await close();
-    throw state.unavailable(error) ?? error;
+    await closeAll();
+    throw state?.unavailable(error) ?? error;
   }
-  return { ...listeningAt(info), close };
+  return { ...listeningAt(info), close: closeAll };
 }

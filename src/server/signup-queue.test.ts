@@ -8,7 +8,7 @@ import { SubscriberStore } from '../subscribers/store.ts';
 import type { PendingSignup } from '../state/signups.ts';
 import type { Signups } from '../state/stores.ts';
 import { SignupQueue } from './signup-queue.ts';
-import { openState } from '../state/open.ts';
+import { openFiles } from '../state/open.ts';
 
 const at = (minute: number) => `2026-11-20T10:${String(minute).padStart(2, '0')}:00.000Z`;
 
@@ -30,7 +30,7 @@ describe('SignupQueue at start-up', () => {
         },
       };
       const logged: string[] = [];
-      const queue = new SignupQueue(openState({ stateDir, subscribersFile: 'none.csv' }).signups, {
+      const queue = new SignupQueue(openFiles(stateDir).signups, {
         now: () => new Date(at(2)),
         transport,
         settings: { from: 'Verdicts <v@example.com>', publicUrl: 'https://verdicts.example.com', secret: 's', postalAddress: null },
@@ -64,6 +64,7 @@ describe('SignupQueue with its queue out of reach', () => {
       add: () => reach(() => ({ ok: true }) as const),
       claim: () => reach(() => waiting.shift() ?? null),
       write: () => reach(() => undefined),
+      history: async function* () {},
     };
     const sentTo: string[] = [];
     const logged: string[] = [];

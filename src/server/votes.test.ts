@@ -11,7 +11,7 @@ import { LiveSubscribers } from '../subscribers/live.ts';
 import { SubscriberStore } from '../subscribers/store.ts';
 import { signVoteToken, type Vote } from '../subscribers/tokens.ts';
 import { createApp } from './app.ts';
-import { openState } from '../state/open.ts';
+import { openFiles } from '../state/open.ts';
 
 const SECRET = 'a-test-secret-that-is-long-enough-1234';
 const WEEK = '2026-W46';
@@ -31,7 +31,7 @@ beforeAll(async () => {
   );
   clock = new Date('2026-11-20T10:00:00Z');
   // A real send into the outbox: Ada and Ben get the issue, Dee (pending) does not.
-  const sent = await sendWeek(config, openState(config), { week: WEEK, now: clock });
+  const sent = await sendWeek(config, openFiles(config.stateDir, config.subscribersFile), { week: WEEK, now: clock });
   if (sent.kind !== 'sent') throw new Error(`the test's send did not go: ${sent.kind}`);
   [tool, other] = sent.prepared.issue.comparisons.flatMap((c) => (c.right ? [c.left, c.right] : [c.left])) as [Side, Side];
   // After the send: Ben leaves, and Cy joins too late for this issue.
@@ -45,7 +45,7 @@ afterAll(cleanup);
 
 /** The app as `serve` runs it, on the test's clock; a new one is a restart. */
 function app() {
-  const state = openState(config);
+  const state = openFiles(config.stateDir, config.subscribersFile);
   const subscribers = new LiveSubscribers(config.subscribersFile, state.subscribers);
   return createApp(config, {
     state,

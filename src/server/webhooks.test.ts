@@ -10,7 +10,7 @@ import { createApp } from './app.ts';
 import { defaultDeps } from './serve.ts';
 import { ResendEvent, stopEventsOf, verifyWebhook, webhookEntryOf, webhookHeaders, type WebhookHeaders } from './webhooks.ts';
 import { signedPost, svixSignature, WEBHOOK_KEY, WEBHOOK_SECRET } from '../../test/helpers/svix.ts';
-import { openState } from '../state/open.ts';
+import { openFiles } from '../state/open.ts';
 
 const at = new Date('2026-11-20T10:00:00Z');
 
@@ -127,7 +127,11 @@ describe('POST /webhooks/resend', () => {
         { data: dir, subscribers: path.join(dir, 'subscribers.csv'), state: dir },
         { DIGEST_SECRET: 'a-test-secret-that-is-long-enough-1234', RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET },
       );
-      const app = createApp(config, { ...defaultDeps(config, openState(config)), now: () => new Date(), signal: stop.signal });
+      const app = createApp(config, {
+        ...defaultDeps(config, openFiles(config.stateDir, config.subscribersFile)),
+        now: () => new Date(),
+        signal: stop.signal,
+      });
       const deep = `{"type":"email.bounced","created_at":"2026-11-20T10:00:00Z","data":{"email_id":"e1","to":${'['.repeat(20_000)}${']'.repeat(20_000)}}}`;
       for (const attempt of [1, 2]) {
         const response = await app.request('/webhooks/resend', signed(deep, 'msg_deep'));

@@ -146,6 +146,12 @@ describe.each(BACKENDS)('the %s backend of the state', (_name, make, { journals,
       await state.signups.write({ type: 'done', id: 'b', outcome: 'sent', at: at(1).toISOString() });
       const pending = await backend.open().signups.pending();
       expect([...pending.values()].map((s) => [s.id, s.recorded])).toEqual([['a', true]]);
+      // What a copy reads: every signup, the done one too, and how far each got (each id's lines in the order written).
+      const lines = await collect(backend.open().signups.history());
+      expect(['a', 'b'].map((id) => lines.filter((line) => line.id === id))).toEqual([
+        [signup('a'), { type: 'recorded', id: 'a' }],
+        [signup('b'), { type: 'done', id: 'b', outcome: 'sent', at: at(1).toISOString() }],
+      ]);
     });
 
     it('keeps one signup per address in the window, also across openings and when two come at once', async () => {
@@ -186,6 +192,11 @@ describe.each(BACKENDS)('the %s backend of the state', (_name, make, { journals,
       }
       expect(await backend.open().votes.cast(vote('ship'), at(10))).toMatchObject({ kind: 'too-often', standing: 'skip' });
       expect((await backend.open().votes.current()).community().get('loomcast')).toEqual({ ship: 0, skip: 1 });
+      const history = await collect(backend.open().votes.history());
+      expect(history.map((v) => [v.choice, v.at])).toEqual(
+        (['ship', 'skip', 'ship', 'skip'] as const).map((choice, i) => [choice, at(i === 0 ? 0 : 1 + i).toISOString()]),
+      );
+      expect(history[0]).toEqual({ type: 'vote', ...vote('ship'), at: at(0).toISOString() });
     });
 
     itJournaled('reads past a torn vote and refuses a damaged one', async () => {
@@ -259,6 +270,27 @@ describe.each(BACKENDS)('the %s backend of the state', (_name, make, { journals,
       expect(claimed.sort()).toEqual(['r10@example.com', 'r11@example.com', 'r20@example.com', 'r21@example.com']);
       expect([...(await reopened.sentReaders())]).toEqual(['r10@example.com']);
       expect((await reopened.batchStates()).map((b) => b.state)).toEqual(['sent', 'submitting', 'failed']);
+      expect(await collect(reopened.batches())).toEqual([
+        {
+          batch: 1,
+          key: 'k1',
+          recipients: [reader(10), reader(11)],
+          state: 'sent',
+          rejected: [{ email: 'r11@example.com', reason: 'invalid address' }],
+          reason: null,
+          nothingSent: false,
+        },
+        { batch: 2, key: 'k2', recipients: [reader(20), reader(21)], state: 'submitting', rejected: [], reason: null, nothingSent: false },
+        {
+          batch: 3,
+          key: 'k3',
+          recipients: [reader(30), reader(31)],
+          state: 'failed',
+          rejected: [],
+          reason: 'validation_error',
+          nothingSent: true,
+        },
+      ]);
       expect(await reopened.length()).toBeGreaterThan(0);
       expect(await backend.open().ledgerWeeks()).toEqual([WEEK]);
       expect(await backend.open().readers.has(WEEK, 'r10@example.com')).toBe(true);

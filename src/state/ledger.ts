@@ -29,6 +29,16 @@ export interface Batch {
   state: BatchState;
 }
 
+/** A planned batch as its ledger keeps it: where its latest step left it, and what that step said. */
+export interface LedgerBatch extends Batch {
+  /** Sent: the readers Resend refused one by one. */
+  rejected: LedgerSummary['rejected'];
+  /** Failed: why. */
+  reason: string | null;
+  /** Failed, and Resend refused it outright: none of it went. */
+  nothingSent: boolean;
+}
+
 /** One batch as `status` counts it. */
 export interface BatchTally {
   batch: number;
@@ -171,6 +181,27 @@ export class Ledger {
       tally.nothingSent = record.state === 'failed' && record.nothingSent;
     }
     return [...tallies.values()].sort((a, b) => a.batch - b.batch);
+  }
+
+  /** Every planned batch with its key, readers and latest step, in the order planned; streamed, as `summarize` reads. */
+  async *batches(): AsyncGenerator<LedgerBatch> {
+    const latest = new Map<number, Exclude<LedgerRecord, { state: 'pending' | 'started' }>>();
+    for await (const record of this.records(isStepLine)) {
+      if (record.state !== 'pending' && record.state !== 'started') latest.set(record.batch, record);
+    }
+    for await (const record of this.records(isPendingLine)) {
+      if (record.state !== 'pending') continue;
+      const step = latest.get(record.batch);
+      yield {
+        batch: record.batch,
+        key: record.key,
+        recipients: record.recipients,
+        state: step?.state ?? 'pending',
+        rejected: step?.state === 'sent' ? step.rejected : [],
+        reason: step?.state === 'failed' ? step.reason : null,
+        nothingSent: step?.state === 'failed' && step.nothingSent,
+      };
+    }
   }
 
   /**

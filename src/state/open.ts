@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.ts';
+import { UserError } from '../errors.ts';
+import { openDatabaseState, type PostgresState } from './pg/state.ts';
 import { LiveSubscribers } from '../subscribers/live.ts';
 import { SubscriberStore } from '../subscribers/store.ts';
 import { IssueStore } from './issues.ts';
@@ -36,7 +39,40 @@ export function openFiles(folder: string, listFile = path.join(folder, 'subscrib
   };
 }
 
-/** The run's state, opened once at the top of a command or of the server: the only reader of `config.stateDir`. */
-export function openState(config: Pick<Config, 'stateDir' | 'subscribersFile'>): State {
-  return openFiles(config.stateDir, config.subscribersFile);
+/** What a command does with the state: `read` (status, stats, the list) never changes a database's schema. */
+export type Access = 'read' | 'write';
+
+/**
+ * The run's state, opened once at the top of a command or of the server: the only reader of `config.stateDir`.
+ * With a database URL, every store is in PostgreSQL (connected and, for `write`, migrated before this returns) and
+ * the folder keeps only the outbox and previews; the caller closes it.
+ */
+export async function openState(
+  config: Pick<Config, 'stateDir' | 'subscribersFile' | 'subscribersFlag' | 'databaseUrl' | 'databaseSource'>,
+  access: Access = 'write',
+): Promise<State> {
+  if (config.databaseUrl === null) return openFiles(config.stateDir, config.subscribersFile);
+  if (config.subscribersFlag) {
+    throw new UserError(
+      `--subscribers names a list file, but with ${config.databaseSource} the list is in the database; load a file into it with \`npm run digest -- subscribers import FILE\` (or copy a whole state folder once with \`db import-state\`), and leave --subscribers out.`,
+    );
+  }
+  return openDatabaseState(config.databaseUrl, config.stateDir, config.databaseSource, access);
+}
+
+/**
+ * For `db import-state`: the files state of `config`'s folder and list file, to copy from, and its database (connected
+ * and migrated; the caller closes it), to copy into.
+ */
+export async function openForImport(
+  config: Pick<Config, 'stateDir' | 'subscribersFile' | 'databaseUrl' | 'databaseSource'>,
+): Promise<{ from: State; listFile: string; to: PostgresState }> {
+  if (config.databaseUrl === null) {
+    throw new UserError('db import-state copies into a PostgreSQL database: give its URL with --database or DATABASE_URL.');
+  }
+  if (!existsSync(config.stateDir)) {
+    throw new UserError(`The state folder "${config.stateDir}" does not exist; give the folder to copy with --state.`);
+  }
+  const to = await openDatabaseState(config.databaseUrl, config.stateDir, config.databaseSource, 'write');
+  return { from: openFiles(config.stateDir, config.subscribersFile), listFile: config.subscribersFile, to };
 }

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { LineError } from '../errors.ts';
 import { appendLinesDurably, parseJsonLineStrictly, readLines } from '../files.ts';
 import { Address } from '../subscribers/schema.ts';
-import type { Signups } from './stores.ts';
 
 /** One signup from the form, as the queue keeps it until its confirmation email is out. */
 export const Signup = z.object({
@@ -16,14 +15,12 @@ export const Signup = z.object({
 });
 export type Signup = z.infer<typeof Signup>;
 
-/** How far a signup got: its `subscribe` event is in the subscriber store, or it is done with (its email sent, or never to be). */
-export const SignupProgress = z.discriminatedUnion('type', [
+export const SignupLine = z.discriminatedUnion('type', [
+  Signup,
+  /** The signup's `subscribe` event is in the subscriber store. */
   z.object({ type: z.literal('recorded'), id: z.string() }),
   z.object({ type: z.literal('done'), id: z.string(), outcome: z.string(), at: z.iso.datetime() }),
 ]);
-export type SignupProgress = z.infer<typeof SignupProgress>;
-
-export const SignupLine = z.discriminatedUnion('type', [Signup, ...SignupProgress.options]);
 export type SignupLine = z.infer<typeof SignupLine>;
 
 /** A signup not done with yet; `recorded` once its `subscribe` event is in the subscriber store. */
@@ -40,7 +37,7 @@ interface Queue {
  * answered, then marked recorded and done, so what a run leaves undone is read back at the next start.
  * One server process works it: the file is read once and then kept in memory, and a signup is held in memory only.
  */
-export class SignupsFile implements Signups {
+export class SignupsFile {
   readonly file: string;
   private queue: Promise<Queue> | null = null;
   private readonly held = new Map<string, number>();
@@ -57,6 +54,12 @@ export class SignupsFile implements Signups {
 
   private async read(log?: (line: string) => void): Promise<Queue> {
     const queue: Queue = { open: new Map(), latest: new Map() };
+    for await (const entry of this.history(log)) apply(queue, entry);
+    return queue;
+  }
+
+  /** Every line of the queue in the order written, done signups too; a line that is not one is skipped and told to `log`. */
+  async *history(log?: (line: string) => void): AsyncGenerator<SignupLine> {
     for await (const { line, number } of readLines(this.file)) {
       const json = parseJsonLineStrictly(line);
       if (json === undefined) continue;
@@ -67,9 +70,8 @@ export class SignupsFile implements Signups {
         log?.(new LineError(this.file, number, 'is not a signup and was skipped', 'fix or delete that line', consequence).message);
         continue;
       }
-      apply(queue, parsed.data);
+      yield parsed.data;
     }
-    return queue;
   }
 
   private kept(): Promise<Queue> {
@@ -108,8 +110,8 @@ export class SignupsFile implements Signups {
     return { ...free };
   }
 
-  async write(progress: SignupProgress): Promise<void> {
-    const line = SignupProgress.parse(progress);
+  async write(entry: SignupLine): Promise<void> {
+    const line = SignupLine.parse(entry);
     await appendLinesDurably(this.file, [JSON.stringify(line)]);
     if (line.type === 'done') this.held.delete(line.id);
     const queue = await this.queue?.catch(() => null);

@@ -4,10 +4,10 @@ import type { SubscriberEvent } from '../subscribers/schema.ts';
 import type { ListReader } from '../subscribers/live.ts';
 import type { SubscriberEvents } from '../subscribers/store.ts';
 import type { Vote } from '../subscribers/tokens.ts';
-import type { Batch, BatchTally, LedgerSummary, StartRecord } from './ledger.ts';
+import type { Batch, BatchTally, LedgerBatch, LedgerSummary, StartRecord } from './ledger.ts';
 import type { ScheduleRecord } from './schedule.ts';
-import type { PendingSignup, Signup, SignupProgress } from './signups.ts';
-import type { CastOutcome, VoteTally } from './votes.ts';
+import type { PendingSignup, Signup, SignupLine } from './signups.ts';
+import type { CastOutcome, RecordedVote, VoteTally } from './votes.ts';
 import type { WebhookEntry } from './webhook-log.ts';
 
 /*
@@ -45,6 +45,8 @@ export interface LedgerStore {
   started(): Promise<StartRecord | null>;
   startedAt(): Promise<Date | null>;
   batchStates(): Promise<BatchTally[]>;
+  /** Every planned batch with its key, readers and latest step, in the order planned (a copy of the ledger reads it). */
+  batches(): AsyncIterable<LedgerBatch>;
   plan(batches: Iterable<Pick<Batch, 'batch' | 'key' | 'recipients'>>, start?: Omit<StartRecord, 'state'>): Promise<void>;
   submitting(batch: number): Promise<void>;
   sent(batch: number, rejected?: LedgerSummary['rejected']): Promise<void>;
@@ -71,13 +73,18 @@ export interface Signups {
   add(signup: Signup, windowMs: number): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }>;
   /** The oldest signup not done with that nobody holds, now held by the caller for `holdMs` by the backend's clock; null when none is free. */
   claim(holdMs: number): Promise<PendingSignup | null>;
-  write(progress: SignupProgress): Promise<void>;
+  /** Writes a line as it is: how far a signup got, or a signup kept with no limit (a copy of another state). */
+  write(line: SignupLine): Promise<void>;
+  /** Lines that, written in order, queue every signup kept again, done ones too, as far as each got. */
+  history(log?: (line: string) => void): AsyncIterable<SignupLine>;
 }
 
 export interface Votes {
   record(vote: Vote, at: Date): Promise<void>;
   cast(vote: Vote, at: Date): Promise<CastOutcome>;
   current(): Promise<VoteTally>;
+  /** Every vote recorded, oldest first, with its time: recorded again in order, the tally and the change limit are the same. */
+  history(): AsyncIterable<RecordedVote>;
 }
 
 /** Resend webhook deliveries acted on, each Svix message id once. */

@@ -147,18 +147,26 @@ export class VoteStore {
     return next;
   }
 
+  /** Every vote recorded, oldest first, with its time. */
+  async *history(): AsyncGenerator<RecordedVote> {
+    for await (const { record } of this.records()) yield record;
+  }
+
   private async refresh(): Promise<VoteTally> {
     const size = (await stat(this.file).catch(() => null))?.size ?? 0;
     if (size < this.read.offset) {
       this.tally = new VoteTally();
       this.read = { offset: 0, lines: 0 };
     }
-    const parse = (value: unknown) => RecordedVote.safeParse(value).data ?? null;
-    const damaged = (line: number) => new VotesError(this.file, line);
-    for await (const { record, end, line } of readRecords(this.file, parse, this.read.offset, this.read.lines, damaged)) {
+    for await (const { record, end, line } of this.records(this.read.offset, this.read.lines)) {
       this.tally.apply(record);
       this.read = { offset: end, lines: line };
     }
     return this.tally;
+  }
+
+  private records(from = 0, linesBefore = 0) {
+    const parse = (value: unknown) => RecordedVote.safeParse(value).data ?? null;
+    return readRecords(this.file, parse, from, linesBefore, (line) => new VotesError(this.file, line));
   }
 }

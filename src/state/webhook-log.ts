@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { SubscriberEvent } from '../subscribers/schema.ts';
 import type { SubscriberEvents } from '../subscribers/store.ts';
 import { Journal, readRecords } from './journal.ts';
-import type { Webhooks } from './stores.ts';
 
 /**
  * One Resend webhook delivery acted on: its Svix message id and, for email events, what happened
@@ -32,7 +31,7 @@ export function webhookLogFile(folder: string): string {
  * Svix id), even at the same moment, is recorded once. The ids are read once and then kept in memory: one
  * server process writes the log.
  */
-export class WebhookLog implements Webhooks {
+export class WebhookLog {
   readonly file: string;
   private readonly journal: Journal;
   private seen: Promise<Set<string>> | null = null;

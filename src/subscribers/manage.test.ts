@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type Config, resolveConfig } from '../config.ts';
 import { addSubscriber, importSubscribers, unsubscribe } from './manage.ts';
-import { openState } from '../state/open.ts';
+import { openFiles } from '../state/open.ts';
 
 let dir: string;
 let config: Config;
@@ -16,7 +16,7 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-const store = () => openState(config);
+const store = () => openFiles(config.stateDir, config.subscribersFile);
 
 const statuses = async () => {
   const { list } = await store().list({ allowMissingCsv: true }).current();

@@ -49,7 +49,7 @@ export async function addSubscriber(
 }
 
 /** Records the opt-out of `email`, on the list or not, so no later import or add mails it; returns what was done. */
-export async function unsubscribe(config: Config, state: ListState, email: string, at: Date): Promise<string> {
+export async function unsubscribe(_config: Config, state: ListState, email: string, at: Date): Promise<string> {
   const { list } = await listOf(state);
   await state.subscribers.record({ type: 'unsubscribe', email, at: at.toISOString(), source: 'cli' });
   return unsubscribeMessage(list.get(email), email);

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../errors.ts';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase, withDatabase } from '../../../test/helpers/pg.ts';
-import { connectDatabase, openDatabase, TIMEOUTS, unavailableError } from './connect.ts';
+import { connectDatabase, lostDatabaseSentence, openDatabase, TIMEOUTS, unavailableError } from './connect.ts';
 
 const PASSWORD = 'a-password-never-printed-1234';
 
@@ -61,19 +61,18 @@ describe('a database away', () => {
     expect(options.backoff(20)).toBe(TIMEOUTS.reconnectSeconds);
   });
 
-  it('is said in one sentence, whether it cannot be reached, was lost under a query or did not answer in time', () => {
+  it('is said in one sentence, whether it cannot be reached, went away under a query or did not answer in time', () => {
     const where = 'the PostgreSQL database "digest" at db.example.com:5432';
     expect(unavailableError(failure('ECONNREFUSED'), sql, '--database')?.message).toBe(
       `Cannot connect to ${where}: nothing accepts connections there; start PostgreSQL, or correct the host and port in --database.`,
     );
-    for (const code of ['CONNECTION_CLOSED', 'ECONNRESET', '57P01']) {
-      expect(unavailableError(failure(code), sql)?.message).toBe(
-        `The connection to ${where} was lost (the server stopped or restarted, or the network dropped it).`,
-      );
-    }
-    expect(unavailableError(failure('57014'), sql)?.message).toBe(
-      `The PostgreSQL database "digest" at db.example.com:5432 did not answer within 60 seconds.`,
+    expect(unavailableError(failure('ECONNRESET'), sql)?.message).toBe(
+      `The PostgreSQL database "digest" at db.example.com:5432 cannot be used right now: the connection to the database was reset.`,
     );
+    expect(unavailableError(failure('57P01'), sql)?.message).toBe(
+      `The PostgreSQL database "digest" at db.example.com:5432 cannot be used right now: the database server was shut down.`,
+    );
+    expect(unavailableError(failure('57014'), sql)?.message).toMatch(/cannot be used right now: a statement ran longer than 60 seconds/);
   });
 
   it('is not what any other error is: a query the database refuses is a bug to show', () => {
@@ -114,5 +113,17 @@ describe.skipIf(!TEST_DATABASE_URL)('connectDatabase against PostgreSQL', () => 
     expect(error.message).toBe(
       `Cannot connect to the PostgreSQL database "${database.name}_missing" at ${server.hostname}:${server.port || 5432}: there is no such database; create it (createdb ${database.name}_missing), or correct the database name in DATABASE_URL.`,
     );
+  });
+});
+
+describe('a database lost mid-command', () => {
+  it('is one sentence saying what stands and what to do; any other failure is not one', () => {
+    const lost = (code: string) => lostDatabaseSentence(Object.assign(new Error('terminating connection'), { code }));
+    expect(lost('57P01')).toBe(
+      'The command stopped: the database server was shut down; what it finished is recorded, and running it again once the database answers does the rest.',
+    );
+    expect(lost('CONNECTION_CLOSED')).toContain('the connection to the database closed');
+    expect(lost('23505')).toBeNull();
+    expect(lostDatabaseSentence(new Error('a bug'))).toBeNull();
   });
 });

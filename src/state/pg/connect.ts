@@ -1,12 +1,26 @@
 import { hostname } from 'node:os';
-import postgres, { type ReservedSql, type Sql } from 'postgres';
+import postgres, { type ReservedSql, type Sql, type TransactionSql } from 'postgres';
 import { UserError } from '../../errors.ts';
 
 /** A pool of connections to the state's database. */
 export type Database = Sql;
 
-/** A connection of the pool held for one transaction (see `transaction`). */
-export type Transaction = ReservedSql;
+/** What a store runs its statements on: the pool (`pooled`), or one transaction (`within`). */
+export type Executor = Pick<Sql, 'unsafe' | 'begin'>;
+
+/** `tx` for stores: a store's own transaction becomes a savepoint of it, so everything they write commits with `tx`. */
+export function within(tx: TransactionSql): Executor {
+  return { unsafe: tx.unsafe.bind(tx), begin: ((work: (sql: TransactionSql) => unknown) => tx.savepoint(work)) as Sql['begin'] };
+}
+
+/**
+ * The pool `sql` for stores: a store's own transaction runs through `transaction` below, not postgres.js's `begin`,
+ * on a connection that offers what stores use of one (`unsafe`), not savepoints.
+ */
+export function pooled(sql: Sql): Executor {
+  const begin = (work: (tx: ReservedSql) => Promise<unknown>) => transaction(sql, work);
+  return { unsafe: sql.unsafe.bind(sql), begin: begin as unknown as Sql['begin'] };
+}
 
 /**
  * How long the program waits on the database before it says so: a server that does not answer, a statement that
@@ -108,18 +122,13 @@ export function connectionError(error: unknown, place: Place, source: string): U
     : new UserError(`Cannot connect to the PostgreSQL database "${place.database}" at ${whereOf(place)}: ${reason}.`);
 }
 
-/** A connection cut under a query: the server stopped or restarted (57P01, 57P02), or the network dropped it. */
-const LOST = new Set(['CONNECTION_CLOSED', 'CONNECTION_DESTROYED', 'ECONNRESET', 'EPIPE', '57P01', '57P02', '08000', '08003', '08006']);
-
-const connectionLost = (error: unknown) => LOST.has(codeOf(error));
-
 /**
  * Runs `work` in one transaction on a connection of the pool held for it: committed when `work` resolves, rolled
  * back when it throws. Not `sql.begin`: postgres.js 3.4.9 writes its ROLLBACK to a connection that has just closed,
  * which throws outside any promise and ends the process (porsager/postgres#1208); here nothing more is written to a
  * connection once it is lost, and the pool connects it afresh.
  */
-export async function transaction<T>(sql: Database, work: (tx: Transaction) => Promise<T>): Promise<T> {
+async function transaction<T>(sql: Sql, work: (tx: ReservedSql) => Promise<T>): Promise<T> {
   const tx = await sql.reserve();
   let usable = true;
   try {
@@ -128,8 +137,10 @@ export async function transaction<T>(sql: Database, work: (tx: Transaction) => P
     await tx.unsafe('COMMIT');
     return result;
   } catch (error) {
+    // A statement out of time leaves its connection up, its transaction to roll back; any other loss leaves none.
+    const code = codeOf(error);
     usable =
-      !connectionLost(error) &&
+      (!(code in LOST) || code === '57014') &&
       (await tx.unsafe('ROLLBACK').then(
         () => true,
         () => false,
@@ -142,23 +153,18 @@ export async function transaction<T>(sql: Database, work: (tx: Transaction) => P
 }
 
 /**
- * The sentence for an error that says the database of `sql` cannot be used right now (it can't be reached, it
- * restarted under a query, a statement ran out of time), or null when the error is of another kind: a later try may
+ * The sentence for an error that says the database of `sql` cannot be used right now (it can't be reached, it went
+ * away under a query, a statement ran out of time), or null when the error is of another kind: a later try may
  * work, so a server answers 503 and goes on.
  */
 export function unavailableError(error: unknown, sql: Sql, source = 'DATABASE_URL'): UserError | null {
   const place = placeOf(sql);
-  const code = codeOf(error);
-  const database = `the PostgreSQL database "${place.database}" at ${whereOf(place)}`;
-  if (LOST.has(code)) {
-    return new UserError(`The connection to ${database} was lost (the server stopped or restarted, or the network dropped it).`);
-  }
-  // query_canceled: statement_timeout ran out.
-  if (code === '57014') return new UserError(`${capitalize(database)} did not answer within ${TIMEOUTS.statementMs / 1000} seconds.`);
-  return connectionError(error, place, source);
+  const reason = LOST[codeOf(error)];
+  return (
+    connectionError(error, place, source) ??
+    (reason ? new UserError(`The PostgreSQL database "${place.database}" at ${whereOf(place)} cannot be used right now: ${reason}.`) : null)
+  );
 }
-
-const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 function whyNot(code: string, place: Place, source: string): string | null {
   switch (code) {
@@ -188,4 +194,31 @@ function whyNot(code: string, place: Place, source: string): string | null {
     default:
       return null;
   }
+}
+
+/** Codes of a database that went away or would not answer in time, after the command had connected. */
+const LOST: Record<string, string> = {
+  CONNECTION_CLOSED: 'the connection to the database closed',
+  CONNECTION_DESTROYED: 'the connection to the database was cut',
+  CONNECTION_ENDED: 'the connection to the database ended',
+  ECONNRESET: 'the connection to the database was reset',
+  EPIPE: 'the connection to the database was reset',
+  ECONNREFUSED: 'the database stopped accepting connections',
+  ETIMEDOUT: 'the database stopped answering',
+  '57P01': 'the database server was shut down',
+  '57P02': 'the database server crashed',
+  '57P03': 'the database server is starting up or shutting down',
+  '57014': `a statement ran longer than ${TIMEOUTS.statementMs / 1000} seconds and was cancelled`,
+  '25P03': 'a transaction was left idle too long and ended by the server',
+};
+
+/**
+ * The sentence for a database lost in the middle of a command, or null for any other failure. Every store commits
+ * each step before it returns, so what was done stands and a run again carries on from it.
+ */
+export function lostDatabaseSentence(error: unknown): string | null {
+  const reason = LOST[codeOf(error)];
+  return reason
+    ? `The command stopped: ${reason}; what it finished is recorded, and running it again once the database answers does the rest.`
+    : null;
 }

@@ -4,7 +4,7 @@ import type { EventFeed, SubscriberEvents } from '../../subscribers/store.ts';
 import type { Vote } from '../../subscribers/tokens.ts';
 import type { Votes } from '../stores.ts';
 import { type CastOutcome, RecordedVote, VOTE_CHANGES, VoteTally } from '../votes.ts';
-import { type Database, type Transaction, transaction } from './connect.ts';
+import type { Executor } from './connect.ts';
 import type { Query } from './queries.ts';
 
 /** Rows read per round trip when streaming a table: a long history never sits in memory whole. */
@@ -13,20 +13,24 @@ const CURSOR_ROWS = 1000;
 /** The subscriber events in the table subscriber_events, append-only; a feed remembers the last id it gave. */
 export class PgSubscriberEvents implements SubscriberEvents {
   constructor(
-    private readonly sql: Database,
+    private readonly sql: Executor,
     private readonly query: Query,
     readonly place: string,
   ) {}
 
   async record(...events: SubscriberEvent[]): Promise<void> {
-    await transaction(this.sql, (tx) => this.recordIn(tx, events));
+    await this.sql.begin((tx) => this.recordIn(tx, events));
   }
 
   /** Appends `events` in the transaction `tx`, so they commit or not with what else it writes (a webhook's record). */
-  async recordIn(tx: Transaction, events: readonly SubscriberEvent[]): Promise<void> {
+  async recordIn(tx: Pick<Executor, 'unsafe'>, events: readonly SubscriberEvent[]): Promise<void> {
     const parsed = events.map((event) => SubscriberEvent.parse(event));
     await tx.unsafe(this.query('subscriber-events-lock'));
-    for (const event of parsed) await tx.unsafe(this.query('subscriber-event-append'), [event.email, event.type, event]);
+    await tx.unsafe(this.query('subscriber-events-append'), [
+      parsed.map((event) => event.email),
+      parsed.map((event) => event.type),
+      parsed.map((event) => JSON.stringify(event)),
+    ]);
   }
 
   async *events(): AsyncGenerator<SubscriberEvent> {
@@ -76,7 +80,7 @@ export class PgSubscriberEvents implements SubscriberEvents {
 /** Reader votes: the standing one per reader, tool and issue in votes, every cast in vote_history. */
 export class PgVotes implements Votes {
   constructor(
-    private readonly sql: Database,
+    private readonly sql: Executor,
     private readonly query: Query,
   ) {}
 
@@ -92,7 +96,7 @@ export class PgVotes implements Votes {
   cast(vote: Vote, at: Date): Promise<CastOutcome> {
     const recorded = RecordedVote.parse({ type: 'vote', ...vote, at: at.toISOString() });
     const key = [recorded.email, recorded.week, recorded.slug];
-    return transaction(this.sql, async (tx): Promise<CastOutcome> => {
+    return this.sql.begin(async (tx): Promise<CastOutcome> => {
       await tx.unsafe(this.query('vote-serialize'), key);
       const [standing] = await tx.unsafe<{ choice: Vote['choice'] }[]>(this.query('vote-standing'), key);
       if (standing?.choice === recorded.choice) return { kind: 'unchanged' };
@@ -111,8 +115,12 @@ export class PgVotes implements Votes {
   /** The tally of every vote recorded before the call, folded in the order they were recorded. */
   async current(): Promise<VoteTally> {
     const tally = new VoteTally();
-    const cursor = this.sql.unsafe<(Omit<RecordedVote, 'type' | 'at'> & { at: Date })[]>(this.query('votes-history')).cursor(CURSOR_ROWS);
-    for await (const rows of cursor) for (const row of rows) tally.apply({ ...row, at: row.at.toISOString() });
+    for await (const vote of this.history()) tally.apply(vote);
     return tally;
+  }
+
+  async *history(): AsyncGenerator<RecordedVote> {
+    const cursor = this.sql.unsafe<(Omit<RecordedVote, 'type' | 'at'> & { at: Date })[]>(this.query('votes-history')).cursor(CURSOR_ROWS);
+    for await (const rows of cursor) for (const row of rows) yield { type: 'vote', ...row, at: row.at.toISOString() };
   }
 }

@@ -1,21 +1,12 @@
 import { z } from 'zod';
 import { Issue } from '../../digest/schema.ts';
 import { Recipient, recipientOf } from '../../mail.ts';
-import type { Batch, BatchState, BatchTally, LedgerSummary, StartRecord } from '../ledger.ts';
+import type { Batch, BatchTally, LedgerBatch, LedgerSummary, StartRecord } from '../ledger.ts';
 import type { LedgerStore, Readers } from '../stores.ts';
-import type { Database } from './connect.ts';
+import type { Executor } from './connect.ts';
 import type { Query } from './queries.ts';
 
 const Rejected = z.array(z.object({ email: z.string(), reason: z.string() }));
-
-interface BatchRow {
-  batch: number;
-  key: string;
-  recipients: Recipient[];
-  state: BatchState;
-  rejected: z.infer<typeof Rejected>;
-  nothingSent: boolean;
-}
 
 /** Batches planned in one statement: a large send's plan costs a round trip per this many batches, not one each. */
 const PLAN_ROWS = 100;
@@ -23,7 +14,7 @@ const PLAN_ROWS = 100;
 /** One week's send in send_starts and ledger_batches: each step is committed before the call returns. */
 export class PgLedger implements LedgerStore {
   constructor(
-    private readonly sql: Database,
+    private readonly sql: Executor,
     private readonly query: Query,
     private readonly week: string,
     readonly place: string,
@@ -31,7 +22,7 @@ export class PgLedger implements LedgerStore {
 
   async summarize(claim: (email: string) => void): Promise<LedgerSummary> {
     const summary: LedgerSummary = { unfinished: [], sent: 0, sentBatches: 0, rejected: [], lastBatch: 0 };
-    for (const row of await this.batches()) {
+    for (const row of await this.rows()) {
       summary.lastBatch = Math.max(summary.lastBatch, row.batch);
       if (row.state === 'failed' && row.nothingSent) continue;
       for (const r of row.recipients) claim(r.email);
@@ -48,7 +39,7 @@ export class PgLedger implements LedgerStore {
 
   async sentReaders(): Promise<Set<string>> {
     const readers = new Set<string>();
-    for (const row of await this.batches()) {
+    for (const row of await this.rows()) {
       if (row.state !== 'sent') continue;
       const rejected = new Set(row.rejected.map((r) => r.email));
       for (const r of row.recipients) if (!rejected.has(r.email)) readers.add(r.email);
@@ -71,7 +62,7 @@ export class PgLedger implements LedgerStore {
   }
 
   async batchStates(): Promise<BatchTally[]> {
-    return (await this.batches()).map((row) => ({
+    return (await this.rows()).map((row) => ({
       batch: row.batch,
       size: row.recipients.length,
       state: row.state,
@@ -128,17 +119,20 @@ export class PgLedger implements LedgerStore {
     return row ?? { length: 0, last_written: null };
   }
 
-  private async batches(): Promise<BatchRow[]> {
-    const rows = await this.sql.unsafe<(Omit<BatchRow, 'nothingSent'> & { nothing_sent: boolean | null })[]>(
-      this.query('ledger-batches-of-week'),
-      [this.week],
-    );
+  async *batches(): AsyncGenerator<LedgerBatch> {
+    yield* await this.rows();
+  }
+
+  private async rows(): Promise<LedgerBatch[]> {
+    type Row = Omit<LedgerBatch, 'nothingSent'> & { nothing_sent: boolean | null };
+    const rows = await this.sql.unsafe<Row[]>(this.query('ledger-batches-of-week'), [this.week]);
     return rows.map((row) => ({
       batch: row.batch,
       key: row.key,
       recipients: z.array(Recipient).parse(row.recipients),
       state: row.state,
       rejected: Rejected.parse(row.rejected ?? []),
+      reason: row.reason ?? null,
       nothingSent: row.nothing_sent ?? false,
     }));
   }
@@ -147,7 +141,7 @@ export class PgLedger implements LedgerStore {
 /** Who has each issue, asked of the database each time: every host's sends count at once. */
 export class PgReaders implements Readers {
   constructor(
-    private readonly sql: Database,
+    private readonly sql: Executor,
     private readonly query: Query,
   ) {}
 

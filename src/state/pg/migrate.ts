@@ -52,7 +52,7 @@ export interface Migrated {
  * a transaction-level advisory lock: of several programs starting at once, one applies each migration and the others
  * wait, then find it applied. A schema newer than any migration here refuses, naming both versions.
  */
-export async function migrate(sql: Sql, migrations: Migration[] = readMigrations()): Promise<Migrated> {
+export async function migrate(sql: Sql, migrations: Migration[] = readMigrations(), source = 'DATABASE_URL'): Promise<Migrated> {
   const newest = migrations.at(-1)?.version ?? 0;
   const applied: number[] = [];
   let from: number | null = null;
@@ -66,7 +66,7 @@ export async function migrate(sql: Sql, migrations: Migration[] = readMigrations
       )`;
       const version = await schemaVersion(tx);
       from ??= version;
-      if (version > newest) throw tooNew(version, newest);
+      if (version > newest) throw schemaTooNew(version, newest, source);
       const next = migrations.find((migration) => migration.version === version + 1);
       if (!next) return version;
       await tx.unsafe(next.sql);
@@ -78,8 +78,8 @@ export async function migrate(sql: Sql, migrations: Migration[] = readMigrations
   }
 }
 
-function tooNew(version: number, newest: number): UserError {
+export function schemaTooNew(version: number, newest: number, source: string): UserError {
   return new UserError(
-    `The database's schema is at version ${version}, newer than version ${newest} that this program knows; run the newer program that migrated it, or point DATABASE_URL at another database.`,
+    `The database's schema is at version ${version}, newer than version ${newest} that this program knows; run the newer program that migrated it, or point ${source} at another database.`,
   );
 }

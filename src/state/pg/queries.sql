@@ -46,8 +46,11 @@ UPDATE subscribers SET status = 'active', updated_at = now()
 WHERE lower(email) = lower($1) AND (opted_out_at IS NULL OR opted_out_at < $2)
 RETURNING email;
 
--- name: subscriber-event-append
-INSERT INTO subscriber_events (email, type, body) VALUES (lower(btrim($1)), $2, $3) RETURNING id, at;
+-- name: subscriber-events-append
+-- Events in one statement, ids in the order given: $1 the addresses, $2 the types, $3 the events (each as JSON text).
+INSERT INTO subscriber_events (email, type, body)
+SELECT lower(btrim(email)), type, body::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS event (email, type, body, n)
+ORDER BY n;
 
 -- name: subscriber-events-since
 -- The events after id $1, oldest first.
@@ -98,6 +101,10 @@ UPDATE signups SET state = 'done', outcome = $2, done_at = $3 WHERE id = $1 AND 
 -- name: signups-open
 -- The signups not done with, oldest first.
 SELECT id, email, name, categories, state, at FROM signups WHERE state <> 'done' ORDER BY at, id;
+
+-- name: signups-all
+-- Every signup kept, done ones too, oldest first: what a copy of the queue reads.
+SELECT id, email, name, categories, state, outcome, at, done_at FROM signups ORDER BY at, id;
 
 -- name: signups-open-count
 SELECT count(*)::int AS count FROM signups WHERE state <> 'done';
@@ -245,6 +252,26 @@ INSERT INTO schedule (handled_until) VALUES ($1)
 ON CONFLICT (only_row) DO UPDATE SET handled_until = greatest(schedule.handled_until, EXCLUDED.handled_until)
 RETURNING handled_until;
 
+-- db import-state --------------------------------------------------------------------------------------------------
+
+-- name: import-lock
+-- Taken first by a copy, so of two started at once the second waits, then finds the first one's rows and refuses.
+SELECT pg_advisory_xact_lock(hashtextextended('digest import-state', 0));
+
+-- name: state-held
+-- The stores that hold anything: a copy goes only into a database where none does.
+SELECT store FROM (VALUES
+  ('subscribers', EXISTS (SELECT 1 FROM subscribers)),
+  ('subscriber events', EXISTS (SELECT 1 FROM subscriber_events)),
+  ('signups', EXISTS (SELECT 1 FROM signups)),
+  ('votes', EXISTS (SELECT 1 FROM votes) OR EXISTS (SELECT 1 FROM vote_history)),
+  ('webhook log', EXISTS (SELECT 1 FROM webhook_events)),
+  ('frozen issues', EXISTS (SELECT 1 FROM issues)),
+  ('send ledgers', EXISTS (SELECT 1 FROM send_starts) OR EXISTS (SELECT 1 FROM ledger_batches)),
+  ('schedule', EXISTS (SELECT 1 FROM schedule))
+) AS held (store, holds)
+WHERE holds;
+
 -- locks ------------------------------------------------------------------------------------------------------------
 
 -- name: lock-try
@@ -258,5 +285,7 @@ SELECT pg_advisory_unlock(hashtextextended($1, 0)) AS released;
 -- The application_name (`digest <host>:<pid>`) of the session holding the lock, if any: pg_locks splits the key in two.
 SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+  -- Advisory locks are per database: another newsletter's database on the server holds its own.
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
   AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)
 LIMIT 1;

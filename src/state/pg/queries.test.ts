@@ -81,7 +81,11 @@ describe.skipIf(!TEST_DATABASE_URL)('queries.sql against the migrated schema', (
   });
 
   it('keeps subscriber events append-only', async () => {
-    await sql.unsafe(query('subscriber-event-append'), ['ada@example.com', 'confirm', { type: 'confirm', email: 'ada@example.com' }]);
+    await sql.unsafe(query('subscriber-events-append'), [
+      ['ada@example.com'],
+      ['confirm'],
+      [JSON.stringify({ type: 'confirm', email: 'ada@example.com' })],
+    ]);
     await expect(sql`DELETE FROM subscriber_events`).rejects.toThrow('subscriber_events is append-only');
     await expect(sql`UPDATE subscriber_events SET email = 'x@example.com'`).rejects.toThrow('subscriber_events is append-only');
   });

@@ -89,6 +89,21 @@ describe.skipIf(!TEST_DATABASE_URL)('the PostgreSQL state across processes', () 
     expect(await bounces(holder, 'ada@example.com')).toEqual(['ada@example.com']);
   });
 
+  it("knows its own database's locks only: a send of the same week on another database of the server is not its", async () => {
+    const other = await createTestDatabase();
+    const elsewhere = openPostgres(other.url, dir);
+    try {
+      await elsewhere.locks.hold('send-2026-W46', async () => {
+        expect(await elsewhere.locks.holder('send-2026-W46')).toBe(process.pid);
+        expect(await open().locks.holder('send-2026-W46')).toBeNull();
+        expect(await open().locks.hold('send-2026-W46', async () => 'sent')).toBe('sent');
+      });
+    } finally {
+      await elsewhere.close();
+      await other.drop();
+    }
+  });
+
   it('acts on a delivery at the second server when the first dies before recording it, and leaves nothing of the first', async () => {
     const [a, b, holder] = [open(), open(), open()];
     const release = await holdEventAppends(holder);
@@ -101,7 +116,7 @@ describe.skipIf(!TEST_DATABASE_URL)('the PostgreSQL state across processes', () 
       WHERE l.locktype = 'advisory' AND NOT l.granted AND a.datname = current_database()`;
     await expect(first).rejects.toThrow();
     expect(a.unavailable(await first.catch((error: unknown) => error))?.message).toMatch(
-      /^The connection to the PostgreSQL database .* was lost/,
+      /^The PostgreSQL database .* cannot be used right now: /,
     );
     await release();
     expect(await second).toBe('recorded');
@@ -163,7 +178,9 @@ describe.skipIf(!TEST_DATABASE_URL)('the PostgreSQL state across processes', () 
     const [a, b] = [open(), open()];
     await a.locks.hold('send-x', async () => {
       expect(await b.locks.holder('send-x')).toBe(process.pid);
-      await b.database`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()`;
+      // This database's holders only: other test files hold advisory locks on the same server at the same time.
+      await b.database`SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+        WHERE l.locktype = 'advisory' AND d.datname = current_database() AND l.pid <> pg_backend_pid()`;
       expect(await b.locks.holder('send-x')).toBeNull();
       expect(await b.locks.hold('send-x', async () => 'taken over')).toBe('taken over');
     });

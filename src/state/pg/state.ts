@@ -4,10 +4,22 @@ import { LiveSubscribers } from '../../subscribers/live.ts';
 import { frozenText, parseFrozen, rebuildRepair } from '../issues.ts';
 import { ScheduleRecord } from '../schedule.ts';
 import type { SubscriberEvent } from '../../subscribers/schema.ts';
-import { type PendingSignup, Signup, SignupProgress } from '../signups.ts';
+import { type PendingSignup, Signup, SignupLine } from '../signups.ts';
 import type { Issues, Schedule, Signups, State, Webhooks } from '../stores.ts';
 import { WebhookEntry } from '../webhook-log.ts';
-import { type Database, type DatabaseOptions, describeDatabase, openDatabase, transaction, unavailableError } from './connect.ts';
+import { UserError } from '../../errors.ts';
+import {
+  connectDatabase,
+  type Database,
+  type DatabaseOptions,
+  describeDatabase,
+  type Executor,
+  openDatabase,
+  pooled,
+  unavailableError,
+  within,
+} from './connect.ts';
+import { migrate, readMigrations, schemaTooNew, schemaVersion } from './migrate.ts';
 import { PgSubscriberEvents, PgVotes } from './events.ts';
 import { PgLedger, PgReaders } from './ledger.ts';
 import { PgLocks } from './locks.ts';
@@ -16,7 +28,36 @@ import { loadQueries, type Query } from './queries.ts';
 /** The state in PostgreSQL, with the pool it holds: `close` lets the process end. */
 export interface PostgresState extends State {
   readonly database: Database;
+  /** The schema version the database was at when opened. */
+  readonly schemaVersion: number;
+  /**
+   * `work` on the stores over one transaction (`tx` runs statements of its own in it): everything written commits when
+   * `work` returns, and nothing does when it throws.
+   */
+  transaction<T>(work: (stores: PostgresStores, tx: Executor) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/**
+ * The state in the database at `url`, proven to answer (or one sentence why not): for `write`, its schema brought up
+ * to date first; for `read`, used as it is, so looking never changes a database (one behind says what to run).
+ */
+export async function openDatabaseState(url: string, localDir: string, source: string, access: 'read' | 'write'): Promise<PostgresState> {
+  const sql = await connectDatabase(url, { source });
+  try {
+    const newest = readMigrations().at(-1)?.version ?? 0;
+    const version = access === 'write' ? (await migrate(sql, readMigrations(), source)).to : await schemaVersion(sql);
+    if (version > newest) throw schemaTooNew(version, newest, source);
+    if (version < newest) {
+      throw new UserError(
+        `${describeDatabase(sql)} ${version === 0 ? 'holds no digest state yet' : `has the schema of version ${version}, older than version ${newest} of this program`}; any command that writes (build, send, serve, subscribers import) brings it up to date, and this one only reads.`,
+      );
+    }
+    return openPostgres(url, localDir, { source }, sql, version);
+  } catch (error) {
+    await sql.end({ timeout: 5 });
+    throw error;
+  }
 }
 
 let queries: Query | null = null;
@@ -25,38 +66,59 @@ let queries: Query | null = null;
  * The PostgreSQL backend: every store in the database at `url` (migrated beforehand, see migrate.ts), the outbox
  * and previews in the local folder `localDir`. Opening connects nothing; the first query does.
  */
-export function openPostgres(url: string, localDir: string, options: DatabaseOptions = {}): PostgresState {
-  const sql = openDatabase(url, options);
+export function openPostgres(
+  url: string,
+  localDir: string,
+  options: DatabaseOptions = {},
+  sql = openDatabase(url, options),
+  schemaVersion = 0,
+): PostgresState {
   queries ??= loadQueries();
   const query = queries;
   const place = describeDatabase(sql);
-  const subscribers = new PgSubscriberEvents(sql, query, `the subscriber events in ${place}`);
+  const stores = storesOver(pooled(sql), query, place);
   return {
     place,
     database: sql,
-    subscribers,
+    schemaVersion,
+    ...stores,
     listPlace: place,
-    list: () => new LiveSubscribers(null, subscribers),
-    signups: new PgSignups(sql, query),
-    votes: new PgVotes(sql, query),
-    webhooks: new PgWebhooks(sql, query, subscribers),
-    issues: new PgIssues(sql, query, place),
-    ledger: (week) => new PgLedger(sql, query, week, `the send ledger of ${week} in ${place}`),
     ledgerWeeks: async () => (await sql.unsafe<{ week: string }[]>(query('ledger-all-weeks'))).map((row) => row.week),
     readers: new PgReaders(sql, query),
     locks: new PgLocks(sql, query, url, options),
-    schedule: new PgSchedule(sql, query, `the schedule in ${place}`),
     outboxDir: path.join(localDir, 'outbox'),
     previewDir: path.join(localDir, 'preview'),
+    // begin's type unwraps promises inside an array result; `work`'s results are already awaited.
+    transaction: (work) =>
+      sql.begin((tx) => {
+        const inTx = within(tx);
+        return work(storesOver(inTx, query, place), inTx);
+      }) as ReturnType<typeof work>,
     unavailable: (error) => unavailableError(error, sql, options.source),
     close: () => sql.end({ timeout: 5 }),
   };
 }
 
+/** The stores that keep records, over `sql`: the pool, or one transaction. */
+function storesOver(sql: Executor, query: Query, place: string) {
+  const subscribers = new PgSubscriberEvents(sql, query, `the subscriber events in ${place}`);
+  return {
+    subscribers,
+    list: () => new LiveSubscribers(null, subscribers),
+    signups: new PgSignups(sql, query),
+    votes: new PgVotes(sql, query),
+    webhooks: new PgWebhooks(sql, query, subscribers),
+    issues: new PgIssues(sql, query, place),
+    ledger: (week: string) => new PgLedger(sql, query, week, `the send ledger of ${week} in ${place}`),
+    schedule: new PgSchedule(sql, query, `the schedule in ${place}`),
+  };
+}
+export type PostgresStores = ReturnType<typeof storesOver>;
+
 /** Frozen issues in the table issues, kept as the exact text frozen (json, not jsonb) with its sha256. */
 class PgIssues implements Issues {
   constructor(
-    private readonly sql: Database,
+    private readonly sql: Executor,
     private readonly query: Query,
     private readonly place: string,
   ) {}
@@ -81,7 +143,12 @@ class PgIssues implements Issues {
   }
 
   async write(issue: Issue): Promise<void> {
-    await this.sql.unsafe(this.query('issue-write'), [issue.week, frozenText(issue)]);
+    await this.writeText(issue.week, frozenText(issue));
+  }
+
+  /** Freezes `text` as it is, byte for byte: a copy keeps the sha256 its send's ledger recorded. */
+  async writeText(week: string, text: string): Promise<void> {
+    await this.sql.unsafe(this.query('issue-write'), [week, text]);
   }
 
   async remove(week: string): Promise<void> {
@@ -114,7 +181,7 @@ const pendingOf = ({ state, at, ...row }: SignupRow): PendingSignup => ({
 /** The signup queue in the table signups: a signup row's state says how far it got, held_until who works on it. */
 class PgSignups implements Signups {
   constructor(
-    private readonly sql: Database,
+    private readonly sql: Executor,
     private readonly query: Query,
   ) {}
 
@@ -123,10 +190,19 @@ class PgSignups implements Signups {
     return new Map(rows.map((row) => [row.id, pendingOf(row)]));
   }
 
+  async *history(): AsyncGenerator<SignupLine> {
+    type Row = Omit<Signup, 'type' | 'at'> & { state: string; outcome: string | null; at: Date; done_at: Date | null };
+    for (const { state, outcome, done_at, ...row } of await this.sql.unsafe<Row[]>(this.query('signups-all'))) {
+      yield { type: 'signup', ...row, at: row.at.toISOString() };
+      if (state === 'recorded') yield { type: 'recorded', id: row.id };
+      if (done_at) yield { type: 'done', id: row.id, outcome: outcome ?? '', at: done_at.toISOString() };
+    }
+  }
+
   add(signup: Signup, windowMs: number): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
     const entry = Signup.parse(signup);
     const at = new Date(entry.at);
-    return transaction(this.sql, async (tx) => {
+    return this.sql.begin(async (tx) => {
       await tx.unsafe(this.query('signup-serialize'), [entry.email]);
       const [latest] = await tx.unsafe<{ at: Date | null }[]>(this.query('signup-latest'), [
         entry.email,
@@ -144,10 +220,15 @@ class PgSignups implements Signups {
     return row ? pendingOf(row) : null;
   }
 
-  async write(progress: SignupProgress): Promise<void> {
-    const line = SignupProgress.parse(progress);
-    if (line.type === 'recorded') await this.sql.unsafe(this.query('signup-recorded'), [line.id]);
-    else await this.sql.unsafe(this.query('signup-done'), [line.id, line.outcome, line.at]);
+  async write(line: SignupLine): Promise<void> {
+    const entry = SignupLine.parse(line);
+    if (entry.type === 'signup') {
+      await this.sql.unsafe(this.query('signup-add'), [entry.id, entry.email, entry.name, entry.categories, entry.at]);
+    } else if (entry.type === 'recorded') {
+      await this.sql.unsafe(this.query('signup-recorded'), [entry.id]);
+    } else {
+      await this.sql.unsafe(this.query('signup-done'), [entry.id, entry.outcome, entry.at]);
+    }
   }
 }
 
@@ -158,7 +239,7 @@ class PgSignups implements Signups {
  */
 class PgWebhooks implements Webhooks {
   constructor(
-    private readonly sql: Database,
+    private readonly sql: Executor,
     private readonly query: Query,
     private readonly subscribers: PgSubscriberEvents,
   ) {}
@@ -166,7 +247,7 @@ class PgWebhooks implements Webhooks {
   record(entry: WebhookEntry, stops: readonly SubscriberEvent[]): Promise<'recorded' | 'duplicate'> {
     const parsed = WebhookEntry.parse(entry);
     const row = [parsed.id, parsed.type ?? null, parsed.week ?? null, parsed.to?.[0] ?? null, parsed];
-    return transaction(this.sql, async (tx) => {
+    return this.sql.begin(async (tx) => {
       const inserted = await tx.unsafe(this.query('webhook-commit'), row);
       if (inserted.length === 0) return 'duplicate' as const;
       if (stops.length > 0) await this.subscribers.recordIn(tx, stops);
@@ -183,7 +264,7 @@ class PgWebhooks implements Webhooks {
 /** The scheduler's mark, the one row of the table schedule. */
 class PgSchedule implements Schedule {
   constructor(
-    private readonly sql: Database,
+    private readonly sql: Executor,
     private readonly query: Query,
     readonly place: string,
   ) {}
