@@ -4,7 +4,7 @@
  * took 2.9 s of CPU that way and 1.1 s built. Same sources, same esbuild transform as tsx; dependencies stay in
  * node_modules. test/cli-entry.test.ts and test/cli-start.test.ts still run the program through tsx, as npm does.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -48,6 +48,9 @@ export default async function setup(project: TestProject): Promise<() => void> {
     logLevel: 'warning',
     logOverride: { 'empty-glob': 'silent' },
   });
+  // The PostgreSQL backend reads its SQL beside its module (src/state/pg/): in the build, beside the chunks.
+  cpSync(path.join(REPO, 'src', 'state', 'pg', 'queries.sql'), path.join(outdir, 'queries.sql'));
+  cpSync(path.join(REPO, 'src', 'state', 'pg', 'migrations'), path.join(outdir, 'migrations'), { recursive: true });
   project.provide('builtProgram', outdir);
   return () => rmSync(outdir, { recursive: true, force: true });
 }
