@@ -57,6 +57,14 @@ export class LedgerError extends LineError {
   }
 }
 
+/**
+ * The send lost its lock mid-send (PostgreSQL: the lock's connection ended): it stops after the requests in flight,
+ * and writes nothing more to its ledger, since another host may now hold the lock.
+ */
+export class SendLockLost extends UserError {
+  override name = 'SendLockLost';
+}
+
 /** A line of the reader votes that is no vote: what the command that met it cannot do. */
 export class VotesError extends LineError {
   override name = 'VotesError';

@@ -92,6 +92,10 @@ function counts(map: ReadonlyMap<string, number>): string {
   return [...map].map(([reason, n]) => `${n} ${reason}`).join(', ') || 'none';
 }
 
+function fateUnknownLine(readers: number): string {
+  return `Fate unknown: ${readers} readers, in batches that went more than 23 hours ago without an answer, were left alone: Resend forgets a batch's key after 24 hours, so sending them again could give some of them the issue twice; \`send --resend-unknown\` sends them anyway.`;
+}
+
 export function reportLines(week: string, report: SendReport, via: string): string[] {
   if (report.alreadyComplete) return [`${week} was already sent to everyone (${report.sent} readers); nothing was sent again.`];
   const failed = [...report.failed.values()].reduce((a, b) => a + b, 0);
@@ -100,8 +104,11 @@ export function reportLines(week: string, report: SendReport, via: string): stri
     `Skipped: ${counts(report.skipped)}.`,
     `Failed: ${counts(report.failed)}.`,
     ...(report.notSent > 0 ? [`Not sent yet: ${report.notSent}.`] : []),
+    ...(report.fateUnknown > 0 ? [fateUnknownLine(report.fateUnknown)] : []),
     ...(report.stoppedEarly ? [`Stopped early (${report.stoppedEarly}); run send again to finish: nobody gets a second copy.`] : []),
-    ...(failed === 0 && report.notSent === 0 && !report.stoppedEarly ? ['Everyone who should get this issue has it.'] : []),
+    ...(failed === 0 && report.notSent === 0 && report.fateUnknown === 0 && !report.stoppedEarly
+      ? ['Everyone who should get this issue has it.']
+      : []),
   ];
 }
 
@@ -151,6 +158,8 @@ export function printingHooks(): SendHooks & { finish(): void } {
     onIssue: (prepared) => print(issueHeadline(prepared)),
     onProblem: (problem) => printError(problem),
     onStopping: () => printError('Stopping after the batch in flight; run send again to finish.'),
+    onWaiting: (holder) =>
+      printError(`Another send of this issue is running (${holder}); waiting for it to finish (Ctrl-C stops waiting).`),
     onStart: (total) => {
       progress = sendProgress(total);
     },

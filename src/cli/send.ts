@@ -16,6 +16,11 @@ export default defineCommand({
     'dry-run': { type: 'boolean', description: 'send nothing; report what would be sent' },
     verbose: { type: 'boolean', description: 'with --dry-run: list every skipped reader as address,reason' },
     to: { type: 'string', description: 'send one test copy, subject marked [TEST], to this address' },
+    wait: { type: 'boolean', description: "when another host is sending this week's issue, wait for it instead of refusing" },
+    'resend-unknown': {
+      type: 'boolean',
+      description: 'also send batches of unknown fate that first went over 23 hours ago (their readers may get the issue twice)',
+    },
   },
   plugins: [strictFlags],
   async run({ args }) {
@@ -33,6 +38,8 @@ export default defineCommand({
         to: args.to,
         strategy: args.strategy as Strategy | undefined,
         spotlight: args.spotlight,
+        wait: args.wait,
+        resendUnknown: args['resend-unknown'],
         now: now(),
       },
       hooks,

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { comparisonsFor } from '../digest/issue.ts';
 import type { Issue } from '../digest/schema.ts';
-import { UserError } from '../errors.ts';
+import { SendLockLost, UserError } from '../errors.ts';
 import { DigestRenderer } from '../render/variants.ts';
 import { frozenDigest, frozenText } from '../state/issues.ts';
 import type { RowProblem } from '../subscribers/csv.ts';
 import type { SubscriberList } from '../subscribers/list.ts';
 import { recipientOf, type OutgoingEmail, type Recipient, type SenderSettings } from '../mail.ts';
+import type { SettingsFingerprint } from '../state/submission.ts';
 import type { LedgerStore } from '../state/stores.ts';
 import { ISSUE_TAG, MAX_BATCH, type BatchOutcome, type Transport } from './transport.ts';
 import { at, got } from '../invariant.ts';
@@ -63,6 +64,8 @@ export interface SendReport {
   failed: Map<string, number>;
   /** Readers whose batches this run never started, because it stopped early. */
   notSent: number;
+  /** Readers of batches that first went more than 23 hours ago with their fate unknown, left alone (see `resendUnknown`). */
+  fateUnknown: number;
   skipped: Map<SkipReason, number>;
   /** Nothing was left to send: the issue had gone to everyone already. */
   alreadyComplete: boolean;
@@ -76,6 +79,8 @@ export interface SendOptions {
   issue: Issue;
   audience: Audience;
   settings: SenderSettings;
+  /** The settings' fingerprint, kept in the start record so a resume can tell it renders alike (fingerprint.ts). */
+  fingerprint?: SettingsFingerprint;
   transport: Transport;
   ledger: LedgerStore;
   /** When the send starts, for its ledger. */
@@ -83,6 +88,8 @@ export interface SendOptions {
   dryRun?: boolean;
   /** Checked between batches: true stops the run after the batch in flight. */
   shouldStop?: () => boolean;
+  /** Send batches whose fate is unknown and that first went so long ago Resend may have forgotten their key: some readers may get the issue twice. */
+  resendUnknown?: boolean;
   /** Called once before the first batch goes, with the number of messages this run will try. */
   onStart?: (total: number) => void;
   onBatch?: (done: { batch: number; recipients: number; outcome: 'sent' | 'failed' }) => void;
@@ -114,8 +121,10 @@ function* freshBatches(emails: Iterable<string>, first: number): Generator<{ bat
   if (chunk.length > 0) yield { batch, emails: chunk };
 }
 
-/** Thrown from `beforeSend` to give a batch's turn back when a stop was asked. */
+/** Thrown from `beforeSend` to give a batch's turn back: a stop was asked, its fate is unknown, or nobody is left in it. */
 class Withdrawn extends Error {}
+class FateUnknown extends Error {}
+class NobodyLeft extends Error {}
 
 /**
  * Sends the issue to everyone in the audience not already in the ledger, exactly once.
@@ -135,6 +144,7 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
     sentThisRun: 0,
     failed: new Map(),
     notSent: 0,
+    fateUnknown: 0,
     skipped: audience.skipped,
     alreadyComplete: earlier.unfinished.length === 0 && planned.length === 0 && earlier.sentBatches > 0,
     stoppedEarly: null,
@@ -162,44 +172,70 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
     }
   }
   // The first plan records the issue as sent, so a later run can tell if its frozen file changed, and put it back if it went.
-  const start = earlier.lastBatch === 0 ? { at: options.now, sha256: frozenDigest(frozenText(issue)), issue } : undefined;
+  const start =
+    earlier.lastBatch === 0
+      ? { at: options.now, sha256: frozenDigest(frozenText(issue)), issue, settings: options.fingerprint }
+      : undefined;
   await ledger.plan(newBatches(), start);
   options.onStart?.(report.planned.recipients);
   const renderer = new DigestRenderer(issue, settings);
   let nextIndex = 0;
+  // A lost lock stops the run: the requests in flight end, and nothing more is written or sent.
+  let lockLost: SendLockLost | null = null;
+  const stopAtLostLock = (error: unknown): false => {
+    if (!(error instanceof SendLockLost)) throw error;
+    lockLost ??= error;
+    report.stoppedEarly ??= 'the send lost its lock';
+    return false;
+  };
   const sendOne = async (job: Job): Promise<boolean> => {
+    const recipients = job.recipients();
     // Rendered before its turn, so the time from the turn to the wire is only the ledger's write: the pace holds on a loaded machine.
-    const messages = await Promise.all(job.recipients().map((r) => renderer.render(r)));
+    const messages = await Promise.all(recipients.map((r) => renderer.render(r)));
     // Tagged with the issue, so Resend's webhooks about each message say which issue it was.
-    const emails = messages
+    let emails = messages
       .filter((m): m is OutgoingEmail => m !== null)
       .map((m) => ({ ...m, tags: [{ name: ISSUE_TAG, value: issue.week }] }));
+    let size = job.size;
     let outcome: BatchOutcome;
     try {
       outcome = await transport.sendBatch(emails, job.key, {
         beforeSend: async () => {
           // A stop asked (or a run stopped) while this batch waited for its turn leaves it unsent, as if never started.
           if (options.shouldStop?.() || report.stoppedEarly !== null) throw new Withdrawn();
-          await ledger.submitting(job.batch);
+          const submission = await ledger.submitting(job.batch, {
+            recheck: { recipients, rekey: (kept) => batchKey(issue, job.batch, kept) },
+            resendUnknown: options.resendUnknown,
+          });
+          if (submission.kind === 'fate-unknown') throw new FateUnknown();
+          for (const { status } of submission.stopped) add(report.skipped, status, 1);
+          if (!submission.replanned) return undefined;
+          const kept = new Set(submission.replanned.recipients.map((r) => r.email));
+          size = kept.size;
+          if (size === 0) throw new NobodyLeft();
+          emails = emails.filter((e) => kept.has(e.to));
+          return { emails, idempotencyKey: submission.replanned.key };
         },
       });
     } catch (error) {
       if (error instanceof Withdrawn) return false;
-      throw error;
+      if (error instanceof FateUnknown) report.fateUnknown += job.size;
+      if (error instanceof FateUnknown || error instanceof NobodyLeft) return true;
+      return stopAtLostLock(error);
     }
     if (outcome.kind === 'sent') {
       const rejected = outcome.rejected.map((r) => ({ email: emails[r.index]?.to ?? '', reason: r.reason }));
-      await ledger.sent(job.batch, rejected);
-      report.sent += job.size - rejected.length;
-      report.sentThisRun += job.size - rejected.length;
+      await ledger.sent(job.batch, rejected).catch(stopAtLostLock);
+      report.sent += size - rejected.length;
+      report.sentThisRun += size - rejected.length;
       for (const r of rejected) add(report.failed, r.reason, 1);
     } else {
-      await ledger.failed(job.batch, outcome.reason, outcome.nothingSent);
-      add(report.failed, outcome.reason, job.size);
+      await ledger.failed(job.batch, outcome.reason, outcome.nothingSent).catch(stopAtLostLock);
+      add(report.failed, outcome.reason, size);
       if (outcome.stopRun) report.stoppedEarly ??= outcome.reason;
       if (outcome.unreachable) unreachable ??= outcome.reason;
     }
-    options.onBatch?.({ batch: job.batch, recipients: job.size, outcome: outcome.kind });
+    options.onBatch?.({ batch: job.batch, recipients: size, outcome: outcome.kind });
     return true;
   };
   let unreachable: string | null = null;
@@ -216,6 +252,7 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
   await Promise.all(Array.from({ length: Math.max(1, Math.min(transport.parallelism, todo.length)) }, worker));
   unsent.push(...todo.slice(nextIndex));
   report.notSent = unsent.reduce((n, job) => n + job.size, 0);
+  if (lockLost !== null) throw lockLost;
   if (unreachable !== null) {
     // Every batch that may have gone is recorded for a resume with its key, so the next run sends each reader once.
     throw new UserError(

@@ -2,7 +2,7 @@ import path from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { writeFileDurably } from '../files.ts';
 import type { OutgoingEmail } from '../mail.ts';
-import type { BatchOutcome, Transport } from './transport.ts';
+import type { BatchOutcome, NarrowedBatch, Transport } from './transport.ts';
 
 /** A file name for an address that is safe on every file system. */
 export function messageFileName(address: string): string {
@@ -38,10 +38,10 @@ export class Outbox implements Transport {
   async sendBatch(
     emails: readonly OutgoingEmail[],
     _idempotencyKey: string,
-    options: { beforeSend?: () => Promise<void> } = {},
+    options: { beforeSend?: () => Promise<NarrowedBatch | undefined> } = {},
   ): Promise<BatchOutcome> {
-    await options.beforeSend?.();
-    for (const email of emails) {
+    const narrowed = await options.beforeSend?.();
+    for (const email of narrowed?.emails ?? emails) {
       await writeFileDurably(path.join(this.dir, messageFileName(email.to)), await toEml(email));
     }
     return { kind: 'sent', rejected: [] };

@@ -1,7 +1,7 @@
 import { Resend } from 'resend';
 import { Pacer } from './pacer.ts';
 import type { OutgoingEmail } from '../mail.ts';
-import type { BatchOutcome, Transport } from './transport.ts';
+import type { BatchOutcome, NarrowedBatch, Transport } from './transport.ts';
 
 export interface ResendTransportOptions {
   apiKey: string;
@@ -46,6 +46,19 @@ function headerSeconds(headers: Record<string, string> | null, name: string): nu
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** The batch as Resend's API takes it. */
+function payloadOf(emails: readonly OutgoingEmail[]) {
+  return emails.map((e) => ({
+    from: e.from,
+    to: [e.to],
+    subject: e.subject,
+    html: e.html,
+    text: e.text,
+    headers: e.headers,
+    ...(e.tags && { tags: e.tags }),
+  }));
+}
+
 /** Resend through its SDK: batches with an Idempotency-Key, paced by the rate-limit headers, retried with backoff. */
 export class ResendTransport implements Transport {
   readonly description = 'Resend';
@@ -77,17 +90,10 @@ export class ResendTransport implements Transport {
   async sendBatch(
     emails: readonly OutgoingEmail[],
     idempotencyKey: string,
-    options: { beforeSend?: () => Promise<void> } = {},
+    options: { beforeSend?: () => Promise<NarrowedBatch | undefined> } = {},
   ): Promise<BatchOutcome> {
-    const payload = emails.map((e) => ({
-      from: e.from,
-      to: [e.to],
-      subject: e.subject,
-      html: e.html,
-      text: e.text,
-      headers: e.headers,
-      ...(e.tags && { tags: e.tags }),
-    }));
+    let payload = payloadOf(emails);
+    let key = idempotencyKey;
     let last: ResendError | null = null;
     let unanswered = 0;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
@@ -96,14 +102,15 @@ export class ResendTransport implements Transport {
       await this.pacer.acquire();
       if (attempt === 0) {
         try {
-          await options.beforeSend?.();
+          const narrowed = await options.beforeSend?.();
+          if (narrowed) [payload, key] = [payloadOf(narrowed.emails), narrowed.idempotencyKey];
         } catch (error) {
           this.pacer.unused();
           throw error;
         }
       }
       const result = await this.resend.batch.send(payload, {
-        idempotencyKey,
+        idempotencyKey: key,
         batchValidation: 'permissive',
         signal: AbortSignal.timeout(this.timeoutMs),
       });

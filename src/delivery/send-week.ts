@@ -8,9 +8,11 @@ import { EVERY_CATEGORY_READER, recipientOf } from '../mail.ts';
 import { prepareIssue, type PreparedIssue } from '../pipeline.ts';
 import { renderMessage } from '../render/message.ts';
 import { argumentAddress } from '../subscribers/schema.ts';
+import { sendLock } from '../state/submission.ts';
 import type { State } from '../state/stores.ts';
 import { listedReader } from './preview.ts';
 import { audienceOf, sendIssue, type SendOptions, type SendReport } from './batches.ts';
+import { assertSameSettings, settingsFingerprint } from './fingerprint.ts';
 import { skippedLines } from './skipped.ts';
 import { outboxDir, transportFor } from './transport-for.ts';
 
@@ -27,6 +29,10 @@ export interface SendRequest {
   now: Date;
   /** Asked between batches besides the signals: true stops the send after the batch in flight (the scheduler stopping). */
   shouldStop?: () => boolean;
+  /** When another process holds the week's send lock, wait for it instead of refusing. */
+  wait?: boolean;
+  /** Send batches whose fate is unknown and whose key Resend may have forgotten anyway (SendOptions.resendUnknown). */
+  resendUnknown?: boolean;
 }
 
 /** What the caller hears while a send runs: to print the issue, the list's problems and the progress. */
@@ -37,6 +43,8 @@ export interface SendHooks {
   onProblem?: (problem: string) => void;
   /** SIGINT or SIGTERM arrived: the send stops after the batch in flight. */
   onStopping?: () => void;
+  /** With `wait`: another process holds the week's send lock (`holder`, as a sentence names it); this send waits for it. */
+  onWaiting?: (holder: string) => void;
   onStart?: SendOptions['onStart'];
   onBatch?: SendOptions['onBatch'];
 }
@@ -54,7 +62,7 @@ export type SendOutcome =
 export function succeeded(outcome: SendOutcome): boolean {
   if (outcome.kind !== 'sent' || outcome.dryRun) return true;
   const { report } = outcome;
-  return report.failed.size === 0 && report.notSent === 0 && !report.stoppedEarly;
+  return report.failed.size === 0 && report.notSent === 0 && report.fateUnknown === 0 && !report.stoppedEarly;
 }
 
 /**
@@ -125,21 +133,28 @@ async function sendUntil(
   for (const p of problems) hooks.onProblem?.(p.problem);
   const audience = audienceOf(issue, list, problems);
   const transport = transportFor(config, outboxDir(state, issue.week));
-  const send = () =>
-    sendIssue({
+  const ledger = state.ledger(issue.week);
+  const fingerprint = settingsFingerprint(config);
+  const send = async () => {
+    assertSameSettings(issue.week, await ledger.started(), fingerprint);
+    return sendIssue({
       issue,
       audience,
       settings: senderSettings(config),
+      fingerprint,
       transport,
-      ledger: state.ledger(issue.week),
+      ledger,
       now: request.now,
       dryRun: request.dryRun,
       shouldStop,
+      resendUnknown: request.resendUnknown,
       onStart: hooks.onStart,
       onBatch: hooks.onBatch,
     });
+  };
+  const wait = request.wait ? { onWaiting: hooks.onWaiting, shouldStop } : undefined;
   // A dry run only reads, so it may look while a send runs.
-  const report = request.dryRun ? await send() : await state.locks.hold(`send-${issue.week}`, send, `send of ${issue.week}`);
+  const report = request.dryRun ? await send() : await state.locks.hold(sendLock(issue.week), send, `send of ${issue.week}`, wait);
   const skipped = request.dryRun && request.verbose ? { skippedLines: skippedLines(issue, list, problems) } : {};
   return { kind: 'sent', prepared, report, via: transport.description, dryRun: request.dryRun ?? false, ...skipped };
 }

@@ -14,6 +14,12 @@ export type BatchOutcome =
       unreachable?: boolean;
     };
 
+/** What goes instead when `beforeSend` narrowed a batch (readers who left were dropped): fewer messages, another key. */
+export interface NarrowedBatch {
+  emails: readonly OutgoingEmail[];
+  idempotencyKey: string;
+}
+
 /** Where messages go: Resend, or the local outbox. */
 export interface Transport {
   /** Shown to the operator, e.g. "Resend" or the outbox folder. */
@@ -23,12 +29,12 @@ export interface Transport {
   /**
    * Delivers up to 100 messages at most once per `idempotencyKey`, when the rate limit's pace allows. `beforeSend`
    * runs right before the first attempt goes (to record the batch as submitting); when it throws, nothing is sent
-   * and the error propagates.
+   * and the error propagates; when it gives a narrowed batch, that batch goes instead.
    */
   sendBatch(
     emails: readonly OutgoingEmail[],
     idempotencyKey: string,
-    options?: { beforeSend?: () => Promise<void> },
+    options?: { beforeSend?: () => Promise<NarrowedBatch | undefined> },
   ): Promise<BatchOutcome>;
 }
 

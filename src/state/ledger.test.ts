@@ -182,3 +182,16 @@ describe('Ledger start record', () => {
     expect(await ledger.started()).toBeNull();
   });
 });
+
+describe('Ledger.submitting', () => {
+  let dir: string;
+  beforeEach(async () => (dir = await mkdtemp(path.join(tmpdir(), 'ledger-'))));
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('sends a batch again, as before, when its ledger predates the time of each submitting record', async () => {
+    const ledger = new Ledger(dir, '2026-W47');
+    await ledger.plan([{ batch: 1, key: 'k1', recipients: readers(10, 1) }]);
+    await appendFile(ledger.file, '{"state":"submitting","batch":1}\n');
+    expect(await new Ledger(dir, '2026-W47').submitting(1)).toEqual({ kind: 'send', stopped: [], replanned: null });
+  });
+});

@@ -5,15 +5,34 @@ import { Issue } from '../digest/schema.ts';
 import { LedgerError } from '../errors.ts';
 import { AppendedLines, appendLinesDurably, parseJsonLineStrictly, readLines } from '../files.ts';
 import { Recipient, recipientOf } from '../mail.ts';
+import type { StoppedReaders } from '../subscribers/stopped.ts';
+import { KEY_REMEMBERED_MS, SettingsFingerprint, type SubmitOptions, type Submission } from './submission.ts';
 
-/** The first line of a send's ledger: when it started, and the issue it sends with the sha256 of its frozen file. */
-const StartRecord = z.object({ state: z.literal('started'), at: z.coerce.date(), sha256: z.string(), issue: Issue });
+/**
+ * The first line of a send's ledger: when it started, the issue it sends with the sha256 of its frozen file, and the
+ * fingerprint of the settings it renders with (absent in ledgers written before it was kept).
+ */
+const StartRecord = z.object({
+  state: z.literal('started'),
+  at: z.coerce.date(),
+  sha256: z.string(),
+  issue: Issue,
+  settings: SettingsFingerprint.optional(),
+});
 export type StartRecord = z.infer<typeof StartRecord>;
 
 const LedgerRecord = z.discriminatedUnion('state', [
   StartRecord,
   z.object({ state: z.literal('pending'), batch: z.int(), key: z.string(), recipients: z.array(Recipient) }),
-  z.object({ state: z.literal('submitting'), batch: z.int() }),
+  // `at`: when the batch went (absent in older ledgers); `key` and `recipients`: the batch as it went, when readers who
+  // left since it was planned were dropped from it.
+  z.object({
+    state: z.literal('submitting'),
+    batch: z.int(),
+    at: z.coerce.date().optional(),
+    key: z.string().optional(),
+    recipients: z.array(Recipient).optional(),
+  }),
   z.object({ state: z.literal('sent'), batch: z.int(), rejected: z.array(z.object({ email: z.string(), reason: z.string() })) }),
   z.object({ state: z.literal('failed'), batch: z.int(), reason: z.string(), nothingSent: z.boolean().default(false) }),
 ]);
@@ -67,6 +86,12 @@ export interface LedgerSummary {
 const stateOf = (line: string) => /^\{"state":"(\w+)"/.exec(line)?.[1];
 const isPendingLine = (line: string) => (stateOf(line) ?? 'pending') === 'pending';
 const isStepLine = (line: string) => !['pending', 'started'].includes(stateOf(line) ?? '');
+const isReplanLine = (line: string) => stateOf(line) === 'submitting' && line.includes('"recipients":');
+
+/** A submitting record that says how the batch went, when readers were dropped from its plan: it replaces the plan. */
+type Replan = Extract<LedgerRecord, { state: 'submitting' }> & { key: string; recipients: Recipient[] };
+const isReplan = (record: LedgerRecord): record is Replan =>
+  record.state === 'submitting' && record.key !== undefined && record.recipients !== undefined;
 
 /**
  * The durable record of an issue's send: `<state>/ledger/<week>.jsonl`, one fsynced line per step.
@@ -74,9 +99,15 @@ const isStepLine = (line: string) => !['pending', 'started'].includes(stateOf(li
  */
 export class Ledger {
   readonly file: string;
+  /** Every batch that has a step, with when it first went (null: before versions that record it; undefined: not yet); read once, then kept by this writer. */
+  private went: Map<number, Date | null | undefined> | null = null;
 
-  /** `folder`: the state folder. */
-  constructor(folder: string, week: string) {
+  /** `folder`: the state folder; `stopped`: the list's look at a batch's readers before it goes, when the send re-checks them. */
+  constructor(
+    folder: string,
+    week: string,
+    private readonly stopped?: StoppedReaders,
+  ) {
     this.file = path.join(folder, 'ledger', `${week}.jsonl`);
   }
 
@@ -101,8 +132,11 @@ export class Ledger {
    */
   async summarize(claim: (email: string) => void): Promise<LedgerSummary> {
     const latest = new Map<number, Exclude<LedgerRecord, { state: 'pending' | 'started' }>>();
+    const replans = new Map<number, Replan>();
     for await (const record of this.records(isStepLine)) {
-      if (record.state !== 'pending' && record.state !== 'started') latest.set(record.batch, record);
+      if (record.state === 'pending' || record.state === 'started') continue;
+      latest.set(record.batch, record);
+      if (isReplan(record)) replans.set(record.batch, record);
     }
     const summary: LedgerSummary = { unfinished: [], sent: 0, sentBatches: 0, rejected: [], lastBatch: 0 };
     for await (const record of this.records(isPendingLine)) {
@@ -110,13 +144,14 @@ export class Ledger {
       summary.lastBatch = Math.max(summary.lastBatch, record.batch);
       const state = latest.get(record.batch);
       if (state?.state === 'failed' && state.nothingSent) continue;
-      for (const r of record.recipients) claim(r.email);
+      const { key, recipients } = replans.get(record.batch) ?? record;
+      for (const r of recipients) claim(r.email);
       if (state?.state === 'sent') {
         summary.sentBatches++;
-        summary.sent += record.recipients.length - state.rejected.length;
+        summary.sent += recipients.length - state.rejected.length;
         summary.rejected.push(...state.rejected);
       } else {
-        summary.unfinished.push({ batch: record.batch, key: record.key, recipients: record.recipients, state: state?.state ?? 'pending' });
+        summary.unfinished.push({ batch: record.batch, key, recipients, state: state?.state ?? 'pending' });
       }
     }
     summary.unfinished.sort((a, b) => a.batch - b.batch);
@@ -126,15 +161,18 @@ export class Ledger {
   /** The readers who have the issue: those of batches Resend accepted, less the ones it refused one by one. */
   async sentReaders(): Promise<Set<string>> {
     const sent = new Map<number, Set<string>>();
-    for await (const record of this.records((line) => stateOf(line) === 'sent')) {
+    const replans = new Map<number, Replan>();
+    for await (const record of this.records((line) => stateOf(line) === 'sent' || isReplanLine(line))) {
       if (record.state === 'sent') sent.set(record.batch, new Set(record.rejected.map((r) => r.email)));
+      else if (isReplan(record)) replans.set(record.batch, record);
     }
     const readers = new Set<string>();
     if (sent.size === 0) return readers;
     for await (const record of this.records(isPendingLine)) {
       if (record.state !== 'pending') continue;
       const rejected = sent.get(record.batch);
-      if (rejected) for (const r of record.recipients) if (!rejected.has(r.email)) readers.add(r.email);
+      const { recipients } = replans.get(record.batch) ?? record;
+      if (rejected) for (const r of recipients) if (!rejected.has(r.email)) readers.add(r.email);
     }
     return readers;
   }
@@ -176,6 +214,7 @@ export class Ledger {
       }
       const tally = tallies.get(record.batch);
       if (!tally) continue;
+      if (isReplan(record)) tally.size = record.recipients.length;
       tally.state = record.state;
       tally.rejected = record.state === 'sent' ? record.rejected.length : 0;
       tally.nothingSent = record.state === 'failed' && record.nothingSent;
@@ -222,8 +261,41 @@ export class Ledger {
     if (lines.length > 0) await appendLinesDurably(this.file, [...first, ...lines]);
   }
 
-  async submitting(batch: number): Promise<void> {
-    await this.write([{ state: 'submitting', batch }]);
+  /**
+   * Records the batch as going, unless it first went more than KEY_REMEMBERED_MS ago (see SubmitOptions). A pending
+   * batch re-checked loses the readers who left since it was planned, in the same append as its submitting record.
+   */
+  async submitting(batch: number, options: SubmitOptions = {}): Promise<Submission> {
+    const went = await this.wentAt();
+    const now = new Date();
+    const first = went.get(batch);
+    if (first && now.getTime() - first.getTime() > KEY_REMEMBERED_MS && !options.resendUnknown) return { kind: 'fate-unknown' };
+    const { recheck } = options;
+    const stopped = !went.has(batch) && recheck && this.stopped ? await this.stopped.among(recheck.recipients.map((r) => r.email)) : [];
+    let replanned: { key: string; recipients: Recipient[] } | null = null;
+    if (recheck && stopped.length > 0) {
+      const gone = new Set(stopped.map((s) => s.email));
+      const kept = recheck.recipients.filter((r) => !gone.has(r.email)).map(recipientOf);
+      replanned = { key: recheck.rekey(kept), recipients: kept };
+    }
+    const records: LedgerRecord[] = [{ state: 'submitting', batch, at: now, ...replanned }];
+    // Nobody left: nothing goes, and the batch is done.
+    if (replanned?.recipients.length === 0) records.push({ state: 'sent', batch, rejected: [] });
+    await this.write(records);
+    went.set(batch, first === undefined ? now : first);
+    return { kind: 'send', stopped, replanned };
+  }
+
+  /** The batches that have a step, with when each first went. */
+  private async wentAt(): Promise<Map<number, Date | null | undefined>> {
+    if (this.went) return this.went;
+    const went = new Map<number, Date | null | undefined>();
+    for await (const record of this.records(isStepLine)) {
+      if (record.state === 'pending' || record.state === 'started') continue;
+      if (went.get(record.batch) === undefined) went.set(record.batch, record.state === 'submitting' ? (record.at ?? null) : undefined);
+    }
+    this.went = went;
+    return went;
   }
 
   async sent(batch: number, rejected: LedgerSummary['rejected'] = []): Promise<void> {
@@ -333,7 +405,7 @@ class WeekReaders {
         throw new LedgerError(this.lines.file, number, 'votes from this issue cannot be checked');
       }
       const record = parsed.data;
-      if (record.state === 'pending') {
+      if (record.state === 'pending' || isReplan(record)) {
         this.planned.set(
           record.batch,
           record.recipients.map((r) => r.email),

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { link, readFile, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.ts';
 import { makeFolder, writeSynced } from '../files.ts';
+import { LOCK_POLL_MS, type LockWait } from './stores.ts';
 
 function isAlive(pid: number): boolean {
   try {
@@ -82,23 +84,31 @@ async function removeStale(file: string, stale: { text: string; holder: Holder |
 
 /**
  * Holds `<state>/locks/<name>.lock` while `work` runs, so only one such `what` (e.g. a send of an issue) runs at a time.
- * A lock left by a process that no longer exists (killed, crashed) is taken over.
+ * A lock left by a process that no longer exists (killed, crashed) is taken over; one held by a live process refuses,
+ * or with `wait` is looked at again every LOCK_POLL_MS until it is free.
  */
-export async function withLock<T>(folder: string, name: string, work: () => Promise<T>, what = name): Promise<T> {
+export async function withLock<T>(folder: string, name: string, work: () => Promise<T>, what = name, wait?: LockWait): Promise<T> {
   const file = path.join(folder, 'locks', `${name}.lock`);
   await makeFolder(path.dirname(file));
   const content = `${process.pid} ${randomUUID()}\n`;
   const busy = (detail: string) => new UserError(`Another ${what} is running (${detail}lock ${file}); wait for it to finish.`);
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 0, waiting = false; ; attempt++) {
     if (await createWith(file, content)) break;
-    if (attempt >= 5) throw busy('');
+    if (attempt >= 5 && !wait) throw busy('');
     const found = await readHolder(file);
     if (found === null) continue; // released in between: try again
     if (found.holder === null) {
       throw new UserError(`The lock ${file} names no process (it is empty or damaged); if no ${what} is running, delete it and run again.`);
     }
-    if (isAlive(found.holder.pid)) throw busy(`process ${found.holder.pid}, `);
-    await removeStale(file, found);
+    if (!isAlive(found.holder.pid)) {
+      await removeStale(file, found);
+      continue;
+    }
+    if (!wait) throw busy(`process ${found.holder.pid}, `);
+    if (!waiting) wait.onWaiting?.(`process ${found.holder.pid}`);
+    waiting = true;
+    if (wait.shouldStop?.()) throw new UserError(`Stopped waiting for the other ${what} to finish; nothing was done.`);
+    await sleep(LOCK_POLL_MS);
   }
   try {
     return await work();
@@ -111,8 +121,8 @@ export async function withLock<T>(folder: string, name: string, work: () => Prom
 export class FileLocks {
   constructor(private readonly folder: string) {}
 
-  hold<T>(name: string, work: () => Promise<T>, what = name): Promise<T> {
-    return withLock(this.folder, name, work, what);
+  hold<T>(name: string, work: () => Promise<T>, what = name, wait?: LockWait): Promise<T> {
+    return withLock(this.folder, name, work, what, wait);
   }
 
   holder(name: string): Promise<number | null> {

@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import { UserError } from '../errors.ts';
 import { openDatabaseState, type PostgresState } from './pg/state.ts';
 import { LiveSubscribers } from '../subscribers/live.ts';
+import { StoppedReaders } from '../subscribers/stopped.ts';
 import { SubscriberStore } from '../subscribers/store.ts';
 import { IssueStore } from './issues.ts';
 import { Ledger, ledgerWeeks, SentReaders } from './ledger.ts';
@@ -26,7 +27,7 @@ export function openFiles(folder: string, listFile = path.join(folder, 'subscrib
     votes: new VoteStore(folder),
     webhooks: new WebhookLog(folder, subscribers),
     issues: new IssueStore(folder),
-    ledger: (week) => new Ledger(folder, week),
+    ledger: (week) => new Ledger(folder, week, new StoppedReaders(subscribers)),
     ledgerWeeks: () => ledgerWeeks(folder),
     readers: new SentReaders(folder),
     locks: new FileLocks(folder),

@@ -5,6 +5,7 @@ import type { ListReader } from '../subscribers/live.ts';
 import type { SubscriberEvents } from '../subscribers/store.ts';
 import type { Vote } from '../subscribers/tokens.ts';
 import type { Batch, BatchTally, LedgerBatch, LedgerSummary, StartRecord } from './ledger.ts';
+import type { SubmitOptions, Submission } from './submission.ts';
 import type { ScheduleRecord } from './schedule.ts';
 import type { PendingSignup, Signup, SignupLine } from './signups.ts';
 import type { CastOutcome, RecordedVote, VoteTally } from './votes.ts';
@@ -36,7 +37,10 @@ export interface Issues {
   before(week: string): Promise<Issue[]>;
 }
 
-/** One issue's send, step by step: each step is durable before the call returns. */
+/**
+ * One issue's send, step by step: each step is durable before the call returns. Only the send holding the week's lock
+ * (sendLock) writes it; PostgreSQL refuses a write once that lock is gone (SendLockLost).
+ */
 export interface LedgerStore {
   readonly place: string;
   summarize(claim: (email: string) => void): Promise<LedgerSummary>;
@@ -48,7 +52,8 @@ export interface LedgerStore {
   /** Every planned batch with its key, readers and latest step, in the order planned (a copy of the ledger reads it). */
   batches(): AsyncIterable<LedgerBatch>;
   plan(batches: Iterable<Pick<Batch, 'batch' | 'key' | 'recipients'>>, start?: Omit<StartRecord, 'state'>): Promise<void>;
-  submitting(batch: number): Promise<void>;
+  /** Marks a batch as going, right before its request; see SubmitOptions for what it checks first. */
+  submitting(batch: number, options?: SubmitOptions): Promise<Submission>;
   sent(batch: number, rejected?: LedgerSummary['rejected']): Promise<void>;
   failed(batch: number, reason: string, nothingSent: boolean): Promise<void>;
   /** Grows with every record; 0 before the first. */
@@ -98,9 +103,21 @@ export interface Webhooks {
   entries(): AsyncIterable<WebhookEntry>;
 }
 
+/** How often a lock waited for is looked at again. */
+export const LOCK_POLL_MS = 1000;
+
+/** Waiting for a lock another process holds, instead of refusing. */
+export interface LockWait {
+  /** Called once, when the lock is first found held, with its holder as a sentence names it (`process 4242 on host-a`). */
+  onWaiting?: (holder: string) => void;
+  /** Asked between looks: true stops waiting, with an error. */
+  shouldStop?: () => boolean;
+}
+
 /** Named locks, each held by one process at a time; one left by a process that is gone is taken over. */
 export interface Locks {
-  hold<T>(name: string, work: () => Promise<T>, what?: string): Promise<T>;
+  /** Runs `work` holding the lock; when another process holds it, refuses naming the holder, or with `wait` waits for it. */
+  hold<T>(name: string, work: () => Promise<T>, what?: string, wait?: LockWait): Promise<T>;
   /** The process holding the lock, or null when none does. */
   holder(name: string): Promise<number | null>;
 }

@@ -37,6 +37,8 @@ export interface CliResult {
 export interface RunOptions {
   /** Extra environment; `undefined` removes a variable. */
   env?: Record<string, string | undefined>;
+  /** Hears stderr as it is written, to act once the command has said something. */
+  onStderr?: (chunk: string) => void;
 }
 
 export interface SpawnOptions extends RunOptions {
@@ -67,11 +69,13 @@ function environment(extra: RunOptions['env'] = {}): Record<string, string> {
 }
 
 /** A stream that keeps what is written to it, as a pipe would (not a terminal). */
-function capture(): OutputStream & { text: string } {
+function capture(listen?: (chunk: string) => void): OutputStream & { text: string } {
   return {
     text: '',
     write(chunk: string | Uint8Array) {
-      this.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      this.text += text;
+      listen?.(text);
       return true;
     },
   };
@@ -80,7 +84,7 @@ function capture(): OutputStream & { text: string } {
 /** Runs the CLI with `args` in this process, as the bin does, and collects its exit status and output. */
 export async function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
   const { runCli: run } = await import('../../src/cli/main.ts');
-  const [stdout, stderr] = [capture(), capture()];
+  const [stdout, stderr] = [capture(), capture(options.onStderr)];
   const status = await run(args, { stdout, stderr, env: environment(options.env) });
   return { status, signal: null, stdout: stdout.text, stderr: stderr.text };
 }
@@ -96,7 +100,10 @@ export function spawnCli(args: string[], options: SpawnOptions = {}): Promise<Cl
     let stdout = '';
     let stderr = '';
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      options.onStderr?.(chunk);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? BACKSTOP_MS);
     child.on('error', (error) => {
       clearTimeout(timer);

@@ -114,6 +114,17 @@ const codeOf = (error: unknown): string => (error instanceof Error && 'code' in 
 
 const whereOf = (place: Place) => (place.port ? `${place.host}:${place.port}` : place.host);
 
+const CONNECTION_ENDED = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+
+/**
+ * Whether `error` says the connection itself ended (closed by the server, an administrator or the network), not that
+ * a statement failed: class 08 (connection exception) and 57P01-57P03 (terminated, shutting down) included.
+ */
+export function isConnectionEnded(error: unknown): boolean {
+  const code = codeOf(error);
+  return CONNECTION_ENDED.has(code) || /^(08|57P0[123]$|E[A-Z]+$)/.test(code);
+}
+
 /** The sentence for a failure to connect to `place`, or null when the failure is not one of connecting. */
 export function connectionError(error: unknown, place: Place, source: string): UserError | null {
   const reason = whyNot(codeOf(error), place, source);
@@ -137,10 +148,8 @@ async function transaction<T>(sql: Sql, work: (tx: ReservedSql) => Promise<T>): 
     await tx.unsafe('COMMIT');
     return result;
   } catch (error) {
-    // A statement out of time leaves its connection up, its transaction to roll back; any other loss leaves none.
-    const code = codeOf(error);
     usable =
-      (!(code in LOST) || code === '57014') &&
+      !isConnectionEnded(error) &&
       (await tx.unsafe('ROLLBACK').then(
         () => true,
         () => false,

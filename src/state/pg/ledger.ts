@@ -1,23 +1,35 @@
+import type { TransactionSql } from 'postgres';
 import { z } from 'zod';
 import { Issue } from '../../digest/schema.ts';
+import { SendLockLost } from '../../errors.ts';
 import { Recipient, recipientOf } from '../../mail.ts';
-import type { Batch, BatchTally, LedgerBatch, LedgerSummary, StartRecord } from '../ledger.ts';
+import { SubscriberStatus } from '../../subscribers/schema.ts';
+import type { Batch, BatchState, BatchTally, LedgerBatch, LedgerSummary, StartRecord } from '../ledger.ts';
 import type { LedgerStore, Readers } from '../stores.ts';
-import type { Executor } from './connect.ts';
+import { KEY_REMEMBERED_MS, SettingsFingerprint, type SubmitOptions, type Submission, sendLock } from '../submission.ts';
+import { type Database, type Executor, isConnectionEnded } from './connect.ts';
 import type { Query } from './queries.ts';
+
+const Stopped = z.array(z.object({ email: z.string(), status: SubscriberStatus }));
 
 const Rejected = z.array(z.object({ email: z.string(), reason: z.string() }));
 
 /** Batches planned in one statement: a large send's plan costs a round trip per this many batches, not one each. */
 const PLAN_ROWS = 100;
 
-/** One week's send in send_starts and ledger_batches: each step is committed before the call returns. */
+/**
+ * One week's send in send_starts and ledger_batches: each step is committed before the call returns. Reads go through
+ * the pool; every write goes through the connection holding the week's send lock (`lockConnection`), in a transaction
+ * that first checks that this session still holds it: once that connection ended, nothing more is written.
+ */
 export class PgLedger implements LedgerStore {
   constructor(
     private readonly sql: Executor,
     private readonly query: Query,
     private readonly week: string,
     readonly place: string,
+    /** The connection holding a send lock by its name; none: a ledger copied in one transaction (import-state), written through `sql`. */
+    private readonly lockConnection?: (name: string) => Database | null,
   ) {}
 
   async summarize(claim: (email: string) => void): Promise<LedgerSummary> {
@@ -52,9 +64,11 @@ export class PgLedger implements LedgerStore {
   }
 
   async started(): Promise<StartRecord | null> {
-    const [row] = await this.sql.unsafe<{ at: Date; sha256: string; issue: string | null }[]>(this.query('send-start-get'), [this.week]);
+    type Row = { at: Date; sha256: string; issue: string | null; settings_fingerprint: string | null };
+    const [row] = await this.sql.unsafe<Row[]>(this.query('send-start-get'), [this.week]);
     if (!row?.issue) return null;
-    return { state: 'started', at: row.at, sha256: row.sha256, issue: Issue.parse(JSON.parse(row.issue)) };
+    const settings = row.settings_fingerprint === null ? {} : { settings: SettingsFingerprint.parse(JSON.parse(row.settings_fingerprint)) };
+    return { state: 'started', at: row.at, sha256: row.sha256, issue: Issue.parse(JSON.parse(row.issue)), ...settings };
   }
 
   async startedAt(): Promise<Date | null> {
@@ -73,8 +87,11 @@ export class PgLedger implements LedgerStore {
 
   /** The start record (first plan of a send) and the batches, in one transaction: a plan is kept whole or not at all. */
   async plan(batches: Iterable<Pick<Batch, 'batch' | 'key' | 'recipients'>>, start?: Omit<StartRecord, 'state'>): Promise<void> {
-    await this.sql.begin(async (tx) => {
-      if (start) await tx.unsafe(this.query('send-start-record'), [this.week, start.at, start.sha256, JSON.stringify(start.issue)]);
+    await this.write(async (tx) => {
+      if (start) {
+        const settings = start.settings ? JSON.stringify(start.settings) : null;
+        await tx.unsafe(this.query('send-start-record'), [this.week, start.at, start.sha256, JSON.stringify(start.issue), settings]);
+      }
       let chunk: Pick<Batch, 'batch' | 'key' | 'recipients'>[] = [];
       const flush = async () => {
         if (chunk.length === 0) return;
@@ -94,16 +111,61 @@ export class PgLedger implements LedgerStore {
     });
   }
 
-  async submitting(batch: number): Promise<void> {
-    await this.sql.unsafe(this.query('ledger-batch-submitting'), [this.week, batch]);
+  /**
+   * In one transaction with the batch's row locked: a batch that first went too long ago is left alone (by the
+   * database's clock), and a pending one re-checked loses the readers the subscribers table no longer has as active.
+   */
+  submitting(batch: number, options: SubmitOptions = {}): Promise<Submission> {
+    type Row = { state: BatchState; recipients: unknown; key_forgotten: boolean; stopped: unknown };
+    return this.write(async (tx): Promise<Submission> => {
+      const [row] = await tx.unsafe<Row[]>(this.query('ledger-batch-to-send'), [this.week, batch, KEY_REMEMBERED_MS / 1000]);
+      if (row && row.state !== 'pending' && row.key_forgotten && !options.resendUnknown) return { kind: 'fate-unknown' };
+      const { recheck } = options;
+      const stopped = row?.state === 'pending' && recheck ? Stopped.parse(row.stopped) : [];
+      let replanned: { key: string; recipients: Recipient[] } | null = null;
+      if (recheck && stopped.length > 0) {
+        const gone = new Set(stopped.map((s) => s.email));
+        const kept = z
+          .array(Recipient)
+          .parse(row?.recipients)
+          .filter((r) => !gone.has(r.email));
+        replanned = { key: recheck.rekey(kept), recipients: kept };
+      }
+      const readers = replanned && JSON.stringify(replanned.recipients);
+      await tx.unsafe(this.query('ledger-batch-submitting'), [this.week, batch, replanned?.key ?? null, readers]);
+      // Nobody left: nothing goes, and the batch is done.
+      if (replanned?.recipients.length === 0) await tx.unsafe(this.query('ledger-batch-sent'), [this.week, batch, []]);
+      return { kind: 'send', stopped, replanned };
+    });
   }
 
   async sent(batch: number, rejected: LedgerSummary['rejected'] = []): Promise<void> {
-    await this.sql.unsafe(this.query('ledger-batch-sent'), [this.week, batch, rejected]);
+    await this.write((tx) => tx.unsafe(this.query('ledger-batch-sent'), [this.week, batch, rejected]));
   }
 
   async failed(batch: number, reason: string, nothingSent: boolean): Promise<void> {
-    await this.sql.unsafe(this.query('ledger-batch-failed'), [this.week, batch, reason, nothingSent]);
+    await this.write((tx) => tx.unsafe(this.query('ledger-batch-failed'), [this.week, batch, reason, nothingSent]));
+  }
+
+  /** `work` in a transaction on the send lock's connection, once it found the lock still held by that very session. */
+  private async write<T>(work: (tx: TransactionSql) => Promise<T>): Promise<T> {
+    if (!this.lockConnection) return (await this.sql.begin(work)) as T;
+    const lock = sendLock(this.week);
+    const own = this.lockConnection(lock);
+    if (!own) throw new Error(`${this.place} is written only by the send holding the lock "${lock}": a bug.`);
+    const lost = () =>
+      new SendLockLost(
+        `The send of ${this.week} lost its lock "${lock}" (its connection to the database ended), so it stopped after the requests in flight and wrote nothing more to ${this.place}; run \`send\` again to finish it: nobody gets the issue twice.`,
+      );
+    try {
+      return (await own.begin(async (tx) => {
+        const [row] = await tx.unsafe<{ held: boolean }[]>(this.query('lock-held'), [lock]);
+        if (!row?.held) throw lost();
+        return work(tx);
+      })) as T;
+    } catch (error) {
+      throw isConnectionEnded(error) ? lost() : error;
+    }
   }
 
   async length(): Promise<number> {

@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../../errors.ts';
-import type { Locks } from '../stores.ts';
+import { LOCK_POLL_MS, type LockWait, type Locks } from '../stores.ts';
 import { type Database, type DatabaseOptions, openDatabase } from './connect.ts';
 import type { Query } from './queries.ts';
 
@@ -11,6 +12,9 @@ const HOLDER = /^digest (.+):(\d+)$/;
  * long as that connection, so one whose holder died (killed, host gone) is free again as soon as PostgreSQL notices.
  */
 export class PgLocks implements Locks {
+  /** The connection of each lock this process holds: what is written under a lock goes through it (see PgLedger). */
+  private readonly held = new Map<string, Database>();
+
   constructor(
     private readonly sql: Database,
     private readonly query: Query,
@@ -18,23 +22,37 @@ export class PgLocks implements Locks {
     private readonly options: DatabaseOptions,
   ) {}
 
-  async hold<T>(name: string, work: () => Promise<T>, what = name): Promise<T> {
+  async hold<T>(name: string, work: () => Promise<T>, what = name, wait?: LockWait): Promise<T> {
     const own = openDatabase(this.url, { ...this.options, dedicated: true });
     try {
-      const [row] = await own.unsafe<{ locked: boolean }[]>(this.query('lock-try'), [name]);
-      if (!row?.locked) {
+      for (let waited = false; ; waited = true) {
+        const [row] = await own.unsafe<{ locked: boolean }[]>(this.query('lock-try'), [name]);
+        if (row?.locked) break;
         const holder = await this.holderName(name);
-        const by = holder ? `held by ${holder.replace(HOLDER, 'process $2 on $1')}` : 'its holder just let it go; try again';
-        throw new UserError(`Another ${what} is running (the lock "${name}" in the database is ${by}); wait for it to finish.`);
+        const by = holder?.replace(HOLDER, 'process $2 on $1');
+        if (!wait) {
+          const held = by ? `held by ${by}` : 'its holder just let it go; try again';
+          throw new UserError(`Another ${what} is running (the lock "${name}" in the database is ${held}); wait for it to finish.`);
+        }
+        if (!waited) wait.onWaiting?.(by ?? 'a process that just let it go');
+        if (wait.shouldStop?.()) throw new UserError(`Stopped waiting for the other ${what} to finish; nothing was done.`);
+        await sleep(LOCK_POLL_MS);
       }
+      this.held.set(name, own);
       try {
         return await work();
       } finally {
+        this.held.delete(name);
         await own.unsafe(this.query('lock-release'), [name]).catch(() => undefined);
       }
     } finally {
       await own.end({ timeout: 5 });
     }
+  }
+
+  /** The connection holding `name` for this process, or null when it holds no such lock. */
+  connection(name: string): Database | null {
+    return this.held.get(name) ?? null;
   }
 
   async holder(name: string): Promise<number | null> {

@@ -193,8 +193,9 @@ SELECT week FROM issues ORDER BY week;
 SELECT week, sha256, settings_fingerprint, issue::text AS issue, at FROM send_starts WHERE week = $1;
 
 -- name: send-start-record
--- The start record of the first plan of a send: at $2, the issue $4 frozen with digest $3.
-INSERT INTO send_starts (week, at, sha256, issue) VALUES ($1, $2, $3, $4::text::json)
+-- The start record of the first plan of a send: at $2, the issue $4 frozen with digest $3, rendered with the settings
+-- whose fingerprint is $5 (JSON, one hash per setting).
+INSERT INTO send_starts (week, at, sha256, issue, settings_fingerprint) VALUES ($1, $2, $3, $4::text::json, $5)
 ON CONFLICT (week) DO NOTHING
 RETURNING week;
 
@@ -222,8 +223,24 @@ SELECT EXISTS (
 -- Every week with a ledger, oldest first: a start record or a planned batch.
 SELECT week FROM send_starts UNION SELECT week FROM ledger_batches ORDER BY week;
 
+-- name: ledger-batch-to-send
+-- The batch about to go, locked until the caller's transaction ends: where it stands, whether it first went more than
+-- $3 seconds ago by the database's clock, and those of its readers the list has as no longer active, with their status.
+SELECT b.state, b.key, b.recipients,
+  coalesce(b.submitted_at < now() - make_interval(secs => $3), false) AS key_forgotten,
+  (SELECT coalesce(jsonb_agg(jsonb_build_object('email', r.reader->>'email', 'status', s.status) ORDER BY r.n), '[]')
+   FROM jsonb_array_elements(b.recipients) WITH ORDINALITY AS r (reader, n)
+   JOIN subscribers s ON lower(s.email) = lower(r.reader->>'email')
+   WHERE s.status <> 'active') AS stopped
+FROM ledger_batches b
+WHERE b.week = $1 AND b.batch = $2
+FOR UPDATE OF b;
+
 -- name: ledger-batch-submitting
-UPDATE ledger_batches SET state = 'submitting', steps = steps + 1, updated_at = now()
+-- The batch goes, with the key $3 and readers $4 (JSON as text) instead of its plan's when they are not null; the time
+-- it first went is kept.
+UPDATE ledger_batches SET state = 'submitting', key = coalesce($3, key), recipients = coalesce($4::text::jsonb, recipients),
+  submitted_at = coalesce(submitted_at, now()), steps = steps + 1, updated_at = now()
 WHERE week = $1 AND batch = $2 AND state IN ('pending', 'submitting', 'failed')
 RETURNING batch;
 
@@ -278,11 +295,21 @@ WHERE holds;
 -- A session advisory lock (one send of a week across all hosts): it dies with its holder's connection.
 SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked;
 
+-- name: lock-held
+-- Whether this very session holds the lock $1: each ledger write asks it first, in its own transaction on the lock's
+-- connection, so a write never commits once the lock is gone (a connection opened again holds no lock).
+SELECT EXISTS (
+  SELECT 1 FROM pg_locks
+  WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid() AND objsubid = 1
+    AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)
+) AS held;
+
 -- name: lock-release
 SELECT pg_advisory_unlock(hashtextextended($1, 0)) AS released;
 
 -- name: lock-holder
--- The application_name (`digest <host>:<pid>`) of the session holding the lock, if any: pg_locks splits the key in two.
+-- The application_name (`digest <host>:<pid>`) of the session holding the lock, if any: pg_locks splits the key in two,
+-- and lists the locks of every database of the server.
 SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
 WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
   -- Advisory locks are per database: another newsletter's database on the server holds its own.

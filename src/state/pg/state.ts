@@ -76,6 +76,7 @@ export function openPostgres(
   queries ??= loadQueries();
   const query = queries;
   const place = describeDatabase(sql);
+  const locks = new PgLocks(sql, query, url, options);
   const stores = storesOver(pooled(sql), query, place);
   return {
     place,
@@ -83,9 +84,10 @@ export function openPostgres(
     schemaVersion,
     ...stores,
     listPlace: place,
+    ledger: (week: string) => new PgLedger(sql, query, week, `the send ledger of ${week} in ${place}`, (name) => locks.connection(name)),
     ledgerWeeks: async () => (await sql.unsafe<{ week: string }[]>(query('ledger-all-weeks'))).map((row) => row.week),
     readers: new PgReaders(sql, query),
-    locks: new PgLocks(sql, query, url, options),
+    locks,
     outboxDir: path.join(localDir, 'outbox'),
     previewDir: path.join(localDir, 'preview'),
     // begin's type unwraps promises inside an array result; `work`'s results are already awaited.
