@@ -14,7 +14,7 @@ const DAY = 24 * 60 * 60 * 1000;
  */
 const HOLD_MS = 5 * 60 * 1000;
 /** One signup per address in this window: more is refused (429), whichever server it comes to. */
-export const SIGNUP_WINDOW_MS = 10 * 60 * 1000;
+const SIGNUP_WINDOW_MS = 10 * 60 * 1000;
 
 export interface SignupDeps {
   now: () => Date;
