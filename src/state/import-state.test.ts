@@ -185,7 +185,7 @@ describe.skipIf(!TEST_DATABASE_URL)('db import-state: a files state copied into 
     const refusal = await importState(from, listFile, to, NOW).catch((error: Error) => error);
     expect(refusal).toBeInstanceOf(UserError);
     expect((refusal as Error).message).toBe(
-      `${to.place} already holds state (subscriber events, signups, votes, webhook log, frozen issues, send ledgers, schedule), and db import-state copies only into an empty database; point --database or DATABASE_URL at a new one.`,
+      `${to.place} already holds state (the list, subscriber events, signups, votes, webhook log, frozen issues, send ledgers, schedule), and db import-state copies only into an empty database; point --database or DATABASE_URL at a new one.`,
     );
     expect(to.place).toContain(database.name);
     expect((refusal as Error).message).not.toContain(new URL(database.url).password);

@@ -369,7 +369,7 @@ SELECT pg_advisory_xact_lock(hashtextextended('digest import-state', 0));
 -- name: state-held
 -- The stores that hold anything: a copy goes only into a database where none does.
 SELECT store FROM (VALUES
-  ('subscribers', EXISTS (SELECT 1 FROM subscribers)),
+  ('the list', EXISTS (SELECT 1 FROM subscribers)),
   ('subscriber events', EXISTS (SELECT 1 FROM subscriber_events)),
   ('signups', EXISTS (SELECT 1 FROM signups)),
   ('votes', EXISTS (SELECT 1 FROM votes) OR EXISTS (SELECT 1 FROM vote_history)),
