@@ -62,7 +62,7 @@ describe.skipIf(!TEST_DATABASE_URL)('db import-state', () => {
 
     const again = await runCli(['db', 'import-state', ...ws.flags], { env: { DATABASE_URL: database.url } });
     expect(again.stderr).toBe(
-      `${place} already holds state (subscriber events, frozen issues, send ledgers), and db import-state copies only into an empty database; point --database or DATABASE_URL at a new one.\n`,
+      `${place} already holds state (the list, subscriber events, frozen issues, send ledgers), and db import-state copies only into an empty database; point --database or DATABASE_URL at a new one.\n`,
     );
     expect(again.stderr).not.toContain(new URL(database.url).password);
     expect(again.stdout).toBe('');

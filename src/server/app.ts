@@ -30,7 +30,7 @@ import { RateLimiter } from './rate-limit.ts';
 import { Confirmations } from './confirmations.ts';
 import { SignupQueue } from './signup-queue.ts';
 import { registerVotes } from './votes.ts';
-import { ResendEvent, stopEventsOf, verifyWebhook, webhookHeaders, WebhookRecorder } from './webhooks.ts';
+import { ResendEvent, stopEventsOf, verifyWebhook, webhookEntryOf, webhookHeaders } from './webhooks.ts';
 
 /** What the server is handed instead of reaching for it: the clock, where confirmation emails go, and the list as it stands. */
 export interface ServerDeps {
@@ -112,8 +112,6 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
   const { subscribers, votes } = state;
   const archive = new Archive(state);
   const catalog = new CatalogCache(config.dataDir);
-  const webhooks = new WebhookRecorder(state.webhooks, subscribers);
-  const perAddress = new RateLimiter(1, TEN_MINUTES);
   const perClient = new RateLimiter(5, TEN_MINUTES);
 
   const list = async () => (await deps.subscribers.current()).list;
@@ -151,6 +149,15 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
   app.on('POST', ['/subscribe', '/confirm', '/unsubscribe', '/preferences'], bodyLimit({ maxSize: FORM_LIMIT, onError: tooLarge }));
   let lastDamage = '';
   app.onError((error, c) => {
+    // The database down or restarting: webhooks get a 5xx that Resend retries, pages a plain 503; the next request tries again.
+    const unavailable = state.unavailable(error);
+    if (unavailable) {
+      console.error(terminalSafe(`${c.req.method} ${c.req.path} answered 503: ${unavailable.message}`));
+      return c.html(
+        errorPage('This page is unavailable for now', 'The site cannot reach its records right now. Please try again in a few minutes.'),
+        503,
+      );
+    }
     // Damaged votes or ledger: the pages that read them wait for the operator, every other page works on. Said once per damage.
     if (error instanceof VotesError || error instanceof LedgerError) {
       const sentence =
@@ -241,17 +248,15 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
         400,
       );
     }
-    const email = address.data;
-    const byAddress = perAddress.take(email, now.getTime());
-    if (!byAddress.ok) return tooMany(c, byAddress.retryAfterSeconds);
     // The same work and the same page for every address, known or not: the signup is kept durably, answered,
     // and only then looked at and mailed (an address already active gets nothing), so the form never tells who is on the list.
-    await signups.add({
-      email,
+    const kept = await signups.add({
+      email: address.data,
       name: values.name || null,
       categories: chooseCategories(await categories(), values.categories) ?? [],
       at: now,
     });
+    if (!kept.ok) return tooMany(c, kept.retryAfterSeconds);
     signups.kick();
     return c.html(checkInboxPage());
   });
@@ -292,8 +297,10 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
     const event = ResendEvent.safeParse(verified.event);
     if (!event.success) return c.text(describeIssues('Not a Resend event this server reads', event.error).join(' '), 400);
     const now = deps.now();
-    const outcome = await webhooks.record(headers.id, event.data, now);
-    console.log(terminalSafe(webhookLine(event.data, stopEventsOf(event.data, headers.id, now), outcome)));
+    // Bounces and complaints stop mail to their addresses; every email event is logged for `stats`; each Svix id once.
+    const stops = stopEventsOf(event.data, headers.id, now);
+    const outcome = await state.webhooks.record(webhookEntryOf(event.data, headers.id, now), stops);
+    console.log(terminalSafe(webhookLine(event.data, stops, outcome)));
     return c.text(outcome === 'duplicate' ? 'Already recorded.' : 'Recorded.');
   });
 

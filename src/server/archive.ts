@@ -37,7 +37,11 @@ export class Archive {
     const summary = await ledger
       .summarize(() => undefined)
       .catch((error: unknown) => {
-        if (!(error instanceof LedgerError)) throw error;
+        if (!(error instanceof LedgerError)) {
+          // Not read at all (a database down): read again at the next request.
+          this.checkedAt.delete(week);
+          throw error;
+        }
         console.error(
           terminalSafe(error.for(`serve cannot tell whether the issue of ${week} went out, and leaves it out of the archive`).message),
         );
@@ -56,7 +60,10 @@ export class Archive {
       cached = {
         version,
         issue: this.state.issues.read(week).catch((error: unknown) => {
-          if (!(error instanceof UserError)) throw error;
+          if (!(error instanceof UserError)) {
+            this.issues.delete(week);
+            throw error;
+          }
           console.error(terminalSafe(error.message));
           return null;
         }),

@@ -108,15 +108,15 @@ export async function startServer(
     await close();
     await opened?.close();
   };
+  let state = deps.state;
   try {
-    const state = deps.state ?? (await openState(config));
-    if (!deps.state) opened = state;
+    if (!state) state = opened = await openState(config);
     const all = { ...defaultDeps(config, state), ...deps, signal: stop.signal };
     await all.subscribers.current();
     ready(createApp(config, all));
   } catch (error) {
     await closeAll();
-    throw error;
+    throw state?.unavailable(error) ?? error;
   }
   return { ...listeningAt(info), close: closeAll };
 }

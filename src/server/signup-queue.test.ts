@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { Transport } from '../delivery/transport.ts';
 import { SubscriberList } from '../subscribers/list.ts';
 import { SubscriberStore } from '../subscribers/store.ts';
+import type { PendingSignup } from '../state/signups.ts';
+import type { Signups } from '../state/stores.ts';
 import { SignupQueue } from './signup-queue.ts';
 import { openFiles } from '../state/open.ts';
 
@@ -43,6 +45,58 @@ describe('SignupQueue at start-up', () => {
       expect(sentTo.sort()).toEqual(['ada@example.com', 'cy@example.com']);
     } finally {
       await rm(stateDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('SignupQueue with its queue out of reach', () => {
+  it('says so and goes on, and sends once the queue can be read again (a database that was away)', async () => {
+    let away = true;
+    const waiting: PendingSignup[] = [
+      { type: 'signup', id: 'a', email: 'nia@example.com', name: null, categories: [], at: at(1), recorded: false },
+    ];
+    const reach = async <T>(value: () => T) => {
+      if (away) throw new Error('connection lost');
+      return value();
+    };
+    const journal: Signups = {
+      pending: () => reach(() => new Map()),
+      add: () => reach(() => ({ ok: true }) as const),
+      claim: () => reach(() => waiting.shift() ?? null),
+      write: () => reach(() => undefined),
+      history: async function* () {},
+    };
+    const sentTo: string[] = [];
+    const logged: string[] = [];
+    const stop = new AbortController();
+    const queue = new SignupQueue(journal, {
+      now: () => new Date(at(2)),
+      transport: {
+        description: 'memory',
+        parallelism: 1,
+        async sendBatch(emails) {
+          sentTo.push(...emails.map((e) => e.to));
+          return { kind: 'sent', rejected: [] };
+        },
+      },
+      settings: { from: 'Verdicts <v@example.com>', publicUrl: 'https://verdicts.example.com', secret: 's', postalAddress: null },
+      store: { record: () => reach(() => undefined) } as unknown as SubscriberStore,
+      list: async () => new SubscriberList(),
+      signal: stop.signal,
+      log: (line) => logged.push(line),
+    });
+    try {
+      await queue.idle();
+      expect(logged).toEqual([
+        'The signup queue could not be read (connection lost); it is tried again in 5 minutes.',
+        'The signup queue could not be read (connection lost); it is tried again in 5 minutes.',
+      ]);
+      away = false;
+      queue.kick();
+      await queue.idle();
+      expect(sentTo).toEqual(['nia@example.com']);
+    } finally {
+      stop.abort();
     }
   });
 });

@@ -8,8 +8,13 @@ import type { PendingSignup, Signup } from '../state/signups.ts';
 import type { Signups } from '../state/stores.ts';
 
 const DAY = 24 * 60 * 60 * 1000;
-/** How long a failed confirmation email waits before it is tried again (the transport already retried it). */
-const RETRY_MS = 5 * 60 * 1000;
+/**
+ * How long a signup is held by the server that took it from the queue: long enough to send its email (the
+ * transport retries on its own). A failed email, or one whose server died, is taken again by any server after it.
+ */
+const HOLD_MS = 5 * 60 * 1000;
+/** One signup per address in this window: more is refused (429), whichever server it comes to. */
+const SIGNUP_WINDOW_MS = 10 * 60 * 1000;
 
 export interface SignupDeps {
   now: () => Date;
@@ -22,27 +27,29 @@ export interface SignupDeps {
   log?: (line: string) => void;
 }
 
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
 /**
- * Signups waiting for their confirmation email. A signup is written durably to signups.jsonl before the form is
- * answered, then handled in order: an address already active gets nothing; any other is recorded as pending and
- * mailed, with an Idempotency-Key of its own so a retry after a crash never sends two. A failed email is tried
- * again after RETRY_MS; what a run leaves undone, the next start finishes.
+ * Signups waiting for their confirmation email. A signup is kept durably before the form is answered, then
+ * handled in order: an address already active gets nothing; any other is recorded as pending and mailed, with an
+ * Idempotency-Key of its own so a retry after a crash never sends two. Every server sharing the queue works it:
+ * each signup is taken by one at a time (Signups.claim), at a signup, as the server starts and every HOLD_MS, so
+ * a failed email is tried again after HOLD_MS and what a server leaves undone, another or the next start finishes.
  */
 export class SignupQueue {
-  private readonly pending = new Map<string, PendingSignup>();
-  private readonly failed = new Set<string>();
-  private readonly loaded: Promise<void>;
+  private readonly started: Promise<void>;
   private running: Promise<void> | null = null;
-  private retry: NodeJS.Timeout | null = null;
+  private kickedWhileRunning = false;
+  private round: NodeJS.Timeout | null = null;
   private readonly idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly journal: Signups,
     private readonly deps: SignupDeps,
   ) {
-    this.loaded = this.load();
+    this.started = this.start();
     deps.signal?.addEventListener('abort', () => {
-      if (this.retry) clearTimeout(this.retry);
+      if (this.round) clearTimeout(this.round);
     });
   }
 
@@ -50,17 +57,19 @@ export class SignupQueue {
     return this.deps.signal?.aborted ?? false;
   }
 
-  /** Reads what earlier runs left undone, then starts on it. */
-  private async load(): Promise<void> {
-    for (const [id, signup] of await this.journal.pending(this.deps.log)) this.pending.set(id, signup);
-    if (this.pending.size > 0)
-      this.deps.log?.(`Sending ${this.pending.size} confirmation email${this.pending.size === 1 ? '' : 's'} left from the last run.`);
+  /** Says what earlier runs left undone, then starts on it. */
+  private async start(): Promise<void> {
+    try {
+      const left = (await this.journal.pending(this.deps.log)).size;
+      if (left > 0) this.deps.log?.(`Sending ${left} confirmation email${left === 1 ? '' : 's'} left from the last run.`);
+    } catch (error) {
+      this.deps.log?.(`The signup queue could not be read (${messageOf(error)}); it is tried again in ${HOLD_MS / 60_000} minutes.`);
+    }
     this.kick();
   }
 
-  /** Keeps a signup durably; once this resolves, its confirmation email goes out even if the process dies now. */
-  async add(request: { email: string; name: string | null; categories: string[]; at: Date }): Promise<void> {
-    await this.loaded;
+  /** Keeps a signup durably; once this says ok, its confirmation email goes out even if the process dies now. */
+  add(request: { email: string; name: string | null; categories: string[]; at: Date }) {
     const signup: Signup = {
       type: 'signup',
       id: randomUUID(),
@@ -69,55 +78,60 @@ export class SignupQueue {
       categories: request.categories,
       at: request.at.toISOString(),
     };
-    await this.journal.write(signup);
-    this.pending.set(signup.id, { ...signup, recorded: false });
+    return this.journal.add(signup, SIGNUP_WINDOW_MS);
   }
 
   /** Starts sending what is pending, unless that is already under way; returns at once. */
   kick(): void {
-    if (this.running || this.stopped) return;
+    if (this.stopped) return;
+    if (this.running) {
+      this.kickedWhileRunning = true;
+      return;
+    }
     this.running = this.work().finally(() => {
       this.running = null;
-      if (!this.stopped && [...this.pending.keys()].some((id) => !this.failed.has(id))) this.kick();
-      else for (const resolve of this.idleWaiters.splice(0)) resolve();
+      if (this.kickedWhileRunning && !this.stopped) {
+        this.kickedWhileRunning = false;
+        this.kick();
+      } else for (const resolve of this.idleWaiters.splice(0)) resolve();
     });
   }
 
-  /** Resolves when every pending signup was handled or has failed for now (tests and a graceful stop). */
+  /** Resolves when every signup free to take was handled or has failed for now (tests and a graceful stop). */
   async idle(): Promise<void> {
-    await this.loaded;
+    await this.started;
     if (!this.running) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   private async work(): Promise<void> {
-    for (;;) {
-      const next = [...this.pending.values()].find((s) => !this.failed.has(s.id));
-      if (!next || this.stopped) break;
-      const handled = await this.handle(next).catch((error: unknown) => {
-        this.deps.log?.(`The confirmation email to ${next.email} failed: ${error instanceof Error ? error.message : String(error)}.`);
-        return false;
-      });
-      if (!handled) this.failed.add(next.id);
+    try {
+      for (let signup = await this.journal.claim(HOLD_MS); signup && !this.stopped; signup = await this.journal.claim(HOLD_MS)) {
+        const taken = signup;
+        await this.handle(taken).catch((error: unknown) => {
+          this.deps.log?.(`The confirmation email to ${taken.email} failed: ${messageOf(error)}.`);
+        });
+      }
+    } catch (error) {
+      this.deps.log?.(`The signup queue could not be read (${messageOf(error)}); it is tried again in ${HOLD_MS / 60_000} minutes.`);
     }
-    if (this.failed.size > 0 && !this.stopped && !this.retry) {
-      this.retry = setTimeout(() => {
-        this.retry = null;
-        this.failed.clear();
+    if (!this.stopped && !this.round) {
+      this.round = setTimeout(() => {
+        this.round = null;
         this.kick();
-      }, RETRY_MS);
-      this.retry.unref();
+      }, HOLD_MS);
+      this.round.unref();
     }
   }
 
-  /** True when the signup is done with (sent, or nothing to send); false to try it again later. */
-  private async handle(signup: PendingSignup): Promise<boolean> {
+  /** Sends the signup's email, or finds there is none to send; one that failed is left held, for a later round. */
+  private async handle(signup: PendingSignup): Promise<void> {
     const at = new Date(signup.at);
     if (this.deps.now().getTime() - at.getTime() > CONFIRM_DAYS * DAY) return this.finish(signup, 'expired before it could be sent');
     if (!signup.recorded) {
       // Active readers get the same answer and no email, so the form never tells who is on the list.
       if ((await this.deps.list()).get(signup.email)?.status === 'active') return this.finish(signup, 'already active');
-      if (this.stopped) return false;
+      if (this.stopped) return;
       await this.deps.store.record({
         type: 'subscribe',
         email: signup.email,
@@ -126,16 +140,15 @@ export class SignupQueue {
         at: signup.at,
       });
       await this.journal.write({ type: 'recorded', id: signup.id });
-      signup.recorded = true;
     }
     // Rendered from the signup alone, so a retry sends the very same message under the same key.
     const message = await confirmationMessage(signup.email, this.deps.settings, at);
     const outcome = await this.deps.transport.sendBatch([message], `confirm-${signup.id}`);
     if (outcome.kind === 'failed') {
       this.deps.log?.(
-        `The confirmation email to ${signup.email} was not sent (${outcome.reason}); it is tried again in ${RETRY_MS / 60_000} minutes and at the next start.`,
+        `The confirmation email to ${signup.email} was not sent (${outcome.reason}); it is tried again in ${HOLD_MS / 60_000} minutes.`,
       );
-      return false;
+      return;
     }
     const [refused] = outcome.rejected;
     if (refused) {
@@ -145,10 +158,8 @@ export class SignupQueue {
     return this.finish(signup, 'sent');
   }
 
-  private async finish(signup: Signup, outcome: string): Promise<boolean> {
-    if (this.stopped) return false;
+  private async finish(signup: Signup, outcome: string): Promise<void> {
+    if (this.stopped) return;
     await this.journal.write({ type: 'done', id: signup.id, outcome, at: this.deps.now().toISOString() });
-    this.pending.delete(signup.id);
-    return true;
   }
 }

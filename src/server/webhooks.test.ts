@@ -4,19 +4,11 @@ import path from 'node:path';
 import { Resend } from 'resend';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../config.ts';
-import { WebhookLog, webhookLogFile } from '../state/webhook-log.ts';
+import { webhookLogFile } from '../state/webhook-log.ts';
 import { SubscriberStore } from '../subscribers/store.ts';
 import { createApp } from './app.ts';
 import { defaultDeps } from './serve.ts';
-import {
-  ResendEvent,
-  stopEventsOf,
-  verifyWebhook,
-  webhookEntryOf,
-  webhookHeaders,
-  WebhookRecorder,
-  type WebhookHeaders,
-} from './webhooks.ts';
+import { ResendEvent, stopEventsOf, verifyWebhook, webhookEntryOf, webhookHeaders, type WebhookHeaders } from './webhooks.ts';
 import { signedPost, svixSignature, WEBHOOK_KEY, WEBHOOK_SECRET } from '../../test/helpers/svix.ts';
 import { openFiles } from '../state/open.ts';
 
@@ -94,32 +86,6 @@ describe('webhookEntryOf', () => {
       id: 'msg_4',
       at: '2026-11-20T10:00:00.000Z',
     });
-  });
-});
-
-describe('WebhookRecorder', () => {
-  it('records one Svix message once, even delivered eight times at the same moment, and again after a restart', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'webhook-log-'));
-    try {
-      const subscribers = new SubscriberStore(dir);
-      const bounced = event({ type: 'email.bounced', data: { to: ['ada@example.com'], tags: { week: '2026-W46' } } });
-      const recorder = new WebhookRecorder(new WebhookLog(dir), subscribers);
-      const outcomes = await Promise.all(Array.from({ length: 8 }, () => recorder.record('msg_1', bounced, at)));
-      expect(outcomes.filter((o) => o === 'recorded')).toHaveLength(1);
-      expect((await readFile(subscribers.file, 'utf8')).trim().split('\n')).toHaveLength(1);
-      const restarted = new WebhookRecorder(new WebhookLog(dir), subscribers);
-      expect(await Promise.all([restarted.record('msg_1', bounced, at), restarted.record('msg_2', bounced, at)])).toEqual([
-        'duplicate',
-        'recorded',
-      ]);
-      const logged = (await readFile(webhookLogFile(dir), 'utf8'))
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as { id: string });
-      expect(logged.map((e) => e.id)).toEqual(['msg_1', 'msg_2']);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
   });
 });
 

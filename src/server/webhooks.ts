@@ -3,9 +3,7 @@ import { z } from 'zod';
 import { ISSUE_TAG } from '../delivery/transport.ts';
 import { WeekId } from '../digest/schema.ts';
 import type { WebhookEntry } from '../state/webhook-log.ts';
-import type { Webhooks } from '../state/stores.ts';
 import { Address, type SubscriberEvent } from '../subscribers/schema.ts';
-import type { SubscriberEvents } from '../subscribers/store.ts';
 
 /** The standard-webhooks headers Resend signs with (sent as `svix-*`; `webhook-*` accepted too). */
 export interface WebhookHeaders {
@@ -95,30 +93,4 @@ export function webhookEntryOf(event: ResendEvent, webhookId: string, at: Date):
   const week = WeekId.safeParse(data.tags?.[ISSUE_TAG]);
   const to = (data.to ?? []).flatMap((t) => Address.safeParse(t).data ?? []);
   return { ...entry, type, to, week: week.success ? week.data : null, emailId: data.email_id ?? null };
-}
-
-/**
- * Records verified Resend events: bounces and complaints stop mail to the address; every email event is
- * logged with its issue and readers for `stats`. Each Svix message is acted on once, even when delivered
- * several times at the same moment.
- */
-export class WebhookRecorder {
-  constructor(
-    private readonly log: Webhooks,
-    private readonly subscribers: SubscriberEvents,
-  ) {}
-
-  async record(webhookId: string, event: ResendEvent, at: Date): Promise<'recorded' | 'duplicate'> {
-    if (!(await this.log.claim(webhookId))) return 'duplicate';
-    try {
-      const stops = stopEventsOf(event, webhookId, at);
-      // The stop first: if the process dies before the log line, a redelivery records it again, which changes nothing.
-      if (stops.length > 0) await this.subscribers.record(...stops);
-    } catch (error) {
-      this.log.release(webhookId);
-      throw error;
-    }
-    await this.log.commit(webhookEntryOf(event, webhookId, at));
-    return 'recorded';
-  }
 }

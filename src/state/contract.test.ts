@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { sampleIssue } from '../sample.ts';
+import type { SubscriberEvent } from '../subscribers/schema.ts';
 import type { Vote } from '../subscribers/tokens.ts';
-import { sendLock } from './submission.ts';
 import { at, BACKENDS, type Backend, unsubscribe, WEEK } from '../../test/helpers/state-backends.ts';
 import type { State } from './stores.ts';
 
-const reader = (n: number) => ({ email: `r${n}@example.com`, name: null, categories: [] });
-const settings = { from: 'f1', publicUrl: 'p1', secret: null, postalAddress: 'a1' };
+const _reader = (n: number) => ({ email: `r${n}@example.com`, name: null, categories: [] });
+const _settings = { from: 'f1', publicUrl: 'p1', secret: null, postalAddress: 'a1' };
 const collect = async <T>(items: AsyncIterable<T>) => {
   const all: T[] = [];
   for await (const item of items) all.push(item);
@@ -113,27 +113,57 @@ describe.each(BACKENDS)('the %s backend of the state', (_name, make, { journals,
     });
   });
 
-  it('signups: pending until done, recorded once marked so', async () => {
-    const signup = (id: string) => ({
+  describe('signups', () => {
+    const TEN_MINUTES = 10 * 60 * 1000;
+    const signup = (id: string, minute = 0, email = `${id}@example.com`) => ({
       type: 'signup' as const,
       id,
-      email: `${id}@example.com`,
+      email,
       name: null,
       categories: [],
-      at: at(0).toISOString(),
+      at: at(minute).toISOString(),
     });
-    await state.signups.write(signup('a'));
-    await state.signups.write(signup('b'));
-    await state.signups.write({ type: 'recorded', id: 'a' });
-    await state.signups.write({ type: 'done', id: 'b', outcome: 'sent', at: at(1).toISOString() });
-    const pending = await backend.open().signups.pending();
-    expect([...pending.values()].map((s) => [s.id, s.recorded])).toEqual([['a', true]]);
-    // What a copy reads: every signup, the done one too, and how far each got (each id's lines in the order written).
-    const lines = await collect(backend.open().signups.history());
-    expect(['a', 'b'].map((id) => lines.filter((line) => line.id === id))).toEqual([
-      [signup('a'), { type: 'recorded', id: 'a' }],
-      [signup('b'), { type: 'done', id: 'b', outcome: 'sent', at: at(1).toISOString() }],
-    ]);
+
+    it('pending until done, recorded once marked so', async () => {
+      await state.signups.add(signup('a'), TEN_MINUTES);
+      await state.signups.add(signup('b'), TEN_MINUTES);
+      await state.signups.write({ type: 'recorded', id: 'a' });
+      await state.signups.write({ type: 'done', id: 'b', outcome: 'sent', at: at(1).toISOString() });
+      const pending = await backend.open().signups.pending();
+      expect([...pending.values()].map((s) => [s.id, s.recorded])).toEqual([['a', true]]);
+      // What a copy reads: every signup, the done one too, and how far each got (each id's lines in the order written).
+      const lines = await collect(backend.open().signups.history());
+      expect(['a', 'b'].map((id) => lines.filter((line) => line.id === id))).toEqual([
+        [signup('a'), { type: 'recorded', id: 'a' }],
+        [signup('b'), { type: 'done', id: 'b', outcome: 'sent', at: at(1).toISOString() }],
+      ]);
+    });
+
+    it('keeps one signup per address in the window, also across openings and when two come at once', async () => {
+      expect(await state.signups.add(signup('a', 0, 'ada@example.com'), TEN_MINUTES)).toEqual({ ok: true });
+      expect(await backend.open().signups.add(signup('b', 4, 'ada@example.com'), TEN_MINUTES)).toEqual({
+        ok: false,
+        retryAfterSeconds: 360,
+      });
+      expect(await state.signups.add(signup('c', 10, 'ada@example.com'), TEN_MINUTES)).toEqual({ ok: true });
+      const both = await Promise.all(['d', 'e'].map((id) => state.signups.add(signup(id, 30, 'bo@example.com'), TEN_MINUTES)));
+      expect(both.filter((kept) => kept.ok)).toHaveLength(1);
+      expect([...(await backend.open().signups.pending()).keys()]).toEqual(['a', 'c', expect.stringMatching(/^[de]$/)]);
+    });
+
+    it('gives each open signup to one claimant at a time, oldest first, until it is done or its hold is over', async () => {
+      for (const [n, id] of ['a', 'b', 'c'].entries()) await state.signups.add(signup(id, n), TEN_MINUTES);
+      const claims = await Promise.all([1, 2, 3, 4].map(() => state.signups.claim(60_000)));
+      expect(claims.map((claimed) => claimed?.id ?? null).sort()).toEqual(['a', 'b', 'c', null]);
+      expect(await state.signups.claim(60_000)).toBeNull();
+      await state.signups.add(signup('d', 3), TEN_MINUTES);
+      await state.signups.write({ type: 'recorded', id: 'd' });
+      expect(await state.signups.claim(0)).toMatchObject({ id: 'd', email: 'd@example.com', recorded: true });
+      // Held for no time: free again at once, until done.
+      expect(await state.signups.claim(60_000)).toMatchObject({ id: 'd' });
+      await state.signups.write({ type: 'done', id: 'd', outcome: 'sent', at: at(4).toISOString() });
+      expect([...(await backend.open().signups.pending()).keys()]).toEqual(['a', 'b', 'c']);
+    });
   });
 
   describe('votes', () => {
@@ -164,15 +194,28 @@ describe.each(BACKENDS)('the %s backend of the state', (_name, make, { journals,
     });
   });
 
-  it('webhooks: one delivery of an id is acted on, however often and however at once it comes, also after a restart', async () => {
-    const claims = await Promise.all(Array.from({ length: 5 }, () => state.webhooks.claim('msg_1')));
-    expect(claims.filter(Boolean)).toHaveLength(1);
-    await state.webhooks.commit({ id: 'msg_1', at: at(0).toISOString(), type: 'email.opened', to: ['ada@example.com'], week: '2026-W46' });
-    expect(await state.webhooks.claim('msg_2')).toBe(true);
-    state.webhooks.release('msg_2');
-    const restarted = backend.open().webhooks;
-    expect([await restarted.claim('msg_1'), await restarted.claim('msg_2')]).toEqual([false, true]);
-    expect((await collect(restarted.entries())).map((e) => [e.id, e.type])).toEqual([['msg_1', 'email.opened']]);
+  it('webhooks: a delivery and its bounce are recorded once, however often and however at once it comes, also after a restart', async () => {
+    const entry = (id: string) => ({ id, at: at(0).toISOString(), type: 'email.bounced', to: ['ada@example.com'], week: '2026-W46' });
+    const bounce: SubscriberEvent = { type: 'bounce', email: 'ada@example.com', at: at(0).toISOString(), detail: 'Resend email.bounced' };
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => state.webhooks.record(entry('msg_1'), [bounce])));
+    expect(outcomes.sort()).toEqual(['duplicate', 'duplicate', 'duplicate', 'duplicate', 'recorded']);
+    const restarted = backend.open();
+    expect(await restarted.webhooks.record(entry('msg_1'), [bounce])).toBe('duplicate');
+    expect(await restarted.webhooks.record({ id: 'msg_2', at: at(1).toISOString() }, [])).toBe('recorded');
+    expect((await collect(restarted.webhooks.entries())).map((e) => [e.id, e.type])).toEqual([
+      ['msg_1', 'email.bounced'],
+      ['msg_2', undefined],
+    ]);
+    expect((await collect(restarted.subscribers.events())).map((e) => e.type)).toEqual(['bounce']);
+  });
+
+  it('webhooks: a delivery whose bounce cannot be recorded is not recorded either, so its retry is acted on', async () => {
+    const entry = { id: 'msg_1', at: at(0).toISOString(), type: 'email.bounced', to: ['ada@example.com'] };
+    const broken = { type: 'bounce', email: 'not an address', at: at(0).toISOString() } as SubscriberEvent;
+    await expect(state.webhooks.record(entry, [broken])).rejects.toThrow();
+    const bounce: SubscriberEvent = { type: 'bounce', email: 'ada@example.com', at: at(0).toISOString() };
+    expect(await backend.open().webhooks.record(entry, [bounce])).toBe('recorded');
+    expect((await collect(backend.open().subscribers.events())).map((e) => e.email)).toEqual(['ada@example.com']);
   });
 
   it('issues: the frozen issue reads back as written, each write gives a new version, and it can be removed', async () => {
@@ -188,139 +231,6 @@ describe.each(BACKENDS)('the %s backend of the state', (_name, make, { journals,
     expect(await state.issues.version(WEEK)).not.toBe(first);
     await state.issues.remove(WEEK);
     expect(await state.issues.read(WEEK)).toBeNull();
-  });
-
-  describe('the ledger', () => {
-    it('plans, marks each batch submitting then sent or failed, and summarizes it for the next run', async () => {
-      const ledger = state.ledger(WEEK);
-      expect([await ledger.exists(), await ledger.length(), await ledger.lastWritten()]).toEqual([false, 0, null]);
-      const issue = { ...(await sampleIssue()), week: WEEK };
-      await state.locks.hold(sendLock(WEEK), async () => {
-        await ledger.plan(
-          [1, 2, 3].map((batch) => ({ batch, key: `k${batch}`, recipients: [reader(batch * 10), reader(batch * 10 + 1)] })),
-          { at: at(0), sha256: 'abc', issue, settings },
-        );
-        await ledger.submitting(1);
-        await ledger.sent(1, [{ email: 'r11@example.com', reason: 'invalid address' }]);
-        await ledger.submitting(2);
-        await ledger.failed(3, 'validation_error', true);
-      });
-      const reopened = backend.open().ledger(WEEK);
-      expect(await reopened.started()).toMatchObject({ issue, settings });
-      const claimed: string[] = [];
-      const summary = await reopened.summarize((email) => claimed.push(email));
-      expect(summary).toMatchObject({ sent: 1, sentBatches: 1, lastBatch: 3, rejected: [{ email: 'r11@example.com' }] });
-      expect(summary.unfinished.map((b) => [b.batch, b.state])).toEqual([[2, 'submitting']]);
-      expect(claimed.sort()).toEqual(['r10@example.com', 'r11@example.com', 'r20@example.com', 'r21@example.com']);
-      expect([...(await reopened.sentReaders())]).toEqual(['r10@example.com']);
-      expect((await reopened.batchStates()).map((b) => b.state)).toEqual(['sent', 'submitting', 'failed']);
-      expect(await collect(reopened.batches())).toEqual([
-        {
-          batch: 1,
-          key: 'k1',
-          recipients: [reader(10), reader(11)],
-          state: 'sent',
-          rejected: [{ email: 'r11@example.com', reason: 'invalid address' }],
-          reason: null,
-          nothingSent: false,
-        },
-        { batch: 2, key: 'k2', recipients: [reader(20), reader(21)], state: 'submitting', rejected: [], reason: null, nothingSent: false },
-        {
-          batch: 3,
-          key: 'k3',
-          recipients: [reader(30), reader(31)],
-          state: 'failed',
-          rejected: [],
-          reason: 'validation_error',
-          nothingSent: true,
-        },
-      ]);
-      expect(await reopened.length()).toBeGreaterThan(0);
-      expect(await backend.open().ledgerWeeks()).toEqual([WEEK]);
-      expect(await backend.open().readers.has(WEEK, 'r10@example.com')).toBe(true);
-      expect(await backend.open().readers.has(WEEK, 'r20@example.com')).toBe(false);
-    });
-
-    it('drops from a pending batch, as it goes, the readers who left since it was planned, and re-keys it; a batch that may have gone goes as recorded', async () => {
-      const ledger = state.ledger(WEEK);
-      const planned = [1, 2, 3].map((batch) => ({ batch, key: `k${batch}`, recipients: [reader(batch * 10), reader(batch * 10 + 1)] }));
-      const recheck = (batch: number) => ({
-        recipients: planned[batch - 1]?.recipients ?? [],
-        rekey: (kept: { email: string }[]) => `k${batch}:${kept.map((r) => r.email).join(',')}`,
-      });
-      const submissions = await state.locks.hold(sendLock(WEEK), async () => {
-        await ledger.plan(planned);
-        await ledger.submitting(2);
-        for (const email of ['r11@example.com', 'r21@example.com', 'r30@example.com', 'r31@example.com']) await backend.optOut(email);
-        return [
-          await ledger.submitting(1, { recheck: recheck(1) }),
-          await ledger.submitting(2, { recheck: recheck(2) }),
-          await ledger.submitting(3, { recheck: recheck(3) }),
-        ];
-      });
-      const unsubscribed = (n: number) => ({ email: reader(n).email, status: 'unsubscribed' });
-      expect(submissions).toEqual([
-        { kind: 'send', stopped: [unsubscribed(11)], replanned: { key: 'k1:r10@example.com', recipients: [reader(10)] } },
-        { kind: 'send', stopped: [], replanned: null },
-        { kind: 'send', stopped: [unsubscribed(30), unsubscribed(31)], replanned: { key: 'k3:', recipients: [] } },
-      ]);
-      const reopened = backend.open().ledger(WEEK);
-      const claimed: string[] = [];
-      const summary = await reopened.summarize((email) => claimed.push(email));
-      expect(summary.unfinished.map((b) => [b.batch, b.key, b.recipients.length])).toEqual([
-        [1, 'k1:r10@example.com', 1],
-        [2, 'k2', 2],
-      ]);
-      expect(claimed.sort()).toEqual(['r10@example.com', 'r20@example.com', 'r21@example.com']);
-      expect((await reopened.batchStates()).map((b) => [b.batch, b.state, b.size])).toEqual([
-        [1, 'submitting', 1],
-        [2, 'submitting', 2],
-        [3, 'sent', 0],
-      ]);
-      await state.locks.hold(sendLock(WEEK), () => ledger.sent(1));
-      expect([...(await backend.open().ledger(WEEK).sentReaders())]).toEqual(['r10@example.com']);
-      const readers = backend.open().readers;
-      expect([await readers.has(WEEK, 'r10@example.com'), await readers.has(WEEK, 'r11@example.com')]).toEqual([true, false]);
-    });
-
-    it('leaves a batch of unknown fate that first went over 23 hours ago, unless asked to send it anyway', async () => {
-      await state.locks.hold(sendLock(WEEK), () =>
-        state.ledger(WEEK).plan([1, 2].map((batch) => ({ batch, key: `k${batch}`, recipients: [reader(batch)] }))),
-      );
-      await backend.wentLongAgo(1);
-      // Opened again, as the next send is: a ledger of the files backend reads when its batches went only once.
-      const resumed = backend.open();
-      await resumed.locks.hold(sendLock(WEEK), async () => {
-        const ledger = resumed.ledger(WEEK);
-        expect(await ledger.submitting(1)).toEqual({ kind: 'fate-unknown' });
-        expect(await ledger.submitting(2)).toMatchObject({ kind: 'send' });
-        expect((await ledger.batchStates()).map((b) => b.state)).toEqual(['submitting', 'submitting']);
-        expect(await resumed.ledger(WEEK).submitting(1, { resendUnknown: true })).toMatchObject({ kind: 'send' });
-      });
-    });
-
-    itJournaled('reads past a step a crash cut short, and refuses a damaged record naming where it is', async () => {
-      const ledger = state.ledger(WEEK);
-      await ledger.plan([{ batch: 1, key: 'k1', recipients: [reader(1)] }]);
-      await backend.tear('ledger');
-      await ledger.sent(1);
-      expect(
-        (
-          await backend
-            .open()
-            .ledger(WEEK)
-            .summarize(() => undefined)
-        ).sent,
-      ).toBe(1);
-      await backend.damage('ledger');
-      await ledger.failed(2, 'x', true);
-      await expect(
-        backend
-          .open()
-          .ledger(WEEK)
-          .summarize(() => undefined),
-      ).rejects.toThrow(`${ledger.place}, line`);
-    });
   });
 
   it('locks: one holder at a time, named while it holds; free again after, also when the work fails', async () => {

@@ -58,8 +58,8 @@ async function filesState(dir: string): Promise<{ from: State; listFile: string;
   for (const [i, choice] of (['ship', 'skip', 'ship', 'skip'] as const).entries())
     await from.votes.cast(vote('ada@example.com', choice), at(i));
   await from.votes.cast(vote('eve@example.com', 'ship'), at(5));
-  await from.webhooks.commit({ id: 'msg_1', at: t, type: 'email.opened', to: ['ada@example.com'], week: W45, emailId: 'e1' });
-  await from.webhooks.commit({ id: 'msg_2', at: t, type: 'email.bounced', to: ['bo@example.com'], week: W45 });
+  await from.webhooks.record({ id: 'msg_1', at: t, type: 'email.opened', to: ['ada@example.com'], week: W45, emailId: 'e1' }, []);
+  await from.webhooks.record({ id: 'msg_2', at: t, type: 'email.bounced', to: ['bo@example.com'], week: W45 }, []);
   const issue = { ...(await sampleIssue()), week: W45 };
   await from.issues.write(issue);
   // Frozen by an older version, in other bytes than this one writes: copied as they are, or the ledger's sha256 breaks.
@@ -185,7 +185,7 @@ describe.skipIf(!TEST_DATABASE_URL)('db import-state: a files state copied into 
     const refusal = await importState(from, listFile, to, NOW).catch((error: Error) => error);
     expect(refusal).toBeInstanceOf(UserError);
     expect((refusal as Error).message).toBe(
-      `${to.place} already holds state (subscriber events, signups, votes, webhook log, frozen issues, send ledgers, schedule), and db import-state copies only into an empty database; point --database or DATABASE_URL at a new one.`,
+      `${to.place} already holds state (the list, subscriber events, signups, votes, webhook log, frozen issues, send ledgers, schedule), and db import-state copies only into an empty database; point --database or DATABASE_URL at a new one.`,
     );
     expect(to.place).toContain(database.name);
     expect((refusal as Error).message).not.toContain(new URL(database.url).password);

@@ -160,7 +160,7 @@ async function copyVotes(from: State, stores: PostgresStores): Promise<number> {
 async function copyWebhooks(from: State, stores: PostgresStores): Promise<number> {
   let entries = 0;
   for await (const entry of from.webhooks.entries()) {
-    await stores.webhooks.commit(entry);
+    await stores.webhooks.record(entry, []);
     entries++;
   }
   return entries;

@@ -26,7 +26,7 @@ export function openFiles(folder: string, listFile = path.join(folder, 'subscrib
     list: (options) => new LiveSubscribers(listFile, subscribers, options),
     signups: new SignupsFile(folder),
     votes: new VoteStore(folder),
-    webhooks: new WebhookLog(folder),
+    webhooks: new WebhookLog(folder, subscribers),
     issues: new IssueStore(folder),
     ledger: (week) => new Ledger(folder, week, new StoppedReaders(subscribers)),
     ledgerWeeks: () => ledgerWeeks(folder),
@@ -35,6 +35,8 @@ export function openFiles(folder: string, listFile = path.join(folder, 'subscrib
     schedule: new ScheduleStore(folder),
     outboxDir: path.join(folder, 'outbox'),
     previewDir: path.join(folder, 'preview'),
+    // A file that can't be read or written is not a passing outage: it needs someone to look.
+    unavailable: () => null,
     close: async () => {},
   };
 }

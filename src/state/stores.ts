@@ -1,11 +1,13 @@
 import type { Issue } from '../digest/schema.ts';
+import type { UserError } from '../errors.ts';
+import type { SubscriberEvent } from '../subscribers/schema.ts';
 import type { ListReader } from '../subscribers/live.ts';
 import type { SubscriberEvents } from '../subscribers/store.ts';
 import type { Vote } from '../subscribers/tokens.ts';
 import type { Batch, BatchTally, LedgerBatch, LedgerSummary, StartRecord } from './ledger.ts';
 import type { SubmitOptions, Submission } from './submission.ts';
 import type { ScheduleRecord } from './schedule.ts';
-import type { PendingSignup, SignupLine } from './signups.ts';
+import type { PendingSignup, Signup, SignupLine } from './signups.ts';
 import type { CastOutcome, RecordedVote, VoteTally } from './votes.ts';
 import type { WebhookEntry } from './webhook-log.ts';
 
@@ -65,9 +67,18 @@ export interface Readers {
   has(week: string, email: string): Promise<boolean>;
 }
 
-/** Signups waiting for their confirmation email. */
+/** Signups waiting for their confirmation email: a durable queue that every server works, each signup held by one at a time. */
 export interface Signups {
+  /** The signups not done with, oldest first; `log` hears of a record skipped as unreadable. */
   pending(log?: (line: string) => void): Promise<Map<string, PendingSignup>>;
+  /**
+   * Keeps `signup` durably, unless its address signed up less than `windowMs` before it (by the signups' own times):
+   * then nothing is kept, and the answer says how many seconds until it may sign up again.
+   */
+  add(signup: Signup, windowMs: number): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }>;
+  /** The oldest signup not done with that nobody holds, now held by the caller for `holdMs` by the backend's clock; null when none is free. */
+  claim(holdMs: number): Promise<PendingSignup | null>;
+  /** Writes a line as it is: how far a signup got, or a signup kept with no limit (a copy of another state). */
   write(line: SignupLine): Promise<void>;
   /** Lines that, written in order, queue every signup kept again, done ones too, as far as each got. */
   history(log?: (line: string) => void): AsyncIterable<SignupLine>;
@@ -83,9 +94,12 @@ export interface Votes {
 
 /** Resend webhook deliveries acted on, each Svix message id once. */
 export interface Webhooks {
-  claim(id: string): Promise<boolean>;
-  commit(entry: WebhookEntry): Promise<void>;
-  release(id: string): void;
+  /**
+   * Records the delivery `entry` and what it does to the list (`stops`: its bounces and complaints), unless its id
+   * was recorded already ('duplicate'). A delivery of the same id being recorded at that moment is waited for: the
+   * answer comes once the id is durably recorded, by one of them, or the error says it is not.
+   */
+  record(entry: WebhookEntry, stops: readonly SubscriberEvent[]): Promise<'recorded' | 'duplicate'>;
   entries(): AsyncIterable<WebhookEntry>;
 }
 
@@ -138,6 +152,11 @@ export interface State {
   /** Local folders whatever the backend: the outbox's messages (one folder per week, and `confirmations`) and previews. */
   readonly outboxDir: string;
   readonly previewDir: string;
+  /**
+   * The sentence for an error that means the state cannot be used right now but may be soon (a database down or
+   * restarting), or null for any other error: a server answers 503 to the one and 500 to the other.
+   */
+  unavailable(error: unknown): UserError | null;
   /** Lets the process end (a database's connections); the state is not used after. */
   close(): Promise<void>;
 }

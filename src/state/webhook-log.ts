@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
+import type { SubscriberEvent } from '../subscribers/schema.ts';
+import type { SubscriberEvents } from '../subscribers/store.ts';
 import { Journal, readRecords } from './journal.ts';
 
 /**
@@ -33,10 +35,13 @@ export class WebhookLog {
   readonly file: string;
   private readonly journal: Journal;
   private seen: Promise<Set<string>> | null = null;
-  private readonly inFlight = new Set<string>();
+  private readonly inFlight = new Map<string, Promise<void>>();
 
-  /** `folder`: the state folder. */
-  constructor(folder: string) {
+  /** `folder`: the state folder; `subscribers`: where a delivery's bounces and complaints are recorded. */
+  constructor(
+    folder: string,
+    private readonly subscribers: SubscriberEvents,
+  ) {
     this.file = webhookLogFile(folder);
     this.journal = new Journal(this.file);
   }
@@ -57,30 +62,29 @@ export class WebhookLog {
     return this.seen;
   }
 
-  /**
-   * Claims `id` for this delivery: false when it was recorded already or another delivery of it is being
-   * recorded right now. A claim ends with `commit` or `release`.
-   */
-  async claim(id: string): Promise<boolean> {
-    const seen = await this.ids();
-    // No await between the check and the claim, so concurrent deliveries of one id cannot both pass.
-    if (seen.has(id) || this.inFlight.has(id)) return false;
-    this.inFlight.add(id);
-    return true;
-  }
-
-  /** Writes the entry durably and ends its claim. */
-  async commit(entry: WebhookEntry): Promise<void> {
+  async record(entry: WebhookEntry, stops: readonly SubscriberEvent[]): Promise<'recorded' | 'duplicate'> {
+    for (;;) {
+      if ((await this.ids()).has(entry.id)) return 'duplicate';
+      const first = this.inFlight.get(entry.id);
+      if (!first) break;
+      // The same delivery at the same moment: answered once the first is recorded, or acted on here if the first failed.
+      await first.catch(() => undefined);
+    }
+    // No await between the checks above and this claim, so concurrent deliveries of one id cannot both pass.
+    const recording = this.act(entry, stops);
+    this.inFlight.set(entry.id, recording);
     try {
-      await this.journal.append([JSON.stringify(entry)]);
-      (await this.ids()).add(entry.id);
+      await recording;
+      return 'recorded';
     } finally {
       this.inFlight.delete(entry.id);
     }
   }
 
-  /** Ends a claim without recording, so a retry of the delivery is acted on. */
-  release(id: string): void {
-    this.inFlight.delete(id);
+  private async act(entry: WebhookEntry, stops: readonly SubscriberEvent[]): Promise<void> {
+    // The stop first: if the process dies before the log line, a redelivery records it again, which changes nothing.
+    if (stops.length > 0) await this.subscribers.record(...stops);
+    await this.journal.append([JSON.stringify(WebhookEntry.parse(entry))]);
+    (await this.ids()).add(entry.id);
   }
 }

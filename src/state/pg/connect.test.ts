@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../errors.ts';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase, withDatabase } from '../../../test/helpers/pg.ts';
-import { connectDatabase, DEAD_HOST_NOTICED_MS, lostDatabaseSentence, openDatabase } from './connect.ts';
+import { connectDatabase, DEAD_HOST_NOTICED_MS, lostDatabaseSentence, openDatabase, TIMEOUTS, unavailableError } from './connect.ts';
 
 const PASSWORD = 'a-password-never-printed-1234';
 
@@ -47,6 +47,36 @@ describe('connectDatabase', () => {
         new UserError('--database is not a PostgreSQL URL; write it as postgres://user:password@host:5432/database.'),
       );
     }
+  });
+});
+
+describe('a database away', () => {
+  const sql = openDatabase(`postgres://digest:${PASSWORD}@db.example.com:5432/digest`, { source: '--database' });
+  const failure = (code: string) => Object.assign(new Error(code), { code });
+
+  it('is waited for a few seconds at most, and tried again within a second however often it failed', () => {
+    const options = sql.options as typeof sql.options & { connect_timeout: number; backoff: (retries: number) => number };
+    expect(options.connect_timeout).toBeLessThanOrEqual(5);
+    expect(options.backoff(1)).toBeLessThan(options.backoff(3));
+    expect(options.backoff(20)).toBe(TIMEOUTS.reconnectSeconds);
+  });
+
+  it('is said in one sentence, whether it cannot be reached, went away under a query or did not answer in time', () => {
+    const where = 'the PostgreSQL database "digest" at db.example.com:5432';
+    expect(unavailableError(failure('ECONNREFUSED'), sql, '--database')?.message).toBe(
+      `Cannot connect to ${where}: nothing accepts connections there; start PostgreSQL, or correct the host and port in --database.`,
+    );
+    expect(unavailableError(failure('ECONNRESET'), sql)?.message).toBe(
+      `The PostgreSQL database "digest" at db.example.com:5432 cannot be used right now: the connection to the database was reset.`,
+    );
+    expect(unavailableError(failure('57P01'), sql)?.message).toBe(
+      `The PostgreSQL database "digest" at db.example.com:5432 cannot be used right now: the database server was shut down.`,
+    );
+    expect(unavailableError(failure('57014'), sql)?.message).toMatch(/cannot be used right now: a statement ran longer than 60 seconds/);
+  });
+
+  it('is not what any other error is: a query the database refuses is a bug to show', () => {
+    for (const error of [failure('42601'), failure('23505'), new Error('no code')]) expect(unavailableError(error, sql)).toBeNull();
   });
 });
 

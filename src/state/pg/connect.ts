@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
-import postgres, { type Sql, type TransactionSql } from 'postgres';
+import postgres, { type ReservedSql, type Sql, type TransactionSql } from 'postgres';
 import { UserError } from '../../errors.ts';
 
 /** A pool of connections to the state's database. */
 export type Database = Sql;
 
-/** What a store runs its statements on: the pool, or one transaction (`within`). */
+/** What a store runs its statements on: the pool (`pooled`), or one transaction (`within`). */
 export type Executor = Pick<Sql, 'unsafe' | 'begin'>;
 
 /** `tx` for stores: a store's own transaction becomes a savepoint of it, so everything they write commits with `tx`. */
@@ -14,10 +14,21 @@ export function within(tx: TransactionSql): Executor {
 }
 
 /**
- * How long the program waits on the database before it says so: a server that does not answer, a statement that
- * hangs (a lock never released) and a connection left idle (a pool of a long-running serve) each end.
+ * The pool `sql` for stores: a store's own transaction runs through `transaction` below, not postgres.js's `begin`,
+ * on a connection that offers what stores use of one (`unsafe`), not savepoints.
  */
-export const TIMEOUTS = { connectSeconds: 10, idleSeconds: 60, statementMs: 60_000, idleInTransactionMs: 60_000 };
+export function pooled(sql: Sql): Executor {
+  const begin = (work: (tx: ReservedSql) => Promise<unknown>) => transaction(sql, work);
+  return { unsafe: sql.unsafe.bind(sql), begin: begin as unknown as Sql['begin'] };
+}
+
+/**
+ * How long the program waits on the database before it says so: a server that does not answer, a statement that
+ * hangs (a lock never released) and a connection left idle (a pool of a long-running serve) each end. A failed
+ * connection is tried again after at most `reconnectSeconds`: a page asked for while the database is down is
+ * answered at once, and the first one after it is back finds it.
+ */
+export const TIMEOUTS = { connectSeconds: 5, idleSeconds: 60, statementMs: 60_000, idleInTransactionMs: 60_000, reconnectSeconds: 1 };
 
 /**
  * TCP keepalives on a lock's connection, in seconds: without them the server would keep the lock of a host that died
@@ -72,6 +83,8 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     return postgres(url, {
       max: options.dedicated ? 1 : (options.max ?? 10),
       connect_timeout: TIMEOUTS.connectSeconds,
+      // postgres.js's own backoff grows to 20 s over failed connects: a request after an outage would wait that long to try.
+      backoff: (retries: number) => Math.min(0.1 * 2 ** retries, TIMEOUTS.reconnectSeconds),
       idle_timeout: options.dedicated ? 0 : TIMEOUTS.idleSeconds,
       // A pool renews its connections every half hour or so; renewing this one would let its lock go mid-send.
       ...(options.dedicated ? { max_lifetime: 0 } : {}),
@@ -109,6 +122,8 @@ export async function connectDatabase(url: string, options: DatabaseOptions = {}
 
 const codeOf = (error: unknown): string => (error instanceof Error && 'code' in error ? String(error.code) : '');
 
+const whereOf = (place: Place) => (place.port ? `${place.host}:${place.port}` : place.host);
+
 const CONNECTION_ENDED = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
 
 /**
@@ -122,9 +137,52 @@ export function isConnectionEnded(error: unknown): boolean {
 
 /** The sentence for a failure to connect to `place`, or null when the failure is not one of connecting. */
 export function connectionError(error: unknown, place: Place, source: string): UserError | null {
-  const where = place.port ? `${place.host}:${place.port}` : place.host;
   const reason = whyNot(codeOf(error), place, source);
-  return reason === null ? null : new UserError(`Cannot connect to the PostgreSQL database "${place.database}" at ${where}: ${reason}.`);
+  return reason === null
+    ? null
+    : new UserError(`Cannot connect to the PostgreSQL database "${place.database}" at ${whereOf(place)}: ${reason}.`);
+}
+
+/**
+ * Runs `work` in one transaction on a connection of the pool held for it: committed when `work` resolves, rolled
+ * back when it throws. Not `sql.begin`: postgres.js 3.4.9 writes its ROLLBACK to a connection that has just closed,
+ * which throws outside any promise and ends the process (porsager/postgres#1208); here nothing more is written to a
+ * connection once it is lost, and the pool connects it afresh.
+ */
+async function transaction<T>(sql: Sql, work: (tx: ReservedSql) => Promise<T>): Promise<T> {
+  const tx = await sql.reserve();
+  let usable = true;
+  try {
+    await tx.unsafe('BEGIN');
+    const result = await work(tx);
+    await tx.unsafe('COMMIT');
+    return result;
+  } catch (error) {
+    usable =
+      !isConnectionEnded(error) &&
+      (await tx.unsafe('ROLLBACK').then(
+        () => true,
+        () => false,
+      ));
+    throw error;
+  } finally {
+    // A lost connection went back to the pool's closed ones already; releasing it would hand it out as open.
+    if (usable) tx.release();
+  }
+}
+
+/**
+ * The sentence for an error that says the database of `sql` cannot be used right now (it can't be reached, it went
+ * away under a query, a statement ran out of time), or null when the error is of another kind: a later try may
+ * work, so a server answers 503 and goes on.
+ */
+export function unavailableError(error: unknown, sql: Sql, source = 'DATABASE_URL'): UserError | null {
+  const place = placeOf(sql);
+  const reason = LOST[codeOf(error)];
+  return (
+    connectionError(error, place, source) ??
+    (reason ? new UserError(`The PostgreSQL database "${place.database}" at ${whereOf(place)} cannot be used right now: ${reason}.`) : null)
+  );
 }
 
 function whyNot(code: string, place: Place, source: string): string | null {
@@ -163,6 +221,7 @@ const LOST: Record<string, string> = {
   CONNECTION_DESTROYED: 'the connection to the database was cut',
   CONNECTION_ENDED: 'the connection to the database ended',
   ECONNRESET: 'the connection to the database was reset',
+  EPIPE: 'the connection to the database was reset',
   ECONNREFUSED: 'the database stopped accepting connections',
   ETIMEDOUT: 'the database stopped answering',
   '57P01': 'the database server was shut down',

@@ -31,29 +31,32 @@ export class PgSubscriberEvents implements SubscriberEvents {
 
   /** Appends the events and folds each into its reader's row, in one transaction that holds those rows locked. */
   async record(...events: SubscriberEvent[]): Promise<void> {
+    await this.sql.begin((tx) => this.recordIn(tx, events));
+  }
+
+  /** Appends `events` in the transaction `tx`, so they commit or not with what else it writes (a webhook's record). */
+  async recordIn(tx: Pick<Executor, 'unsafe'>, events: readonly SubscriberEvent[]): Promise<void> {
     const parsed = events.map((event) => SubscriberEvent.parse(event));
-    await this.sql.begin(async (tx) => {
-      await tx.unsafe(this.query('subscriber-events-lock'));
-      await tx.unsafe(this.query('subscriber-events-append'), [
-        parsed.map((event) => event.email),
-        parsed.map((event) => event.type),
-        parsed.map((event) => JSON.stringify(event)),
-      ]);
-      const emails = [...new Set(parsed.map((event) => event.email))];
-      const rows = await tx.unsafe<Subscriber[]>(this.query('subscribers-lock'), [emails]);
-      const known = new Map(rows.map((row) => [row.email, row]));
-      const changed = new Map<string, { reader: Subscriber; stopped: boolean }>();
-      for (const event of parsed) {
-        const before = known.get(event.email);
-        const after = applyEvent(before, event);
-        if (!after || (after === before && !stops(event))) continue;
-        known.set(event.email, after);
-        changed.set(event.email, { reader: after, stopped: stops(event) || (changed.get(event.email)?.stopped ?? false) });
-      }
-      for (const { reader, stopped } of changed.values()) {
-        await tx.unsafe(this.query('subscriber-write'), [reader.email, reader.name, reader.categories, reader.status, stopped]);
-      }
-    });
+    await tx.unsafe(this.query('subscriber-events-lock'));
+    await tx.unsafe(this.query('subscriber-events-append'), [
+      parsed.map((event) => event.email),
+      parsed.map((event) => event.type),
+      parsed.map((event) => JSON.stringify(event)),
+    ]);
+    const emails = [...new Set(parsed.map((event) => event.email))];
+    const rows = await tx.unsafe<Subscriber[]>(this.query('subscribers-lock'), [emails]);
+    const known = new Map(rows.map((row) => [row.email, row]));
+    const changed = new Map<string, { reader: Subscriber; stopped: boolean }>();
+    for (const event of parsed) {
+      const before = known.get(event.email);
+      const after = applyEvent(before, event);
+      if (!after || (after === before && !stops(event))) continue;
+      known.set(event.email, after);
+      changed.set(event.email, { reader: after, stopped: stops(event) || (changed.get(event.email)?.stopped ?? false) });
+    }
+    for (const { reader, stopped } of changed.values()) {
+      await tx.unsafe(this.query('subscriber-write'), [reader.email, reader.name, reader.categories, reader.status, stopped]);
+    }
   }
 
   async *events(): AsyncGenerator<SubscriberEvent> {

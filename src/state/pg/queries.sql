@@ -162,19 +162,29 @@ INSERT INTO signups (id, email, name, categories, at) VALUES ($1, lower(btrim($2
 ON CONFLICT (id) DO NOTHING
 RETURNING id;
 
+-- name: signup-serialize
+-- Taken first by each signup, so two of one address at the same moment (on two servers) are judged one after another.
+SELECT pg_advisory_xact_lock(hashtextextended('digest signup ' || lower(btrim($1)), 0));
+
+-- name: signup-latest
+-- When the address last signed up after $2 (the limit's window before this signup): then it may not again yet.
+SELECT max(at) AS at FROM signups WHERE email = lower(btrim($1)) AND at > $2;
+
 -- name: signup-claim
--- The oldest open signup no other worker holds, locked until the caller's transaction ends.
-SELECT id, email, name, categories, state, attempts, at FROM signups
-WHERE state <> 'done'
-ORDER BY at, id
-LIMIT 1
-FOR UPDATE SKIP LOCKED;
+-- The oldest open signup nobody holds, now held for $1 milliseconds by the database's clock: SKIP LOCKED lets two
+-- servers claiming at the same moment take two different ones, and a holder that died lets go when the time is up.
+UPDATE signups SET held_until = now() + $1::int * interval '1 millisecond', attempts = attempts + 1
+WHERE id = (
+  SELECT id FROM signups
+  WHERE state <> 'done' AND (held_until IS NULL OR held_until <= now())
+  ORDER BY at, id
+  LIMIT 1
+  FOR UPDATE SKIP LOCKED
+)
+RETURNING id, email, name, categories, state, at;
 
 -- name: signup-recorded
-UPDATE signups SET state = 'recorded', attempts = attempts + 1 WHERE id = $1 AND state = 'pending' RETURNING id;
-
--- name: signup-attempted
-UPDATE signups SET attempts = attempts + 1 WHERE id = $1 AND state <> 'done' RETURNING attempts;
+UPDATE signups SET state = 'recorded' WHERE id = $1 AND state = 'pending' RETURNING id;
 
 -- name: signup-done
 UPDATE signups SET state = 'done', outcome = $2, done_at = $3 WHERE id = $1 AND state <> 'done' RETURNING id;
@@ -233,15 +243,9 @@ GROUP BY slug ORDER BY slug;
 
 -- webhook events ---------------------------------------------------------------------------------------------------
 
--- name: webhook-claim
--- Held until the claiming transaction ends: a delivery of the same id at the same moment is refused, not made to wait.
-SELECT pg_try_advisory_xact_lock(hashtextextended('digest webhook ' || $1, 0)) AS claimed;
-
--- name: webhook-seen
-SELECT EXISTS (SELECT 1 FROM webhook_events WHERE svix_id = $1) AS seen;
-
 -- name: webhook-commit
--- The delivery acted on, recorded in the transaction that claimed it.
+-- The delivery, recorded in the transaction that acts on it: the same id inserted by another transaction not yet
+-- ended makes this one wait for it, then insert nothing if it committed (no row returned: a duplicate).
 INSERT INTO webhook_events (svix_id, type, week, email, body) VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT (svix_id) DO NOTHING
 RETURNING svix_id;
@@ -365,7 +369,7 @@ SELECT pg_advisory_xact_lock(hashtextextended('digest import-state', 0));
 -- name: state-held
 -- The stores that hold anything: a copy goes only into a database where none does.
 SELECT store FROM (VALUES
-  ('subscribers', EXISTS (SELECT 1 FROM subscribers)),
+  ('the list', EXISTS (SELECT 1 FROM subscribers)),
   ('subscriber events', EXISTS (SELECT 1 FROM subscriber_events)),
   ('signups', EXISTS (SELECT 1 FROM signups)),
   ('votes', EXISTS (SELECT 1 FROM votes) OR EXISTS (SELECT 1 FROM vote_history)),

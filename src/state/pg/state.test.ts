@@ -34,6 +34,62 @@ describe.skipIf(!TEST_DATABASE_URL)('the PostgreSQL state across processes', () 
     await rm(dir, { recursive: true, force: true });
   });
 
+  const bounce = (email: string): SubscriberEvent => ({ type: 'bounce', email, at: new Date().toISOString() });
+  const bounced = (id: string, email: string) => ({ id, at: new Date().toISOString(), type: 'email.bounced', to: [email] });
+  const bounces = async (state: PostgresState, email: string) =>
+    (await state.database<{ email: string }[]>`SELECT email FROM subscriber_events WHERE type = 'bounce' AND email = ${email}`).map(
+      (r) => r.email,
+    );
+  /** Resolves once `count` statements of the test database wait for a lock. */
+  const waitingForLocks = async (state: PostgresState, count: number) => {
+    for (;;) {
+      const [row] = await state.database<{ waiting: number }[]>`
+        SELECT count(*)::int AS waiting FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+        WHERE NOT l.granted AND a.datname = current_database()`;
+      if (row?.waiting === count) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+  /** Holds the lock every append of subscriber events takes, until the returned function is called. */
+  const holdEventAppends = async (state: PostgresState) => {
+    let release!: () => void;
+    let held!: () => void;
+    const isHeld = new Promise<void>((resolve) => (held = resolve));
+    const done = state.database.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(hashtextextended('digest subscriber events', 0))`;
+      held();
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await isHeld;
+    return async () => {
+      release();
+      await done;
+    };
+  };
+  const settled = (promise: Promise<unknown>) => {
+    const state = { settled: false };
+    promise.then(
+      () => (state.settled = true),
+      () => (state.settled = true),
+    );
+    return state;
+  };
+
+  it('answers a delivery that two servers get at once only once the first has recorded it: one recorded, one duplicate', async () => {
+    const [a, b, holder] = [open(), open(), open()];
+    const release = await holdEventAppends(holder);
+    const first = a.webhooks.record(bounced('msg_1', 'ada@example.com'), [bounce('ada@example.com')]);
+    await waitingForLocks(holder, 1);
+    const second = b.webhooks.record(bounced('msg_1', 'ada@example.com'), [bounce('ada@example.com')]);
+    await waitingForLocks(holder, 2);
+    const [firstDone, secondDone] = [settled(first), settled(second)];
+    expect(await bounces(holder, 'ada@example.com')).toEqual([]);
+    expect([firstDone.settled, secondDone.settled]).toEqual([false, false]);
+    await release();
+    expect(await Promise.all([first, second])).toEqual(['recorded', 'duplicate']);
+    expect(await bounces(holder, 'ada@example.com')).toEqual(['ada@example.com']);
+  });
+
   it("knows its own database's locks only: a send of the same week on another database of the server is not its", async () => {
     const other = await createTestDatabase();
     const elsewhere = openPostgres(other.url, dir);
@@ -87,27 +143,57 @@ describe.skipIf(!TEST_DATABASE_URL)('the PostgreSQL state across processes', () 
     await state.database`DELETE FROM subscribers`;
   });
 
-  it('acts on a webhook id once when two servers get it at once, and again when the one that claimed it dies first', async () => {
-    const [a, b, c] = [open(), open(), open()];
-    expect((await Promise.all([a.webhooks.claim('msg_1'), b.webhooks.claim('msg_1')])).filter(Boolean)).toHaveLength(1);
-    await a.close();
-    await b.close();
-    // Neither committed: the claim died with its transaction, so Resend's retry is acted on.
-    expect(await c.webhooks.claim('msg_1')).toBe(true);
-    await c.webhooks.commit({ id: 'msg_1', at: new Date().toISOString(), type: 'email.bounced', to: ['ada@example.com'] });
-    expect(await open().webhooks.claim('msg_1')).toBe(false);
+  it('acts on a delivery at the second server when the first dies before recording it, and leaves nothing of the first', async () => {
+    const [a, b, holder] = [open(), open(), open()];
+    const release = await holdEventAppends(holder);
+    const first = a.webhooks.record(bounced('msg_2', 'bo@example.com'), [bounce('bo@example.com')]);
+    await waitingForLocks(holder, 1);
+    const second = b.webhooks.record(bounced('msg_2', 'bo@example.com'), [bounce('bo@example.com')]);
+    await waitingForLocks(holder, 2);
+    // The first server's connection dies mid-transaction, its row written and its bounce waiting.
+    await holder.database`SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+      WHERE l.locktype = 'advisory' AND NOT l.granted AND a.datname = current_database()`;
+    await expect(first).rejects.toThrow();
+    expect(a.unavailable(await first.catch((error: unknown) => error))?.message).toMatch(
+      /^The PostgreSQL database .* cannot be used right now: /,
+    );
+    await release();
+    expect(await second).toBe('recorded');
+    expect(await bounces(holder, 'bo@example.com')).toEqual(['bo@example.com']);
   });
 
-  it('acts on a burst of bounces larger than the pool: claims never take every connection their effects need', async () => {
+  it('records a delivery and its bounce together or not at all: a row the database refuses leaves no bounce behind', async () => {
     const state = open();
-    const bounce = async (n: number) => {
-      const id = `msg_bounce_${n}`;
-      expect(await state.webhooks.claim(id)).toBe(true);
-      await state.subscribers.record({ type: 'bounce', email: `r${n}@example.com`, at: new Date().toISOString() });
-      await state.webhooks.commit({ id, at: new Date().toISOString(), type: 'email.bounced', to: [`r${n}@example.com`] });
-    };
-    await Promise.all(Array.from({ length: 25 }, (_, n) => bounce(n)));
-    expect(await open().webhooks.claim('msg_bounce_24')).toBe(false);
+    // A NUL in the type is valid JSON and a valid string, but not jsonb: the delivery's own row is refused.
+    const refused = { ...bounced('msg_nul', 'cy@example.com'), type: 'email.bounced\u0000' };
+    await expect(state.webhooks.record(refused, [bounce('cy@example.com')])).rejects.toThrow();
+    expect(await bounces(state, 'cy@example.com')).toEqual([]);
+  });
+
+  it('acts on a burst of bounces larger than the pool', async () => {
+    const state = open();
+    const outcomes = await Promise.all(
+      Array.from({ length: 25 }, (_, n) =>
+        state.webhooks.record(bounced(`msg_bounce_${n}`, `r${n}@example.com`), [bounce(`r${n}@example.com`)]),
+      ),
+    );
+    expect(outcomes.every((outcome) => outcome === 'recorded')).toBe(true);
+    expect(await open().webhooks.record(bounced('msg_bounce_24', 'r24@example.com'), [])).toBe('duplicate');
+  });
+
+  it('gives each signup to one server when several work the queue at once', async () => {
+    const servers = [open(), open(), open()];
+    for (let n = 0; n < 6; n++) {
+      const at = new Date(Date.UTC(2026, 10, 20, 10, n)).toISOString();
+      await servers[0]?.signups.add({ type: 'signup', id: `s${n}`, email: `r${n}@example.com`, name: null, categories: [], at }, 60_000);
+    }
+    const claimed = await Promise.all(servers.flatMap((server) => [1, 2, 3].map(() => server.signups.claim(60_000))));
+    expect(
+      claimed
+        .map((signup) => signup?.id)
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(['s0', 's1', 's2', 's3', 's4', 's5']);
   });
 
   it("holds a reader's vote changes to the limit when two servers take them at once", async () => {

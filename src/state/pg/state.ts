@@ -4,11 +4,22 @@ import type { ImportRows } from '../../subscribers/live.ts';
 import { SubscriberList } from '../../subscribers/list.ts';
 import { frozenText, parseFrozen, rebuildRepair } from '../issues.ts';
 import { ScheduleRecord } from '../schedule.ts';
-import { type PendingSignup, type Signup, SignupLine } from '../signups.ts';
+import type { SubscriberEvent } from '../../subscribers/schema.ts';
+import { type PendingSignup, Signup, SignupLine } from '../signups.ts';
 import type { Issues, Schedule, Signups, State, Webhooks } from '../stores.ts';
 import { WebhookEntry } from '../webhook-log.ts';
 import { UserError } from '../../errors.ts';
-import { connectDatabase, type Database, type DatabaseOptions, describeDatabase, type Executor, openDatabase, within } from './connect.ts';
+import {
+  connectDatabase,
+  type Database,
+  type DatabaseOptions,
+  describeDatabase,
+  type Executor,
+  openDatabase,
+  pooled,
+  unavailableError,
+  within,
+} from './connect.ts';
 import { migrate, readMigrations, schemaTooNew, schemaVersion } from './migrate.ts';
 import { PgSubscriberEvents, PgVotes } from './events.ts';
 import { importRows } from './import.ts';
@@ -70,9 +81,8 @@ export function openPostgres(
   queries ??= loadQueries();
   const query = queries;
   const place = describeDatabase(sql);
-  // Half the pool at most: what a claimed delivery does before its commit (a bounce's event) needs connections too.
   const locks = new PgLocks(sql, query, url, options);
-  const stores = storesOver(sql, query, place, Math.max(1, Math.floor((options.max ?? 10) / 2)));
+  const stores = storesOver(pooled(sql), query, place);
   return {
     place,
     database: sql,
@@ -91,17 +101,15 @@ export function openPostgres(
     transaction: (work) =>
       sql.begin((tx) => {
         const inTx = within(tx);
-        return work(storesOver(inTx, query, place, 1), inTx);
+        return work(storesOver(inTx, query, place), inTx);
       }) as ReturnType<typeof work>,
-    close: async () => {
-      stores.webhooks.releaseAll();
-      await sql.end({ timeout: 5 });
-    },
+    unavailable: (error) => unavailableError(error, sql, options.source),
+    close: () => sql.end({ timeout: 5 }),
   };
 }
 
 /** The stores that keep records, over `sql`: the pool, or one transaction. */
-function storesOver(sql: Executor, query: Query, place: string, claimsAtOnce: number) {
+function storesOver(sql: Executor, query: Query, place: string) {
   const subscribers = new PgSubscriberEvents(sql, query, `the subscriber events in ${place}`);
   return {
     subscribers,
@@ -115,7 +123,7 @@ function storesOver(sql: Executor, query: Query, place: string, claimsAtOnce: nu
     }),
     signups: new PgSignups(sql, query),
     votes: new PgVotes(sql, query),
-    webhooks: new PgWebhooks(sql, query, claimsAtOnce),
+    webhooks: new PgWebhooks(sql, query, subscribers),
     issues: new PgIssues(sql, query, place),
     ledger: (week: string) => new PgLedger(sql, query, week, `the send ledger of ${week} in ${place}`),
     schedule: new PgSchedule(sql, query, `the schedule in ${place}`),
@@ -178,7 +186,15 @@ class PgIssues implements Issues {
   }
 }
 
-/** The signup queue in the table signups: a signup row's state says how far it got. */
+type SignupRow = Omit<PendingSignup, 'type' | 'at' | 'recorded'> & { state: string; at: Date };
+const pendingOf = ({ state, at, ...row }: SignupRow): PendingSignup => ({
+  type: 'signup',
+  ...row,
+  at: at.toISOString(),
+  recorded: state === 'recorded',
+});
+
+/** The signup queue in the table signups: a signup row's state says how far it got, held_until who works on it. */
 class PgSignups implements Signups {
   constructor(
     private readonly sql: Executor,
@@ -186,11 +202,8 @@ class PgSignups implements Signups {
   ) {}
 
   async pending(): Promise<Map<string, PendingSignup>> {
-    type Row = Omit<PendingSignup, 'type' | 'at' | 'recorded'> & { state: string; at: Date };
-    const rows = await this.sql.unsafe<Row[]>(this.query('signups-open'));
-    return new Map(
-      rows.map(({ state, at, ...row }) => [row.id, { type: 'signup', ...row, at: at.toISOString(), recorded: state === 'recorded' }]),
-    );
+    const rows = await this.sql.unsafe<SignupRow[]>(this.query('signups-open'));
+    return new Map(rows.map((row) => [row.id, pendingOf(row)]));
   }
 
   async *history(): AsyncGenerator<SignupLine> {
@@ -200,6 +213,27 @@ class PgSignups implements Signups {
       if (state === 'recorded') yield { type: 'recorded', id: row.id };
       if (done_at) yield { type: 'done', id: row.id, outcome: outcome ?? '', at: done_at.toISOString() };
     }
+  }
+
+  add(signup: Signup, windowMs: number): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }> {
+    const entry = Signup.parse(signup);
+    const at = new Date(entry.at);
+    return this.sql.begin(async (tx) => {
+      await tx.unsafe(this.query('signup-serialize'), [entry.email]);
+      const [latest] = await tx.unsafe<{ at: Date | null }[]>(this.query('signup-latest'), [
+        entry.email,
+        new Date(at.getTime() - windowMs),
+      ]);
+      if (latest?.at)
+        return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((latest.at.getTime() + windowMs - at.getTime()) / 1000)) };
+      await tx.unsafe(this.query('signup-add'), [entry.id, entry.email, entry.name, entry.categories, at]);
+      return { ok: true } as const;
+    });
+  }
+
+  async claim(holdMs: number): Promise<PendingSignup | null> {
+    const [row] = await this.sql.unsafe<SignupRow[]>(this.query('signup-claim'), [holdMs]);
+    return row ? pendingOf(row) : null;
   }
 
   async write(line: SignupLine): Promise<void> {
@@ -214,96 +248,32 @@ class PgSignups implements Signups {
   }
 }
 
-/** An open claim: the transaction that holds the id's lock until the delivery is committed or released. */
-interface Claim {
-  finish(entry: WebhookEntry | null): void;
-  transaction: Promise<unknown>;
-}
-
 /**
- * Webhook deliveries in the table webhook_events. A claim is a transaction holding a lock on the Svix id: a delivery
- * of it elsewhere at the same moment is refused at once, and the row is written in that transaction by `commit`, so
- * a process that dies before committing leaves the id unclaimed and Resend's retry is acted on.
+ * Webhook deliveries in the table webhook_events. A delivery's row and its bounces or complaints are written in one
+ * transaction: a process that dies before it commits leaves nothing, and Resend's retry is acted on; the same id in
+ * another transaction not yet ended (another instance, at the same moment) waits for it on the row's key.
  */
 class PgWebhooks implements Webhooks {
-  private readonly claims = new Map<string, Claim>();
-  /** Claim transactions open now, and the claims waiting for one to end. */
-  private open = 0;
-  private readonly waiting: (() => void)[] = [];
-
   constructor(
     private readonly sql: Executor,
     private readonly query: Query,
-    private readonly claimsAtOnce: number,
+    private readonly subscribers: PgSubscriberEvents,
   ) {}
 
-  async claim(id: string): Promise<boolean> {
-    if (this.claims.has(id)) return false;
-    let decide!: (claimed: boolean) => void;
-    const decided = new Promise<boolean>((resolve) => (decide = resolve));
-    let finish!: (entry: WebhookEntry | null) => void;
-    const finished = new Promise<WebhookEntry | null>((resolve) => (finish = resolve));
-    const transaction = this.slot().then((free) =>
-      this.sql
-        .begin(async (tx) => {
-          const [lock] = await tx.unsafe<{ claimed: boolean }[]>(this.query('webhook-claim'), [id]);
-          const [row] = lock?.claimed ? await tx.unsafe<{ seen: boolean }[]>(this.query('webhook-seen'), [id]) : [];
-          decide(row?.seen === false);
-          if (row?.seen !== false) return;
-          const entry = await finished;
-          if (entry) await this.insert(tx, entry);
-        })
-        .finally(free),
-    );
-    transaction.catch(() => undefined);
-    this.claims.set(id, { finish, transaction });
-    try {
-      const claimed = await Promise.race([decided, transaction.then(() => false)]);
-      if (!claimed) this.claims.delete(id);
-      return claimed;
-    } catch (error) {
-      this.claims.delete(id);
-      throw error;
-    }
-  }
-
-  async commit(entry: WebhookEntry): Promise<void> {
-    const claim = this.claims.get(entry.id);
-    if (!claim) return void (await this.insert(this.sql, entry));
-    this.claims.delete(entry.id);
-    claim.finish(entry);
-    await claim.transaction;
-  }
-
-  release(id: string): void {
-    this.claims.get(id)?.finish(null);
-    this.claims.delete(id);
-  }
-
-  /** A turn to hold a claim transaction open; the function it gives ends the turn. */
-  private async slot(): Promise<() => void> {
-    if (this.open < this.claimsAtOnce) this.open++;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    return () => {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.open--;
-    };
-  }
-
-  /** Ends every claim not committed, so the pool can close. */
-  releaseAll(): void {
-    for (const id of [...this.claims.keys()]) this.release(id);
+  record(entry: WebhookEntry, stops: readonly SubscriberEvent[]): Promise<'recorded' | 'duplicate'> {
+    const parsed = WebhookEntry.parse(entry);
+    const row = [parsed.id, parsed.type ?? null, parsed.week ?? null, parsed.to?.[0] ?? null, parsed];
+    return this.sql.begin(async (tx) => {
+      const inserted = await tx.unsafe(this.query('webhook-commit'), row);
+      if (inserted.length === 0) return 'duplicate' as const;
+      if (stops.length > 0) await this.subscribers.recordIn(tx, stops);
+      return 'recorded' as const;
+    });
   }
 
   async *entries(): AsyncGenerator<WebhookEntry> {
     const rows = await this.sql.unsafe<{ body: unknown }[]>(this.query('webhook-entries'));
     for (const row of rows) yield WebhookEntry.parse(row.body);
-  }
-
-  private async insert(sql: Pick<Executor, 'unsafe'>, entry: WebhookEntry): Promise<void> {
-    const parsed = WebhookEntry.parse(entry);
-    await sql.unsafe(this.query('webhook-commit'), [parsed.id, parsed.type ?? null, parsed.week ?? null, parsed.to?.[0] ?? null, parsed]);
   }
 }
 
