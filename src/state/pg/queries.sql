@@ -314,6 +314,10 @@ SELECT EXISTS (
 -- Every week with a ledger, oldest first: a start record or a planned batch.
 SELECT week FROM send_starts UNION SELECT week FROM ledger_batches ORDER BY week;
 
+-- name: ledger-batch-recipients
+-- The readers batch $2 was planned with, asked for when it goes, so a send holds no plan's readers.
+SELECT recipients FROM ledger_batches WHERE week = $1 AND batch = $2;
+
 -- name: ledger-batch-to-send
 -- The batch about to go, locked until the caller's transaction ends: where it stands, whether it first went more than
 -- $3 seconds ago by the database's clock, and those of its readers the list has as no longer active, with their status.
