@@ -5,6 +5,7 @@ import type { Recipient } from '../mail.ts';
 import type { ListReader } from '../subscribers/live.ts';
 import type { SubscriberEvents } from '../subscribers/store.ts';
 import type { Vote } from '../subscribers/tokens.ts';
+import type { Audience } from './audience.ts';
 import type { BatchTally, LedgerBatch, LedgerSummary, PlannedBatch, StartRecord } from './ledger.ts';
 import type { SubmitOptions, Submission } from './submission.ts';
 import type { ScheduleRecord } from './schedule.ts';
@@ -143,6 +144,8 @@ export interface State {
   readonly listPlace: string;
   /** A reader of the list; `allowMissingCsv` (files): a missing list file is an empty list, for commands that build it up. */
   list(options?: { allowMissingCsv?: boolean }): ListReader;
+  /** Who gets `issue` from the list as it stands, worked out where the list is kept. */
+  audience(issue: Issue): Promise<Audience>;
   readonly signups: Signups;
   readonly votes: Votes;
   readonly webhooks: Webhooks;
