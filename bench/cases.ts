@@ -6,7 +6,8 @@ import { render } from '@react-email/render';
 import { createElement } from 'react';
 import WeeklyDigest from '../emails/WeeklyDigest.tsx';
 import { Pacer } from '../src/delivery/pacer.ts';
-import { audienceOf, sendIssue } from '../src/delivery/batches.ts';
+import { sendIssue } from '../src/delivery/batches.ts';
+import { audienceOf } from '../src/state/audience.ts';
 import type { Transport } from '../src/delivery/transport.ts';
 import { bestMatch } from '../src/digest/pair.ts';
 import type { SenderSettings } from '../src/mail.ts';
@@ -178,7 +179,9 @@ async function listStages(rows: number) {
     const inFileOrder = [...list.keys()];
     await timed('sorting every address alone', () => inFileOrder.sort());
     stages['heap with the audience MB'] = heapMb();
-    return { ...stages, readers: list.size, audience: audience.emails.length, seconds: 0 };
+    let inAudience = 0;
+    for await (const page of audience.readers()) inAudience += page.length;
+    return { ...stages, readers: list.size, audience: inAudience, seconds: 0 };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

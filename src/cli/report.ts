@@ -145,7 +145,6 @@ export function sendLines(outcome: SendOutcome): string[] {
           : `Dry run: would send ${planPhrase(report.planned.recipients, report.planned.batches)} via ${via}; nothing was sent.`,
         `Largest message: ${kilobytes(outcome.prepared.htmlBytes)} of HTML (Gmail clips at ${kilobytes(GMAIL_CLIP_BYTES)}).`,
         `Skipped: ${counts(report.skipped)}.`,
-        ...(outcome.skippedLines ?? []),
       ];
     }
   }

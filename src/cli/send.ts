@@ -45,6 +45,7 @@ export default defineCommand({
       hooks,
     ).finally(() => hooks.finish());
     for (const line of sendLines(outcome)) print(line);
+    if (outcome.kind === 'sent') for await (const line of outcome.skippedLines ?? []) print(line);
     const hint = await latestWeekHint(config, outcome.prepared, args.week !== undefined);
     if (hint) print(hint);
     setExitStatus(succeeded(outcome) ? 0 : 1);

@@ -1,42 +1,14 @@
 import { createHash } from 'node:crypto';
-import { comparisonsFor } from '../digest/issue.ts';
 import type { Issue } from '../digest/schema.ts';
 import { SendLockLost, UserError } from '../errors.ts';
 import { DigestRenderer } from '../render/variants.ts';
 import { frozenDigest, frozenText } from '../state/issues.ts';
-import type { RowProblem } from '../subscribers/csv.ts';
-import type { SubscriberList } from '../subscribers/list.ts';
 import { recipientOf, type OutgoingEmail, type Recipient, type SenderSettings } from '../mail.ts';
+import type { Audience, SkipReason } from '../state/audience.ts';
 import type { SettingsFingerprint } from '../state/submission.ts';
 import type { LedgerStore } from '../state/stores.ts';
 import { ISSUE_TAG, MAX_BATCH, type BatchOutcome, type Transport } from './transport.ts';
-import { at, got } from '../invariant.ts';
-
-export type SkipReason = 'unsubscribed' | 'bounced' | 'complained' | 'pending' | 'no matching categories' | 'invalid address';
-
-/** Who gets the issue and who doesn't, with why. Readers are kept as addresses, so a large list is not copied. */
-export interface Audience {
-  /** The addresses of the issue's readers, sorted. */
-  emails: string[];
-  /** The reader at one of `emails`. */
-  recipient: (email: string) => Recipient;
-  skipped: Map<SkipReason, number>;
-}
-
-/** Splits the list into readers of this issue and the skipped, by reason. */
-export function audienceOf(issue: Issue, list: SubscriberList, problems: readonly RowProblem[]): Audience {
-  const skipped = new Map<SkipReason, number>();
-  const skip = (reason: SkipReason) => skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
-  for (const _ of problems) skip('invalid address');
-  const emails: string[] = [];
-  for (const s of list.values()) {
-    if (s.status !== 'active') skip(s.status);
-    else if (comparisonsFor(issue, s.categories).length === 0) skip('no matching categories');
-    else emails.push(s.email);
-  }
-  emails.sort();
-  return { emails, recipient: (email) => recipientOf(got(list, email)), skipped };
-}
+import { at } from '../invariant.ts';
 
 // An issue is hashed once per send, not once per batch.
 const issueDigests = new WeakMap<Issue, string>();
@@ -95,30 +67,37 @@ export interface SendOptions {
   onBatch?: (done: { batch: number; recipients: number; outcome: 'sent' | 'failed' }) => void;
 }
 
-/** A batch to send: its readers are looked up only when it goes, so a large plan holds addresses, not readers. */
+/** A batch to send: a planned one's readers are asked of the ledger only when it goes, so a large plan holds none of them. */
 interface Job {
   batch: number;
   key: string;
   size: number;
-  recipients: () => Recipient[];
+  recipients: () => Promise<Recipient[]>;
 }
 
 function add(map: Map<string, number>, key: string, n: number): void {
   if (n > 0) map.set(key, (map.get(key) ?? 0) + n);
 }
 
-/** The audience's readers not yet in the ledger, in batches of up to 100 addresses numbered from `first`. */
-function* freshBatches(emails: Iterable<string>, first: number): Generator<{ batch: number; emails: string[] }> {
+/** The audience's readers not `claimed` in the ledger, in address order, in batches of up to 100 numbered from `first`. */
+async function* freshBatches(
+  audience: Audience,
+  claimed: ReadonlySet<string>,
+  first: number,
+): AsyncGenerator<{ batch: number; recipients: Recipient[] }> {
   let batch = first;
-  let chunk: string[] = [];
-  for (const email of emails) {
-    chunk.push(email);
-    if (chunk.length === MAX_BATCH) {
-      yield { batch: batch++, emails: chunk };
-      chunk = [];
+  let chunk: Recipient[] = [];
+  for await (const page of audience.readers()) {
+    for (const reader of page) {
+      if (claimed.has(reader.email)) continue;
+      chunk.push(reader);
+      if (chunk.length === MAX_BATCH) {
+        yield { batch: batch++, recipients: chunk };
+        chunk = [];
+      }
     }
   }
-  if (chunk.length > 0) yield { batch, emails: chunk };
+  if (chunk.length > 0) yield { batch, recipients: chunk };
 }
 
 /** Thrown from `beforeSend` to give a batch's turn back: a stop was asked, its fate is unknown, or nobody is left in it. */
@@ -135,10 +114,37 @@ class NobodyLeft extends Error {}
  */
 export async function sendIssue(options: SendOptions): Promise<SendReport> {
   const { issue, audience, settings, transport, ledger } = options;
-  const fresh = new Set(audience.emails);
-  const earlier = await ledger.summarize((email) => fresh.delete(email));
-  const planned = [...freshBatches(fresh, earlier.lastBatch + 1)];
-  fresh.clear();
+  const claimed = new Set<string>();
+  const earlier = await ledger.summarize((email) => claimed.add(email));
+  const todo: Job[] = earlier.unfinished.map((b) => ({
+    batch: b.batch,
+    key: b.key,
+    size: b.recipients.length,
+    recipients: async () => b.recipients,
+  }));
+  const fresh = { batches: 0, recipients: 0 };
+  // Planned as the audience's pages come: each new batch's readers are keyed and recorded, then let go until it goes.
+  async function* newBatches() {
+    for await (const { batch, recipients } of freshBatches(audience, claimed, earlier.lastBatch + 1)) {
+      fresh.batches++;
+      fresh.recipients += recipients.length;
+      if (options.dryRun) continue;
+      const key = batchKey(issue, batch, recipients);
+      todo.push({ batch, key, size: recipients.length, recipients: () => ledger.recipients(batch) });
+      yield { batch, key, recipients };
+    }
+  }
+  if (options.dryRun) {
+    for await (const _ of newBatches());
+  } else {
+    // The first plan records the issue as sent, so a later run can tell if its frozen file changed, and put it back if it went.
+    const start =
+      earlier.lastBatch === 0
+        ? { at: options.now, sha256: frozenDigest(frozenText(issue)), issue, settings: options.fingerprint }
+        : undefined;
+    await ledger.plan(newBatches(), start);
+  }
+  claimed.clear();
   const report: SendReport = {
     sent: earlier.sent,
     sentThisRun: 0,
@@ -146,37 +152,16 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
     notSent: 0,
     fateUnknown: 0,
     skipped: audience.skipped,
-    alreadyComplete: earlier.unfinished.length === 0 && planned.length === 0 && earlier.sentBatches > 0,
+    alreadyComplete: earlier.unfinished.length === 0 && fresh.batches === 0 && earlier.sentBatches > 0,
     stoppedEarly: null,
     planned: {
-      batches: earlier.unfinished.length + planned.length,
-      recipients: earlier.unfinished.reduce((n, b) => n + b.recipients.length, 0) + planned.reduce((n, b) => n + b.emails.length, 0),
+      batches: earlier.unfinished.length + fresh.batches,
+      recipients: earlier.unfinished.reduce((n, b) => n + b.recipients.length, 0) + fresh.recipients,
     },
   };
   for (const r of earlier.rejected) add(report.failed, r.reason, 1);
   if (options.dryRun) return report;
 
-  const todo: Job[] = earlier.unfinished.map((b) => ({
-    batch: b.batch,
-    key: b.key,
-    size: b.recipients.length,
-    recipients: () => b.recipients,
-  }));
-  // Each new batch's readers are looked up to key it and record it, then let go until the batch goes.
-  function* newBatches() {
-    for (const { batch, emails } of planned) {
-      const recipients = emails.map(audience.recipient);
-      const key = batchKey(issue, batch, recipients);
-      todo.push({ batch, key, size: emails.length, recipients: () => emails.map(audience.recipient) });
-      yield { batch, key, recipients };
-    }
-  }
-  // The first plan records the issue as sent, so a later run can tell if its frozen file changed, and put it back if it went.
-  const start =
-    earlier.lastBatch === 0
-      ? { at: options.now, sha256: frozenDigest(frozenText(issue)), issue, settings: options.fingerprint }
-      : undefined;
-  await ledger.plan(newBatches(), start);
   options.onStart?.(report.planned.recipients);
   const renderer = new DigestRenderer(issue, settings);
   let nextIndex = 0;
@@ -189,7 +174,7 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
     return false;
   };
   const sendOne = async (job: Job): Promise<boolean> => {
-    const recipients = job.recipients();
+    const recipients = await job.recipients();
     // Rendered before its turn, so the time from the turn to the wire is only the ledger's write: the pace holds on a loaded machine.
     const messages = await Promise.all(recipients.map((r) => renderer.render(r)));
     // Tagged with the issue, so Resend's webhooks about each message say which issue it was.

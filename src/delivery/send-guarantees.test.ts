@@ -18,9 +18,10 @@ import { sendLock } from '../state/submission.ts';
 import { openFiles } from '../state/open.ts';
 import { migrate } from '../state/pg/migrate.ts';
 import { openPostgres, type PostgresState } from '../state/pg/state.ts';
+import { audienceOf } from '../state/audience.ts';
 import type { State } from '../state/stores.ts';
 import { SubscriberList } from '../subscribers/list.ts';
-import { audienceOf, batchKey, type SendOptions, sendIssue } from './batches.ts';
+import { batchKey, type SendOptions, sendIssue } from './batches.ts';
 import { ResendTransport } from './resend.ts';
 import type { BatchOutcome, NarrowedBatch, Transport } from './transport.ts';
 

@@ -11,9 +11,8 @@ import { argumentAddress } from '../subscribers/schema.ts';
 import { sendLock } from '../state/submission.ts';
 import type { State } from '../state/stores.ts';
 import { listedReader } from './preview.ts';
-import { audienceOf, sendIssue, type SendOptions, type SendReport } from './batches.ts';
+import { sendIssue, type SendOptions, type SendReport } from './batches.ts';
 import { assertSameSettings, settingsFingerprint } from './fingerprint.ts';
-import { skippedLines } from './skipped.ts';
 import { outboxDir, transportFor } from './transport-for.ts';
 
 export interface SendRequest {
@@ -56,7 +55,8 @@ export type SendOutcome =
   | { kind: 'test-copy'; prepared: PreparedIssue; to: string; subject: string; via: string | null; listed: boolean; shown: number }
   /** `send --to` a reader of the list who gets no email this week, and why. */
   | { kind: 'no-test-copy'; prepared: PreparedIssue; to: string; reason: string }
-  | { kind: 'sent'; prepared: PreparedIssue; report: SendReport; via: string; dryRun: boolean; skippedLines?: string[] };
+  /** `skippedLines`: with `verbose`, every skipped reader as `address,reason`, read from the list as they are printed. */
+  | { kind: 'sent'; prepared: PreparedIssue; report: SendReport; via: string; dryRun: boolean; skippedLines?: AsyncIterable<string> };
 
 /** False when readers who should get the issue don't have it yet (failed, refused, or stopped early). */
 export function succeeded(outcome: SendOutcome): boolean {
@@ -129,9 +129,8 @@ async function sendUntil(
   if (to !== undefined) return sendTestCopy(config, state, prepared, to, request.dryRun ?? false);
   if (prepared.edition?.hold) return { kind: 'held', prepared };
 
-  const { list, problems } = await state.list().current();
-  for (const p of problems) hooks.onProblem?.(p.problem);
-  const audience = audienceOf(issue, list, problems);
+  const audience = await state.audience(issue);
+  for (const problem of audience.problems) hooks.onProblem?.(problem);
   const transport = transportFor(config, outboxDir(state, issue.week));
   const ledger = state.ledger(issue.week);
   const fingerprint = settingsFingerprint(config);
@@ -155,6 +154,6 @@ async function sendUntil(
   const wait = request.wait ? { onWaiting: hooks.onWaiting, shouldStop } : undefined;
   // A dry run only reads, so it may look while a send runs.
   const report = request.dryRun ? await send() : await state.locks.hold(sendLock(issue.week), send, `send of ${issue.week}`, wait);
-  const skipped = request.dryRun && request.verbose ? { skippedLines: skippedLines(issue, list, problems) } : {};
+  const skipped = request.dryRun && request.verbose ? { skippedLines: audience.skippedLines() } : {};
   return { kind: 'sent', prepared, report, via: transport.description, dryRun: request.dryRun ?? false, ...skipped };
 }

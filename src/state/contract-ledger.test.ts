@@ -154,5 +154,20 @@ describe.each(BACKENDS)("the %s backend of the state: a send's ledger", (_name, 
           .summarize(() => undefined),
       ).rejects.toThrow(`${ledger.place}, line`);
     });
+
+    it('plans batches as they come, and gives back the readers each was planned with, also to the next opening', async () => {
+      const ledger = state.ledger(WEEK);
+      async function* streamed() {
+        for (const batch of [1, 2]) yield { batch, key: `k${batch}`, recipients: [reader(batch * 10), reader(batch * 10 + 1)] };
+      }
+      await state.locks.hold(sendLock(WEEK), async () => {
+        await ledger.plan(streamed());
+        await ledger.plan([{ batch: 3, key: 'k3', recipients: [reader(30)] }]);
+      });
+      expect(await ledger.recipients(2)).toEqual([reader(20), reader(21)]);
+      const reopened = backend.open().ledger(WEEK);
+      expect([await reopened.recipients(1), await reopened.recipients(3)]).toEqual([[reader(10), reader(11)], [reader(30)]]);
+      expect((await reopened.batchStates()).map((b) => b.size)).toEqual([2, 2, 1]);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { recipientOf } from '../mail.ts';
 import { sampleIssue } from '../sample.ts';
-import type { SubscriberEvent } from '../subscribers/schema.ts';
+import type { Subscriber, SubscriberEvent } from '../subscribers/schema.ts';
 import type { Vote } from '../subscribers/tokens.ts';
 import { at, BACKENDS, type Backend, unsubscribe, WEEK } from '../../test/helpers/state-backends.ts';
 import type { State } from './stores.ts';
@@ -231,6 +232,69 @@ describe.each(BACKENDS)('the %s backend of the state', (_name, make, { journals,
     expect(await state.issues.version(WEEK)).not.toBe(first);
     await state.issues.remove(WEEK);
     expect(await state.issues.read(WEEK)).toBeNull();
+  });
+
+  describe('the audience of an issue', () => {
+    const subscriber = (email: string, status: Subscriber['status'] = 'active', categories: string[] = []): Subscriber => ({
+      email: `${email}@example.com`,
+      name: null,
+      categories,
+      status,
+    });
+    // Readers past several pages, numbered so that address order is not number order.
+    const many = Array.from({ length: 2100 }, (_, n) => subscriber(`reader${n}`));
+    const list = [
+      subscriber('zed'),
+      subscriber('ana', 'active', ['research']),
+      subscriber('bo', 'unsubscribed'),
+      subscriber('cy', 'bounced'),
+      subscriber('di', 'complained'),
+      subscriber('ed', 'pending'),
+      subscriber('fay', 'active', ['Marketing']),
+      subscriber('gus', 'unsubscribed', ['Marketing']),
+      subscriber('hal', 'active', ['DEVELOPER TOOLS', 'Audio']),
+      // JavaScript lower-cases ΟΔΌΣ to οδός (a final sigma), the issue's Οδός, and οδόσ to itself; PostgreSQL's lower() does not tell them apart.
+      subscriber('ody', 'active', ['ΟΔΌΣ']),
+      subscriber('sig', 'active', ['οδόσ']),
+      ...many,
+    ];
+
+    it('gives the readers in address order, page after page, and the skipped by reason, with categories matched as comparisonsFor does', async () => {
+      const sample = { ...(await sampleIssue()), week: WEEK };
+      const issue = {
+        ...sample,
+        comparisons: sample.comparisons.map((c, i) => (i === 0 ? { ...c, left: { ...c.left, category: 'Οδός' } } : c)),
+      };
+      await backend.fillList(list);
+      const audience = await backend.open().audience(issue);
+      const readers = (await collect(audience.readers())).flat().map(recipientOf);
+      expect(readers.map((r) => r.email)).toEqual(
+        [...['ana', 'hal', 'ody', 'zed'].map((n) => `${n}@example.com`), ...many.map((r) => r.email)].sort(),
+      );
+      expect(readers.find((r) => r.email === 'hal@example.com')).toEqual(
+        recipientOf(subscriber('hal', 'active', ['DEVELOPER TOOLS', 'Audio'])),
+      );
+      expect(Object.fromEntries(audience.skipped)).toEqual({
+        unsubscribed: 2,
+        bounced: 1,
+        complained: 1,
+        pending: 1,
+        'no matching categories': 2,
+      });
+      expect(await collect(audience.skippedLines())).toEqual([
+        'bo@example.com,unsubscribed',
+        'cy@example.com,bounced',
+        'di@example.com,complained',
+        'ed@example.com,pending',
+        'fay@example.com,no matching categories',
+        'gus@example.com,unsubscribed',
+        'sig@example.com,no matching categories',
+      ]);
+      expect(audience.problems).toEqual([]);
+      // An issue without comparisons has nothing for anyone, a reader of every category included.
+      const empty = await state.audience({ ...issue, comparisons: [] });
+      expect([(await collect(empty.readers())).flat(), empty.skipped.get('no matching categories')]).toEqual([[], 2100 + 6]);
+    });
   });
 
   it('locks: one holder at a time, named while it holds; free again after, also when the work fails', async () => {

@@ -4,11 +4,12 @@ import { expectEveryoneExactlyOnce, READERS, WEEK, workspace } from '../../test/
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../../test/helpers/pg.ts';
 import { type FakeResend, startFakeResend } from '../../test/fake-resend.ts';
 import { resolveConfig, senderSettings } from '../config.ts';
-import { audienceOf, sendIssue } from '../delivery/batches.ts';
+import { sendIssue } from '../delivery/batches.ts';
 import { sendWeek } from '../delivery/send-week.ts';
 import { outboxDir, transportFor } from '../delivery/transport-for.ts';
 import type { Transport } from '../delivery/transport.ts';
 import { prepareIssue } from '../pipeline.ts';
+import { audienceOf } from './audience.ts';
 import { importState } from './import-state.ts';
 import { openFiles } from './open.ts';
 import { migrate } from './pg/migrate.ts';

@@ -58,6 +58,9 @@ export interface LedgerBatch extends Batch {
   nothingSent: boolean;
 }
 
+/** A batch as a send plans it. */
+export type PlannedBatch = Pick<Batch, 'batch' | 'key' | 'recipients'>;
+
 /** One batch as `status` counts it. */
 export interface BatchTally {
   batch: number;
@@ -101,6 +104,8 @@ export class Ledger {
   readonly file: string;
   /** Every batch that has a step, with when it first went (null: before versions that record it; undefined: not yet); read once, then kept by this writer. */
   private went: Map<number, Date | null | undefined> | null = null;
+  /** The readers of each batch this instance planned, so a send asks the file for none of them. */
+  private readonly planned = new Map<number, Recipient[]>();
 
   /** `folder`: the state folder; `stopped`: the list's look at a batch's readers before it goes, when the send re-checks them. */
   constructor(
@@ -247,10 +252,11 @@ export class Ledger {
    * Records batches before any is sent, in appends of 100 batches so a large plan is never one huge string. `start`,
    * for the first plan of a send, goes first, in the same append as the first batches.
    */
-  async plan(batches: Iterable<Pick<Batch, 'batch' | 'key' | 'recipients'>>, start?: Omit<StartRecord, 'state'>): Promise<void> {
+  async plan(batches: AsyncIterable<PlannedBatch> | Iterable<PlannedBatch>, start?: Omit<StartRecord, 'state'>): Promise<void> {
     let first = start ? [JSON.stringify({ state: 'started', ...start } satisfies LedgerRecord)] : [];
     let lines: string[] = [];
-    for (const { batch, key, recipients } of batches) {
+    for await (const { batch, key, recipients } of batches) {
+      this.planned.set(batch, recipients);
       lines.push(JSON.stringify({ state: 'pending', batch, key, recipients: recipients.map(recipientOf) } satisfies LedgerRecord));
       if (lines.length === 100) {
         await appendLinesDurably(this.file, [...first, ...lines]);
@@ -259,6 +265,14 @@ export class Ledger {
       }
     }
     if (lines.length > 0) await appendLinesDurably(this.file, [...first, ...lines]);
+  }
+
+  async recipients(batch: number): Promise<Recipient[]> {
+    const held = this.planned.get(batch);
+    if (held) return held;
+    for await (const record of this.records(isPendingLine))
+      if (record.state === 'pending' && record.batch === batch) return record.recipients;
+    throw new Error(`${this.file} has no batch ${batch}: a bug.`);
   }
 
   /**

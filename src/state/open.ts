@@ -6,6 +6,7 @@ import { openDatabaseState, type PostgresState } from './pg/state.ts';
 import { LiveSubscribers } from '../subscribers/live.ts';
 import { StoppedReaders } from '../subscribers/stopped.ts';
 import { SubscriberStore } from '../subscribers/store.ts';
+import { audienceOf } from './audience.ts';
 import { IssueStore } from './issues.ts';
 import { Ledger } from './ledger.ts';
 import { ledgerWeeks, SentReaders } from './sent-readers.ts';
@@ -19,11 +20,16 @@ import { WebhookLog } from './webhook-log.ts';
 /** The files backend: everything in the state folder `folder` (see README, "How the code is laid out"). */
 export function openFiles(folder: string, listFile = path.join(folder, 'subscribers.csv')): State {
   const subscribers = new SubscriberStore(folder);
+  const list: State['list'] = (options) => new LiveSubscribers(listFile, subscribers, options);
   return {
     place: folder,
     subscribers,
     listPlace: `${listFile} and recorded changes`,
-    list: (options) => new LiveSubscribers(listFile, subscribers, options),
+    list,
+    audience: async (issue) => {
+      const { list: current, problems } = await list().current();
+      return audienceOf(issue, current, problems);
+    },
     signups: new SignupsFile(folder),
     votes: new VoteStore(folder),
     webhooks: new WebhookLog(folder, subscribers),

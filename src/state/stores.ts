@@ -1,10 +1,12 @@
 import type { Issue } from '../digest/schema.ts';
 import type { UserError } from '../errors.ts';
 import type { SubscriberEvent } from '../subscribers/schema.ts';
+import type { Recipient } from '../mail.ts';
 import type { ListReader } from '../subscribers/live.ts';
 import type { SubscriberEvents } from '../subscribers/store.ts';
 import type { Vote } from '../subscribers/tokens.ts';
-import type { Batch, BatchTally, LedgerBatch, LedgerSummary, StartRecord } from './ledger.ts';
+import type { Audience } from './audience.ts';
+import type { BatchTally, LedgerBatch, LedgerSummary, PlannedBatch, StartRecord } from './ledger.ts';
 import type { SubmitOptions, Submission } from './submission.ts';
 import type { ScheduleRecord } from './schedule.ts';
 import type { PendingSignup, Signup, SignupLine } from './signups.ts';
@@ -51,7 +53,10 @@ export interface LedgerStore {
   batchStates(): Promise<BatchTally[]>;
   /** Every planned batch with its key, readers and latest step, in the order planned (a copy of the ledger reads it). */
   batches(): AsyncIterable<LedgerBatch>;
-  plan(batches: Iterable<Pick<Batch, 'batch' | 'key' | 'recipients'>>, start?: Omit<StartRecord, 'state'>): Promise<void>;
+  /** Records batches before any is sent, taking them as they come, so a large plan is never held whole. */
+  plan(batches: AsyncIterable<PlannedBatch> | Iterable<PlannedBatch>, start?: Omit<StartRecord, 'state'>): Promise<void>;
+  /** The readers a batch was planned with. */
+  recipients(batch: number): Promise<Recipient[]>;
   /** Marks a batch as going, right before its request; see SubmitOptions for what it checks first. */
   submitting(batch: number, options?: SubmitOptions): Promise<Submission>;
   sent(batch: number, rejected?: LedgerSummary['rejected']): Promise<void>;
@@ -139,6 +144,8 @@ export interface State {
   readonly listPlace: string;
   /** A reader of the list; `allowMissingCsv` (files): a missing list file is an empty list, for commands that build it up. */
   list(options?: { allowMissingCsv?: boolean }): ListReader;
+  /** Who gets `issue` from the list as it stands, worked out where the list is kept. */
+  audience(issue: Issue): Promise<Audience>;
   readonly signups: Signups;
   readonly votes: Votes;
   readonly webhooks: Webhooks;

@@ -37,3 +37,12 @@ it('imports, adds and unsubscribes in-process, with no list file yet, and return
   );
   expect(await statuses()).toEqual({ 'ada@example.com': 'unsubscribed', 'bo@example.com': 'active' });
 });
+
+it('imports a list larger than a call can take as arguments (200,000 new readers) on files', async () => {
+  const file = path.join(dir, 'big.csv');
+  const rows = Array.from({ length: 200_000 }, (_, i) => `reader${i}@example.com`);
+  await writeFile(file, `email\n${rows.join('\n')}\n`);
+  expect(await importSubscribers(config, store(), file, at)).toBe(`Imported ${file}:\n  200000 added as active`);
+  const { list } = await store().list({ allowMissingCsv: true }).current();
+  expect(list.size).toBe(200_000);
+});

@@ -19,12 +19,17 @@ async function catalogOf(config: Config): Promise<[categories: string[], where: 
   return [(await loadCatalog(config.dataDir)).map((t) => t.category), `the catalog in ${config.dataDir}/tools`];
 }
 
+/** Events recorded per call by an import on files: a million rows in one call overflowed the stack. */
+const RECORD_AT_ONCE = 50_000;
+
 /** The files backend's import: the rows planned against the list, read beforehand, and recorded as events. */
 async function importAgainstList(state: ListState): Promise<ImportRows> {
   const { list } = await listOf(state);
   return async (rows, at, file) => {
     const { events, outcomes } = planImport(list, rows, at, file);
-    await state.subscribers.record(...events);
+    // A call takes its events as arguments, which a stack holds only so many of; a run stopped between two parts
+    // leaves the first recorded, and the same import run again records only the rest.
+    for (let i = 0; i < events.length; i += RECORD_AT_ONCE) await state.subscribers.record(...events.slice(i, i + RECORD_AT_ONCE));
     return outcomes;
   };
 }

@@ -1,11 +1,11 @@
-import { appendFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openFiles } from '../../src/state/open.ts';
 import { migrate } from '../../src/state/pg/migrate.ts';
 import { openPostgres, type PostgresState } from '../../src/state/pg/state.ts';
 import type { State } from '../../src/state/stores.ts';
-import type { SubscriberEvent } from '../../src/subscribers/schema.ts';
+import type { Subscriber, SubscriberEvent } from '../../src/subscribers/schema.ts';
 import { createTestDatabase, TEST_DATABASE_URL } from './pg.ts';
 
 /** The backends of the state as src/state/contract.test.ts drives them, each made afresh for a test. */
@@ -25,6 +25,8 @@ export interface Backend {
   optOut(email: string): Promise<void>;
   /** Marks a planned batch of WEEK as having first gone 24 hours ago, its fate unknown. */
   wentLongAgo(batch: number): Promise<void>;
+  /** Makes `readers` the list: the editor's CSV, or the rows of the table subscribers. */
+  fillList(readers: Subscriber[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,13 @@ async function filesBackend(): Promise<Backend> {
     damage: (store) => append(store, '{"not":"a record"}\n'),
     optOut: (email) => openFiles(dir).subscribers.record(unsubscribe(email)),
     wentLongAgo: (batch) => append('ledger', `${JSON.stringify({ state: 'submitting', batch, at: DAY_AGO() })}\n`),
+    fillList: (readers) =>
+      writeFile(
+        path.join(dir, 'subscribers.csv'),
+        ['email,name,categories,status', ...readers.map((r) => `${r.email},${r.name ?? ''},${r.categories.join('; ')},${r.status}`)].join(
+          '\n',
+        ),
+      ),
     close: () => rm(dir, { recursive: true, force: true }),
   };
 }
@@ -76,6 +85,14 @@ async function postgresBackend(): Promise<Backend> {
     wentLongAgo: async (batch) => {
       await open()
         .database`UPDATE ledger_batches SET state = 'submitting', submitted_at = ${DAY_AGO()} WHERE week = ${WEEK} AND batch = ${batch}`;
+    },
+    fillList: async (readers) => {
+      await open().database.unsafe(
+        `INSERT INTO subscribers (email, name, categories, status)
+         SELECT email, name, ARRAY(SELECT jsonb_array_elements_text(categories)), status
+         FROM jsonb_to_recordset($1::text::jsonb) AS r (email text, name text, categories jsonb, status text)`,
+        [JSON.stringify(readers)],
+      );
     },
     close: async () => {
       await Promise.all(opened.map((state) => state.close()));

@@ -4,7 +4,7 @@ import { Issue } from '../../digest/schema.ts';
 import { SendLockLost } from '../../errors.ts';
 import { Recipient, recipientOf } from '../../mail.ts';
 import { SubscriberStatus } from '../../subscribers/schema.ts';
-import type { Batch, BatchState, BatchTally, LedgerBatch, LedgerSummary, StartRecord } from '../ledger.ts';
+import type { BatchState, BatchTally, LedgerBatch, LedgerSummary, PlannedBatch, StartRecord } from '../ledger.ts';
 import type { LedgerStore, Readers } from '../stores.ts';
 import { KEY_REMEMBERED_MS, SettingsFingerprint, type SubmitOptions, type Submission, sendLock } from '../submission.ts';
 import { type Database, type Executor, isConnectionEnded } from './connect.ts';
@@ -85,14 +85,17 @@ export class PgLedger implements LedgerStore {
     }));
   }
 
-  /** The start record (first plan of a send) and the batches, in one transaction: a plan is kept whole or not at all. */
-  async plan(batches: Iterable<Pick<Batch, 'batch' | 'key' | 'recipients'>>, start?: Omit<StartRecord, 'state'>): Promise<void> {
+  /**
+   * The start record (first plan of a send) and the batches, in one transaction: a plan is kept whole or not at all. The
+   * batches are written as they come, so a plan streamed from the list is never held whole.
+   */
+  async plan(batches: AsyncIterable<PlannedBatch> | Iterable<PlannedBatch>, start?: Omit<StartRecord, 'state'>): Promise<void> {
     await this.write(async (tx) => {
       if (start) {
         const settings = start.settings ? JSON.stringify(start.settings) : null;
         await tx.unsafe(this.query('send-start-record'), [this.week, start.at, start.sha256, JSON.stringify(start.issue), settings]);
       }
-      let chunk: Pick<Batch, 'batch' | 'key' | 'recipients'>[] = [];
+      let chunk: PlannedBatch[] = [];
       const flush = async () => {
         if (chunk.length === 0) return;
         await tx.unsafe(this.query('ledger-batches-add'), [
@@ -103,12 +106,18 @@ export class PgLedger implements LedgerStore {
         ]);
         chunk = [];
       };
-      for (const batch of batches) {
+      for await (const batch of batches) {
         chunk.push(batch);
         if (chunk.length === PLAN_ROWS) await flush();
       }
       await flush();
     });
+  }
+
+  async recipients(batch: number): Promise<Recipient[]> {
+    const [row] = await this.sql.unsafe<{ recipients: unknown }[]>(this.query('ledger-batch-recipients'), [this.week, batch]);
+    if (!row) throw new Error(`${this.place} has no batch ${batch}: a bug.`);
+    return z.array(Recipient).parse(row.recipients);
   }
 
   /**

@@ -49,18 +49,18 @@ export class PgList implements ListReader {
       const [last] = await tx.unsafe<{ id: string }[]>(this.query('subscriber-events-last'));
       const list = new SubscriberList();
       for await (const rows of tx.unsafe<Subscriber[]>(this.query('subscribers-stream')).cursor(CURSOR_ROWS)) {
-        list.load(rows.map((row) => this.reader(row)));
+        list.load(rows.map((row) => tableReader(row, this.place)));
       }
       return { list, after: Number(last?.id ?? 0) };
     });
   }
+}
 
-  /** A row as a reader; one that is not (written by hand) stops the reading, naming it. */
-  private reader(row: Subscriber): Subscriber {
-    const parsed = Subscriber.safeParse(row);
-    if (parsed.success) return parsed.data;
-    throw new SubscribersError(
-      `${this.place}: the subscribers row of ${quoted(String(row.email))} is not a reader; fix or delete that row, then run again.`,
-    );
-  }
+/** A row of the table subscribers in `place` as a reader; one that is not (written by hand) stops the reading, naming it. */
+export function tableReader(row: Subscriber, place: string): Subscriber {
+  const parsed = Subscriber.safeParse(row);
+  if (parsed.success) return parsed.data;
+  throw new SubscribersError(
+    `${place}: the subscribers row of ${quoted(String(row.email))} is not a reader; fix or delete that row, then run again.`,
+  );
 }

@@ -32,6 +32,38 @@ ON CONFLICT (lower(email)) DO UPDATE SET
 -- The id of the latest event: the table subscribers read in the same snapshot is the fold of the events up to it.
 SELECT coalesce(max(id), 0) AS id FROM subscriber_events;
 
+-- An issue's audience ($1: the category names of the list that match one of the issue's, as written; $2: whether the
+-- issue has a comparison, which a reader of every category gets). Addresses go in byte order (COLLATE "C"), which is
+-- JavaScript's sort: the files backend's batches.
+
+-- name: audience-category-names
+-- Each category name an active reader chose, once: the program keys them as comparisonsFor does.
+SELECT DISTINCT category FROM subscribers, unnest(categories) AS category WHERE status = 'active';
+
+-- name: audience-skipped
+-- How many the issue skips, by reason: the status when not active, or no category of the issue.
+SELECT reason, count(*)::int AS count FROM (
+  SELECT CASE
+    WHEN status <> 'active' THEN status
+    WHEN (cardinality(categories) = 0 AND $2) OR categories && $1::text[] THEN NULL
+    ELSE 'no matching categories'
+  END AS reason
+  FROM subscribers
+) AS judged
+WHERE reason IS NOT NULL GROUP BY reason ORDER BY reason;
+
+-- name: audience-readers-page
+-- The issue's readers after the address $3, at most $4 (a page: keyset, a short query of its own).
+SELECT email, name, categories, status FROM subscribers
+WHERE email COLLATE "C" > $3 AND status = 'active' AND ((cardinality(categories) = 0 AND $2) OR categories && $1::text[])
+ORDER BY email COLLATE "C" LIMIT $4;
+
+-- name: audience-skipped-page
+-- The addresses the issue skips after $3, at most $4, each with why.
+SELECT email, CASE WHEN status <> 'active' THEN status ELSE 'no matching categories' END AS reason FROM subscribers
+WHERE email COLLATE "C" > $3 AND NOT (status = 'active' AND ((cardinality(categories) = 0 AND $2) OR categories && $1::text[]))
+ORDER BY email COLLATE "C" LIMIT $4;
+
 -- name: subscriber-events-append
 -- Events in one statement, ids in the order given: $1 the addresses, $2 the types, $3 the events (each as JSON text).
 INSERT INTO subscriber_events (email, type, body)
@@ -313,6 +345,10 @@ SELECT EXISTS (
 -- name: ledger-all-weeks
 -- Every week with a ledger, oldest first: a start record or a planned batch.
 SELECT week FROM send_starts UNION SELECT week FROM ledger_batches ORDER BY week;
+
+-- name: ledger-batch-recipients
+-- The readers batch $2 was planned with, asked for when it goes, so a send holds no plan's readers.
+SELECT recipients FROM ledger_batches WHERE week = $1 AND batch = $2;
 
 -- name: ledger-batch-to-send
 -- The batch about to go, locked until the caller's transaction ends: where it stands, whether it first went more than

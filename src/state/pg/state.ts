@@ -21,6 +21,7 @@ import {
   within,
 } from './connect.ts';
 import { migrate, readMigrations, schemaTooNew, schemaVersion } from './migrate.ts';
+import { pgAudience } from './audience.ts';
 import { PgSubscriberEvents, PgVotes } from './events.ts';
 import { importRows } from './import.ts';
 import { PgLedger, PgReaders } from './ledger.ts';
@@ -91,6 +92,7 @@ export function openPostgres(
     listPlace: place,
     list: () => new PgList(sql, query, stores.subscribers, place),
     importRows: (rows, at, file) => importRows(sql, query, rows, at, file),
+    audience: (issue) => pgAudience(sql, query, issue, place),
     ledger: (week: string) => new PgLedger(sql, query, week, `the send ledger of ${week} in ${place}`, (name) => locks.connection(name)),
     ledgerWeeks: async () => (await sql.unsafe<{ week: string }[]>(query('ledger-all-weeks'))).map((row) => row.week),
     readers: new PgReaders(sql, query),

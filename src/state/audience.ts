@@ -1,0 +1,70 @@
+import { categoryKey } from '../catalog/schema.ts';
+import { comparisonsFor } from '../digest/issue.ts';
+import type { Issue } from '../digest/schema.ts';
+import type { Recipient } from '../mail.ts';
+import type { RowProblem } from '../subscribers/csv.ts';
+import type { SubscriberList } from '../subscribers/list.ts';
+import type { SubscriberStatus } from '../subscribers/schema.ts';
+import { got } from '../invariant.ts';
+
+export type SkipReason = 'unsubscribed' | 'bounced' | 'complained' | 'pending' | 'no matching categories' | 'invalid address';
+
+/**
+ * Who gets an issue and who doesn't, with why, as a backend works it out from its list. Readers come a page at a
+ * time in address order (JavaScript's sort order, which a database gives with COLLATE "C" for the ASCII addresses
+ * the program accepts), so the same list makes the same batches on every backend.
+ */
+export interface Audience {
+  skipped: Map<SkipReason, number>;
+  /** The list's rows that cannot be read, one sentence each (the editor's CSV). */
+  problems: string[];
+  /** The issue's readers, sorted by address, page after page. */
+  readers(): AsyncIterable<Recipient[]>;
+  /** Every skipped reader as `address,reason`, sorted by address, then each unreadable row; for `send --dry-run --verbose`. */
+  skippedLines(): AsyncIterable<string>;
+}
+
+/** The reason the issue skips an address of the list, or null for a reader: comparisonsFor's rule. */
+function skipReason(issue: Issue, subscriber: { status: SubscriberStatus; categories: readonly string[] }): SkipReason | null {
+  if (subscriber.status !== 'active') return subscriber.status;
+  return comparisonsFor(issue, subscriber.categories).length === 0 ? 'no matching categories' : null;
+}
+
+/** The keys (categoryKey) of the categories a reader can choose this issue by. */
+export function issueCategoryKeys(issue: Issue): Set<string> {
+  return new Set(issue.comparisons.flatMap((c) => [c.left, c.right]).flatMap((side) => (side ? [categoryKey(side.category)] : [])));
+}
+
+/** Readers handed out at a time from a list held in memory. */
+const PAGE = 1000;
+
+/** The audience of a list held in memory (the files backend): its readers are kept as sorted addresses, so a large list is not copied. */
+export function audienceOf(issue: Issue, list: SubscriberList, problems: readonly RowProblem[]): Audience {
+  const skipped = new Map<SkipReason, number>();
+  const skip = (reason: SkipReason) => skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
+  for (const _ of problems) skip('invalid address');
+  const emails: string[] = [];
+  for (const s of list.values()) {
+    const reason = skipReason(issue, s);
+    if (reason) skip(reason);
+    else emails.push(s.email);
+  }
+  emails.sort();
+  return {
+    skipped,
+    problems: problems.map((p) => p.problem),
+    async *readers() {
+      for (let i = 0; i < emails.length; i += PAGE) yield emails.slice(i, i + PAGE).map((email) => got(list, email));
+    },
+    async *skippedLines() {
+      const lines: string[] = [];
+      for (const s of list.values()) {
+        const reason = skipReason(issue, s);
+        if (reason) lines.push(`${s.email},${reason}`);
+      }
+      yield* lines.sort();
+      // An invalid row has no address to name; its line in the list stands in for it.
+      for (const p of problems) yield `line ${p.line},invalid address`;
+    },
+  };
+}
