@@ -38,6 +38,7 @@ const say = (line = '') => {
 };
 
 say(`Machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+say(`Load average at the start: ${load()}.`);
 say('');
 if (section('render')) {
   say('Rendering: naive (React Email once per subscriber) against the pipeline (once per variant, then filled in)');
