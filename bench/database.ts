@@ -8,10 +8,21 @@ const flag = process.argv.indexOf('--database');
 /** The server to compare the files backend with; undefined: files alone. */
 export const BENCH_DATABASE_URL = (flag >= 0 ? process.argv[flag + 1] : process.env.BENCH_DATABASE_URL) || undefined;
 
+/** CPU seconds of the server's processes on the bench database: those serving connections, and autovacuum's. */
+export interface ServerCpu {
+  clients: number;
+  autovacuum: number;
+}
+
+export const serverCpuText = (cpu: ServerCpu) =>
+  `${cpu.clients.toFixed(1)}${cpu.autovacuum >= 0.05 ? ` + ${cpu.autovacuum.toFixed(1)} autovacuum` : ''}`;
+
 export interface BenchDatabase {
   url: string;
-  /** Starts counting the CPU time of the server processes serving this database; the function returned stops and gives the seconds. */
-  watchCpu(): () => Promise<number>;
+  /** Starts counting the CPU time of the server processes on this database; the function returned stops and gives it. */
+  watchCpu(): () => Promise<ServerCpu>;
+  /** ANALYZE the list, as autovacuum does a while after it changed much. */
+  analyze(): Promise<void>;
 }
 
 /** `work` on a new, empty database of the server at `adminUrl`, dropped afterwards whatever happens. */
@@ -21,12 +32,14 @@ export async function withBenchDatabase<T>(adminUrl: string, work: (database: Be
   await admin.unsafe(`CREATE DATABASE ${name}`);
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  /** The CPU time of each backend connected to the database now. */
+  /** The CPU time of each process on the database now, and whether it is autovacuum's. */
   const backends = async () => {
-    const times = new Map<number, number>();
-    for (const { pid } of await admin<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = ${name}`) {
+    const times = new Map<number, { cpu: number; autovacuum: boolean }>();
+    const rows = await admin<{ pid: number; type: string }[]>`
+      SELECT pid, backend_type AS type FROM pg_stat_activity WHERE datname = ${name}`;
+    for (const { pid, type } of rows) {
       try {
-        times.set(pid, cpuOf(pid));
+        times.set(pid, { cpu: cpuOf(pid), autovacuum: type === 'autovacuum worker' });
       } catch {
         // It ended since the query: its time was taken at the last look.
       }
@@ -37,11 +50,11 @@ export async function withBenchDatabase<T>(adminUrl: string, work: (database: Be
   const timers = new Set<NodeJS.Timeout>();
   const watchCpu = () => {
     const start = backends();
-    const last = new Map<number, number>();
+    const last = new Map<number, { cpu: number; autovacuum: boolean }>();
     let looks: Promise<unknown> = start;
     const look = () =>
       (looks = looks.then(async () => {
-        for (const [pid, cpu] of await backends()) last.set(pid, cpu);
+        for (const [pid, seen] of await backends()) last.set(pid, seen);
       }));
     const timer = setInterval(look, 200);
     timers.add(timer);
@@ -49,13 +62,17 @@ export async function withBenchDatabase<T>(adminUrl: string, work: (database: Be
       clearInterval(timer);
       await look();
       const before = await start;
-      let seconds = 0;
-      for (const [pid, cpu] of last) seconds += cpu - (before.get(pid) ?? 0);
-      return seconds;
+      const cpu: ServerCpu = { clients: 0, autovacuum: 0 };
+      for (const [pid, seen] of last) cpu[seen.autovacuum ? 'autovacuum' : 'clients'] += seen.cpu - (before.get(pid)?.cpu ?? 0);
+      return cpu;
     };
   };
+  const analyze = async () => {
+    const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
+    await sql`ANALYZE subscribers`.finally(() => sql.end());
+  };
   try {
-    return await work({ url: url.toString(), watchCpu });
+    return await work({ url: url.toString(), watchCpu, analyze });
   } finally {
     // A case that failed while watching never stopped its watch.
     for (const timer of timers) clearInterval(timer);

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { cpSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { BenchDatabase } from './database.ts';
+import type { BenchDatabase, ServerCpu } from './database.ts';
 
 export const TSX = import.meta.resolve('tsx');
 export const REPO = path.resolve(import.meta.dirname, '..');
@@ -128,13 +128,13 @@ export async function send(readers: number, rateLimit: number, port: number, dat
     });
     const where = ['--data', path.join(dir, 'data'), '--state', path.join(dir, 'state')];
     if (database) cli(['subscribers', 'import', list, ...where], env);
-    const serverCpu = database?.watchCpu();
+    const watch = database?.watchCpu();
     const run = await timed(['src/cli/main.ts', 'send', '--week', WEEK, ...where, ...(database ? [] : ['--subscribers', list])], env);
-    const serverCpuSeconds = (await serverCpu?.()) ?? 0;
+    const serverCpu: ServerCpu | null = (await watch?.()) ?? null;
     const sent = Number(/(\d+) sent now/.exec(run.output)?.[1] ?? 0);
     // The send's own progress lines give the rate while sending, without the process's start-up.
     const sendingRate = Number([...run.output.matchAll(/, (\d+)\/s, ETA/g)].at(-1)?.[1] ?? 0);
-    return { ...run, sent, sendingRate, serverCpuSeconds, ...fake.counts() };
+    return { ...run, sent, sendingRate, serverCpu, ...fake.counts() };
   } finally {
     fake.stop();
     rmSync(dir, { recursive: true, force: true });

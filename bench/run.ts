@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { deliveryOnBackends, listOnBackends } from './backends.ts';
-import { BENCH_DATABASE_URL, withBenchDatabase } from './database.ts';
+import { BENCH_DATABASE_URL, serverCpuText, withBenchDatabase } from './database.ts';
 import { compareParsers } from './parsers.ts';
 import { envOn, REPO, send, subscriberCsv, TSX, tail, timed } from './processes.ts';
 import { realisticCsv } from './realistic-list.ts';
@@ -213,7 +213,7 @@ if (section('webhooks')) {
     if (f instanceof Error) return say(`| ${backend} | failed: ${f.message.split('\n')[0]} |`);
     const n = (v: number) => v.toLocaleString('en-US');
     say(
-      `| ${backend} | ${n(f.events)} (${n(f.distinct)}) | ${c.connections} | ${f.seconds.toFixed(1)} | ${n(f.perSecond)} | ${f.eventP50Ms.toFixed(0)} / ${f.eventP99Ms.toFixed(0)} | ${f.non2xx} | ${f.serveCpuSeconds.toFixed(1)} | ${c.database ? f.serverCpuSeconds.toFixed(1) : '-'} | ${Math.round(f.firstHomeMs)}, then ${f.warmHomeMs.toFixed(1)} | ${f.pages} | ${Math.round(f.pageP50Ms)} / ${Math.round(f.pageP99Ms)} / ${Math.round(f.pageMaxMs)} | ${f.statsExact ? 'yes' : 'NO'} | ${n(f.recorded)} |`,
+      `| ${backend} | ${n(f.events)} (${n(f.distinct)}) | ${c.connections} | ${f.seconds.toFixed(1)} | ${n(f.perSecond)} | ${f.eventP50Ms.toFixed(0)} / ${f.eventP99Ms.toFixed(0)} | ${f.non2xx} | ${f.serveCpuSeconds.toFixed(1)} | ${f.serverCpu ? serverCpuText(f.serverCpu) : '-'} | ${Math.round(f.firstHomeMs)}, then ${f.warmHomeMs.toFixed(1)} | ${f.pages} | ${Math.round(f.pageP50Ms)} / ${Math.round(f.pageP99Ms)} / ${Math.round(f.pageMaxMs)} | ${f.statsExact ? 'yes' : 'NO'} | ${n(f.recorded)} |`,
     );
   };
   await row('files, 1', size);

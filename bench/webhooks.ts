@@ -15,7 +15,7 @@ import { openDatabaseState } from '../src/state/pg/state.ts';
 import type { State } from '../src/state/stores.ts';
 import { sendLock } from '../src/state/submission.ts';
 import { sampleIssue } from '../src/sample.ts';
-import type { BenchDatabase } from './database.ts';
+import type { BenchDatabase, ServerCpu } from './database.ts';
 import { cli, cpuOf, envOn, REPO, TSX, WEEK } from './processes.ts';
 
 const KEY = Buffer.from('bench webhook signing key, 32 b!');
@@ -98,8 +98,8 @@ export interface IngestFigures {
   eventP99Ms: number;
   non2xx: number;
   serveCpuSeconds: number;
-  /** The PostgreSQL backends' CPU while the events came (0 on files). */
-  serverCpuSeconds: number;
+  /** The PostgreSQL server's CPU on the database while the events came; null on files. */
+  serverCpu: ServerCpu | null;
   firstHomeMs: number;
   warmHomeMs: number;
   pages: number;
@@ -197,7 +197,7 @@ export async function webhookIngest(c: IngestCase): Promise<IngestFigures> {
     pages.catch(() => undefined);
     const latencies: number[] = [];
     const cpuBefore = started.map((s) => cpuOf(s.serve.pid));
-    const serverCpu = database?.watchCpu();
+    const watch = database?.watchCpu();
     const begun = performance.now();
     // Serve s gets every serves-th event, so a redelivery may reach another serve than the first delivery did.
     const results = await Promise.all(
@@ -227,7 +227,7 @@ export async function webhookIngest(c: IngestCase): Promise<IngestFigures> {
     );
     const seconds = (performance.now() - begun) / 1000;
     const serveCpuSeconds = started.reduce((sum, s, i) => sum + cpuOf(s.serve.pid) - (cpuBefore[i] ?? 0), 0);
-    const serverCpuSeconds = (await serverCpu?.()) ?? 0;
+    const serverCpu = (await watch?.()) ?? null;
     running = false;
     await pages;
 
@@ -244,7 +244,7 @@ export async function webhookIngest(c: IngestCase): Promise<IngestFigures> {
       eventP99Ms: percentile(latencies, 99),
       non2xx: results.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0),
       serveCpuSeconds,
-      serverCpuSeconds,
+      serverCpu,
       firstHomeMs,
       warmHomeMs: [...warm].sort((a, b) => a - b)[10] ?? 0,
       pages: pageTimes.length,
