@@ -133,14 +133,16 @@ describe.skipIf(!TEST_DATABASE_URL)('sendIssue from the files and from PostgreSQ
   });
 });
 
-describe.skipIf(!TEST_DATABASE_URL)('send --dry-run from PostgreSQL on a list of a million', () => {
+// A million rows took 80 s here, mostly the insert; the million is BENCHMARKS.md's (time and memory), and 25 pages
+// of the list prove the same paging.
+describe.skipIf(!TEST_DATABASE_URL)('send --dry-run from PostgreSQL on a list of many pages', () => {
   let database: TestDatabase;
   let dir: string;
   let pg: PostgresState;
-  const ROWS = 1_000_000;
+  const ROWS = 25_000;
   beforeAll(async () => {
     database = await createTestDatabase();
-    dir = await mkdtemp(path.join(tmpdir(), 'send-issue-million-'));
+    dir = await mkdtemp(path.join(tmpdir(), 'send-issue-pages-'));
     pg = openPostgres(database.url, dir);
     await migrate(pg.database);
     // Every fourth reader chooses no category, one Research, one only Marketing (none of the issue's), one a category

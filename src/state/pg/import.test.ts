@@ -202,8 +202,9 @@ describe.skipIf(!TEST_DATABASE_URL)('subscribers import with the PostgreSQL stat
     expect(await collect(pg.subscribers.events())).toHaveLength(after);
   });
 
-  it('imports a 200,000-row file', async () => {
-    const rows = 200_000;
+  // Past JUDGED_ROWS (25,000 rows a statement) twice over: the million is BENCHMARKS.md's.
+  it('imports a 60,000-row file, judged a part at a time', async () => {
+    const rows = 60_000;
     const lines = ['email,name,status'];
     for (let i = 0; i < rows; i++) lines.push(`reader${i}@example.com,Reader ${i},${['unsubscribed', 'pending'][i % 10] ?? 'subscribed'}`);
     // The same readers again in capitals, every thousandth: already on the list by then.
@@ -214,10 +215,10 @@ describe.skipIf(!TEST_DATABASE_URL)('subscribers import with the PostgreSQL stat
     expect(await importSubscribers(config(), setBased(pg), file, AT)).toBe(
       [
         `Imported ${file}:`,
-        '  160000 added as active',
-        '  20000 added as pending: not confirmed in the export, so no digest until they confirm through the signup form',
-        '  20000 recorded as unsubscribed, bounced or complained, as the export has them: never mailed',
-        '  200 unchanged',
+        '  48000 added as active',
+        '  6000 added as pending: not confirmed in the export, so no digest until they confirm through the signup form',
+        '  6000 recorded as unsubscribed, bounced or complained, as the export has them: never mailed',
+        '  60 unchanged',
       ].join('\n'),
     );
     const { list } = await openDatabase().list().current();
