@@ -1,19 +1,21 @@
 // `npm run bench`: side-by-side figures from one run on this machine. Not part of CI.
-import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
-import { once } from 'node:events';
+import { deliveryOnBackends, listOnBackends } from './backends.ts';
+import { BENCH_DATABASE_URL, serverCpuText, withBenchDatabase } from './database.ts';
 import { compareParsers } from './parsers.ts';
+import { envOn, REPO, send, subscriberCsv, TSX, tail, timed } from './processes.ts';
 import { realisticCsv } from './realistic-list.ts';
-import { webhookIngest } from './webhooks.ts';
+import { type IngestCase, webhookIngest } from './webhooks.ts';
 
-const TSX = import.meta.resolve('tsx');
-const REPO = path.resolve(import.meta.dirname, '..');
 const quick = process.argv.includes('--quick');
-/** `--only render|pairing|list|parsers|delivery|webhooks` runs one section. */
-const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-const section = (name: string) => only === undefined || only === name;
+/** `--only render|pairing|list|parsers|delivery|webhooks` runs those sections (several: separated by commas). */
+const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1]?.split(',') : undefined;
+const section = (name: string) => only === undefined || only.includes(name);
+/** With a database (`--database URL` or BENCH_DATABASE_URL), the list, delivery and webhooks sections compare the backends. */
+const database = BENCH_DATABASE_URL;
 const load = () =>
   loadavg()
     .map((l) => l.toFixed(1))
@@ -29,123 +31,6 @@ function runCase(name: string, n: number, ...more: number[]): { seconds: number;
   return JSON.parse(out.trim().split('\n').at(-1) ?? '');
 }
 
-/** Runs a command under /usr/bin/time for its wall time, CPU time and peak memory. */
-async function timed(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ seconds: number; cpuSeconds: number; peakMb: number; status: number | null; output: string }> {
-  const started = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', 'PEAK_KB=%M CPU=%U+%S', process.execPath, '--import', TSX, ...args], {
-    cwd: REPO,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const [status] = await once(child, 'close');
-  const peak = Number(/PEAK_KB=(\d+)/.exec(output)?.[1] ?? 0);
-  const cpu = /CPU=([\d.]+)\+([\d.]+)/.exec(output);
-  return {
-    seconds: (performance.now() - started) / 1000,
-    cpuSeconds: Number(cpu?.[1] ?? 0) + Number(cpu?.[2] ?? 0),
-    peakMb: Math.round(peak / 1024),
-    status,
-    output,
-  };
-}
-
-/** The fake Resend in its own process, as the real API would be. */
-async function fakeResend(rateLimit: number, port: number) {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      TSX,
-      path.join(REPO, 'test/fake-resend.ts'),
-      '--port',
-      String(port),
-      '--rate-limit',
-      String(rateLimit),
-      '--latency',
-      '15',
-      '--envelopes-only',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let log = '';
-  child.stdout.on('data', (d) => (log += d));
-  while (!log.includes('listening')) await new Promise((r) => setTimeout(r, 50));
-  // Its CPU time so far, from /proc: user and system clock ticks (100 a second).
-  const cpuSeconds = () => {
-    const [, fields = ''] = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ');
-    return (
-      fields
-        .split(' ')
-        .slice(11, 13)
-        .reduce((a, b) => a + Number(b), 0) / 100
-    );
-  };
-  return {
-    url: `http://127.0.0.1:${port}`,
-    counts: () => ({
-      requests: (log.match(/POST \/emails/g) ?? []).length,
-      rateLimited: (log.match(/ 429 /g) ?? []).length,
-      fakeCpuSeconds: cpuSeconds(),
-    }),
-    stop: () => child.kill(),
-  };
-}
-
-function subscriberCsv(file: string, count: number): Promise<void> {
-  const out = createWriteStream(file);
-  out.write('email,name,categories,status\n');
-  for (let i = 0; i < count; i++)
-    out.write(`reader${i}@example.com,Reader ${i},${i % 4 === 0 ? 'Design' : ''},${i % 50 === 0 ? 'unsubscribed' : ''}\n`);
-  out.end();
-  return once(out, 'finish').then(() => undefined);
-}
-
-async function send(readers: number, rateLimit: number, port: number) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bench-send-'));
-  const fake = await fakeResend(rateLimit, port);
-  try {
-    cpSync(path.join(REPO, 'data'), path.join(dir, 'data'), { recursive: true });
-    await subscriberCsv(path.join(dir, 'subscribers.csv'), readers);
-    const env = {
-      ...process.env,
-      RESEND_API_KEY: 're_test_key',
-      RESEND_BASE_URL: fake.url,
-      DIGEST_FROM: 'V <v@example.com>',
-      DIGEST_SECRET: 'bench-secret-long-enough-to-sign-the-links',
-      DIGEST_PUBLIC_URL: 'https://verdicts.example.com',
-      DIGEST_POSTAL_ADDRESS: '1 Example Street, Springfield',
-    };
-    const run = await timed(
-      [
-        'src/cli/main.ts',
-        'send',
-        '--week',
-        '2026-W46',
-        '--data',
-        path.join(dir, 'data'),
-        '--subscribers',
-        path.join(dir, 'subscribers.csv'),
-        '--state',
-        path.join(dir, 'state'),
-      ],
-      env,
-    );
-    const sent = Number(/(\d+) sent now/.exec(run.output)?.[1] ?? 0);
-    // The send's own progress lines give the rate while sending, without the process's start-up.
-    const sendingRate = Number([...run.output.matchAll(/, (\d+)\/s, ETA/g)].at(-1)?.[1] ?? 0);
-    return { ...run, sent, sendingRate, ...fake.counts() };
-  } finally {
-    fake.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 const lines: string[] = [];
 const say = (line = '') => {
   console.log(line);
@@ -153,6 +38,7 @@ const say = (line = '') => {
 };
 
 say(`Machine: ${cpus().length} cores (${cpus()[0]?.model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`);
+say(`Load average at the start: ${load()}.`);
 say('');
 if (section('render')) {
   say('Rendering: naive (React Email once per subscriber) against the pipeline (once per variant, then filled in)');
@@ -199,7 +85,11 @@ const LISTS = {
   realistic: 'realistic (bench/realistic-list.ts)',
   'realistic-bom-crlf': 'realistic, with a BOM and CRLF',
 };
-if (section('list')) {
+if (section('list') && database) {
+  await listOnBackends(quick ? 100_000 : 1_000_000, database, say);
+  say(`Load average afterwards: ${load()}.`);
+  say('');
+} else if (section('list')) {
   say(
     'A large subscriber file: `send --dry-run` reads, merges and plans it (outbox, nothing sent); "resumed" adds the ledger of a send stopped at 80%',
   );
@@ -232,15 +122,15 @@ if (section('list')) {
           execFileSync(
             process.execPath,
             ['--import', TSX, 'src/cli/main.ts', 'build', '--week', '2026-W46', '--state', path.join(dir, 'state')],
-            { cwd: REPO },
+            { cwd: REPO, env: envOn(null) },
           );
           interruptedLedger(path.join(dir, 'state', 'ledger', '2026-W46.jsonl'), rows);
         }
         const run = await timed(
           ['src/cli/main.ts', 'send', '--dry-run', '--week', '2026-W46', '--subscribers', file, '--state', path.join(dir, 'state')],
-          { ...process.env, RESEND_API_KEY: '' },
+          envOn(null, { RESEND_API_KEY: '' }),
         );
-        if (run.status !== 0) say(`send --dry-run exited ${run.status}: ${run.output.split('\n').slice(-3).join(' | ')}`);
+        if (run.status !== 0) say(`send --dry-run exited ${run.status}: ${tail(run)}`);
         say(
           `| ${LISTS[list]} | ${rows.toLocaleString('en-US')} | ${resumed ? `${Math.round(statSync(path.join(dir, 'state', 'ledger', '2026-W46.jsonl')).size / 2 ** 20)} MB, resumed` : 'none'} | ${run.seconds.toFixed(1)} | ${run.cpuSeconds.toFixed(1)} | ${run.peakMb} |`,
         );
@@ -269,7 +159,11 @@ if (section('parsers')) {
   say(`Load average afterwards: ${load()}.`);
   say('');
 }
-if (section('delivery')) {
+if (section('delivery') && database) {
+  await deliveryOnBackends(quick ? 2_000 : 20_000, 100, 4304, database, say);
+  say(`Load average afterwards: ${load()}.`);
+  say('');
+} else if (section('delivery')) {
   say('Delivery: `send` against the fake Resend (own process, 15 ms latency), fault-free');
   say(
     '| readers | rate limit req/s | ceiling msg/s | achieved msg/s while sending | efficiency | 429s | wall s, start to finish | peak MB | CPU ms per batch, send + fake |',
@@ -307,16 +201,25 @@ if (section('delivery')) {
 }
 if (section('webhooks')) {
   say(
-    'Webhook ingest: signed Resend events (delivered, opened, clicked per reader, plus redeliveries) fired by autocannon at a real `serve` with a 10,000-tool catalog, while a client loads `GET /` in a loop',
+    'Webhook ingest: signed Resend events (delivered, opened, clicked per reader, plus redeliveries) fired by autocannon at real `serve` processes with a 10,000-tool catalog, while a client loads `GET /` in a loop; two serves share one database and the events',
   );
   say(
-    '| events (distinct) | connections | seconds | events/s | non-2xx | serve CPU s | `GET /` first, then warm ms | pages served meanwhile | page p50 / p99 / max ms | `stats` exact | log lines |',
+    '| backend, serves | events (distinct) | connections | seconds | events/s | event p50 / p99 ms | non-2xx | serve CPU s | server CPU s | `GET /` first, then warm ms | pages served meanwhile | page p50 / p99 / max ms | `stats` exact | deliveries recorded |',
   );
-  say('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  const f = await webhookIngest(quick ? 1_000 : 5_000, quick ? 300 : 1_000, quick ? 2_000 : 10_000, 32);
-  say(
-    `| ${f.events.toLocaleString('en-US')} (${f.distinct.toLocaleString('en-US')}) | 32 | ${f.seconds.toFixed(1)} | ${f.perSecond.toLocaleString('en-US')} | ${f.non2xx} | ${f.serveCpuSeconds.toFixed(1)} | ${Math.round(f.firstHomeMs)}, then ${f.warmHomeMs.toFixed(1)} | ${f.pages} | ${Math.round(f.pageP50Ms)} / ${Math.round(f.pageP99Ms)} / ${Math.round(f.pageMaxMs)} | ${f.statsExact ? 'yes' : 'NO'} | ${f.logLines.toLocaleString('en-US')} |`,
-  );
+  say('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const size = { readers: quick ? 1_000 : 5_000, duplicates: quick ? 300 : 1_000, tools: quick ? 2_000 : 10_000, connections: 32 };
+  const row = async (backend: string, c: IngestCase) => {
+    const f = await webhookIngest(c).catch((error: Error) => error);
+    if (f instanceof Error) return say(`| ${backend} | failed: ${f.message.split('\n')[0]} |`);
+    const n = (v: number) => v.toLocaleString('en-US');
+    say(
+      `| ${backend} | ${n(f.events)} (${n(f.distinct)}) | ${c.connections} | ${f.seconds.toFixed(1)} | ${n(f.perSecond)} | ${f.eventP50Ms.toFixed(0)} / ${f.eventP99Ms.toFixed(0)} | ${f.non2xx} | ${f.serveCpuSeconds.toFixed(1)} | ${f.serverCpu ? serverCpuText(f.serverCpu) : '-'} | ${Math.round(f.firstHomeMs)}, then ${f.warmHomeMs.toFixed(1)} | ${f.pages} | ${Math.round(f.pageP50Ms)} / ${Math.round(f.pageP99Ms)} / ${Math.round(f.pageMaxMs)} | ${f.statsExact ? 'yes' : 'NO'} | ${n(f.recorded)} |`,
+    );
+  };
+  await row('files, 1', size);
+  if (database) {
+    for (const serves of [1, 2]) await withBenchDatabase(database, (d) => row(`PostgreSQL, ${serves}`, { ...size, database: d, serves }));
+  }
   say(`Load average while measuring: ${load()}.`);
   say('');
 }
