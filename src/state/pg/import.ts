@@ -40,14 +40,14 @@ function* chunks(rows: readonly ExportRow[]): Generator<string> {
  * later rows judged in later rounds, each after the one before, as planImport judges them in file order. Returns
  * how many rows had each outcome.
  */
-export function importRows(
+export async function importRows(
   sql: Database,
   query: Query,
   rows: readonly ExportRow[],
   at: string,
   file: string,
 ): Promise<Record<ImportOutcome, number>> {
-  return sql.begin(async (tx) => {
+  const counted = await sql.begin(async (tx) => {
     await tx.unsafe(query('import-staging'));
     await pipeline(Readable.from(chunks(rows)), await tx.unsafe(query('import-copy')).writable());
     const [repeats] = await tx.unsafe<{ rounds: number }[]>(query('import-repeats'));
@@ -71,4 +71,8 @@ export function importRows(
     }
     return outcomes;
   });
+  // Fresh statistics for the planner: right after a large import, the first send's pages took 0.8 s each, not 3 ms
+  // (BENCHMARKS.md, "Files and PostgreSQL side by side"). Autovacuum would get there, minutes later.
+  await sql.unsafe(query('subscribers-analyze'));
+  return counted as Record<ImportOutcome, number>;
 }

@@ -84,6 +84,9 @@ SELECT EXISTS (SELECT 1 FROM subscriber_events) AS any;
 -- subscriber imports -----------------------------------------------------------------------------------------------
 -- The checked rows of an export are COPYed into a staging table and judged against the list set-based.
 
+-- name: subscribers-analyze
+ANALYZE subscribers;
+
 -- name: import-staging
 CREATE TEMPORARY TABLE import_rows (
   line integer NOT NULL,
