@@ -1,16 +1,11 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { sampleIssue } from '../sample.ts';
 import { sendLock } from './submission.ts';
-import { at, BACKENDS, type Backend, WEEK } from '../../test/helpers/state-backends.ts';
+import { at, BACKENDS, type Backend, WEEK, collect } from '../../test/helpers/state-backends.ts';
 import type { State } from './stores.ts';
 
 const reader = (n: number) => ({ email: `r${n}@example.com`, name: null, categories: [] });
 const settings = { from: 'f1', publicUrl: 'p1', secret: null, postalAddress: 'a1' };
-const collect = async <T>(items: AsyncIterable<T>) => {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
-};
 
 describe.each(BACKENDS)("the %s backend of the state: a send's ledger", (_name, make, { journals, skip = false }) => {
   const it = test.skipIf(skip);

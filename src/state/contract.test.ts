@@ -3,16 +3,8 @@ import { recipientOf } from '../mail.ts';
 import { sampleIssue } from '../sample.ts';
 import type { Subscriber, SubscriberEvent } from '../subscribers/schema.ts';
 import type { Vote } from '../subscribers/tokens.ts';
-import { at, BACKENDS, type Backend, unsubscribe, WEEK } from '../../test/helpers/state-backends.ts';
+import { at, BACKENDS, type Backend, unsubscribe, WEEK, collect } from '../../test/helpers/state-backends.ts';
 import type { State } from './stores.ts';
-
-const _reader = (n: number) => ({ email: `r${n}@example.com`, name: null, categories: [] });
-const _settings = { from: 'f1', publicUrl: 'p1', secret: null, postalAddress: 'a1' };
-const collect = async <T>(items: AsyncIterable<T>) => {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
-};
 
 describe.each(BACKENDS)('the %s backend of the state', (_name, make, { journals, skip = false }) => {
   const it = test.skipIf(skip);

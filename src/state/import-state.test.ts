@@ -13,15 +13,11 @@ import { openFiles } from './open.ts';
 import { migrate } from './pg/migrate.ts';
 import { openPostgres, type PostgresState } from './pg/state.ts';
 import type { State } from './stores.ts';
+import { collect } from '../../test/helpers/state-backends.ts';
 
 const [W45, W46] = ['2026-W45', '2026-W46'];
 const at = (minutes: number) => new Date(Date.UTC(2026, 10, 20, 10, minutes));
 const NOW = at(30);
-const collect = async <T>(items: AsyncIterable<T>) => {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
-};
 const reader = (n: number) => ({ email: `r${n}@example.com`, name: null, categories: [] });
 
 /** A files state with a record of every kind, and its list file. */

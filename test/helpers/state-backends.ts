@@ -114,3 +114,10 @@ export const BACKENDS: [string, () => Promise<Backend>, { journals: boolean; ski
 
 export const at = (minutes: number) => new Date(Date.UTC(2026, 10, 20, 10, minutes));
 export const unsubscribe = (email: string): SubscriberEvent => ({ type: 'unsubscribe', email, at: at(0).toISOString(), source: 'cli' });
+
+/** Every item of `items`, in order (Array.fromAsync comes with Node 22). */
+export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}

@@ -13,14 +13,10 @@ import { openFiles } from '../open.ts';
 import type { State } from '../stores.ts';
 import { migrate } from './migrate.ts';
 import { openPostgres, type PostgresState } from './state.ts';
+import { collect } from '../../../test/helpers/state-backends.ts';
 
 const AT = new Date('2026-11-18T15:00:00Z');
 const exportFile = (name: string) => fixture(path.join('exports', name));
-const collect = async <T>(items: AsyncIterable<T>) => {
-  const all: T[] = [];
-  for await (const item of items) all.push(item);
-  return all;
-};
 const readers = async (state: State) => {
   const { list } = await state.list({ allowMissingCsv: true }).current();
   return [...list.values()].sort((a, b) => a.email.localeCompare(b.email));
