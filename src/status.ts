@@ -4,6 +4,7 @@ import { localTime } from './digest/week.ts';
 import { LedgerError, LineError } from './errors.ts';
 import { SubscriberStatus } from './subscribers/schema.ts';
 import type { State } from './state/stores.ts';
+import { sendLock } from './state/submission.ts';
 
 /** Where a week stands: frozen but not sent, held by the editor, a send running now, stopped part way, done, or unknown (a damaged ledger). */
 export type WeekState = 'built' | 'held' | 'sending' | 'partly sent' | 'sent' | 'damaged';
@@ -41,7 +42,7 @@ async function weekStatus(config: Config, store: State, week: string): Promise<W
       throw error;
     }),
     ledger.lastWritten(),
-    store.locks.holder(`send-${week}`),
+    store.locks.holder(sendLock(week)),
     // A broken edition file is for build to report; status still shows the rest.
     loadEdition(config.dataDir, week).catch(() => null),
   ]);

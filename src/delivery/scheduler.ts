@@ -4,6 +4,7 @@ import { lastEndedWeek, localTime, previousWeek, weekRange } from '../digest/wee
 import { UserError } from '../errors.ts';
 import type { ScheduleRecord } from '../state/schedule.ts';
 import type { State } from '../state/stores.ts';
+import { sendLock } from '../state/submission.ts';
 import { nextTick, waitUntil } from '../ticks.ts';
 import { sendWeek, type SendHooks, type SendOutcome, succeeded } from './send-week.ts';
 
@@ -103,7 +104,7 @@ export async function runScheduler(config: Config, state: State, options: Schedu
   /** Set while this scheduler stands by for another process's send: aborting it looks again at once. */
   let standingBy: AbortController | null = null;
   // The lock sendWeek holds. Not knowing (the database did not answer) counts as free: the send that follows says why.
-  const holder = (week: string) => state.locks.holder(`send-${week}`).catch(() => null);
+  const holder = (week: string) => state.locks.holder(sendLock(week)).catch(() => null);
   /**
    * The outcome of sending `week` here; while another process holds its send, stands by until that one lets go
    * (finished, or died) and then sends what is left. Null when the scheduler stopped while standing by.
