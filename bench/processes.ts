@@ -10,6 +10,20 @@ export const TSX = import.meta.resolve('tsx');
 export const REPO = path.resolve(import.meta.dirname, '..');
 export const WEEK = '2026-W46';
 
+let code = REPO;
+/** The checkout whose CLI a case runs: this one, or the older code a side-by-side run compares it with (`--against DIR`). */
+export const codeRoot = () => code;
+/** Runs `cases` with the CLI of the checkout in `dir` (bench, fake Resend and sample data stay this one's). */
+export async function withCode<T>(dir: string, cases: () => Promise<T>): Promise<T> {
+  const before = code;
+  code = dir;
+  try {
+    return await cases();
+  } finally {
+    code = before;
+  }
+}
+
 /** A process's CPU time so far, from /proc: user and system clock ticks (100 a second). */
 export function cpuOf(pid: number | undefined): number {
   const [, fields = ''] = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ');
@@ -30,7 +44,7 @@ export const envOn = (database: string | null, more: NodeJS.ProcessEnv = {}): No
 
 /** Runs the CLI, as `npm run digest` does, to prepare a case; its output is returned, a failure thrown. */
 export const cli = (args: string[], env: NodeJS.ProcessEnv): string =>
-  execFileSync(process.execPath, ['--import', TSX, 'src/cli/main.ts', ...args], { cwd: REPO, env, encoding: 'utf8' });
+  execFileSync(process.execPath, ['--import', TSX, 'src/cli/main.ts', ...args], { cwd: code, env, encoding: 'utf8' });
 
 export interface Timed {
   seconds: number;
@@ -44,7 +58,7 @@ export interface Timed {
 export async function timed(args: string[], env: NodeJS.ProcessEnv): Promise<Timed> {
   const started = performance.now();
   const child = spawn('/usr/bin/time', ['-f', 'PEAK_KB=%M CPU=%U+%S', process.execPath, '--import', TSX, ...args], {
-    cwd: REPO,
+    cwd: code,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

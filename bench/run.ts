@@ -6,7 +6,7 @@ import path from 'node:path';
 import { deliveryOnBackends, listOnBackends } from './backends.ts';
 import { BENCH_DATABASE_URL, serverCpuText, withBenchDatabase } from './database.ts';
 import { compareParsers } from './parsers.ts';
-import { envOn, REPO, send, subscriberCsv, TSX, tail, timed } from './processes.ts';
+import { codeRoot, envOn, REPO, send, subscriberCsv, TSX, tail, timed, withCode } from './processes.ts';
 import { realisticCsv } from './realistic-list.ts';
 import { type IngestCase, webhookIngest } from './webhooks.ts';
 
@@ -20,14 +20,40 @@ const load = () =>
   loadavg()
     .map((l) => l.toFixed(1))
     .join(', ');
-/** `--runs N`: the list and parser sections N times over, taking turns; `--parsers a,b` only those parsers. */
+/** `--runs N`: the list, parser, delivery and webhook sections N times over, taking turns; `--parsers a,b` only those parsers. */
 const runs = process.argv.includes('--runs') ? Number(process.argv[process.argv.indexOf('--runs') + 1]) : 1;
+/**
+ * `--against DIR`: the list, delivery and webhook cases also run the CLI of the checkout in DIR (older code, such as
+ * `git worktree add --detach ../old <commit>`), each case with both in turn, so a noisy machine weighs on both alike.
+ */
+const against = process.argv.includes('--against') ? process.argv[process.argv.indexOf('--against') + 1] : undefined;
+const CODES: { label: string; dir: string }[] = against
+  ? [
+      { label: 'this', dir: REPO },
+      { label: `old (${path.basename(path.resolve(against))})`, dir: path.resolve(against) },
+    ]
+  : [{ label: '', dir: REPO }];
+/** Each code in turn, the first one first on odd runs: neither always goes while the other's garbage is still on the disk. */
+async function eachCode<T>(run: number, cases: (label: string) => Promise<T>): Promise<T[]> {
+  const order = run % 2 === 0 ? CODES : [...CODES].reverse();
+  const results: T[] = [];
+  for (const { label, dir } of order) results.push(await withCode(dir, () => cases(label)));
+  return results;
+}
+/** The code column of a row, when a side-by-side run has one. */
+const codeCell = (label: string) => (against ? `${label} | ` : '');
+const codeHead = against ? 'code | ' : '';
+const codeRule = against ? '--- | ' : '';
 
 function runCase(name: string, n: number, ...more: number[]): { seconds: number; peakMb: number; [key: string]: number } {
-  const out = execFileSync(process.execPath, ['--import', TSX, path.join(REPO, 'bench/cases.ts'), name, String(n), ...more.map(String)], {
-    encoding: 'utf8',
-    cwd: REPO,
-  });
+  const out = execFileSync(
+    process.execPath,
+    ['--import', TSX, path.join(codeRoot(), 'bench/cases.ts'), name, String(n), ...more.map(String)],
+    {
+      encoding: 'utf8',
+      cwd: codeRoot(),
+    },
+  );
   return JSON.parse(out.trim().split('\n').at(-1) ?? '');
 }
 
@@ -93,8 +119,8 @@ if (section('list') && database) {
   say(
     'A large subscriber file: `send --dry-run` reads, merges and plans it (outbox, nothing sent); "resumed" adds the ledger of a send stopped at 80%',
   );
-  say('| list | rows | ledger | wall s | CPU s | peak MB |');
-  say('| --- | --- | --- | --- | --- | --- |');
+  say(`| ${codeHead}list | rows | ledger | wall s | CPU s | peak MB |`);
+  say(`| ${codeRule}--- | --- | --- | --- | --- | --- |`);
   const cases = (
     quick
       ? [
@@ -117,23 +143,25 @@ if (section('list') && database) {
         const file = path.join(dir, 'subscribers.csv');
         if (list === 'simple') await subscriberCsv(file, rows);
         else await realisticCsv(file, { rows, bom: list !== 'realistic', crlf: list !== 'realistic' });
-        if (resumed) {
-          // Frozen first: a send that has started reads its issue back and never builds it anew.
-          execFileSync(
-            process.execPath,
-            ['--import', TSX, 'src/cli/main.ts', 'build', '--week', '2026-W46', '--state', path.join(dir, 'state')],
-            { cwd: REPO, env: envOn(null) },
+        await eachCode(run, async (code) => {
+          const state = path.join(dir, `state-${CODES.findIndex((c) => c.dir === codeRoot())}`);
+          if (resumed) {
+            // Frozen first: a send that has started reads its issue back and never builds it anew.
+            execFileSync(process.execPath, ['--import', TSX, 'src/cli/main.ts', 'build', '--week', '2026-W46', '--state', state], {
+              cwd: codeRoot(),
+              env: envOn(null),
+            });
+            interruptedLedger(path.join(state, 'ledger', '2026-W46.jsonl'), rows);
+          }
+          const timedRun = await timed(
+            ['src/cli/main.ts', 'send', '--dry-run', '--week', '2026-W46', '--subscribers', file, '--state', state],
+            envOn(null, { RESEND_API_KEY: '' }),
           );
-          interruptedLedger(path.join(dir, 'state', 'ledger', '2026-W46.jsonl'), rows);
-        }
-        const run = await timed(
-          ['src/cli/main.ts', 'send', '--dry-run', '--week', '2026-W46', '--subscribers', file, '--state', path.join(dir, 'state')],
-          envOn(null, { RESEND_API_KEY: '' }),
-        );
-        if (run.status !== 0) say(`send --dry-run exited ${run.status}: ${tail(run)}`);
-        say(
-          `| ${LISTS[list]} | ${rows.toLocaleString('en-US')} | ${resumed ? `${Math.round(statSync(path.join(dir, 'state', 'ledger', '2026-W46.jsonl')).size / 2 ** 20)} MB, resumed` : 'none'} | ${run.seconds.toFixed(1)} | ${run.cpuSeconds.toFixed(1)} | ${run.peakMb} |`,
-        );
+          if (timedRun.status !== 0) say(`send --dry-run exited ${timedRun.status}: ${tail(timedRun)}`);
+          say(
+            `| ${codeCell(code)}${LISTS[list]} | ${rows.toLocaleString('en-US')} | ${resumed ? `${Math.round(statSync(path.join(state, 'ledger', '2026-W46.jsonl')).size / 2 ** 20)} MB, resumed` : 'none'} | ${timedRun.seconds.toFixed(1)} | ${timedRun.cpuSeconds.toFixed(1)} | ${timedRun.peakMb} |`,
+          );
+        });
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -166,37 +194,45 @@ if (section('delivery') && database) {
 } else if (section('delivery')) {
   say('Delivery: `send` against the fake Resend (own process, 15 ms latency), fault-free');
   say(
-    '| readers | rate limit req/s | ceiling msg/s | achieved msg/s while sending | efficiency | 429s | wall s, start to finish | peak MB | CPU ms per batch, send + fake |',
+    `| ${codeHead}readers | rate limit req/s | ceiling msg/s | achieved msg/s while sending | efficiency | 429s | wall s, start to finish | CPU s, send + fake | peak MB | CPU ms per batch, send + fake |`,
   );
-  say('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const [readers, rate, port] of (quick
-    ? [[2_000, 10, 4301]]
-    : [
-        [20_000, 10, 4301],
-        [20_000, 100, 4302],
-        [100_000, 100, 4303],
-      ]) as [number, number, number][]) {
-    const r = await send(readers, rate, port);
-    if (r.status !== 0) say(`send exited ${r.status}: ${r.output.split('\n').slice(-5).join(' | ')}`);
-    const ceiling = rate * 100;
-    const batches = r.requests - r.rateLimited;
-    say(
-      `| ${readers.toLocaleString('en-US')} | ${rate} | ${ceiling.toLocaleString('en-US')} | ${r.sendingRate.toLocaleString('en-US')} | ${Math.round((100 * r.sendingRate) / ceiling)}% | ${r.rateLimited} | ${r.seconds.toFixed(1)} | ${r.peakMb} | ${Math.round((1000 * r.cpuSeconds) / batches)} + ${Math.round((1000 * r.fakeCpuSeconds) / batches)} |`,
-    );
-  }
+  say(`| ${codeRule}--- | --- | --- | --- | --- | --- | --- | --- | --- | --- |`);
+  const deliveries = (
+    quick
+      ? [[2_000, 10, 4301]]
+      : [
+          [20_000, 10, 4301],
+          [20_000, 100, 4302],
+          [100_000, 100, 4303],
+        ]
+  ) as [number, number, number][];
+  for (let run = 0; run < runs; run++)
+    for (const [readers, rate, port] of deliveries)
+      await eachCode(run, async (code) => {
+        const r = await send(readers, rate, port);
+        if (r.status !== 0) say(`send exited ${r.status}: ${r.output.split('\n').slice(-5).join(' | ')}`);
+        const ceiling = rate * 100;
+        const batches = r.requests - r.rateLimited;
+        say(
+          `| ${codeCell(code)}${readers.toLocaleString('en-US')} | ${rate} | ${ceiling.toLocaleString('en-US')} | ${r.sendingRate.toLocaleString('en-US')} | ${Math.round((100 * r.sendingRate) / ceiling)}% | ${r.rateLimited} | ${r.seconds.toFixed(1)} | ${r.cpuSeconds.toFixed(1)} + ${r.fakeCpuSeconds.toFixed(1)} | ${r.peakMb} | ${Math.round((1000 * r.cpuSeconds) / batches)} + ${Math.round((1000 * r.fakeCpuSeconds) / batches)} |`,
+        );
+      });
   say('');
   say(
     'The send pipeline alone (ledger, rendering, the real pacer) against a stub that answers each batch in 15 ms and never serializes it',
   );
-  say('| readers | rate limit req/s | ceiling msg/s | achieved msg/s while sending | efficiency | peak MB |');
-  say('| --- | --- | --- | --- | --- | --- |');
-  for (const rate of [100]) {
-    const { sent = 0, seconds, peakMb } = runCase('pipeline-send', quick ? 2_000 : 20_000, rate);
-    const perSecond = Math.round(sent / seconds);
-    say(
-      `| ${sent.toLocaleString('en-US')} | ${rate} | ${(rate * 100).toLocaleString('en-US')} | ${perSecond.toLocaleString('en-US')} | ${Math.round(perSecond / rate)}% | ${peakMb} |`,
-    );
-  }
+  say(`| ${codeHead}readers | rate limit req/s | ceiling msg/s | achieved msg/s while sending | efficiency | peak MB |`);
+  say(`| ${codeRule}--- | --- | --- | --- | --- | --- |`);
+  for (let run = 0; run < runs; run++)
+    await eachCode(run, async (code) => {
+      const rate = 100;
+      const { sent = 0, seconds, peakMb } = runCase('pipeline-send', quick ? 2_000 : 20_000, rate);
+      const perSecond = Math.round(sent / seconds);
+      say(
+        `| ${codeCell(code)}${sent.toLocaleString('en-US')} | ${rate} | ${(rate * 100).toLocaleString('en-US')} | ${perSecond.toLocaleString('en-US')} | ${Math.round(perSecond / rate)}% | ${peakMb} |`,
+      );
+    });
+  say(`Load average afterwards: ${load()}.`);
   say('');
 }
 if (section('webhooks')) {
@@ -216,7 +252,7 @@ if (section('webhooks')) {
       `| ${backend} | ${n(f.events)} (${n(f.distinct)}) | ${c.connections} | ${f.seconds.toFixed(1)} | ${n(f.perSecond)} | ${f.eventP50Ms.toFixed(0)} / ${f.eventP99Ms.toFixed(0)} | ${f.non2xx} | ${f.serveCpuSeconds.toFixed(1)} | ${f.serverCpu ? serverCpuText(f.serverCpu) : '-'} | ${Math.round(f.firstHomeMs)}, then ${f.warmHomeMs.toFixed(1)} | ${f.pages} | ${Math.round(f.pageP50Ms)} / ${Math.round(f.pageP99Ms)} / ${Math.round(f.pageMaxMs)} | ${f.statsExact ? 'yes' : 'NO'} | ${n(f.recorded)} |`,
     );
   };
-  await row('files, 1', size);
+  for (let run = 0; run < runs; run++) await eachCode(run, (code) => row(`${code ? `${code}, ` : ''}files, 1`, size));
   if (database) {
     for (const serves of [1, 2]) await withBenchDatabase(database, (d) => row(`PostgreSQL, ${serves}`, { ...size, database: d, serves }));
   }

@@ -16,7 +16,7 @@ import type { State } from '../src/state/stores.ts';
 import { sendLock } from '../src/state/submission.ts';
 import { sampleIssue } from '../src/sample.ts';
 import type { BenchDatabase, ServerCpu } from './database.ts';
-import { cli, cpuOf, envOn, REPO, TSX, WEEK } from './processes.ts';
+import { cli, codeRoot, cpuOf, envOn, TSX, WEEK } from './processes.ts';
 
 const KEY = Buffer.from('bench webhook signing key, 32 b!');
 
@@ -129,9 +129,9 @@ async function startServe(args: string[], env: NodeJS.ProcessEnv) {
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [];
   const serve = spawn(
     process.execPath,
-    [...profile, '--import', TSX, path.join(REPO, 'src/cli/main.ts'), 'serve', '--port', '0', ...args],
+    [...profile, '--import', TSX, path.join(codeRoot(), 'src/cli/main.ts'), 'serve', '--port', '0', ...args],
     {
-      cwd: REPO,
+      cwd: codeRoot(),
       env,
       stdio: ['ignore', 'pipe', 'inherit'],
     },
