@@ -155,8 +155,9 @@ export function createRoutes(
   const app = new Hono();
   app.use(requestLog(log));
   app.use(async (c, next) => {
-    await next();
+    // Set before the page is made, so they go out with it: set on a finished response they make the adapter copy it as a stream.
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
+    await next();
   });
   app.on('POST', ['/subscribe', '/confirm', '/unsubscribe', '/preferences'], bodyLimit({ maxSize: FORM_LIMIT, onError: tooLarge }));
   let lastDamage = '';
