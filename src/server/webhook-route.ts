@@ -79,13 +79,13 @@ export function nodeWebhookRoute(
     if (!headers.host || !plainHost(headers.host)) return false;
     const started = performance.now();
     const answer = (reply: Answer) => {
-      const text = Buffer.from(reply.text);
       response.writeHead(reply.status, {
         'content-type': reply.html ? 'text/html; charset=UTF-8' : 'text/plain; charset=UTF-8',
         ...security,
-        'content-length': text.length,
+        'content-length': Buffer.byteLength(reply.text),
       });
-      response.end(text);
+      // As text, Node sends it in one write with the headers.
+      response.end(reply.text);
       options.log(`POST ${loggablePath(url)} ${reply.status} ${Math.round(performance.now() - started)}ms`);
     };
     const body = () =>
