@@ -40,7 +40,11 @@ function routes(name: string, secret: string | undefined, broken = false) {
     signal: stop.signal,
     log: (l) => logged.push(l),
   });
-  return { ...made, logged, close: () => (stop.abort(), files.close()) };
+  const close = () => {
+    stop.abort();
+    return files.close();
+  };
+  return { ...made, logged, close };
 }
 
 /** What a response says, without what differs between two servers (the date, the connection). */
@@ -106,7 +110,10 @@ describe("POST /webhooks/resend on Node's request and response", () => {
     });
     try {
       const chunked = new ReadableStream({
-        start: (controller) => (controller.enqueue(new TextEncoder().encode(bounced)), controller.close()),
+        start: (controller) => {
+          controller.enqueue(new TextEncoder().encode(bounced));
+          controller.close();
+        },
       });
       await fetch(`${url}/webhooks/resend`);
       await fetch(`${url}/webhooks/resend/`, signedPost(bounced, 'msg_1'));
