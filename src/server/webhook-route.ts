@@ -86,7 +86,7 @@ export function nodeWebhookRoute(
       });
       // As text, Node sends it in one write with the headers.
       response.end(reply.text);
-      options.log(`POST ${loggablePath(url)} ${reply.status} ${Math.round(performance.now() - started)}ms`);
+      options.log(`POST ${url === WEBHOOK_PATH ? url : loggablePath(url)} ${reply.status} ${Math.round(performance.now() - started)}ms`);
     };
     const body = () =>
       new Promise<string>((resolve, reject) => {
