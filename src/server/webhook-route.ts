@@ -84,7 +84,6 @@ export function nodeWebhookRoute(
         ...security,
         'content-length': Buffer.byteLength(reply.text),
       });
-      // As text, Node sends it in one write with the headers.
       response.end(reply.text);
       options.log(`POST ${url === WEBHOOK_PATH ? url : loggablePath(url)} ${reply.status} ${Math.round(performance.now() - started)}ms`);
     };
