@@ -17,7 +17,7 @@ export class Journal {
 
   /** Waits for the appends under way, then lets go of the file (a later append opens it again). */
   async close(): Promise<void> {
-    await this.writing;
+    while (this.writing) await this.writing;
     await this.appender.close();
   }
 
