@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AppendedLines,
   appendLinesDurably,
+  LineAppender,
   makeFolder,
   parseJsonLine,
   parseJsonLineStrictly,
@@ -190,6 +191,34 @@ describe('appendLinesDurably, read back line by line', () => {
     await writeRaw(file, '{"n":1}\n');
     await appendLinesDurably(file, ['{"n":2}']);
     expect(await readFile(file, 'utf8')).toBe('{"n":1}\n{"n":2}\n');
+  });
+});
+
+describe('LineAppender', () => {
+  it('keeps the file open between appends, and opens it again when it was replaced, removed, cut or torn by someone else', async () => {
+    const file = fresh('kept.jsonl');
+    const appender = new LineAppender(file);
+    try {
+      await appender.append(['{"n":1}']);
+      await appender.append(['{"n":2}']);
+      expect(await readFile(file, 'utf8')).toBe('{"n":1}\n{"n":2}\n');
+      // Rotated away: the next line goes to a new file at the name, not after the old one's lines.
+      await rename(file, `${file}.1`);
+      await appender.append(['{"n":3}']);
+      expect([await readFile(`${file}.1`, 'utf8'), await readFile(file, 'utf8')]).toEqual(['{"n":1}\n{"n":2}\n', '{"n":3}\n']);
+      await rm(file);
+      await appender.append(['{"n":4}']);
+      expect(await readFile(file, 'utf8')).toBe('{"n":4}\n');
+      // Another writer's append torn by a crash: closed as a marked line, as a first append would.
+      await appendFile(file, '{"n":');
+      await appender.append(['{"n":5}']);
+      expect(await readFile(file, 'utf8')).toBe(`{"n":4}\n{"n":${TORN_MARK}\n{"n":5}\n`);
+      await writeFile(file, '{"n":6}\n');
+      await appender.append(['{"n":7}']);
+      expect(await readFile(file, 'utf8')).toBe('{"n":6}\n{"n":7}\n');
+    } finally {
+      await appender.close();
+    }
   });
 });
 

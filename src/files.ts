@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 // State holds readers' addresses and the tokens of their personal links: only its owner may read it.
@@ -65,21 +65,76 @@ export async function writeFileDurably(file: string, content: string | Uint8Arra
  */
 export const TORN_MARK = ' <- torn by a crash, ignored';
 
-/** Appends whole lines and waits until they are on disk. A crash can tear only the last, unacknowledged line. */
-export async function appendLinesDurably(file: string, lines: readonly string[]): Promise<void> {
-  if (lines.length === 0) return;
+/** Opens `file` to append and says what must lead the next write: after a torn append, the mark that closes the torn fragment. */
+async function openToAppend(file: string): Promise<{ handle: FileHandle; lead: string; dev: number; ino: number; size: number }> {
   await makeFolder(path.dirname(file));
   const handle = await open(file, 'a+', PRIVATE_FILE);
   try {
     // After a torn append, close the torn fragment as a line of its own, marked, and start on a fresh line.
-    const { size } = await handle.stat();
+    const { size, dev, ino } = await handle.stat();
     const last = Buffer.alloc(1);
     if (size > 0) await handle.read(last, 0, 1, size - 1);
-    const lead = size > 0 && last[0] !== 0x0a ? `${TORN_MARK}\n` : '';
+    return { handle, lead: size > 0 && last[0] !== 0x0a ? `${TORN_MARK}\n` : '', dev, ino, size };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/** Appends whole lines and waits until they are on disk. A crash can tear only the last, unacknowledged line. */
+export async function appendLinesDurably(file: string, lines: readonly string[]): Promise<void> {
+  if (lines.length === 0) return;
+  const { handle, lead } = await openToAppend(file);
+  try {
     await handle.write(lead + lines.map((line) => `${line}\n`).join(''));
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * `appendLinesDurably` for one writer appending often: the file stays open between appends, so an append is a
+ * `stat`, a write and an fsync. When the file on disk is no longer the one open, or has another size than this
+ * writer left it (replaced, removed, cut or appended to by someone else), it is opened again as a first append
+ * would, torn line included.
+ */
+export class LineAppender {
+  private opened: { handle: FileHandle; dev: number; ino: number; size: number } | null = null;
+
+  constructor(readonly file: string) {}
+
+  async append(lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return;
+    let lead = '';
+    if (this.opened) {
+      const { dev, ino, size } = this.opened;
+      const found = await stat(this.file).catch(() => null);
+      if (found?.dev !== dev || found.ino !== ino || found.size !== size) await this.close();
+    }
+    if (!this.opened) {
+      const { handle, dev, ino, size, lead: torn } = await openToAppend(this.file);
+      this.opened = { handle, dev, ino, size };
+      lead = torn;
+    }
+    const { handle } = this.opened;
+    try {
+      const text = Buffer.from(lead + lines.map((line) => `${line}\n`).join(''));
+      const { bytesWritten } = await handle.write(text);
+      if (bytesWritten !== text.length) throw new Error(`${this.file}: only ${bytesWritten} of ${text.length} bytes were written`);
+      await handle.sync();
+      this.opened.size += bytesWritten;
+    } catch (error) {
+      // What reached the file is unknown: the next append looks at it afresh.
+      await this.close();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    const handle = this.opened?.handle;
+    this.opened = null;
+    await handle?.close().catch(() => undefined);
   }
 }
 

@@ -433,6 +433,22 @@ describe('abuse', () => {
     const missing = await get('/nowhere');
     expect(missing.status).toBe(404);
     expect(missing.headers.get('x-content-type-options')).toBe('nosniff');
+    const answers = [
+      response,
+      missing,
+      await get('/'),
+      await get('/feed.xml'),
+      await post('/subscribe', { email: 'big@example.com', name: 'x'.repeat(17 * 1024) }),
+      await fetch(`${server.url}/webhooks/resend`, { method: 'POST', body: '{}' }),
+      await fetch(`${server.url}/webhooks/resend`, { method: 'POST', body: 'x'.repeat(300 * 1024) }),
+    ];
+    for (const answer of answers) {
+      expect([
+        answer.url,
+        answer.status,
+        ...['content-security-policy', 'x-content-type-options', 'referrer-policy', 'cache-control'].map((h) => answer.headers.get(h)),
+      ]).toEqual([answer.url, answer.status, expect.stringContaining("default-src 'none'"), 'nosniff', 'no-referrer', 'no-store']);
+    }
   });
 });
 

@@ -60,3 +60,30 @@ export function webhookLine(
           : `${recorded.map((r) => r.email).join(' ')} ${recorded[0]?.type === 'bounce' ? 'bounced' : 'complained'}: no more mail`;
   return `webhook ${event.type} to ${to || '(no address)'}: ${change}`;
 }
+
+/**
+ * Lines to `write` gathered and written together once per turn of the event loop: on a pipe each write is a
+ * system call that blocks, and a busy server logs two lines per webhook. `flush` writes what is waiting now;
+ * after `close`, each line is written at once.
+ */
+export function lineBuffer(write: (text: string) => void): { write: (line: string) => void; flush: () => void; close: () => void } {
+  let waiting: string[] = [];
+  let open = true;
+  const flush = () => {
+    if (waiting.length === 0) return;
+    const text = `${waiting.join('\n')}\n`;
+    waiting = [];
+    write(text);
+  };
+  return {
+    write: (line) => {
+      if (!open) write(`${line}\n`);
+      else if (waiting.push(line) === 1) setImmediate(flush);
+    },
+    flush,
+    close: () => {
+      open = false;
+      flush();
+    },
+  };
+}

@@ -1,17 +1,19 @@
 import { inspect } from 'node:util';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { bodyLimit } from 'hono/body-limit';
 import { CatalogCache } from '../catalog/cache.ts';
 import { categoryKey, type Tool } from '../catalog/schema.ts';
 import { senderSettings, type Config } from '../config.ts';
 import type { Transport } from '../delivery/transport.ts';
-import { describeIssues, LedgerError, UserError, VotesError } from '../errors.ts';
+import { LedgerError, UserError, VotesError } from '../errors.ts';
 import { terminalSafe } from '../plain-text.ts';
 import { Address } from '../subscribers/schema.ts';
 import type { ListReader } from '../state/stores.ts';
 import type { State } from '../state/stores.ts';
 import { signToken, verifyToken, type TokenPurpose } from '../subscribers/tokens.ts';
-import { clientAddress, requestLog, webhookLine } from './access.ts';
+import { clientAddress, requestLog } from './access.ts';
 import { Archive } from './archive.ts';
 import {
   checkInboxPage,
@@ -30,7 +32,7 @@ import { RateLimiter } from './rate-limit.ts';
 import { Confirmations } from './confirmations.ts';
 import { SignupQueue } from './signup-queue.ts';
 import { registerVotes } from './votes.ts';
-import { ResendEvent, stopEventsOf, verifyWebhook, webhookEntryOf, webhookHeaders } from './webhooks.ts';
+import { type Answer, nodeWebhookRoute, WEBHOOK_LIMIT, WEBHOOK_PATH, webhookReceiver } from './webhook-route.ts';
 
 /** What the server is handed instead of reaching for it: the clock, where confirmation emails go, and the list as it stands. */
 export interface ServerDeps {
@@ -40,10 +42,11 @@ export interface ServerDeps {
   subscribers: ListReader;
   /** Aborted when the server stops: the signup queue sends nothing more (the next start finishes it). */
   signal?: AbortSignal;
+  /** Where the access log and webhook lines go (stdout unless told). */
+  log?: (line: string) => void;
 }
 
 const FORM_LIMIT = 16 * 1024;
-const WEBHOOK_LIMIT = 256 * 1024;
 const TEN_MINUTES = 10 * 60 * 1000;
 
 const SECURITY_HEADERS = {
@@ -107,6 +110,15 @@ const tooMany = (c: Context, seconds: number) =>
 
 /** The subscriber-facing web app: unsubscribe, preferences, signup and confirm, the archive and the Resend webhook. */
 export function createApp(config: Config, deps: ServerDeps): Hono {
+  return createRoutes(config, deps).app;
+}
+
+/** The app, and its webhook route on Node's own request and response (false: a request it leaves to the app). */
+export function createRoutes(
+  config: Config,
+  deps: ServerDeps,
+): { app: Hono; webhook: (request: IncomingMessage, response: ServerResponse) => boolean } {
+  const log = deps.log ?? ((line: string) => console.log(line));
   const settings = senderSettings(config);
   const { state } = deps;
   const { subscribers, votes } = state;
@@ -141,21 +153,24 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
   };
 
   const app = new Hono();
-  app.use(requestLog());
+  app.use(requestLog(log));
   app.use(async (c, next) => {
-    await next();
+    // Set before the page is made, so they go out with it: set on a finished response they make the adapter copy it as a stream.
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
+    await next();
   });
   app.on('POST', ['/subscribe', '/confirm', '/unsubscribe', '/preferences'], bodyLimit({ maxSize: FORM_LIMIT, onError: tooLarge }));
   let lastDamage = '';
-  app.onError((error, c) => {
+  const failure = (error: unknown, method: string, path: string): Answer => {
+    const page = (status: number, title: string, text: string) => ({ status, text: errorPage(title, text), html: true });
     // The database down or restarting: webhooks get a 5xx that Resend retries, pages a plain 503; the next request tries again.
     const unavailable = state.unavailable(error);
     if (unavailable) {
-      console.error(terminalSafe(`${c.req.method} ${c.req.path} answered 503: ${unavailable.message}`));
-      return c.html(
-        errorPage('This page is unavailable for now', 'The site cannot reach its records right now. Please try again in a few minutes.'),
+      console.error(terminalSafe(`${method} ${path} answered 503: ${unavailable.message}`));
+      return page(
         503,
+        'This page is unavailable for now',
+        'The site cannot reach its records right now. Please try again in a few minutes.',
       );
     }
     // Damaged votes or ledger: the pages that read them wait for the operator, every other page works on. Said once per damage.
@@ -166,10 +181,14 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
           : error.message;
       if (sentence !== lastDamage) console.error(terminalSafe(sentence));
       lastDamage = sentence;
-      return c.html(errorPage('This page is unavailable for now', 'Something on our side needs fixing. Please try again later.'), 503);
+      return page(503, 'This page is unavailable for now', 'Something on our side needs fixing. Please try again later.');
     }
-    console.error(terminalSafe(`${c.req.method} ${c.req.path} failed: ${error instanceof UserError ? error.message : inspect(error)}`));
-    return c.html(errorPage('Something went wrong', 'This is our fault. Please try again in a few minutes.'), 500);
+    console.error(terminalSafe(`${method} ${path} failed: ${error instanceof UserError ? error.message : inspect(error)}`));
+    return page(500, 'Something went wrong', 'This is our fault. Please try again in a few minutes.');
+  };
+  app.onError((error, c) => {
+    const { status, text } = failure(error, c.req.method, c.req.path);
+    return c.html(text, status as ContentfulStatusCode);
   });
   app.notFound((c) => c.html(errorPage('Page not found', 'There is nothing at this address.'), 404));
 
@@ -288,21 +307,14 @@ export function createApp(config: Config, deps: ServerDeps): Hono {
     return c.html(confirmedPage(link.email));
   });
 
-  app.post('/webhooks/resend', bodyLimit({ maxSize: WEBHOOK_LIMIT, onError: tooLarge }), async (c) => {
-    if (!config.webhookSecret) return c.text('RESEND_WEBHOOK_SECRET is not set, so webhooks cannot be verified.', 503);
-    const headers = webhookHeaders((name) => c.req.header(name));
-    if (!headers) return c.text('Missing svix-id, svix-timestamp or svix-signature header.', 400);
-    const verified = verifyWebhook(await c.req.text(), headers, config.webhookSecret);
-    if (!verified) return c.text('Invalid webhook signature.', 401);
-    const event = ResendEvent.safeParse(verified.event);
-    if (!event.success) return c.text(describeIssues('Not a Resend event this server reads', event.error).join(' '), 400);
-    const now = deps.now();
-    // Bounces and complaints stop mail to their addresses; every email event is logged for `stats`; each Svix id once.
-    const stops = stopEventsOf(event.data, headers.id, now);
-    const outcome = await state.webhooks.record(webhookEntryOf(event.data, headers.id, now), stops);
-    console.log(terminalSafe(webhookLine(event.data, stops, outcome)));
-    return c.text(outcome === 'duplicate' ? 'Already recorded.' : 'Recorded.');
+  const receive = webhookReceiver(config.webhookSecret, { state, now: deps.now, log });
+  app.post(WEBHOOK_PATH, bodyLimit({ maxSize: WEBHOOK_LIMIT, onError: tooLarge }), async (c) => {
+    const { status, text } = await receive(
+      () => c.req.text(),
+      (name) => c.req.header(name),
+    );
+    return c.text(text, status as ContentfulStatusCode);
   });
 
-  return app;
+  return { app, webhook: nodeWebhookRoute(receive, { headers: SECURITY_HEADERS, log, failure }) };
 }

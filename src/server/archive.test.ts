@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sampleIssue } from '../sample.ts';
 import type { LedgerSummary } from '../state/ledger.ts';
 import type { State } from '../state/stores.ts';
-import { Archive } from './archive.ts';
+import { Archive, issueLabel, issueSummary } from './archive.ts';
 
 describe('Archive', () => {
   it('reads again at the next request what a database away could not give, instead of remembering the failure', async () => {
@@ -33,5 +33,15 @@ describe('Archive', () => {
     await expect(archive.issue(issue.week)).rejects.toThrow('connection lost');
     away.read = false;
     expect(await archive.issue(issue.week)).toEqual(issue);
+  });
+
+  it("works out an issue's summary once per issue read, and again for an issue read anew", async () => {
+    const issue = await sampleIssue();
+    const summary = issueSummary(issue);
+    expect(summary).toEqual({ week: issue.week, label: issueLabel(issue), titles: expect.any(Array) });
+    expect(issueSummary(issue)).toBe(summary);
+    const reread = structuredClone(issue);
+    expect(issueSummary(reread)).not.toBe(summary);
+    expect(issueSummary(reread)).toEqual(summary);
   });
 });

@@ -11,8 +11,16 @@ export function issueLabel(issue: Issue): string {
   return `Week ${Number(issue.week.slice(6))} · ${weekLabel(weekRange(issue.week, issue.timezone), issue.timezone)}`;
 }
 
+const summaries = new WeakMap<Issue, IssueSummary>();
+
+/** Kept per issue read: the home page lists every issue on each visit, and the label's time-zone arithmetic costs milliseconds. */
 export function issueSummary(issue: Issue): IssueSummary {
-  return { week: issue.week, label: issueLabel(issue), titles: issue.comparisons.map(comparisonTitle) };
+  let summary = summaries.get(issue);
+  if (!summary) {
+    summary = { week: issue.week, label: issueLabel(issue), titles: issue.comparisons.map(comparisonTitle) };
+    summaries.set(issue, summary);
+  }
+  return summary;
 }
 
 /**

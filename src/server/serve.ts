@@ -1,13 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createAdaptorServer, type ServerType } from '@hono/node-server';
-import type { Hono } from 'hono';
+import { createServer, type Server } from 'node:http';
+import { getRequestListener } from '@hono/node-server';
 import type { Config } from '../config.ts';
 import { transportFor } from '../delivery/transport-for.ts';
 import { UserError } from '../errors.ts';
 import { openState } from '../state/open.ts';
 import type { State } from '../state/stores.ts';
-import { createApp, type ServerDeps } from './app.ts';
+import { lineBuffer } from './access.ts';
+import { createRoutes, type ServerDeps } from './app.ts';
 
 /** Where `serve` listens unless told: this machine only, which is what a reverse proxy beside it needs. */
 export const DEFAULT_HOST = '127.0.0.1';
@@ -62,7 +63,7 @@ export function bindError(error: NodeJS.ErrnoException, host: string, port: numb
   }
 }
 
-function listen(server: ServerType, host: string, port: number): Promise<AddressInfo> {
+function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => reject(bindError(error, host, port));
     server.once('error', onError);
@@ -91,16 +92,29 @@ export async function startServer(
       'DIGEST_SECRET is not set; serve needs it to sign and check unsubscribe, preference and confirmation links (for example: export DIGEST_SECRET=$(openssl rand -base64 32)).',
     );
   }
-  let ready!: (app: Hono) => void;
-  const app = new Promise<Hono>((resolve) => (ready = resolve));
-  const server = createAdaptorServer({ fetch: async (request, env) => (await app).fetch(request, env) });
+  let ready!: (routes: ReturnType<typeof createRoutes>) => void;
+  const routes = new Promise<ReturnType<typeof createRoutes>>((resolve) => (ready = resolve));
+  const app = getRequestListener(async (request, env) => (await routes).app.fetch(request, env));
+  const server = createServer((request, response) => {
+    void routes.then(({ webhook }) => {
+      if (!webhook(request, response)) void app(request, response);
+    });
+  });
   const info = await listen(server, host, port);
   const stop = new AbortController();
+  // Written a turn of the event loop at a time instead of one write per line; whatever is left goes out at exit.
+  const out = lineBuffer((text) => process.stdout.write(text));
+  process.on('exit', out.flush);
   const close = () =>
     new Promise<void>((done, fail) => {
       stop.abort();
-      server.close((error) => (error ? fail(error) : done()));
-      if ('closeAllConnections' in server) server.closeAllConnections();
+      server.close((error) => {
+        out.close();
+        process.off('exit', out.flush);
+        if (error) fail(error);
+        else done();
+      });
+      server.closeAllConnections();
     });
   // A state opened here is closed with the server; one given (a test's) is its giver's.
   let opened: State | null = null;
@@ -111,9 +125,9 @@ export async function startServer(
   let state = deps.state;
   try {
     if (!state) state = opened = await openState(config);
-    const all = { ...defaultDeps(config, state), ...deps, signal: stop.signal };
+    const all = { ...defaultDeps(config, state), log: out.write, ...deps, signal: stop.signal };
     await all.subscribers.current();
-    ready(createApp(config, all));
+    ready(createRoutes(config, all));
   } catch (error) {
     await closeAll();
     throw state?.unavailable(error) ?? error;

@@ -1,4 +1,4 @@
-import { appendLinesDurably, parseJsonLineStrictly, readLines } from '../files.ts';
+import { LineAppender, parseJsonLineStrictly, readLines } from '../files.ts';
 import { LineError, type UserError } from '../errors.ts';
 
 /**
@@ -8,34 +8,39 @@ import { LineError, type UserError } from '../errors.ts';
  */
 export class Journal {
   private queue: { lines: readonly string[]; done: (error?: unknown) => void }[] = [];
-  private writing = false;
+  private writing: Promise<void> | null = null;
+  private readonly appender: LineAppender;
 
-  constructor(readonly file: string) {}
+  constructor(readonly file: string) {
+    this.appender = new LineAppender(file);
+  }
+
+  /** Waits for the appends under way, then lets go of the file (a later append opens it again). */
+  async close(): Promise<void> {
+    while (this.writing) await this.writing;
+    await this.appender.close();
+  }
 
   append(lines: readonly string[]): Promise<void> {
     if (lines.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.queue.push({ lines, done: (error) => (error === undefined ? resolve() : reject(error)) });
-      if (!this.writing) void this.drain();
+      this.writing ??= this.drain();
     });
   }
 
   private async drain(): Promise<void> {
-    this.writing = true;
     while (this.queue.length > 0) {
       const group = this.queue;
       this.queue = [];
       try {
-        await appendLinesDurably(
-          this.file,
-          group.flatMap((g) => g.lines),
-        );
+        await this.appender.append(group.flatMap((g) => g.lines));
         for (const g of group) g.done();
       } catch (error) {
         for (const g of group) g.done(error ?? new Error('append failed'));
       }
     }
-    this.writing = false;
+    this.writing = null;
   }
 }
 

@@ -21,6 +21,8 @@ import { WebhookLog } from './webhook-log.ts';
 export function openFiles(folder: string, listFile = path.join(folder, 'subscribers.csv')): State {
   const subscribers = new SubscriberStore(folder);
   const list: State['list'] = (options) => new LiveSubscribers(listFile, subscribers, options);
+  const webhooks = new WebhookLog(folder, subscribers);
+  const votes = new VoteStore(folder);
   return {
     place: folder,
     subscribers,
@@ -31,8 +33,8 @@ export function openFiles(folder: string, listFile = path.join(folder, 'subscrib
       return audienceOf(issue, current, problems);
     },
     signups: new SignupsFile(folder),
-    votes: new VoteStore(folder),
-    webhooks: new WebhookLog(folder, subscribers),
+    votes,
+    webhooks,
     issues: new IssueStore(folder),
     ledger: (week) => new Ledger(folder, week, new StoppedReaders(subscribers)),
     ledgerWeeks: () => ledgerWeeks(folder),
@@ -43,7 +45,9 @@ export function openFiles(folder: string, listFile = path.join(folder, 'subscrib
     previewDir: path.join(folder, 'preview'),
     // A file that can't be read or written is not a passing outage: it needs someone to look.
     unavailable: () => null,
-    close: async () => {},
+    close: async () => {
+      await Promise.all([webhooks.close(), votes.close()]);
+    },
   };
 }
 

@@ -108,6 +108,11 @@ export class VoteStore {
     this.journal = new Journal(this.file);
   }
 
+  /** Lets go of the votes file once the appends under way are on disk. */
+  close(): Promise<void> {
+    return this.journal.close();
+  }
+
   async record(vote: Vote, at: Date): Promise<void> {
     const recorded = RecordedVote.parse({ type: 'vote', ...vote, at: at.toISOString() });
     await this.journal.append([JSON.stringify(recorded)]);

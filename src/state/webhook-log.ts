@@ -62,6 +62,11 @@ export class WebhookLog {
     return this.seen;
   }
 
+  /** Lets go of the log's file once the appends under way are on disk. */
+  close(): Promise<void> {
+    return this.journal.close();
+  }
+
   async record(entry: WebhookEntry, stops: readonly SubscriberEvent[]): Promise<'recorded' | 'duplicate'> {
     for (;;) {
       if ((await this.ids()).has(entry.id)) return 'duplicate';
