@@ -90,4 +90,19 @@ describe('csvRecords', () => {
       expect({ text, read: await records(file) }).toEqual({ text, read: reference(file, text) });
     }
   });
+
+  it('reads UTF-16 little-endian with its BOM (Excel\'s "Unicode Text"), which csv-parse garbles after a trimmed space', async () => {
+    const text = 'email,name\r\nana@example.com, "Doe, Ana"\r\n\r\nbo@example.com, Siobhán Yılmaz\r\n';
+    const file = path.join(dir, 'utf-16.csv');
+    await writeFile(file, Buffer.from(`\uFEFF${text}`, 'utf16le'));
+    expect(await records(file)).toEqual(reference(file, text));
+    expect(await records(file)).toEqual({
+      records: [
+        ['email', 'name'],
+        ['ana@example.com', 'Doe, Ana'],
+        ['bo@example.com', 'Siobhán Yılmaz'],
+      ],
+      lines: [1, 2, 4],
+    });
+  });
 });
