@@ -25,7 +25,7 @@ export interface Audience {
 }
 
 /** The reason the issue skips an address of the list, or null for a reader: comparisonsFor's rule. */
-function skipReason(issue: Issue, subscriber: { status: SubscriberStatus; categories: readonly string[] }): SkipReason | null {
+function readerSkipReason(issue: Issue, subscriber: { status: SubscriberStatus; categories: readonly string[] }): SkipReason | null {
   if (subscriber.status !== 'active') return subscriber.status;
   return comparisonsFor(issue, subscriber.categories).length === 0 ? 'no matching categories' : null;
 }
@@ -40,12 +40,23 @@ const PAGE = 1000;
 
 /** The audience of a list held in memory (the files backend): its readers are kept as sorted addresses, so a large list is not copied. */
 export function audienceOf(issue: Issue, list: SubscriberList, problems: readonly RowProblem[]): Audience {
+  // The list shares one frozen array per category mix, so each mix is matched against the issue once.
+  const matches = new Map<readonly string[], boolean>();
+  const skipReason = (s: { status: SubscriberStatus; categories: readonly string[] }): SkipReason | null => {
+    if (s.status !== 'active') return s.status;
+    let match = matches.get(s.categories);
+    if (match === undefined) {
+      match = readerSkipReason(issue, s) === null;
+      if (Object.isFrozen(s.categories)) matches.set(s.categories, match);
+    }
+    return match ? null : 'no matching categories';
+  };
   const skipped = new Map<SkipReason, number>();
   const skip = (reason: SkipReason) => skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
   for (const _ of problems) skip('invalid address');
   const emails: string[] = [];
   for (const s of list.values()) {
-    const reason = skipReason(issue, s);
+    const reason = skipReason(s);
     if (reason) skip(reason);
     else emails.push(s.email);
   }
@@ -59,7 +70,7 @@ export function audienceOf(issue: Issue, list: SubscriberList, problems: readonl
     async *skippedLines() {
       const lines: string[] = [];
       for (const s of list.values()) {
-        const reason = skipReason(issue, s);
+        const reason = skipReason(s);
         if (reason) lines.push(`${s.email},${reason}`);
       }
       yield* lines.sort();

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { assertListNotEmpty } from './list-file.ts';
-import { isProblem, readSubscriberCsv, type RowProblem } from './csv.ts';
+import { isProblem, readSubscriberRows, type RowProblem } from './csv.ts';
 import type { ExportRow } from './import.ts';
 import type { ImportOutcome } from './import-plan.ts';
 import { SubscriberList } from './list.ts';
@@ -88,10 +88,11 @@ export class LiveSubscribers implements ListReader {
     const storeHasReaders = await this.store.hasEvents();
     if (csvExists || (!storeHasReaders && !this.options.allowMissingCsv)) {
       if (csvExists) await assertListNotEmpty(this.csvFile);
-      for await (const item of readSubscriberCsv(this.csvFile)) {
-        if (isProblem(item)) problems.push(item);
-        else list.fold(item);
-      }
+      for await (const items of readSubscriberRows(this.csvFile))
+        for (const item of items) {
+          if (isProblem(item)) problems.push(item);
+          else list.fold(item);
+        }
     }
     return { list, problems };
   }
