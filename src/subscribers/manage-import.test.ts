@@ -1,20 +1,11 @@
-import { appendFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { appendFile, cp, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, expect, it, vi } from 'vitest';
-import type { Tool } from '../catalog/schema.ts';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type Config, resolveConfig } from '../config.ts';
 import { openFiles } from '../state/open.ts';
 import { importSubscribers } from './manage.ts';
-
-/** Runs while the import loads the catalog, between reading the file's first row with categories and its end. */
-let duringCatalogLoad = async () => {};
-vi.mock('../catalog/load.ts', () => ({
-  loadCatalog: async () => {
-    await duringCatalogLoad();
-    return [{ category: 'Design' }, { category: 'Writing' }] as Tool[];
-  },
-}));
 
 let dir: string;
 let config: Config;
@@ -25,7 +16,7 @@ beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'manage-import-'));
   config = resolveConfig({ data: dir, subscribers: path.join(dir, 'subscribers.csv'), state: dir }, {});
   file = path.join(dir, 'export.csv');
-  duringCatalogLoad = async () => {};
+  await cp(new URL('../../data/tools', import.meta.url), path.join(dir, 'tools'), { recursive: true });
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
@@ -60,9 +51,16 @@ it('records each row with its categories as the catalog spells them, past the fi
 
 it('records nothing when the file changes between the check of every row and their recording', async () => {
   await writeFile(file, 'email,categories\nada@example.com,Design\n');
-  duringCatalogLoad = () => appendFile(file, 'bo@example.com,Gardening\n');
-  await expect(importSubscribers(config, store(), file, at)).rejects.toThrow(
-    `${file} changed while it was being imported; nothing was imported: run the import again.`,
-  );
+  // A tool file of the catalog as a pipe: the import, checking the first row's categories, waits to read it.
+  const tool = path.join(dir, 'tools', 'citebloom.json');
+  const content = await readFile(tool);
+  await rm(tool);
+  execFileSync('mkfifo', [tool]);
+  const imported = importSubscribers(config, store(), file, at);
+  const catalog = await open(tool, 'w');
+  await appendFile(file, 'bo@example.com,Gardening\n');
+  await catalog.writeFile(content);
+  await catalog.close();
+  await expect(imported).rejects.toThrow(`${file} changed while it was being imported; nothing was imported: run the import again.`);
   expect(await store().subscribers.hasEvents()).toBe(false);
 });
