@@ -11,21 +11,30 @@ import type { Subscriber, SubscriberEvent } from './schema.ts';
  */
 
 /**
- * The rows with their categories as the catalog spells them. A category the catalog doesn't have stops the
- * import, naming the line, as `subscribers add` refuses it: a reader of a misspelt category would get nothing.
+ * A row with its categories as the catalog spells them. A category the catalog doesn't have stops the import,
+ * naming the line, as `subscribers add` refuses it: a reader of a misspelt category would get nothing. Each
+ * spelling met is looked up once: an export repeats a few mixes a million times.
  */
+export function catalogSpelling(known: readonly string[], where: string, file: string): (row: ExportRow) => ExportRow {
+  const spelt = new Map<string, string[]>();
+  return (row) => {
+    if (row.categories.length === 0) return row;
+    const key = JSON.stringify(row.categories);
+    let categories = spelt.get(key);
+    if (!categories) {
+      categories = catalogCategories(row.categories, known, where, {
+        field: `${atLine(file, row.line)}: categories`,
+        after: '; nothing was imported',
+      });
+      spelt.set(key, categories);
+    }
+    return { ...row, categories };
+  };
+}
+
+/** The rows with their categories as the catalog spells them (catalogSpelling); the first unknown category stops it. */
 export function withCatalogCategories(rows: readonly ExportRow[], known: readonly string[], where: string, file: string): ExportRow[] {
-  return rows.map((row) =>
-    row.categories.length === 0
-      ? row
-      : {
-          ...row,
-          categories: catalogCategories(row.categories, known, where, {
-            field: `${atLine(file, row.line)}: categories`,
-            after: '; nothing was imported',
-          }),
-        },
-  );
+  return rows.map(catalogSpelling(known, where, file));
 }
 
 /** What became of one row's reader, in the order the summary lists them. */
