@@ -50,48 +50,58 @@ function headerSeconds(headers: Record<string, string> | null, name: string): nu
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The JSON string of `text` without its quotes, as UTF-8. */
-const escaped = (text: string) => Buffer.from(JSON.stringify(text).slice(1, -1));
+/** The JSON string of `text` without its quotes. */
+const escaped = (text: string) => JSON.stringify(text).slice(1, -1);
 
-// A template's pieces, escaped once for all the messages that share it.
-const escapedTemplates = new WeakMap<readonly string[], Buffer[]>();
+// A template's pieces, escaped and encoded once for all the messages that share it.
+const escapedTemplates = new WeakMap<readonly string[], Buffer<ArrayBuffer>[]>();
 
 /** A body's JSON string without its quotes: from its pieces when it has them, the shared ones escaped once. */
-function escapedBody(text: string, pieces: Pieces | undefined): Buffer[] {
+function escapedBody(text: string, pieces: Pieces | undefined): (Buffer<ArrayBuffer> | string)[] {
   if (pieces === undefined) return [escaped(text)];
   let template = escapedTemplates.get(pieces.template);
   if (template === undefined) {
-    template = pieces.template.map((piece, i) => (i % 2 === 0 ? escaped(piece) : Buffer.alloc(0)));
+    template = pieces.template.map((piece, i) => Buffer.from(i % 2 === 0 ? escaped(piece) : ''));
     escapedTemplates.set(pieces.template, template);
   }
   return template.map((piece, i) => (i % 2 === 0 ? piece : escaped(at(pieces.fills, (i - 1) / 2))));
+}
+
+/** One email of a batch's body, as the pieces its bytes are joined from. */
+interface Part {
+  segments: (Buffer<ArrayBuffer> | string)[];
+  bytes: number;
 }
 
 /**
  * One email of a batch's body as the SDK writes it (JSON.stringify of its fields in the SDK's order), so the bytes
  * are the SDK's own and a batch resumed by another version of this program matches the body first sent under its key.
  */
-function emailJson(e: OutgoingEmail): Buffer {
+function emailJson(e: OutgoingEmail): Part {
   const json = JSON.stringify;
-  return Buffer.concat([
-    Buffer.from(`{"from":${json(e.from)},"headers":${json(e.headers)},"html":"`),
+  const segments = [
+    `{"from":${json(e.from)},"headers":${json(e.headers)},"html":"`,
     ...escapedBody(e.html, e.pieces?.html),
-    Buffer.from(`","subject":${json(e.subject)},${e.tags ? `"tags":${json(e.tags)},` : ''}"text":"`),
+    `","subject":${json(e.subject)},${e.tags ? `"tags":${json(e.tags)},` : ''}"text":"`,
     ...escapedBody(e.text, e.pieces?.text),
-    Buffer.from(`","to":${json([e.to])}}`),
-  ]);
+    `","to":${json([e.to])}}`,
+  ];
+  return { segments, bytes: segments.reduce((n, s) => n + (typeof s === 'string' ? Buffer.byteLength(s) : s.length), 0) };
 }
 
-const OPEN = Buffer.from('[');
-const COMMA = Buffer.from(',');
-const CLOSE = Buffer.from(']');
-
 /** The bytes of the JSON array of `parts`: theirs, a comma between two, and the brackets. */
-const bodyBytes = (parts: readonly Buffer[]) => parts.reduce((n, p) => n + p.length + 1, 1);
+const bodyBytes = (parts: readonly Part[]) => parts.reduce((n, p) => n + p.bytes + 1, 1);
 
-/** The JSON array of a batch's emails, from their serialized parts. */
-function bodyOf(parts: readonly Buffer[]): Buffer {
-  return Buffer.concat([OPEN, ...parts.flatMap((part, i) => (i === 0 ? [part] : [COMMA, part])), CLOSE]);
+/** The JSON array of a batch's emails, written into one Buffer: what every attempt sends. */
+function bodyOf(parts: readonly Part[]): Buffer {
+  const body = Buffer.allocUnsafe(bodyBytes(parts));
+  let offset = body.write('[');
+  for (const [i, part] of parts.entries()) {
+    if (i > 0) offset += body.write(',', offset);
+    for (const segment of part.segments) offset += typeof segment === 'string' ? body.write(segment, offset) : segment.copy(body, offset);
+  }
+  body.write(']', offset);
+  return body;
 }
 
 /** Characters of a batch's bodies, read without flattening the renderer's strings. */
@@ -147,7 +157,7 @@ export class ResendTransport implements Transport {
   /** Sends a serialized batch: it holds `reserved` bytes of the budget, then as many as its body has, until it is done. */
   private async deliver(
     to: readonly string[],
-    parts: Buffer[],
+    parts: Part[],
     reserved: number,
     idempotencyKey: string,
     options: { beforeSend?: () => Promise<NarrowedBatch | undefined> },
@@ -173,7 +183,7 @@ export class ResendTransport implements Transport {
 
   private async attempts(
     to: readonly string[],
-    parts: Buffer[],
+    parts: Part[],
     idempotencyKey: string,
     options: { beforeSend?: () => Promise<NarrowedBatch | undefined> },
     narrowedTo: (bytes: number) => void,
