@@ -4,7 +4,7 @@ import { ByteBudget } from './in-flight.ts';
 /** Which of `asks` the budget has granted so far, after the microtasks its grants queue have run. */
 async function granted(asks: Promise<void>[]): Promise<boolean[]> {
   const done = asks.map(() => false);
-  asks.forEach((ask, i) => ask.then(() => (done[i] = true)));
+  for (const [i, ask] of asks.entries()) void ask.then(() => (done[i] = true));
   await new Promise((resolve) => setImmediate(resolve));
   return done;
 }
