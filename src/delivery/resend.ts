@@ -136,7 +136,7 @@ export class ResendTransport implements Transport {
     this.unreachableAfter = options.unreachableAfter ?? 3;
     this.sleep = options.sleep ?? realSleep;
     this.random = options.random ?? Math.random;
-    this.budget = new ByteBudget(options.maxBytesInFlight ?? 32 * 2 ** 20);
+    this.budget = new ByteBudget(options.maxBytesInFlight ?? 16 * 2 ** 20);
   }
 
   async sendBatch(
