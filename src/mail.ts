@@ -31,6 +31,18 @@ export interface OutgoingEmail {
   headers: Record<string, string>;
   /** Resend tags, echoed in every webhook about the message (names and values: ASCII letters, digits, `_` and `-`). */
   tags?: { name: string; value: string }[];
+  /** `html` and `text` as the pieces they were joined from, when many messages share most of them (see Pieces). */
+  pieces?: { html: Pieces; text: Pieces };
+}
+
+/**
+ * A body as a template shared by many messages and this message's fills: the body is `template[0] + fills[0] +
+ * template[2] + fills[1] + ...` (the template's odd entries are what the fills replace), so a transport can
+ * serialize the shared pieces once rather than once per message.
+ */
+export interface Pieces {
+  template: readonly string[];
+  fills: readonly string[];
 }
 
 /** What the message needs besides the issue and the reader, resolved from the config. */

@@ -173,34 +173,39 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
     report.stoppedEarly ??= 'the send lost its lock';
     return false;
   };
-  const sendOne = async (job: Job): Promise<boolean> => {
-    const recipients = await job.recipients();
-    // Rendered before its turn, so the time from the turn to the wire is only the ledger's write: the pace holds on a loaded machine.
-    const messages = await Promise.all(recipients.map((r) => renderer.render(r)));
-    // Tagged with the issue, so Resend's webhooks about each message say which issue it was.
-    let emails = messages
+  // Tagged with the issue, so Resend's webhooks about each message say which issue it was.
+  const renderBatch = async (recipients: readonly Recipient[]): Promise<OutgoingEmail[]> =>
+    (await Promise.all(recipients.map((r) => renderer.renderWithPieces(r))))
       .filter((m): m is OutgoingEmail => m !== null)
       .map((m) => ({ ...m, tags: [{ name: ISSUE_TAG, value: issue.week }] }));
+  const sendOne = async (job: Job): Promise<boolean> => {
+    const recipients = await job.recipients();
+    let to: string[] = [];
     let size = job.size;
     let outcome: BatchOutcome;
     try {
-      outcome = await transport.sendBatch(emails, job.key, {
-        beforeSend: async () => {
-          // A stop asked (or a run stopped) while this batch waited for its turn leaves it unsent, as if never started.
-          if (options.shouldStop?.() || report.stoppedEarly !== null) throw new Withdrawn();
-          const submission = await ledger.submitting(job.batch, {
-            recheck: { recipients, rekey: (kept) => batchKey(issue, job.batch, kept) },
-            resendUnknown: options.resendUnknown,
-          });
-          if (submission.kind === 'fate-unknown') throw new FateUnknown();
-          for (const { status } of submission.stopped) add(report.skipped, status, 1);
-          if (!submission.replanned) return undefined;
-          const kept = new Set(submission.replanned.recipients.map((r) => r.email));
-          size = kept.size;
-          if (size === 0) throw new NobodyLeft();
-          emails = emails.filter((e) => kept.has(e.to));
-          return { emails, idempotencyKey: submission.replanned.key };
-        },
+      // Rendered before its turn, so the time from the turn to the wire is only the ledger's write: the pace holds on a
+      // loaded machine. Handed over in a callback that keeps only the addresses: the transport lets the messages go.
+      outcome = await renderBatch(recipients).then((emails) => {
+        to = emails.map((e) => e.to);
+        return transport.sendBatch(emails, job.key, {
+          beforeSend: async () => {
+            // A stop asked (or a run stopped) while this batch waited for its turn leaves it unsent, as if never started.
+            if (options.shouldStop?.() || report.stoppedEarly !== null) throw new Withdrawn();
+            const submission = await ledger.submitting(job.batch, {
+              recheck: { recipients, rekey: (kept) => batchKey(issue, job.batch, kept) },
+              resendUnknown: options.resendUnknown,
+            });
+            if (submission.kind === 'fate-unknown') throw new FateUnknown();
+            for (const { status } of submission.stopped) add(report.skipped, status, 1);
+            if (!submission.replanned) return undefined;
+            const kept = new Set(submission.replanned.recipients.map((r) => r.email));
+            size = kept.size;
+            if (size === 0) throw new NobodyLeft();
+            to = to.filter((address) => kept.has(address));
+            return { to: kept, idempotencyKey: submission.replanned.key };
+          },
+        });
       });
     } catch (error) {
       if (error instanceof Withdrawn) return false;
@@ -209,7 +214,7 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
       return stopAtLostLock(error);
     }
     if (outcome.kind === 'sent') {
-      const rejected = outcome.rejected.map((r) => ({ email: emails[r.index]?.to ?? '', reason: r.reason }));
+      const rejected = outcome.rejected.map((r) => ({ email: to[r.index] ?? '', reason: r.reason }));
       await ledger.sent(job.batch, rejected).catch(stopAtLostLock);
       report.sent += size - rejected.length;
       report.sentThisRun += size - rejected.length;

@@ -41,7 +41,7 @@ export class Outbox implements Transport {
     options: { beforeSend?: () => Promise<NarrowedBatch | undefined> } = {},
   ): Promise<BatchOutcome> {
     const narrowed = await options.beforeSend?.();
-    for (const email of narrowed?.emails ?? emails) {
+    for (const email of narrowed ? emails.filter((e) => narrowed.to.has(e.to)) : emails) {
       await writeFileDurably(path.join(this.dir, messageFileName(email.to)), await toEml(email));
     }
     return { kind: 'sent', rejected: [] };

@@ -1,7 +1,9 @@
-import { Resend } from 'resend';
+import { Resend, type CreateBatchRequestOptions } from 'resend';
+import { ByteBudget } from './in-flight.ts';
 import { Pacer } from './pacer.ts';
-import type { OutgoingEmail } from '../mail.ts';
+import type { OutgoingEmail, Pieces } from '../mail.ts';
 import type { BatchOutcome, NarrowedBatch, Transport } from './transport.ts';
+import { at } from '../invariant.ts';
 
 export interface ResendTransportOptions {
   apiKey: string;
@@ -15,6 +17,8 @@ export interface ResendTransportOptions {
   unreachableAfter?: number;
   /** Upper bound of one backoff wait, in milliseconds. */
   maxBackoffMs?: number;
+  /** Bytes of request bodies held at once, those of batches in flight and waiting for a retry (a larger batch goes alone). */
+  maxBytesInFlight?: number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
 }
@@ -46,18 +50,62 @@ function headerSeconds(headers: Record<string, string> | null, name: string): nu
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The batch as Resend's API takes it. */
-function payloadOf(emails: readonly OutgoingEmail[]) {
-  return emails.map((e) => ({
-    from: e.from,
-    to: [e.to],
-    subject: e.subject,
-    html: e.html,
-    text: e.text,
-    headers: e.headers,
-    ...(e.tags && { tags: e.tags }),
-  }));
+/** The JSON string of `text` without its quotes. */
+const escaped = (text: string) => JSON.stringify(text).slice(1, -1);
+
+// A template's pieces, escaped and encoded once for all the messages that share it.
+const escapedTemplates = new WeakMap<readonly string[], Buffer<ArrayBuffer>[]>();
+
+/** A body's JSON string without its quotes: from its pieces when it has them, the shared ones escaped once. */
+function escapedBody(text: string, pieces: Pieces | undefined): (Buffer<ArrayBuffer> | string)[] {
+  if (pieces === undefined) return [escaped(text)];
+  let template = escapedTemplates.get(pieces.template);
+  if (template === undefined) {
+    template = pieces.template.map((piece, i) => Buffer.from(i % 2 === 0 ? escaped(piece) : ''));
+    escapedTemplates.set(pieces.template, template);
+  }
+  return template.map((piece, i) => (i % 2 === 0 ? piece : escaped(at(pieces.fills, (i - 1) / 2))));
 }
+
+/** One email of a batch's body, as the pieces its bytes are joined from. */
+interface Part {
+  segments: (Buffer<ArrayBuffer> | string)[];
+  bytes: number;
+}
+
+/**
+ * One email of a batch's body as the SDK writes it (JSON.stringify of its fields in the SDK's order), so the bytes
+ * are the SDK's own and a batch resumed by another version of this program matches the body first sent under its key.
+ */
+function emailJson(e: OutgoingEmail): Part {
+  const json = JSON.stringify;
+  const segments = [
+    `{"from":${json(e.from)},"headers":${json(e.headers)},"html":"`,
+    ...escapedBody(e.html, e.pieces?.html),
+    `","subject":${json(e.subject)},${e.tags ? `"tags":${json(e.tags)},` : ''}"text":"`,
+    ...escapedBody(e.text, e.pieces?.text),
+    `","to":${json([e.to])}}`,
+  ];
+  return { segments, bytes: segments.reduce((n, s) => n + (typeof s === 'string' ? Buffer.byteLength(s) : s.length), 0) };
+}
+
+/** The bytes of the JSON array of `parts`: theirs, a comma between two, and the brackets. */
+const bodyBytes = (parts: readonly Part[]) => parts.reduce((n, p) => n + p.bytes + 1, 1);
+
+/** The JSON array of a batch's emails, written into one Buffer: what every attempt sends. */
+function bodyOf(parts: readonly Part[]): Buffer {
+  const body = Buffer.allocUnsafe(bodyBytes(parts));
+  let offset = body.write('[');
+  for (const [i, part] of parts.entries()) {
+    if (i > 0) offset += body.write(',', offset);
+    for (const segment of part.segments) offset += typeof segment === 'string' ? body.write(segment, offset) : segment.copy(body, offset);
+  }
+  body.write(']', offset);
+  return body;
+}
+
+/** Characters of a batch's bodies, read without flattening the renderer's strings. */
+const charsOf = (emails: readonly OutgoingEmail[]) => emails.reduce((n, e) => n + e.html.length + e.text.length, 0);
 
 /** Resend through its SDK: batches with an Idempotency-Key, paced by the rate-limit headers, retried with backoff. */
 export class ResendTransport implements Transport {
@@ -75,6 +123,9 @@ export class ResendTransport implements Transport {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private readonly pacer = new Pacer();
+  private readonly budget: ByteBudget;
+  /** The most bytes of JSON per character of the bodies seen so far: what a batch reserves before it is serialized. */
+  private bytesPerChar = 1;
 
   constructor(options: ResendTransportOptions) {
     this.resend = new Resend(options.apiKey, { baseUrl: options.baseUrl });
@@ -85,6 +136,7 @@ export class ResendTransport implements Transport {
     this.unreachableAfter = options.unreachableAfter ?? 3;
     this.sleep = options.sleep ?? realSleep;
     this.random = options.random ?? Math.random;
+    this.budget = new ByteBudget(options.maxBytesInFlight ?? 16 * 2 ** 20);
   }
 
   async sendBatch(
@@ -92,7 +144,51 @@ export class ResendTransport implements Transport {
     idempotencyKey: string,
     options: { beforeSend?: () => Promise<NarrowedBatch | undefined> } = {},
   ): Promise<BatchOutcome> {
-    let payload = payloadOf(emails);
+    const chars = charsOf(emails);
+    const reserved = Math.ceil(chars * this.bytesPerChar);
+    await this.budget.acquire(reserved);
+    const to = emails.map((e) => e.to);
+    // Serialized once, here: a retry resends these bytes, and the messages (flattened by JSON.stringify) can go.
+    const parts = emails.map(emailJson);
+    this.bytesPerChar = Math.max(this.bytesPerChar, bodyBytes(parts) / Math.max(1, chars));
+    return this.deliver(to, parts, reserved, idempotencyKey, options);
+  }
+
+  /** Sends a serialized batch: it holds `reserved` bytes of the budget, then as many as its body has, until it is done. */
+  private async deliver(
+    to: readonly string[],
+    parts: Part[],
+    reserved: number,
+    idempotencyKey: string,
+    options: { beforeSend?: () => Promise<NarrowedBatch | undefined> },
+  ): Promise<BatchOutcome> {
+    let held = reserved;
+    try {
+      const bytes = bodyBytes(parts);
+      if (bytes <= held) this.budget.release(held - bytes);
+      else {
+        this.budget.release(held);
+        held = 0;
+        await this.budget.acquire(bytes);
+      }
+      held = bytes;
+      return await this.attempts(to, parts, idempotencyKey, options, (sent) => {
+        this.budget.release(held - sent);
+        held = sent;
+      });
+    } finally {
+      this.budget.release(held);
+    }
+  }
+
+  private async attempts(
+    to: readonly string[],
+    parts: Part[],
+    idempotencyKey: string,
+    options: { beforeSend?: () => Promise<NarrowedBatch | undefined> },
+    narrowedTo: (bytes: number) => void,
+  ): Promise<BatchOutcome> {
+    let body: Buffer = Buffer.alloc(0);
     let key = idempotencyKey;
     let last: ResendError | null = null;
     let unanswered = 0;
@@ -103,17 +199,24 @@ export class ResendTransport implements Transport {
       if (attempt === 0) {
         try {
           const narrowed = await options.beforeSend?.();
-          if (narrowed) [payload, key] = [payloadOf(narrowed.emails), narrowed.idempotencyKey];
+          if (narrowed) [parts, key] = [parts.filter((_, i) => narrowed.to.has(at(to, i))), narrowed.idempotencyKey];
         } catch (error) {
           this.pacer.unused();
           throw error;
         }
+        body = bodyOf(parts);
+        parts = [];
+        narrowedTo(body.length);
       }
-      const result = await this.resend.batch.send(payload, {
+      // The SDK spreads its request options over the fetch it makes, so a body given here is the one sent (and its
+      // own serialization of the empty payload is dropped); resend-transport.test.ts checks the bytes are the SDK's.
+      const request: CreateBatchRequestOptions & { body: Buffer } = {
         idempotencyKey: key,
         batchValidation: 'permissive',
         signal: AbortSignal.timeout(this.timeoutMs),
-      });
+        body,
+      };
+      const result = await this.resend.batch.send([], request);
       this.pacer.observe(result.headers);
       if (result.error === null) {
         const errors = (result.data as { errors?: { index: number; message: string }[] }).errors ?? [];

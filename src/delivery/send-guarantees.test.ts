@@ -93,7 +93,7 @@ class RecordingTransport implements Transport {
     options: { beforeSend?: () => Promise<NarrowedBatch | undefined> } = {},
   ): Promise<BatchOutcome> {
     const narrowed = await options.beforeSend?.();
-    this.batches.push({ key: narrowed?.idempotencyKey ?? key, to: (narrowed?.emails ?? emails).map((e) => e.to) });
+    this.batches.push({ key: narrowed?.idempotencyKey ?? key, to: emails.map((e) => e.to).filter((to) => narrowed?.to.has(to) ?? true) });
     return (await this.after(this.batches.length)) ?? { kind: 'sent', rejected: [] };
   }
 }

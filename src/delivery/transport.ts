@@ -14,9 +14,9 @@ export type BatchOutcome =
       unreachable?: boolean;
     };
 
-/** What goes instead when `beforeSend` narrowed a batch (readers who left were dropped): fewer messages, another key. */
+/** What goes instead when `beforeSend` narrowed a batch (readers who left were dropped): the messages to these addresses, another key. */
 export interface NarrowedBatch {
-  emails: readonly OutgoingEmail[];
+  to: ReadonlySet<string>;
   idempotencyKey: string;
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Issue } from '../digest/schema.ts';
-import type { SenderSettings } from '../mail.ts';
+import type { Pieces, SenderSettings } from '../mail.ts';
 import { renderMessage } from './message.ts';
 import { DigestRenderer } from './variants.ts';
 import { verifyVoteToken } from '../subscribers/tokens.ts';
@@ -45,6 +45,21 @@ describe('DigestRenderer', () => {
       const fast = await renderer.render(reader);
       expect(fast).toEqual(direct);
     }
+  });
+
+  it('gives each body as the pieces it was joined from, the shared template the same object for every reader of a variant', async () => {
+    const renderer = new DigestRenderer(issue, settings);
+    const join = ({ template, fills }: Pieces) => template.map((piece, i) => (i % 2 === 0 ? piece : fills[(i - 1) / 2])).join('');
+    const messages = await Promise.all(
+      NAMES.map((name, i) => renderer.renderWithPieces({ email: `reader${i}@example.com`, name: name ?? 'Ada', categories: [] })),
+    );
+    for (const [i, message] of messages.entries()) {
+      const { pieces, ...rest } = message!;
+      expect(rest).toEqual(await renderer.render({ email: `reader${i}@example.com`, name: NAMES[i] ?? 'Ada', categories: [] }));
+      expect(join(pieces!.html)).toBe(message!.html);
+      expect(join(pieces!.text)).toBe(message!.text);
+    }
+    expect(messages[3]!.pieces!.html.template).toBe(messages[4]!.pieces!.html.template);
   });
 
   it('marks a test copy the same way', async () => {

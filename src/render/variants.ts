@@ -3,7 +3,7 @@ import { createElement } from 'react';
 import WeeklyDigest from '../../emails/WeeklyDigest.tsx';
 import { categoryKey } from '../catalog/schema.ts';
 import type { Issue } from '../digest/schema.ts';
-import type { OutgoingEmail, Recipient, SenderSettings } from '../mail.ts';
+import type { OutgoingEmail, Pieces, Recipient, SenderSettings } from '../mail.ts';
 import { givenName } from '../digest/wording.ts';
 import { signVoteToken } from '../subscribers/tokens.ts';
 import { digestLinks, digestProps, messageFrom, readerTokens, renderMessage, toolSlugs, unsubscribeHeaders } from './message.ts';
@@ -49,6 +49,14 @@ export class DigestRenderer {
 
   /** The reader's message, or null when none of the issue's comparisons is in their categories. */
   async render(recipient: Recipient, options: { test?: boolean } = {}): Promise<OutgoingEmail | null> {
+    const message = await this.renderWithPieces(recipient, options);
+    if (message === null) return null;
+    const { pieces: _pieces, ...rest } = message;
+    return rest;
+  }
+
+  /** `render`'s message, with its bodies' pieces when it was filled in from a variant. */
+  async renderWithPieces(recipient: Recipient, options: { test?: boolean } = {}): Promise<OutgoingEmail | null> {
     if (!this.safe) return renderMessage(this.issue, recipient, this.settings, options);
     const name = givenName(recipient.name);
     const variant = await this.variant(recipient.categories, name !== null);
@@ -71,23 +79,27 @@ export class DigestRenderer {
       return token;
     };
     // Concatenation, not join: V8 keeps the result as a rope over the shared parts until something reads it whole.
-    const fill = (template: Template, name: string) => {
+    const fill = (template: Template, name: string): [string, Pieces] => {
       let text = at(template, 0);
+      const fills: string[] = [];
       for (let i = 1; i < template.length; i += 2) {
         const p = at(template, i);
-        text +=
-          (p === NAME ? name : p === UNSUBSCRIBE ? tokens.unsubscribe : p === PREFERENCES ? tokens.preferences : voteToken(p)) +
-          at(template, i + 1);
+        const value = p === NAME ? name : p === UNSUBSCRIBE ? tokens.unsubscribe : p === PREFERENCES ? tokens.preferences : voteToken(p);
+        fills.push(value);
+        text += value + at(template, i + 1);
       }
-      return text;
+      return [text, { template, fills }];
     };
+    const [html, htmlPieces] = fill(variant.html, escapeLikeReact(name ?? ''));
+    const [text, textPieces] = fill(variant.text, name ?? '');
     return {
       to: recipient.email,
       from: variant.from,
       subject: options.test ? `[TEST] ${variant.subject}` : variant.subject,
-      html: fill(variant.html, escapeLikeReact(name ?? '')),
-      text: fill(variant.text, name ?? ''),
+      html,
+      text,
       headers: unsubscribeHeaders(digestLinks(this.settings, this.issue.week, tokens).unsubscribe),
+      pieces: { html: htmlPieces, text: textPieces },
     };
   }
 
