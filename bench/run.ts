@@ -40,6 +40,8 @@ async function eachCode<T>(run: number, cases: (label: string) => Promise<T>): P
   for (const { label, dir } of order) results.push(await withCode(dir, () => cases(label)));
   return results;
 }
+/** `--readers N`: only the delivery cases of N readers (the 100,000-reader send takes minutes). */
+const onlyReaders = process.argv.includes('--readers') ? Number(process.argv[process.argv.indexOf('--readers') + 1]) : undefined;
 /** The code column of a row, when a side-by-side run has one. */
 const codeCell = (label: string) => (against ? `${label} | ` : '');
 const codeHead = against ? 'code | ' : '';
@@ -205,7 +207,7 @@ if (section('delivery') && database) {
           [20_000, 100, 4302],
           [100_000, 100, 4303],
         ]
-  ) as [number, number, number][];
+  ).filter(([readers]) => onlyReaders === undefined || readers === onlyReaders) as [number, number, number][];
   for (let run = 0; run < runs; run++)
     for (const [readers, rate, port] of deliveries)
       await eachCode(run, async (code) => {
