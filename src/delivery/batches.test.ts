@@ -90,7 +90,7 @@ describe('audienceOf', () => {
     expect(reversed.skipped).toEqual(audience.skipped);
   });
 
-  it('orders addresses as JavaScript sorts them, whatever their first characters (one character, digits, past ASCII)', async () => {
+  it('orders addresses as JavaScript sorts them, whatever their characters (one alone, digits, past ASCII, alike for six)', async () => {
     const emails = [
       'b@x.io',
       'a@x.io',
@@ -105,6 +105,15 @@ describe('audienceOf', () => {
       'ü@x.io',
       '😀@x.io',
       '~@x.io',
+      // Past the first six characters, and code units from 254 up, the addresses themselves decide.
+      'abcdefgh@x.io',
+      'abcdefga@x.io',
+      'abcde@x.io',
+      'a\u0100b@x.io',
+      'a\u0100a@x.io',
+      'a\u00ffz@x.io',
+      'a\u00fea@x.io',
+      'a\u00fdz@x.io',
     ];
     const audience = audienceOf(issue, SubscriberList.from(emails.map((email) => subscriber(email))), []);
     expect(await emailsOf(audience)).toEqual([...emails].sort());

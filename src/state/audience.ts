@@ -80,20 +80,30 @@ export function audienceOf(issue: Issue, list: SubscriberList, problems: readonl
 }
 
 /**
- * `slots` in the order of their addresses (JavaScript's sort order), sorted a bucket of the first two characters at a
- * time: each slot then meets thousands of others rather than a million, and the comparisons are most of the sort's cost.
+ * `slots` in the order of their addresses (JavaScript's sort order). Most comparisons are settled by a number made
+ * of each address's first six characters, held side by side; the address strings, scattered over the heap, are
+ * compared only on a tie.
  */
 function sortedByAddress(list: SubscriberList, slots: readonly number[]): number[] {
-  // A character's bucket: 0 past the end, which comes first; code units from 127 up share the last, which the
-  // comparison orders, and split by no second character.
-  const key = (code: number) => (Number.isNaN(code) ? 0 : Math.min(code + 1, 128));
-  const buckets: number[][] = Array.from({ length: 129 * 129 }, () => []);
-  for (const slot of slots) {
-    const email = list.emailAt(slot);
-    const first = key(email.charCodeAt(0));
-    (buckets[first * 129 + (first === 128 ? 0 : key(email.charCodeAt(1)))] as number[]).push(slot);
-  }
+  const prefixes = new Float64Array(list.size);
+  for (const slot of slots) prefixes[slot] = prefixOf(list.emailAt(slot));
   // Two slots never hold one address.
-  const byAddress = (a: number, b: number) => (list.emailAt(a) < list.emailAt(b) ? -1 : 1);
-  return buckets.flatMap((bucket) => (bucket.length > 1 ? bucket.sort(byAddress) : bucket));
+  return [...slots].sort((a, b) => (prefixes[a] as number) - (prefixes[b] as number) || (list.emailAt(a) < list.emailAt(b) ? -1 : 1));
+}
+
+/**
+ * The first six characters of `text` as one number, ordered as the texts are: a byte each, 0 past the end and the
+ * code unit plus one below 254; a code unit from 254 up counts as 255 and ends the number, so two texts that differ
+ * there, or after, tie, and their comparison decides.
+ */
+function prefixOf(text: string): number {
+  let prefix = 0;
+  let ended = false;
+  for (let i = 0; i < 6; i++) {
+    const code = text.charCodeAt(i);
+    const byte = ended || Number.isNaN(code) ? 0 : code < 254 ? code + 1 : 255;
+    if (byte === 255) ended = true;
+    prefix = prefix * 256 + byte;
+  }
+  return prefix;
 }
