@@ -37,7 +37,7 @@ export function issueCategoryKeys(issue: Issue): Set<string> {
 /** Readers handed out at a time from a list held in memory. */
 const PAGE = 1000;
 
-/** The audience of a list held in memory (the files backend): its readers are kept as sorted addresses, so a large list is not copied. */
+/** The audience of a list held in memory (the files backend): its readers are kept as the list's slots sorted by address, so a large list is not copied. */
 export function audienceOf(issue: Issue, list: SubscriberList, problems: readonly RowProblem[]): Audience {
   // The list shares one frozen array per category mix, so each mix is matched against the issue once.
   const matches = new Map<readonly string[], boolean>();
@@ -59,12 +59,12 @@ export function audienceOf(issue: Issue, list: SubscriberList, problems: readonl
     if (reason) skip(reason);
     else slots.push(slot);
   }
-  const sorted = sortedByAddress(list, slots);
+  sortByAddress(list, slots);
   return {
     skipped,
     problems: problems.map((p) => p.problem),
     async *readers() {
-      for (let i = 0; i < sorted.length; i += PAGE) yield sorted.slice(i, i + PAGE).map((slot) => list.atSlot(slot));
+      for (let i = 0; i < slots.length; i += PAGE) yield slots.slice(i, i + PAGE).map((slot) => list.atSlot(slot));
     },
     async *skippedLines() {
       const lines: string[] = [];
@@ -80,15 +80,15 @@ export function audienceOf(issue: Issue, list: SubscriberList, problems: readonl
 }
 
 /**
- * `slots` in the order of their addresses (JavaScript's sort order). Most comparisons are settled by a number made
- * of each address's first six characters, held side by side; the address strings, scattered over the heap, are
- * compared only on a tie.
+ * Sorts `slots` in the order of their addresses (JavaScript's sort order). Most comparisons are settled by a number
+ * made of each address's first six characters, held side by side; the address strings, scattered over the heap,
+ * are compared only on a tie.
  */
-function sortedByAddress(list: SubscriberList, slots: readonly number[]): number[] {
+function sortByAddress(list: SubscriberList, slots: number[]): void {
   const prefixes = new Float64Array(list.size);
   for (const slot of slots) prefixes[slot] = prefixOf(list.emailAt(slot));
   // Two slots never hold one address.
-  return [...slots].sort((a, b) => (prefixes[a] as number) - (prefixes[b] as number) || (list.emailAt(a) < list.emailAt(b) ? -1 : 1));
+  slots.sort((a, b) => (prefixes[a] as number) - (prefixes[b] as number) || (list.emailAt(a) < list.emailAt(b) ? -1 : 1));
 }
 
 /**
