@@ -6,7 +6,7 @@ import { type CommandDef, defineCommand, renderUsage, runCommand, type showUsage
 import { NEWSLETTER } from '../digest/wording.ts';
 import { UserError } from '../errors.ts';
 import { terminalSafe } from '../plain-text.ts';
-import { lostDatabaseSentence } from '../state/pg/connect.ts';
+import { lostDatabaseSentence } from '../state/pg/limits.ts';
 import { type CliIo, currentIo, processIo, withIo } from './io.ts';
 
 // Each command loads only what it uses: `subscribers list` need not load React, Resend and the web server.

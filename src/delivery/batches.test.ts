@@ -90,6 +90,38 @@ describe('audienceOf', () => {
     expect(reversed.skipped).toEqual(audience.skipped);
   });
 
+  it('orders addresses as JavaScript sorts them, whatever their characters (one alone, digits, past ASCII, alike for six)', async () => {
+    const emails = [
+      'b@x.io',
+      'a@x.io',
+      'ab@x.io',
+      'a.b@x.io',
+      'a',
+      'Zo@x.io',
+      '9@x.io',
+      '_@x.io',
+      'é@x.io',
+      'éa@x.io',
+      'ü@x.io',
+      '😀@x.io',
+      '~@x.io',
+      // Past the first six characters, and code units from 254 up, the addresses themselves decide.
+      'abcdefgh@x.io',
+      'abcdefga@x.io',
+      'abcde@x.io',
+      'a\u0100b@x.io',
+      'a\u0100a@x.io',
+      'a\u00ffz@x.io',
+      'a\u00fea@x.io',
+      'a\u00fdz@x.io',
+    ];
+    const audience = audienceOf(issue, SubscriberList.from(emails.map((email) => subscriber(email))), []);
+    expect(await emailsOf(audience)).toEqual([...emails].sort());
+    // A page holds a thousand: the order runs on across pages.
+    const many = Array.from({ length: 2500 }, (_, i) => `${String.fromCharCode(97 + (i % 26))}${(i * 7919) % 2500}@x.io`);
+    expect(await emailsOf(audienceOf(issue, SubscriberList.from(many.map((email) => subscriber(email))), []))).toEqual([...many].sort());
+  });
+
   it('sends nothing for an issue without comparisons to readers who chose categories', async () => {
     const empty: Issue = { ...issue, comparisons: [] };
     const result = audienceOf(empty, SubscriberList.from([subscriber('ana@example.com', 'active', ['Research'])]), []);

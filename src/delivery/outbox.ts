@@ -1,5 +1,4 @@
 import path from 'node:path';
-import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { writeFileDurably } from '../files.ts';
 import type { OutgoingEmail } from '../mail.ts';
 import type { BatchOutcome, NarrowedBatch, Transport } from './transport.ts';
@@ -11,6 +10,8 @@ export function messageFileName(address: string): string {
 
 /** The MIME message (`.eml`) of an email, openable in any mail client. */
 export async function toEml(email: OutgoingEmail): Promise<Buffer> {
+  // Loaded at the first message written: a dry run, whose transport this is too, writes none.
+  const { default: MailComposer } = await import('nodemailer/lib/mail-composer/index.js');
   const composer = new MailComposer({
     from: email.from,
     to: email.to,

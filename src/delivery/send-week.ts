@@ -81,7 +81,7 @@ async function sendTestCopy(config: Config, state: State, prepared: PreparedIssu
   const shown = comparisonsFor(issue, reader.categories).length;
   const copy = { kind: 'test-copy', prepared, to: address, subject: message.subject, listed: subscriber !== undefined, shown } as const;
   if (dryRun) return { ...copy, via: null };
-  const transport = transportFor(config, path.join(outboxDir(state, issue.week), 'test'));
+  const transport = await transportFor(config, path.join(outboxDir(state, issue.week), 'test'));
   const outcome = await transport.sendBatch([message], `test-${issue.week}-${randomUUID()}`);
   if (outcome.kind === 'failed') throw new UserError(`The test copy to ${address} was not sent: ${outcome.reason}.`);
   return { ...copy, via: transport.description };
@@ -131,7 +131,7 @@ async function sendUntil(
 
   const audience = await state.audience(issue);
   for (const problem of audience.problems) hooks.onProblem?.(problem);
-  const transport = transportFor(config, outboxDir(state, issue.week));
+  const transport = await transportFor(config, outboxDir(state, issue.week));
   const ledger = state.ledger(issue.week);
   const fingerprint = settingsFingerprint(config);
   const send = async () => {

@@ -48,8 +48,12 @@ async function sent(week: string): Promise<string> {
   return issue.comparisons[0]!.left.slug;
 }
 
-const app = () =>
-  createApp(config, { ...defaultDeps(config, openFiles(config.stateDir, config.subscribersFile)), now: () => now, signal: stop.signal });
+const app = async () =>
+  createApp(config, {
+    ...(await defaultDeps(config, openFiles(config.stateDir, config.subscribersFile))),
+    now: () => now,
+    signal: stop.signal,
+  });
 
 describe('a damaged votes.jsonl', () => {
   it('gets the pages that show or take votes a plain 503, logged once with file and line; every other page works on', async () => {
@@ -57,7 +61,7 @@ describe('a damaged votes.jsonl', () => {
     const votes = new VoteStore(config.stateDir);
     await votes.record({ email: 'ada@example.com', week: WEEK, slug, choice: 'ship' }, now);
     await writeFile(votes.file, `${await readFile(votes.file, 'utf8')}not a vote\n`);
-    const server = app();
+    const server = await app();
     const voteToken = signVoteToken(SECRET, { email: 'ada@example.com', week: WEEK, slug, choice: 'skip' });
     const vote = () => server.request('/vote', { method: 'POST', body: new URLSearchParams({ token: voteToken }) });
 
@@ -92,7 +96,7 @@ describe('a damaged send ledger', () => {
     await sent(WEEK);
     const ledger = path.join(config.stateDir, 'ledger', `${WEEK}.jsonl`);
     await writeFile(ledger, `not a record\n${await readFile(ledger, 'utf8')}`);
-    const server = app();
+    const server = await app();
     for (const route of ['/', '/issues', '/feed.xml']) {
       const response = await server.request(route);
       expect([route, response.status]).toEqual([route, 200]);

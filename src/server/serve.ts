@@ -37,11 +37,11 @@ export function listeningAt(info: AddressInfo): Pick<RunningServer, 'url' | 'rea
 }
 
 /** The real clock (`serve` passes the program's, which DIGEST_NOW rehearses), confirmation emails through Resend or into `<state>/outbox/confirmations`, and the list kept current. */
-export function defaultDeps(config: Config, state: State): ServerDeps {
+export async function defaultDeps(config: Config, state: State): Promise<ServerDeps> {
   return {
     state,
     now: () => new Date(),
-    transport: transportFor(config, path.join(state.outboxDir, 'confirmations')),
+    transport: await transportFor(config, path.join(state.outboxDir, 'confirmations')),
     subscribers: state.list({ allowMissingCsv: true }),
   };
 }
@@ -125,7 +125,7 @@ export async function startServer(
   let state = deps.state;
   try {
     if (!state) state = opened = await openState(config);
-    const all = { ...defaultDeps(config, state), log: out.write, ...deps, signal: stop.signal };
+    const all = { ...(await defaultDeps(config, state)), log: out.write, ...deps, signal: stop.signal };
     await all.subscribers.current();
     ready(createRoutes(config, all));
   } catch (error) {

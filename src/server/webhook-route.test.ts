@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 /** The app's routes on a state folder of their own, with what they log. */
-function routes(name: string, secret: string | undefined, broken = false) {
+async function routes(name: string, secret: string | undefined, broken = false) {
   const folder = path.join(dir, name);
   const config = resolveConfig(
     { data: folder, subscribers: path.join(folder, 'subscribers.csv'), state: folder },
@@ -35,7 +35,7 @@ function routes(name: string, secret: string | undefined, broken = false) {
   const logged: string[] = [];
   const stop = new AbortController();
   const made = createRoutes(config, {
-    ...defaultDeps(config, state),
+    ...(await defaultDeps(config, state)),
     now: () => new Date(),
     signal: stop.signal,
     log: (l) => logged.push(l),
@@ -76,8 +76,8 @@ describe("POST /webhooks/resend on Node's request and response", () => {
     ['without the secret', undefined, false],
     ['when the log cannot be written', WEBHOOK_SECRET, true],
   ])('answers and logs %s exactly as the app does', async (name, secret, broken) => {
-    const viaApp = routes(`app ${name}`, secret, broken);
-    const viaNode = routes(`node ${name}`, secret, broken);
+    const viaApp = await routes(`app ${name}`, secret, broken);
+    const viaNode = await routes(`node ${name}`, secret, broken);
     const taken: boolean[] = [];
     const { server, url } = await listen((request, response) => {
       taken.push(viaNode.webhook(request, response));
@@ -102,7 +102,7 @@ describe("POST /webhooks/resend on Node's request and response", () => {
   });
 
   it('leaves to the app what is not a plain POST: another method or path, a chunked body, one over the limit', async () => {
-    const viaNode = routes('left', WEBHOOK_SECRET);
+    const viaNode = await routes('left', WEBHOOK_SECRET);
     const taken: boolean[] = [];
     const { server, url } = await listen((request, response) => {
       taken.push(viaNode.webhook(request, response));

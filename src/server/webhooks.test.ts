@@ -128,7 +128,7 @@ describe('POST /webhooks/resend', () => {
         { DIGEST_SECRET: 'a-test-secret-that-is-long-enough-1234', RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET },
       );
       const app = createApp(config, {
-        ...defaultDeps(config, openFiles(config.stateDir, config.subscribersFile)),
+        ...(await defaultDeps(config, openFiles(config.stateDir, config.subscribersFile))),
         now: () => new Date(),
         signal: stop.signal,
       });

@@ -5,7 +5,6 @@ import type { Recipient } from '../mail.ts';
 import type { RowProblem } from '../subscribers/csv.ts';
 import type { SubscriberList } from '../subscribers/list.ts';
 import type { SubscriberStatus } from '../subscribers/schema.ts';
-import { got } from '../invariant.ts';
 
 export type SkipReason = 'unsubscribed' | 'bounced' | 'complained' | 'pending' | 'no matching categories' | 'invalid address';
 
@@ -38,7 +37,7 @@ export function issueCategoryKeys(issue: Issue): Set<string> {
 /** Readers handed out at a time from a list held in memory. */
 const PAGE = 1000;
 
-/** The audience of a list held in memory (the files backend): its readers are kept as sorted addresses, so a large list is not copied. */
+/** The audience of a list held in memory (the files backend): its readers are kept as the list's slots sorted by address, so a large list is not copied. */
 export function audienceOf(issue: Issue, list: SubscriberList, problems: readonly RowProblem[]): Audience {
   // The list shares one frozen array per category mix, so each mix is matched against the issue once.
   const matches = new Map<readonly string[], boolean>();
@@ -54,18 +53,18 @@ export function audienceOf(issue: Issue, list: SubscriberList, problems: readonl
   const skipped = new Map<SkipReason, number>();
   const skip = (reason: SkipReason) => skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
   for (const _ of problems) skip('invalid address');
-  const emails: string[] = [];
-  for (const s of list.values()) {
-    const reason = skipReason(s);
+  const slots: number[] = [];
+  for (let slot = 0; slot < list.size; slot++) {
+    const reason = skipReason(list.atSlot(slot));
     if (reason) skip(reason);
-    else emails.push(s.email);
+    else slots.push(slot);
   }
-  emails.sort();
+  sortByAddress(list, slots);
   return {
     skipped,
     problems: problems.map((p) => p.problem),
     async *readers() {
-      for (let i = 0; i < emails.length; i += PAGE) yield emails.slice(i, i + PAGE).map((email) => got(list, email));
+      for (let i = 0; i < slots.length; i += PAGE) yield slots.slice(i, i + PAGE).map((slot) => list.atSlot(slot));
     },
     async *skippedLines() {
       const lines: string[] = [];
@@ -78,4 +77,33 @@ export function audienceOf(issue: Issue, list: SubscriberList, problems: readonl
       for (const p of problems) yield `line ${p.line},invalid address`;
     },
   };
+}
+
+/**
+ * Sorts `slots` in the order of their addresses (JavaScript's sort order). Most comparisons are settled by a number
+ * made of each address's first six characters, held side by side; the address strings, scattered over the heap,
+ * are compared only on a tie.
+ */
+function sortByAddress(list: SubscriberList, slots: number[]): void {
+  const prefixes = new Float64Array(list.size);
+  for (const slot of slots) prefixes[slot] = prefixOf(list.emailAt(slot));
+  // Two slots never hold one address.
+  slots.sort((a, b) => (prefixes[a] as number) - (prefixes[b] as number) || (list.emailAt(a) < list.emailAt(b) ? -1 : 1));
+}
+
+/**
+ * The first six characters of `text` as one number, ordered as the texts are: a byte each, 0 past the end and the
+ * code unit plus one below 254; a code unit from 254 up counts as 255 and ends the number, so two texts that differ
+ * there, or after, tie, and their comparison decides.
+ */
+function prefixOf(text: string): number {
+  let prefix = 0;
+  let ended = false;
+  for (let i = 0; i < 6; i++) {
+    const code = text.charCodeAt(i);
+    const byte = ended || Number.isNaN(code) ? 0 : code < 254 ? code + 1 : 255;
+    if (byte === 255) ended = true;
+    prefix = prefix * 256 + byte;
+  }
+  return prefix;
 }

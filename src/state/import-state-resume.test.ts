@@ -49,7 +49,7 @@ describe.skipIf(!TEST_DATABASE_URL)('a send half done with files, moved to Postg
     const files = openFiles(config.stateDir, config.subscribersFile);
     const { issue } = await prepareIssue(config, files, { week: WEEK, now: NOW });
     const { list, problems } = await files.list().current();
-    const resend = transportFor(config, outboxDir(files, WEEK));
+    const resend = await transportFor(config, outboxDir(files, WEEK));
     let requests = 0;
     const dying: Transport = {
       description: resend.description,

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import { UserError } from '../errors.ts';
-import { openDatabaseState, type PostgresState } from './pg/state.ts';
+import type { PostgresState } from './pg/state.ts';
 import { LiveSubscribers } from '../subscribers/live.ts';
 import { StoppedReaders } from '../subscribers/stopped.ts';
 import { SubscriberStore } from '../subscribers/store.ts';
@@ -69,7 +69,13 @@ export async function openState(
       `--subscribers names a list file, but with ${config.databaseSource} the list is in the database; load a file into it with \`npm run digest -- subscribers import FILE\` (or copy a whole state folder once with \`db import-state\`), and leave --subscribers out.`,
     );
   }
-  return openDatabaseState(config.databaseUrl, config.stateDir, config.databaseSource, access);
+  return openDatabase(config.databaseUrl, config.stateDir, config.databaseSource, access);
+}
+
+// Loaded only with a database: postgres and the PostgreSQL stores are a good part of a files run's start-up.
+async function openDatabase(...args: Parameters<typeof import('./pg/state.ts').openDatabaseState>): Promise<PostgresState> {
+  const { openDatabaseState } = await import('./pg/state.ts');
+  return openDatabaseState(...args);
 }
 
 /**
@@ -85,6 +91,6 @@ export async function openForImport(
   if (!existsSync(config.stateDir)) {
     throw new UserError(`The state folder "${config.stateDir}" does not exist; give the folder to copy with --state.`);
   }
-  const to = await openDatabaseState(config.databaseUrl, config.stateDir, config.databaseSource, 'write');
+  const to = await openDatabase(config.databaseUrl, config.stateDir, config.databaseSource, 'write');
   return { from: openFiles(config.stateDir, config.subscribersFile), listFile: config.subscribersFile, to };
 }

@@ -86,6 +86,8 @@ export type ListEntry = Omit<ListRow, 'line'> | SubscriberEvent;
  */
 export class SubscriberList {
   private readonly slots = new Map<string, number>();
+  /** The address of each slot, so a reader can be handed out by slot without a lookup. */
+  private readonly emails: string[] = [];
   private readonly names: (string | null)[] = [];
   private statuses = new Uint8Array(64);
   private categoryIds = new Uint32Array(64);
@@ -154,6 +156,19 @@ export class SubscriberList {
     for (const [email, slot] of this.slots) yield this.at(email, slot);
   }
 
+  /**
+   * The reader in `slot`, a number from 0 to size - 1 that stays the address's for the list's life: an audience
+   * keeps its readers as slots sorted by address and hands each out without looking its address up.
+   */
+  atSlot(slot: number): Subscriber {
+    return this.at(this.emails[slot] as string, slot);
+  }
+
+  /** The address in `slot` (see atSlot). */
+  emailAt(slot: number): string {
+    return this.emails[slot] as string;
+  }
+
   private set(email: string, subscriber: Subscriber, heldByFile: boolean): void {
     this.put(email, this.slots.get(email), subscriber.name, subscriber.categories, subscriber.status, heldByFile);
   }
@@ -169,6 +184,7 @@ export class SubscriberList {
     if (slot === undefined) {
       slot = this.names.length;
       this.slots.set(email, slot);
+      this.emails.push(email);
       this.names.push(name);
       if (slot === this.statuses.length) this.grow();
     } else {
