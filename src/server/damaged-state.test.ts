@@ -9,6 +9,7 @@ import { signToken, signVoteToken } from '../subscribers/tokens.ts';
 import { createApp } from './app.ts';
 import { defaultDeps } from './serve.ts';
 import { openFiles } from '../state/open.ts';
+import type { State } from '../state/stores.ts';
 
 const SECRET = 'a-test-secret-that-is-long-enough-1234';
 const WEEK = '2026-W46';
@@ -30,15 +31,24 @@ beforeEach(async () => {
   vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void errors.push(args.join(' ')));
 });
 
+/** The states the test opened, closed before their folder goes: the vote and webhook logs keep their files open. */
+const states: State[] = [];
+function opened(): State {
+  const state = openFiles(config.stateDir, config.subscribersFile);
+  states.push(state);
+  return state;
+}
+
 afterEach(async () => {
   stop.abort();
   vi.restoreAllMocks();
+  await Promise.all(states.splice(0).map((state) => state.close()));
   await rm(dir, { recursive: true, force: true });
 });
 
 /** Freezes the sample catalog's week and records a sent batch, as a send does; returns a tool of the issue. */
 async function sent(week: string): Promise<string> {
-  const { issue } = await prepareIssue(config, openFiles(config.stateDir, config.subscribersFile), { week, now });
+  const { issue } = await prepareIssue(config, opened(), { week, now });
   const lines = [
     { state: 'pending', batch: 1, key: `k-${week}`, recipients: [{ email: 'ada@example.com', name: 'Ada', categories: [] }] },
     { state: 'sent', batch: 1, rejected: [] },
@@ -50,7 +60,7 @@ async function sent(week: string): Promise<string> {
 
 const app = async () =>
   createApp(config, {
-    ...(await defaultDeps(config, openFiles(config.stateDir, config.subscribersFile))),
+    ...(await defaultDeps(config, opened())),
     now: () => now,
     signal: stop.signal,
   });
@@ -60,6 +70,7 @@ describe('a damaged votes.jsonl', () => {
     const slug = await sent(WEEK);
     const votes = new VoteStore(config.stateDir);
     await votes.record({ email: 'ada@example.com', week: WEEK, slug, choice: 'ship' }, now);
+    await votes.close();
     await writeFile(votes.file, `${await readFile(votes.file, 'utf8')}not a vote\n`);
     const server = await app();
     const voteToken = signVoteToken(SECRET, { email: 'ada@example.com', week: WEEK, slug, choice: 'skip' });

@@ -46,11 +46,18 @@ async function filesBackend(): Promise<Backend> {
     await mkdir(path.dirname(fileOf(store)), { recursive: true });
     await appendFile(fileOf(store), text);
   };
+  // Each opening is closed before the folder goes: the webhook and vote logs keep their files open.
+  const opened: State[] = [];
+  const open = () => {
+    const state = openFiles(dir);
+    opened.push(state);
+    return state;
+  };
   return {
-    open: () => openFiles(dir),
+    open,
     tear: (store) => append(store, '{"type":"unsubscribe","email":"cut@exa'),
     damage: (store) => append(store, '{"not":"a record"}\n'),
-    optOut: (email) => openFiles(dir).subscribers.record(unsubscribe(email)),
+    optOut: (email) => open().subscribers.record(unsubscribe(email)),
     wentLongAgo: (batch) => append('ledger', `${JSON.stringify({ state: 'submitting', batch, at: DAY_AGO() })}\n`),
     fillList: (readers) =>
       writeFile(
@@ -59,7 +66,10 @@ async function filesBackend(): Promise<Backend> {
           '\n',
         ),
       ),
-    close: () => rm(dir, { recursive: true, force: true }),
+    close: async () => {
+      await Promise.all(opened.map((state) => state.close()));
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }
 
