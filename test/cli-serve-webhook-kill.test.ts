@@ -2,49 +2,29 @@
  * The webhook guarantee at the process's edge: a delivery answered 2xx is on disk, whatever kills `serve` right
  * after (kill -9 while events stream in), and a redelivery to the next `serve` records each event once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanup, fixture, nodeArgs, REPO, tempDir, writeCsv } from './helpers/cli.ts';
+import { cleanup, fixture, tempDir, writeCsv } from './helpers/cli.ts';
+import { type ServeProcess, startServe } from './helpers/serve.ts';
 import { signedPost, WEBHOOK_SECRET } from './helpers/svix.ts';
 
-const running: ChildProcess[] = [];
+const running: ServeProcess[] = [];
 afterAll(async () => {
-  await Promise.all(
-    running
-      .filter((child) => child.exitCode === null && child.signalCode === null)
-      .map((child) => {
-        const closed = once(child, 'close');
-        child.kill('SIGKILL');
-        return closed;
-      }),
-  );
+  // The one killed with -9 has exited already; stop() waits for an exit still to come.
+  await Promise.all(running.filter(({ child }) => child.signalCode === null).map((server) => server.stop()));
   cleanup();
 });
 
-async function serve(dir: string): Promise<{ child: ChildProcess; url: string }> {
+async function serve(dir: string): Promise<ServeProcess> {
   const csv = writeCsv(dir, ['email,name', 'ada@example.com,Ada']);
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs('main'), 'serve', '--port', '0', '--data', fixture('mixed'), '--subscribers', csv, '--state', path.join(dir, 'state')],
-    {
-      cwd: REPO,
-      env: {
-        PATH: process.env.PATH,
-        NO_COLOR: '1',
-        DIGEST_SECRET: 'kill-test-secret-long-enough-to-sign-links',
-        RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  running.push(child);
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  while (!/Listening on (http:\/\/\S+) /.test(output)) await once(child.stdout!, 'data');
-  return { child, url: /Listening on (http:\/\/\S+) /.exec(output)![1]! };
+  const server = await startServe(['--data', fixture('mixed'), '--subscribers', csv, '--state', path.join(dir, 'state')], {
+    DIGEST_SECRET: 'kill-test-secret-long-enough-to-sign-links',
+    RESEND_WEBHOOK_SECRET: WEBHOOK_SECRET,
+  });
+  running.push(server);
+  return server;
 }
 
 const ids = Array.from({ length: 300 }, (_, i) => `msg_${i}`);
