@@ -150,21 +150,22 @@ export class ResendTransport implements Transport {
     const to = emails.map((e) => e.to);
     // Serialized once, here: a retry resends these bytes, and the messages (flattened by JSON.stringify) can go.
     const parts = emails.map(emailJson);
-    this.bytesPerChar = Math.max(this.bytesPerChar, bodyBytes(parts) / Math.max(1, chars));
-    return this.deliver(to, parts, reserved, idempotencyKey, options);
+    const bytes = bodyBytes(parts);
+    this.bytesPerChar = Math.max(this.bytesPerChar, bytes / Math.max(1, chars));
+    return this.deliver(to, parts, bytes, reserved, idempotencyKey, options);
   }
 
-  /** Sends a serialized batch: it holds `reserved` bytes of the budget, then as many as its body has, until it is done. */
+  /** Sends a serialized batch of `bytes`: it holds `reserved` bytes of the budget, then as many as its body has, until it is done. */
   private async deliver(
     to: readonly string[],
     parts: Part[],
+    bytes: number,
     reserved: number,
     idempotencyKey: string,
     options: { beforeSend?: () => Promise<NarrowedBatch | undefined> },
   ): Promise<BatchOutcome> {
     let held = reserved;
     try {
-      const bytes = bodyBytes(parts);
       if (bytes <= held) this.budget.release(held - bytes);
       else {
         this.budget.release(held);
