@@ -18,14 +18,15 @@ function checkoutWithSpaces(): string {
   return root;
 }
 
-it('runs from a folder whose name has spaces, directly and through a symlink', async () => {
+it('runs from a folder whose name has spaces, directly and through a symlink, as tsx and npm run it', async () => {
   const root = checkoutWithSpaces();
   const link = path.join(path.dirname(root), 'link to digest');
   symlinkSync(root, link, 'dir');
-  for (const checkout of [root, link]) {
-    const result = await spawnCli(['--help'], { script: path.join(checkout, 'src', 'cli', 'main.ts'), cwd: checkout });
-    expect(result.stderr).toBe('');
-    expect(result.stdout).toContain('Weekly AI Tool Verdicts');
-    expect(result.status).toBe(0);
-  }
+  for (const checkout of [root, link])
+    for (const script of ['main.ts', 'launch.mjs']) {
+      const result = await spawnCli(['--help'], { script: path.join(checkout, 'src', 'cli', script), cwd: checkout });
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toContain('Weekly AI Tool Verdicts');
+      expect(result.status).toBe(0);
+    }
 });

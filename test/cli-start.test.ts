@@ -23,7 +23,7 @@ import {
 
 afterAll(cleanup);
 
-// What `npm start` runs, from package.json's script (`tsx src/cli/main.ts start`): the sample goes through main.ts like every command.
+// What `npm start` runs, from package.json's script (`node src/cli/launch.mjs start`): the sample goes through main.ts like every command.
 const [, script, ...startArgs] = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')).scripts.start as string).split(' ');
 const npmStart = (args: string[], options: SpawnOptions) =>
   spawnCli([...startArgs, ...args], { ...options, script: path.join(REPO, script!) });

@@ -136,7 +136,8 @@ function isEntryPoint(script: string | undefined): boolean {
   }
 }
 
-if (isEntryPoint(process.argv[1])) {
+/** Runs the CLI as the program: on the process's arguments, its status the process's. src/cli/launch.mjs calls this too. */
+export async function runAsProgram(): Promise<void> {
   // React's production build: the development one is slower and its AsyncLocalStorage turns on promise hooks (BENCHMARKS.md).
   process.env.NODE_ENV ??= 'production';
   // A reader that stops early (`build | head`) is not an error.
@@ -146,3 +147,5 @@ if (isEntryPoint(process.argv[1])) {
   });
   process.exitCode = await runCli(process.argv.slice(2), processIo());
 }
+
+if (isEntryPoint(process.argv[1])) await runAsProgram();

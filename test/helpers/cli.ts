@@ -46,7 +46,7 @@ export interface SpawnOptions extends RunOptions {
   timeoutMs?: number;
   /** Called with the child right after it was spawned (to kill it mid-run, for instance). */
   onSpawn?: (child: ChildProcess) => void;
-  /** A script to run through tsx instead of the CLI. */
+  /** A script to run instead of the CLI: through tsx when it is TypeScript. */
   script?: string;
 }
 
@@ -89,10 +89,12 @@ export async function runCli(args: string[], options: RunOptions = {}): Promise<
   return { status, signal: null, stdout: stdout.text, stderr: stderr.text };
 }
 
+const scriptArgs = (script: string) => (script.endsWith('.ts') ? ['--import', TSX, script] : [script]);
+
 /** Runs the CLI (or `options.script`) with `args` in a process of its own and collects its exit status and output. */
 export function spawnCli(args: string[], options: SpawnOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(options.script ? ['--import', TSX, options.script] : nodeArgs('main')), ...args], {
+    const child = spawn(process.execPath, [...(options.script ? scriptArgs(options.script) : nodeArgs('main')), ...args], {
       cwd: options.cwd ?? REPO,
       env: environment(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
