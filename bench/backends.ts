@@ -38,8 +38,8 @@ export async function listOnBackends(rows: number, adminUrl: string, say: Say): 
   try {
     const file = path.join(dir, 'subscribers.csv');
     await realisticCsv(file, { rows });
-    const importList = (state: string) => ['src/cli/main.ts', 'subscribers', 'import', file, '--state', state];
-    const dryRun = (state: string) => ['src/cli/main.ts', 'send', '--dry-run', '--week', WEEK, '--state', state];
+    const importList = (state: string) => ['subscribers', 'import', file, '--state', state];
+    const dryRun = (state: string) => ['send', '--dry-run', '--week', WEEK, '--state', state];
     const files = envOn(null, { RESEND_API_KEY: '' });
     row('files', '`send --dry-run`, the CSV in place', await timed([...dryRun(path.join(dir, 'in-place')), '--subscribers', file], files));
     const imported = path.join(dir, 'imported');

@@ -1,7 +1,7 @@
 // The CLI and the fake Resend as processes of their own, timed as an operator would see them. Imported by bench/*.ts.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BenchDatabase, ServerCpu } from './database.ts';
@@ -24,6 +24,12 @@ export async function withCode<T>(dir: string, cases: () => Promise<T>): Promise
   }
 }
 
+/** The node arguments that start the CLI of the checkout measured, as npm runs it: bundled, where it has src/cli/launch.mjs. */
+export const program = (): string[] =>
+  existsSync(path.join(code, 'src/cli/launch.mjs'))
+    ? [path.join(code, 'src/cli/launch.mjs')]
+    : ['--import', TSX, path.join(code, 'src/cli/main.ts')];
+
 /** A process's CPU time so far, from /proc: user and system clock ticks (100 a second). */
 export function cpuOf(pid: number | undefined): number {
   const [, fields = ''] = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ');
@@ -44,7 +50,7 @@ export const envOn = (database: string | null, more: NodeJS.ProcessEnv = {}): No
 
 /** Runs the CLI, as `npm run digest` does, to prepare a case; its output is returned, a failure thrown. */
 export const cli = (args: string[], env: NodeJS.ProcessEnv): string =>
-  execFileSync(process.execPath, ['--import', TSX, 'src/cli/main.ts', ...args], { cwd: code, env, encoding: 'utf8' });
+  execFileSync(process.execPath, [...program(), ...args], { cwd: code, env, encoding: 'utf8' });
 
 export interface Timed {
   seconds: number;
@@ -54,10 +60,10 @@ export interface Timed {
   output: string;
 }
 
-/** Runs a command under /usr/bin/time for its wall time, CPU time and peak memory. */
+/** Runs the CLI with `args` under /usr/bin/time for its wall time, CPU time and peak memory. */
 export async function timed(args: string[], env: NodeJS.ProcessEnv): Promise<Timed> {
   const started = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', 'PEAK_KB=%M CPU=%U+%S', process.execPath, '--import', TSX, ...args], {
+  const child = spawn('/usr/bin/time', ['-f', 'PEAK_KB=%M CPU=%U+%S', process.execPath, ...program(), ...args], {
     cwd: code,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -143,7 +149,7 @@ export async function send(readers: number, rateLimit: number, port: number, dat
     const where = ['--data', path.join(dir, 'data'), '--state', path.join(dir, 'state')];
     if (database) cli(['subscribers', 'import', list, ...where], env);
     const watch = database?.watchCpu();
-    const run = await timed(['src/cli/main.ts', 'send', '--week', WEEK, ...where, ...(database ? [] : ['--subscribers', list])], env);
+    const run = await timed(['send', '--week', WEEK, ...where, ...(database ? [] : ['--subscribers', list])], env);
     const serverCpu: ServerCpu | null = (await watch?.()) ?? null;
     const sent = Number(/(\d+) sent now/.exec(run.output)?.[1] ?? 0);
     // The send's own progress lines give the rate while sending, without the process's start-up.

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { deliveryOnBackends, listOnBackends } from './backends.ts';
 import { BENCH_DATABASE_URL, serverCpuText, withBenchDatabase } from './database.ts';
 import { compareParsers } from './parsers.ts';
-import { codeRoot, envOn, REPO, send, subscriberCsv, TSX, tail, timed, withCode } from './processes.ts';
+import { cli, codeRoot, envOn, REPO, send, subscriberCsv, TSX, tail, timed, withCode } from './processes.ts';
 import { realisticCsv } from './realistic-list.ts';
 import { type IngestCase, webhookIngest } from './webhooks.ts';
 
@@ -149,14 +149,11 @@ if (section('list') && database) {
           const state = path.join(dir, `state-${CODES.findIndex((c) => c.dir === codeRoot())}`);
           if (resumed) {
             // Frozen first: a send that has started reads its issue back and never builds it anew.
-            execFileSync(process.execPath, ['--import', TSX, 'src/cli/main.ts', 'build', '--week', '2026-W46', '--state', state], {
-              cwd: codeRoot(),
-              env: envOn(null),
-            });
+            cli(['build', '--week', '2026-W46', '--state', state], envOn(null));
             interruptedLedger(path.join(state, 'ledger', '2026-W46.jsonl'), rows);
           }
           const timedRun = await timed(
-            ['src/cli/main.ts', 'send', '--dry-run', '--week', '2026-W46', '--subscribers', file, '--state', state],
+            ['send', '--dry-run', '--week', '2026-W46', '--subscribers', file, '--state', state],
             envOn(null, { RESEND_API_KEY: '' }),
           );
           if (timedRun.status !== 0) say(`send --dry-run exited ${timedRun.status}: ${tail(timedRun)}`);

@@ -16,7 +16,7 @@ import type { State } from '../src/state/stores.ts';
 import { sendLock } from '../src/state/submission.ts';
 import { sampleIssue } from '../src/sample.ts';
 import type { BenchDatabase, ServerCpu } from './database.ts';
-import { cli, codeRoot, cpuOf, envOn, TSX, WEEK } from './processes.ts';
+import { cli, codeRoot, cpuOf, envOn, program, WEEK } from './processes.ts';
 
 const KEY = Buffer.from('bench webhook signing key, 32 b!');
 
@@ -127,15 +127,11 @@ export interface IngestCase {
 /** A `serve` on a free port, once it says where it listens. */
 async function startServe(args: string[], env: NodeJS.ProcessEnv) {
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : [];
-  const serve = spawn(
-    process.execPath,
-    [...profile, '--import', TSX, path.join(codeRoot(), 'src/cli/main.ts'), 'serve', '--port', '0', ...args],
-    {
-      cwd: codeRoot(),
-      env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const serve = spawn(process.execPath, [...profile, ...program(), 'serve', '--port', '0', ...args], {
+    cwd: codeRoot(),
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   serve.stdout.on('data', (d) => (out += d));
   while (!/Listening on (http:\/\/\S+) /.test(out)) {
