@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import type { Config } from '../config.ts';
 import { transportFor } from '../delivery/transport-for.ts';
@@ -95,10 +95,14 @@ export async function startServer(
   let ready!: (routes: ReturnType<typeof createRoutes>) => void;
   const routes = new Promise<ReturnType<typeof createRoutes>>((resolve) => (ready = resolve));
   const app = getRequestListener(async (request, env) => (await routes).app.fetch(request, env));
+  let made: ReturnType<typeof createRoutes> | null = null;
+  const dispatch = ({ webhook }: ReturnType<typeof createRoutes>, request: IncomingMessage, response: ServerResponse) => {
+    if (!webhook(request, response)) void app(request, response);
+  };
+  // Once the routes are made, a request goes straight to them, without a promise of its own.
   const server = createServer((request, response) => {
-    void routes.then(({ webhook }) => {
-      if (!webhook(request, response)) void app(request, response);
-    });
+    if (made) dispatch(made, request, response);
+    else void routes.then((r) => dispatch(r, request, response));
   });
   const info = await listen(server, host, port);
   const stop = new AbortController();
@@ -127,7 +131,8 @@ export async function startServer(
     if (!state) state = opened = await openState(config);
     const all = { ...(await defaultDeps(config, state)), log: out.write, ...deps, signal: stop.signal };
     await all.subscribers.current();
-    ready(createRoutes(config, all));
+    made = createRoutes(config, all);
+    ready(made);
   } catch (error) {
     await closeAll();
     throw state?.unavailable(error) ?? error;
