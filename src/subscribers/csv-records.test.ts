@@ -35,10 +35,10 @@ function reference(file: string, text: string): { records: string[][]; lines: nu
   }
 }
 
-async function records(file: string): Promise<{ records: string[][]; lines: number[] } | string> {
+async function records(file: string, chunkBytes?: number): Promise<{ records: string[][]; lines: number[] } | string> {
   const all: { records: string[][]; lines: number[] } = { records: [], lines: [] };
   try {
-    for await (const chunk of csvRecords(file)) {
+    for await (const chunk of csvRecords(file, chunkBytes)) {
       all.records.push(...chunk.records);
       all.lines.push(...chunk.lines);
     }
@@ -90,6 +90,23 @@ describe('csvRecords', () => {
       expect({ text, read: await records(file) }).toEqual({ text, read: reference(file, text) });
     }
   });
+
+  it.each([
+    ['well-formed', false],
+    ['with mistakes', true],
+  ])(
+    'reads random %s CSVs cut into chunks of any size as csv-parse does, plain rows from their bytes and the others by papaparse',
+    async (_, mistakes) => {
+      const random = mulberry32(mistakes ? 29 : 11);
+      for (let i = 0; i < 150; i++) {
+        const text = randomCsv(random, mistakes);
+        const file = path.join(dir, `chunks-${mistakes}-${i}.csv`);
+        await writeFile(file, text);
+        const chunkBytes = 1 + Math.floor(random() * 24);
+        expect({ text, chunkBytes, read: await records(file, chunkBytes) }).toEqual({ text, chunkBytes, read: reference(file, text) });
+      }
+    },
+  );
 
   it('reads UTF-16 little-endian with its BOM (Excel\'s "Unicode Text"), which csv-parse garbles after a trimmed space', async () => {
     const text = 'email,name\r\nana@example.com, "Doe, Ana"\r\n\r\nbo@example.com, Siobhán Yılmaz\r\n';

@@ -89,32 +89,31 @@ async function* csvParseRecords(file: string, skip: number): AsyncGenerator<{ re
 
 class CsvParseDisagrees extends Error {}
 
+/** Where csvRecords puts each record read, with the line it ends on. */
+interface Sink {
+  records: string[][];
+  lines: number[];
+  linesBefore: number;
+  failed: boolean;
+}
+
 /**
- * The records of a CSV as csv-parse reads it with CSV_PARSE, each with the line it ends on, a chunk of the file
- * at a time. papaparse reads them (a third of csv-parse's time); a record it may read otherwise than csv-parse
- * (a quote inside a field, space around a quoted field, anything it calls an error) is read again by csv-parse
- * from its own text, and a file csv-parse cannot read throws csv-parse's own sentence, so nothing changes but
- * the speed. Line numbers count the line breaks of each record's text, a CRLF inside quotes as one.
+ * A reader of text at a record's start with papaparse, into `sink`; it gives back the text it left for later (a record
+ * the text may not hold all of). papaparse reads a third of csv-parse's time; a record it may read otherwise than
+ * csv-parse (a quote inside a field, space around a quoted field) is read again by csv-parse from its own text, and a
+ * record csv-parse cannot read, or anything papaparse calls an error, sets `failed`, so nothing changes but the speed.
  */
-export async function* csvRecords(file: string): AsyncGenerator<{ records: string[][]; lines: number[] }> {
-  const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
-  let decoder: StringDecoder | null = null;
-  let parser: Papa.Parser | null = null;
-  let rest = '';
-  let linesBefore = 0;
-  let records: string[][] = [];
-  let lines: number[] = [];
+function papaparseReader(newline: '\n' | '\r' | '\r\n', sink: Sink): (text: string, final: boolean) => string {
   let text = '';
   let from = 0;
   let nextQuote = -1;
-  let failed = false;
-  let newline: '\n' | '\r' | '\r\n' = '\n';
+  let parser: Papa.Parser | null = null;
   // Papa.Parser, unlike Papa.parse, hands each row in an array of one.
   const onRow = (results: Papa.ParseStepResult<string[][]>) => {
     const row = results.data[0] as string[];
     const end = results.meta.cursor;
     if (results.errors.length > 0) {
-      failed = true;
+      sink.failed = true;
       parser?.abort();
       return;
     }
@@ -123,81 +122,197 @@ export async function* csvRecords(file: string): AsyncGenerator<{ records: strin
     const breaks = lineBreaks(text, from, end);
     const last = text.charCodeAt(end - 1);
     const terminated = end > from && (last === 10 || last === 13);
-    const line = linesBefore + breaks + (terminated ? 0 : 1);
-    linesBefore += breaks;
+    const line = sink.linesBefore + breaks + (terminated ? 0 : 1);
+    sink.linesBefore += breaks;
     const start = from;
     from = end;
     if (!hasQuote) {
       if (row.length === 1 && (row[0] as string).trim() === '') return;
-      for (let i = 0; i < row.length; i++) row[i] = (row[i] as string).trim();
+      for (let i = 0; i < row.length; i++) row[i] = own((row[i] as string).trim());
     } else if (row.some((field) => field.includes('"') || field !== field.trim())) {
       let again: string[][];
       try {
         again = parseSync(text.slice(start, end), { ...CSV_PARSE, bom: false, record_delimiter: newline });
       } catch {
-        failed = true;
+        sink.failed = true;
         parser?.abort();
         return;
       }
       if (again.length !== 1) throw new CsvParseDisagrees();
-      records.push(again[0] as string[]);
-      lines.push(line);
+      sink.records.push(again[0] as string[]);
+      sink.lines.push(line);
       return;
-    }
-    records.push(row);
-    lines.push(line);
+    } else for (let i = 0; i < row.length; i++) row[i] = own(row[i] as string);
+    sink.records.push(row);
+    sink.lines.push(line);
   };
-  const feed = (chunk: string, final: boolean) => {
-    text = rest + chunk;
-    if (parser === null) {
-      const found = newlineOf(text);
-      if (found === null && !final) {
-        rest = text;
-        return;
-      }
-      newline = found ?? '\n';
-      parser = new Papa.Parser({ delimiter: ',', newline, quoteChar: '"', escapeChar: '"', step: onRow });
-    }
+  return (chunk, final) => {
+    text = chunk;
     from = 0;
     nextQuote = text.indexOf('"');
+    parser = new Papa.Parser({ delimiter: ',', newline, quoteChar: '"', escapeChar: '"', step: onRow });
     const results = parser.parse(text, 0, !final);
-    if (results.errors.length > 0) failed = true;
-    rest = final ? '' : text.slice(from);
+    if (results.errors.length > 0) sink.failed = true;
+    return final ? '' : text.slice(from);
+  };
+}
+
+const QUOTE = 34;
+const COMMA = 44;
+const LF = 10;
+const CR = 13;
+/** What ends a field: 1 for a quote and a line break, which end a quoted one too; 2 for a comma. */
+const ENDS_FIELD = new Uint8Array(256);
+ENDS_FIELD[QUOTE] = ENDS_FIELD[LF] = ENDS_FIELD[CR] = 1;
+ENDS_FIELD[COMMA] = 2;
+/** readPlainRecord's answers other than where the next record starts. */
+const MORE = -1;
+const NOT_PLAIN = -2;
+
+/**
+ * Reads the record at `start` of `bytes` into `sink` if it has the plain shape nearly every row has, straight from
+ * the bytes: on one line ending in the file's line break, each field either without quotes, or wholly quoted with
+ * no quote, line break or space at its edges inside. Gives back where the next record starts; MORE if the bytes end
+ * before the record (unless `final`), NOT_PLAIN for a record papaparse must read. It reads what papaparseReader would.
+ */
+export function readPlainRecord(bytes: Buffer, start: number, crlf: boolean, final: boolean, sink: Sink): number {
+  const n = bytes.length;
+  const row: string[] = [];
+  let quoted = false;
+  let i = start;
+  let c = -1;
+  for (;;) {
+    let from = i;
+    if (i < n && bytes[i] === QUOTE) {
+      quoted = true;
+      from = ++i;
+      while (i < n && ENDS_FIELD[bytes[i] as number] !== 1) i++;
+      if (i === n) return final ? NOT_PLAIN : MORE;
+      if (bytes[i] !== QUOTE) return NOT_PLAIN;
+      row.push(bytes.toString('utf8', from, i++));
+      c = i < n ? (bytes[i] as number) : -1;
+      if (c !== COMMA && c !== LF && c !== CR && c !== -1) return NOT_PLAIN;
+    } else {
+      while (i < n && ENDS_FIELD[bytes[i] as number] === 0) i++;
+      c = i < n ? (bytes[i] as number) : -1;
+      if (c === QUOTE) return NOT_PLAIN;
+      row.push(bytes.toString('utf8', from, i));
+    }
+    if (c === COMMA) i++;
+    else break;
+  }
+  let terminated = true;
+  if (c === -1) {
+    if (!final) return MORE;
+    terminated = false;
+  } else if (c === LF) {
+    if (crlf) return NOT_PLAIN;
+    i++;
+  } else if (!crlf || i + 1 === n) {
+    return crlf && !final ? MORE : NOT_PLAIN;
+  } else if (bytes[i + 1] === LF) i += 2;
+  else return NOT_PLAIN;
+  if (quoted) {
+    for (const field of row) if (field !== field.trim()) return NOT_PLAIN;
+  } else {
+    for (let k = 0; k < row.length; k++) row[k] = (row[k] as string).trim();
+  }
+  const line = sink.linesBefore + 1;
+  if (terminated) sink.linesBefore++;
+  if (quoted || row.length > 1 || row[0] !== '') {
+    sink.records.push(row);
+    sink.lines.push(line);
+  }
+  return i;
+}
+
+/**
+ * Reads the records from `bytes` (UTF-8 from a record's start) into `sink`: plain ones by readPlainRecord, the others
+ * with papaparse up to the last line break. Gives back the bytes it left for later.
+ */
+function readBytes(bytes: Buffer, crlf: boolean, final: boolean, sink: Sink, papaparse: (text: string, final: boolean) => string): Buffer {
+  let at = 0;
+  while (at < bytes.length && !sink.failed) {
+    const next = readPlainRecord(bytes, at, crlf, final, sink);
+    if (next >= 0) {
+      at = next;
+      continue;
+    }
+    if (next === MORE) break;
+    // Cut at a line break, so no character is cut in two; the rest of a record papaparse leaves waits for more.
+    const cut = final ? bytes.length : bytes.lastIndexOf(LF) + 1;
+    if (cut <= at) break;
+    const rest = papaparse(bytes.toString('utf8', at, cut), final);
+    if (rest.length > 0 || cut < bytes.length) return Buffer.concat([Buffer.from(rest), bytes.subarray(cut)]);
+    at = cut;
+  }
+  return bytes.subarray(at);
+}
+
+/**
+ * The records of a CSV as csv-parse reads it with CSV_PARSE, each with the line it ends on, a chunk of the file
+ * at a time. UTF-8 with LF or CRLF line breaks is read from its bytes (readBytes); UTF-16 and CR files are decoded and
+ * read by papaparse. A file csv-parse cannot read throws csv-parse's own sentence. Line numbers count the line breaks
+ * of each record's text, a CRLF inside quotes as one. `chunkBytes` lets a test cut the file anywhere.
+ */
+export async function* csvRecords(file: string, chunkBytes = 64 * 1024): AsyncGenerator<{ records: string[][]; lines: number[] }> {
+  const stream = createReadStream(file, { highWaterMark: chunkBytes });
+  const sink: Sink = { records: [], lines: [], linesBefore: 0, failed: false };
+  let papaparse: ((text: string, final: boolean) => string) | null = null;
+  let decoder: StringDecoder | null = null;
+  let crlf = false;
+  let rest: Buffer = Buffer.alloc(0);
+  let restText = '';
+  const feed = (chunk: Buffer, final: boolean) => {
+    if (papaparse === null) {
+      // The file's head tells its encoding and line break; latin1 keeps each byte of UTF-8 one character.
+      const head = Buffer.concat([rest, chunk]);
+      rest = head;
+      if (head.length < 3 && !final) return;
+      const utf16 = head[0] === 0xff && head[1] === 0xfe;
+      const bom = utf16 ? 2 : head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+      const found = newlineOf(head.toString(utf16 ? 'utf16le' : 'latin1', bom));
+      if (found === null && !final) return;
+      const newline = found ?? '\n';
+      papaparse = papaparseReader(newline, sink);
+      if (utf16 || newline === '\r') decoder = new StringDecoder(utf16 ? 'utf16le' : 'utf8');
+      crlf = newline === '\r\n';
+      chunk = head.subarray(bom);
+      rest = Buffer.alloc(0);
+    }
+    if (decoder) restText = papaparse(restText + decoder.write(chunk) + (final ? decoder.end() : ''), final);
+    else rest = readBytes(rest.length === 0 ? chunk : Buffer.concat([rest, chunk]), crlf, final, sink, papaparse);
   };
   let yielded = 0;
   try {
     for await (const bytes of stream as AsyncIterable<Buffer>) {
-      if (decoder === null) {
-        decoder = new StringDecoder(bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf16le' : 'utf8');
-        const head = decoder.write(bytes);
-        feed(head.charCodeAt(0) === 0xfeff ? head.slice(1) : head, false);
-      } else feed(decoder.write(bytes), false);
-      if (failed) break;
-      if (records.length > 0) {
-        yield { records, lines };
-        yielded += records.length;
-        records = [];
-        lines = [];
+      feed(bytes, false);
+      if (sink.failed) break;
+      if (sink.records.length > 0) {
+        yield { records: sink.records, lines: sink.lines };
+        yielded += sink.records.length;
+        sink.records = [];
+        sink.lines = [];
       }
     }
-    if (!failed) feed(decoder?.end() ?? '', true);
+    if (!sink.failed) feed(Buffer.alloc(0), true);
   } catch (error) {
     if (!(error instanceof CsvParseDisagrees)) throw readError(file, error);
-    failed = true;
+    sink.failed = true;
   } finally {
     stream.destroy();
   }
-  if (failed) yield* csvParseRecords(file, yielded);
-  else if (records.length > 0) yield { records, lines };
+  if (sink.failed) yield* csvParseRecords(file, yielded);
+  else if (sink.records.length > 0) yield { records: sink.records, lines: sink.lines };
 }
 
 /**
  * A copy of `text` that holds nothing else: a string papaparse cuts from a chunk of the file keeps the whole chunk
  * alive, and a million kept addresses and names would keep the whole file (as UTF-16). Concatenating or
- * slicing copies nothing; the round trip through a Buffer does.
+ * slicing copies nothing (V8 copies a cut shorter than 13 characters); the round trip through a Buffer does.
  */
 function own(text: string): string {
-  return Buffer.from(text).toString();
+  return text.length < 13 ? text : Buffer.from(text).toString();
 }
 
 /** parseCategories of each distinct text, one shared array each: a list repeats a few mixes a million times. */
@@ -220,7 +335,7 @@ function categoriesReader(): (text: string | undefined) => string[] {
 /** An address as Address reads it, without zod for the valid ones: trimmed, lowercased, then zod's own email pattern. */
 function addressOf(text: string): string | null {
   const address = text.trim().toLowerCase();
-  if (regexes.email.test(address)) return own(address);
+  if (regexes.email.test(address)) return address;
   const parsed = Address.safeParse(text);
   return parsed.success ? parsed.data : null;
 }
@@ -264,7 +379,7 @@ export async function* readSubscriberRows(file: string): AsyncGenerator<(ListRow
       }
       const name = columns.name === -1 ? undefined : record[columns.name];
       const categories = columns.categories === -1 ? undefined : record[columns.categories];
-      items.push({ line, email, name: name ? own(name) : null, categories: categoriesOf(categories), status: status as SubscriberStatus });
+      items.push({ line, email, name: name || null, categories: categoriesOf(categories), status: status as SubscriberStatus });
     }
     if (items.length > 0) yield items;
   }
