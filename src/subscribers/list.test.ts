@@ -98,6 +98,12 @@ describe('SubscriberList', () => {
     expect([list.get(pair[0])?.name, list.get(pair[1])?.name, list.get(pair[1])?.status]).toEqual(['First', 'Second', 'bounced']);
   });
 
+  it('finds again an address whose hash is the starting one, as the empty text is', () => {
+    const list = new SubscriberList();
+    for (const email of ['', 'a@example.com', '']) list.foldRow({ email, name: null, categories: [], status: 'active' });
+    expect([...list.keys()]).toEqual(['', 'a@example.com']);
+  });
+
   it("stores each distinct category list once, frozen, so no reader can change another's", () => {
     const list = SubscriberList.from([
       { email: 'a@example.com', name: null, categories: ['Design'], status: 'active' },

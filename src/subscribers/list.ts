@@ -81,7 +81,8 @@ export type ListEntry = Omit<ListRow, 'line'> | SubscriberEvent;
 export function hashOf(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return hash;
+  // As an Int32Array keeps it, for the empty text too.
+  return hash | 0;
 }
 
 /**
