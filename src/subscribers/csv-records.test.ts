@@ -108,6 +108,20 @@ describe('csvRecords', () => {
     },
   );
 
+  it('reads short fields alike in length and in their first, middle and last bytes as they are, and bytes that are not UTF-8 as csv-parse does', async () => {
+    const random = mulberry32(3);
+    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)] as T;
+    const inner = [Buffer.from('x'), Buffer.from('y'), Buffer.from('é'), Buffer.from([0x80]), Buffer.from([0xff]), Buffer.from([0xc3])];
+    const field = () => Buffer.concat([Buffer.from('a'), pick(inner), Buffer.from('b'), pick(inner), Buffer.from('c')]);
+    const rows = [Buffer.from('email,name,categories,status\n')];
+    for (let i = 0; i < 3000; i++)
+      rows.push(Buffer.concat([field(), Buffer.from(','), field(), Buffer.from(',,'), field(), Buffer.from('\n')]));
+    const bytes = Buffer.concat(rows);
+    const file = path.join(dir, 'alike.csv');
+    await writeFile(file, bytes);
+    expect(await records(file, 1000)).toEqual(reference(file, bytes.toString()));
+  });
+
   it('reads UTF-16 little-endian with its BOM (Excel\'s "Unicode Text"), which csv-parse garbles after a trimmed space', async () => {
     const text = 'email,name\r\nana@example.com, "Doe, Ana"\r\n\r\nbo@example.com, Siobhán Yılmaz\r\n';
     const file = path.join(dir, 'utf-16.csv');

@@ -95,6 +95,8 @@ interface Sink {
   lines: number[];
   linesBefore: number;
   failed: boolean;
+  /** Short ASCII fields read lately (see fieldText). */
+  recent: (string | undefined)[];
 }
 
 /**
@@ -170,6 +172,28 @@ const MORE = -1;
 const NOT_PLAIN = -2;
 
 /**
+ * The text of bytes `from` to `to`, decoded as UTF-8; a short ASCII text read lately is handed out again without
+ * decoding it, by a hash of its length and three of its bytes: a list repeats its statuses and categories a million
+ * times, and each decoding is a call into Node. A text is handed out again only if each of its characters is the
+ * byte in its place, so only ASCII is.
+ */
+function fieldText(bytes: Buffer, from: number, to: number, recent: (string | undefined)[]): string {
+  const length = to - from;
+  if (length === 0) return '';
+  if (length > 40) return bytes.toString('utf8', from, to);
+  const key = (length * 31 + (bytes[from] as number) * 7 + (bytes[to - 1] as number) * 3 + (bytes[(from + to) >> 1] as number)) & 1023;
+  const seen = recent[key];
+  if (seen !== undefined && seen.length === length) {
+    let k = 0;
+    while (k < length && seen.charCodeAt(k) === bytes[from + k]) k++;
+    if (k === length) return seen;
+  }
+  const text = bytes.toString('utf8', from, to);
+  recent[key] = text;
+  return text;
+}
+
+/**
  * Reads the record at `start` of `bytes` into `sink` if it has the plain shape nearly every row has, straight from
  * the bytes: on one line ending in the file's line break, each field either without quotes, or wholly quoted with
  * no quote, line break or space at its edges inside. Gives back where the next record starts; MORE if the bytes end
@@ -189,14 +213,14 @@ export function readPlainRecord(bytes: Buffer, start: number, crlf: boolean, fin
       while (i < n && ENDS_FIELD[bytes[i] as number] !== 1) i++;
       if (i === n) return final ? NOT_PLAIN : MORE;
       if (bytes[i] !== QUOTE) return NOT_PLAIN;
-      row.push(bytes.toString('utf8', from, i++));
+      row.push(fieldText(bytes, from, i++, sink.recent));
       c = i < n ? (bytes[i] as number) : -1;
       if (c !== COMMA && c !== LF && c !== CR && c !== -1) return NOT_PLAIN;
     } else {
       while (i < n && ENDS_FIELD[bytes[i] as number] === 0) i++;
       c = i < n ? (bytes[i] as number) : -1;
       if (c === QUOTE) return NOT_PLAIN;
-      row.push(bytes.toString('utf8', from, i));
+      row.push(fieldText(bytes, from, i, sink.recent));
     }
     if (c === COMMA) i++;
     else break;
@@ -257,7 +281,7 @@ function readBytes(bytes: Buffer, crlf: boolean, final: boolean, sink: Sink, pap
  */
 export async function* csvRecords(file: string, chunkBytes = 64 * 1024): AsyncGenerator<{ records: string[][]; lines: number[] }> {
   const stream = createReadStream(file, { highWaterMark: chunkBytes });
-  const sink: Sink = { records: [], lines: [], linesBefore: 0, failed: false };
+  const sink: Sink = { records: [], lines: [], linesBefore: 0, failed: false, recent: new Array(1024) };
   let papaparse: ((text: string, final: boolean) => string) | null = null;
   let decoder: StringDecoder | null = null;
   let crlf = false;
