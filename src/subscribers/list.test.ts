@@ -81,6 +81,17 @@ describe('SubscriberList', () => {
     }
   });
 
+  it('keeps every reader of a list of several pages, by address and by slot, in first-seen order', () => {
+    const list = new SubscriberList();
+    const emails = Array.from({ length: 20_000 }, (_, i) => `r${i}@example.com`);
+    for (const [i, email] of emails.entries()) list.foldRow({ email, name: `R ${i}`, categories: [], status: 'active' });
+    list.foldRow({ email: 'r9000@example.com', name: null, categories: [], status: 'bounced' });
+    expect(list.size).toBe(emails.length);
+    expect([...list.keys()]).toEqual(emails);
+    expect(emails.every((email, i) => list.emailAt(i) === email && list.get(email)?.name === `R ${i}`)).toBe(true);
+    expect(list.atSlot(9000)).toEqual({ email: 'r9000@example.com', name: 'R 9000', categories: [], status: 'bounced' });
+  });
+
   it('keeps addresses apart whose hashes are equal, and finds each past the other', () => {
     const seen = new Map<number, string>();
     let pair: [string, string] | undefined;

@@ -71,6 +71,12 @@ export function applyEvent(known: Subscriber | undefined, event: SubscriberEvent
 }
 
 const STATUSES = SubscriberStatus.options;
+/**
+ * Addresses and names are kept in pages of 2^PAGE_BITS slots: one array of a million, grown by copying, left its
+ * outgrown copies behind (some 25 MB) until the next full collection.
+ */
+const PAGE_BITS = 13;
+const PAGE_MASK = (1 << PAGE_BITS) - 1;
 /** Set on the status byte of a reader the editor's file marks stopped: no recorded event makes them active again. */
 const HELD_BY_FILE = 0x80;
 
@@ -101,8 +107,9 @@ export class SubscriberList {
   /** The hash of each slot's address, so a probe compares addresses only when their hashes agree. */
   private hashes = new Int32Array(64);
   /** The address of each slot, so a reader can be handed out by slot without a lookup. */
-  private readonly emails: string[] = [];
-  private readonly names: (string | null)[] = [];
+  private readonly emails: string[][] = [];
+  private readonly names: (string | null)[][] = [];
+  private count = 0;
   private statuses = new Uint8Array(64);
   private categoryIds = new Uint32Array(64);
   private readonly categoryLists: string[][] = [];
@@ -153,12 +160,12 @@ export class SubscriberList {
       return;
     }
     const next = mergeRow(this.at(row.email, slot), row);
-    this.names[slot] = next.name;
+    this.setName(slot, next.name);
     this.write(slot, next.categories, next.status, STOPPED.has(next.status));
   }
 
   get size(): number {
-    return this.emails.length;
+    return this.count;
   }
 
   has(email: string): boolean {
@@ -170,12 +177,12 @@ export class SubscriberList {
     return slot === undefined ? undefined : this.at(email, slot);
   }
 
-  keys(): IterableIterator<string> {
-    return this.emails.values();
+  *keys(): Generator<string> {
+    for (let slot = 0; slot < this.count; slot++) yield this.emailAt(slot);
   }
 
   *values(): Generator<Subscriber> {
-    for (let slot = 0; slot < this.emails.length; slot++) yield this.atSlot(slot);
+    for (let slot = 0; slot < this.count; slot++) yield this.atSlot(slot);
   }
 
   /**
@@ -183,12 +190,16 @@ export class SubscriberList {
    * keeps its readers as slots sorted by address and hands each out without looking its address up.
    */
   atSlot(slot: number): Subscriber {
-    return this.at(this.emails[slot] as string, slot);
+    return this.at(this.emailAt(slot), slot);
   }
 
   /** The address in `slot` (see atSlot). */
   emailAt(slot: number): string {
-    return this.emails[slot] as string;
+    return (this.emails[slot >>> PAGE_BITS] as string[])[slot & PAGE_MASK] as string;
+  }
+
+  private setName(slot: number, name: string | null): void {
+    (this.names[slot >>> PAGE_BITS] as (string | null)[])[slot & PAGE_MASK] = name;
   }
 
   /** The place of `email` in the index: its slot's, or the free one it would take. */
@@ -196,7 +207,7 @@ export class SubscriberList {
     const mask = this.index.length - 1;
     for (let place = hash & mask; ; place = (place + 1) & mask) {
       const slot = (this.index[place] as number) - 1;
-      if (slot === -1 || (this.hashes[slot] === hash && this.emails[slot] === email)) return place;
+      if (slot === -1 || (this.hashes[slot] === hash && this.emailAt(slot) === email)) return place;
     }
   }
 
@@ -210,15 +221,19 @@ export class SubscriberList {
     const place = this.place(email, hash);
     let slot = (this.index[place] as number) - 1;
     if (slot === -1) slot = this.add(email, hash, place, subscriber.name);
-    else this.names[slot] = subscriber.name;
+    else this.setName(slot, subscriber.name);
     this.write(slot, subscriber.categories, subscriber.status, heldByFile);
   }
 
   /** A new slot for `email`, at its free `place` in the index. */
   private add(email: string, hash: number, place: number, name: string | null): number {
-    const slot = this.emails.length;
-    this.emails.push(email);
-    this.names.push(name);
+    const slot = this.count++;
+    if ((slot & PAGE_MASK) === 0) {
+      this.emails.push([]);
+      this.names.push([]);
+    }
+    (this.emails[slot >>> PAGE_BITS] as string[]).push(email);
+    (this.names[slot >>> PAGE_BITS] as (string | null)[]).push(name);
     if (slot === this.statuses.length) this.grow();
     this.hashes[slot] = hash;
     this.index[place] = slot + 1;
@@ -236,7 +251,7 @@ export class SubscriberList {
   private at(email: string, slot: number): Subscriber {
     return {
       email,
-      name: this.names[slot] as string | null,
+      name: (this.names[slot >>> PAGE_BITS] as (string | null)[])[slot & PAGE_MASK] as string | null,
       categories: this.categoryLists[this.categoryIds[slot] as number] as string[],
       status: STATUSES[(this.statuses[slot] as number) & ~HELD_BY_FILE] as SubscriberStatus,
     };
@@ -267,7 +282,7 @@ export class SubscriberList {
   private reindex(): void {
     const index = new Int32Array(this.index.length * 2);
     const mask = index.length - 1;
-    for (let slot = 0; slot < this.emails.length; slot++) {
+    for (let slot = 0; slot < this.count; slot++) {
       let place = (this.hashes[slot] as number) & mask;
       while (index[place] !== 0) place = (place + 1) & mask;
       index[place] = slot + 1;
