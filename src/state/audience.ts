@@ -41,12 +41,12 @@ const PAGE = 1000;
 export function audienceOf(issue: Issue, list: SubscriberList, problems: readonly RowProblem[]): Audience {
   // The list shares one frozen array per category mix, so each mix is matched against the issue once.
   const matches = new Map<readonly string[], boolean>();
-  const skipReason = (s: { status: SubscriberStatus; categories: readonly string[] }): SkipReason | null => {
-    if (s.status !== 'active') return s.status;
-    let match = matches.get(s.categories);
+  const skipReason = (status: SubscriberStatus, categories: readonly string[]): SkipReason | null => {
+    if (status !== 'active') return status;
+    let match = matches.get(categories);
     if (match === undefined) {
-      match = readerSkipReason(issue, s) === null;
-      if (Object.isFrozen(s.categories)) matches.set(s.categories, match);
+      match = readerSkipReason(issue, { status, categories }) === null;
+      if (Object.isFrozen(categories)) matches.set(categories, match);
     }
     return match ? null : 'no matching categories';
   };
@@ -56,7 +56,7 @@ export function audienceOf(issue: Issue, list: SubscriberList, problems: readonl
   const readers = new Int32Array(list.size);
   let count = 0;
   for (let slot = 0; slot < list.size; slot++) {
-    const reason = skipReason(list.atSlot(slot));
+    const reason = skipReason(list.statusAt(slot), list.categoriesAt(slot));
     if (reason) skip(reason);
     else readers[count++] = slot;
   }
@@ -70,7 +70,7 @@ export function audienceOf(issue: Issue, list: SubscriberList, problems: readonl
     async *skippedLines() {
       const lines: string[] = [];
       for (const s of list.values()) {
-        const reason = skipReason(s);
+        const reason = skipReason(s.status, s.categories);
         if (reason) lines.push(`${s.email},${reason}`);
       }
       yield* lines.sort();

@@ -193,6 +193,16 @@ export class SubscriberList {
     return this.at(this.emailAt(slot), slot);
   }
 
+  /** The status of the reader in `slot` (see atSlot), without making the reader. */
+  statusAt(slot: number): SubscriberStatus {
+    return STATUSES[(this.statuses[slot] as number) & ~HELD_BY_FILE] as SubscriberStatus;
+  }
+
+  /** The categories of the reader in `slot`: one frozen array for each distinct list. */
+  categoriesAt(slot: number): readonly string[] {
+    return this.categoryLists[this.categoryIds[slot] as number] as string[];
+  }
+
   /** The address in `slot` (see atSlot). */
   emailAt(slot: number): string {
     return (this.emails[slot >>> PAGE_BITS] as string[])[slot & PAGE_MASK] as string;
@@ -252,8 +262,8 @@ export class SubscriberList {
     return {
       email,
       name: (this.names[slot >>> PAGE_BITS] as (string | null)[])[slot & PAGE_MASK] as string | null,
-      categories: this.categoryLists[this.categoryIds[slot] as number] as string[],
-      status: STATUSES[(this.statuses[slot] as number) & ~HELD_BY_FILE] as SubscriberStatus,
+      categories: this.categoriesAt(slot) as string[],
+      status: this.statusAt(slot),
     };
   }
 
