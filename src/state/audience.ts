@@ -65,7 +65,11 @@ export function audienceOf(issue: Issue, list: SubscriberList, problems: readonl
     skipped,
     problems: problems.map((p) => p.problem),
     async *readers() {
-      for (let i = 0; i < slots.length; i += PAGE) yield Array.from(slots.subarray(i, i + PAGE), (slot) => list.atSlot(slot));
+      for (let i = 0; i < slots.length; i += PAGE) {
+        const page: Recipient[] = [];
+        for (let j = i; j < Math.min(i + PAGE, slots.length); j++) page.push(list.atSlot(slots[j] as number));
+        yield page;
+      }
     },
     async *skippedLines() {
       const lines: string[] = [];
@@ -109,12 +113,12 @@ export function sortByAddress(list: SubscriberList, slots: Int32Array): Int32Arr
     const email = list.emailAt(slots[i] as number);
     const end = Math.min(email.length, RADIX_CHARS);
     let hash = 0;
-    for (let at = 0; at < end; at++) {
-      const byte = byteAt(email, at);
-      const cell = (at >> 1) * n + i;
-      digits[cell] = (digits[cell] as number) | (at % 2 === 0 ? byte << 8 : byte);
-      hash = Math.imul(hash ^ byte, 0x01000193);
-      if (byte === 255) break;
+    for (let at = 0, cell = i; at < end; at += 2, cell += n) {
+      const high = byteAt(email, at);
+      const low = high === 255 ? 0 : byteAt(email, at + 1);
+      digits[cell] = (high << 8) | low;
+      hash = Math.imul(hash ^ ((high << 8) | low), 0x01000193);
+      if (high === 255 || low === 255) break;
     }
     hashes[i] = hash;
     used = Math.max(used, Math.ceil(end / 2));
@@ -141,7 +145,8 @@ export function sortByAddress(list: SubscriberList, slots: Int32Array): Int32Arr
     }
     [order, next] = [next, order];
   }
-  const sorted = order.map((i) => slots[i] as number);
+  const sorted = new Int32Array(n);
+  for (let j = 0; j < n; j++) sorted[j] = slots[order[j] as number] as number;
   // Two slots never hold one address.
   const compare = (a: number, b: number) => (list.emailAt(a) < list.emailAt(b) ? -1 : 1);
   // Each run of equal hashes holds the addresses alike as far as the radix read (and, by chance, a few more): sorted

@@ -156,7 +156,7 @@ function papaparseReader(newline: '\n' | '\r' | '\r\n', sink: Sink): (text: stri
  * read by papaparse. A file csv-parse cannot read throws csv-parse's own sentence. Line numbers count the line breaks
  * of each record's text, a CRLF inside quotes as one. `chunkBytes` lets a test cut the file anywhere.
  */
-export async function* csvRecords(file: string, chunkBytes = 64 * 1024): AsyncGenerator<{ records: string[][]; lines: number[] }> {
+export async function* csvRecords(file: string, chunkBytes = 256 * 1024): AsyncGenerator<{ records: string[][]; lines: number[] }> {
   const stream = createReadStream(file, { highWaterMark: chunkBytes });
   const sink: Sink = { records: [], lines: [], linesBefore: 0, failed: false, recent: new Array(1024) };
   let papaparse: ((text: string, final: boolean) => string) | null = null;
