@@ -8,6 +8,8 @@ export interface Sink {
   failed: boolean;
   /** Short ASCII fields read lately (see fieldText). */
   recent: (string | undefined)[];
+  /** The fields of the record being read; each record gets a copy of its own size, not an array grown by pushing. */
+  fields: string[];
 }
 
 const QUOTE = 34;
@@ -52,7 +54,8 @@ function fieldText(bytes: Buffer, from: number, to: number, recent: (string | un
  */
 function readPlainRecord(bytes: Buffer, start: number, crlf: boolean, final: boolean, sink: Sink): number {
   const n = bytes.length;
-  const row: string[] = [];
+  const row = sink.fields;
+  let count = 0;
   let quoted = false;
   let i = start;
   let c = -1;
@@ -64,14 +67,14 @@ function readPlainRecord(bytes: Buffer, start: number, crlf: boolean, final: boo
       while (i < n && ENDS_FIELD[bytes[i] as number] !== 1) i++;
       if (i === n) return final ? NOT_PLAIN : MORE;
       if (bytes[i] !== QUOTE) return NOT_PLAIN;
-      row.push(fieldText(bytes, from, i++, sink.recent));
+      row[count++] = fieldText(bytes, from, i++, sink.recent);
       c = i < n ? (bytes[i] as number) : -1;
       if (c !== COMMA && c !== LF && c !== CR && c !== -1) return NOT_PLAIN;
     } else {
       while (i < n && ENDS_FIELD[bytes[i] as number] === 0) i++;
       c = i < n ? (bytes[i] as number) : -1;
       if (c === QUOTE) return NOT_PLAIN;
-      row.push(fieldText(bytes, from, i, sink.recent));
+      row[count++] = fieldText(bytes, from, i, sink.recent);
     }
     if (c === COMMA) i++;
     else break;
@@ -87,15 +90,15 @@ function readPlainRecord(bytes: Buffer, start: number, crlf: boolean, final: boo
     return crlf && !final ? MORE : NOT_PLAIN;
   } else if (bytes[i + 1] === LF) i += 2;
   else return NOT_PLAIN;
-  if (quoted) {
-    for (const field of row) if (field !== field.trim()) return NOT_PLAIN;
-  } else {
-    for (let k = 0; k < row.length; k++) row[k] = (row[k] as string).trim();
+  for (let k = 0; k < count; k++) {
+    const field = row[k] as string;
+    if (quoted && field !== field.trim()) return NOT_PLAIN;
+    row[k] = field.trim();
   }
   const line = sink.linesBefore + 1;
   if (terminated) sink.linesBefore++;
-  if (quoted || row.length > 1 || row[0] !== '') {
-    sink.records.push(row);
+  if (quoted || count > 1 || row[0] !== '') {
+    sink.records.push(row.slice(0, count));
     sink.lines.push(line);
   }
   return i;

@@ -158,7 +158,7 @@ function papaparseReader(newline: '\n' | '\r' | '\r\n', sink: Sink): (text: stri
  */
 export async function* csvRecords(file: string, chunkBytes = 256 * 1024): AsyncGenerator<{ records: string[][]; lines: number[] }> {
   const stream = createReadStream(file, { highWaterMark: chunkBytes });
-  const sink: Sink = { records: [], lines: [], linesBefore: 0, failed: false, recent: new Array(1024) };
+  const sink: Sink = { records: [], lines: [], linesBefore: 0, failed: false, recent: new Array(1024), fields: [] };
   let papaparse: ((text: string, final: boolean) => string) | null = null;
   let decoder: StringDecoder | null = null;
   let crlf = false;
