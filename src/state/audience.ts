@@ -67,7 +67,8 @@ export function audienceOf(issue: Issue, list: SubscriberList, problems: readonl
     async *readers() {
       for (let i = 0; i < slots.length; i += PAGE) {
         const page: Recipient[] = [];
-        for (let j = i; j < Math.min(i + PAGE, slots.length); j++) page.push(list.atSlot(slots[j] as number));
+        const end = Math.min(i + PAGE, slots.length);
+        for (let j = i; j < end; j++) page.push(list.atSlot(slots[j] as number));
         yield page;
       }
     },
@@ -106,7 +107,7 @@ export function sortByAddress(list: SubscriberList, slots: Int32Array): Int32Arr
   // Column by column, two characters a column: a pass reads one.
   const columns = RADIX_CHARS / 2;
   const digits = new Uint16Array(columns * n);
-  // A hash of the bytes each address is sorted by: sorted, two addresses side by side with other hashes differ there.
+  // A hash of the bytes each address is sorted by: sorted neighbours with different hashes differ in those bytes.
   const hashes = new Int32Array(n);
   let used = 0;
   for (let i = 0; i < n; i++) {

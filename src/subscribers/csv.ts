@@ -233,7 +233,6 @@ function categoriesReader(): (text: string | undefined) => string[] {
   };
 }
 
-/** An address as Address reads it, without zod for the valid ones: trimmed, lowercased, then zod's own email pattern. */
 /** The characters of a word of an address's local part (zod's email pattern), by code: letters, digits and _'+-. */
 const LOCAL = new Uint8Array(128);
 for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_'+-") LOCAL[c.charCodeAt(0)] = 1;
@@ -265,6 +264,7 @@ export function plainAddress(address: string): boolean {
   return !labelStart;
 }
 
+/** An address as Address reads it, without zod for the valid ones: trimmed, lowercased, then plainAddress or zod's own email pattern. */
 function addressOf(text: string): string | null {
   const address = text.trim().toLowerCase();
   if (plainAddress(address) || regexes.email.test(address)) return address;
