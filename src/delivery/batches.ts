@@ -87,9 +87,11 @@ async function* freshBatches(
 ): AsyncGenerator<{ batch: number; recipients: Recipient[] }> {
   let batch = first;
   let chunk: Recipient[] = [];
+  // A first run has claimed nobody, and asking a Set about an address V8 has not hashed yet reads it all again.
+  const anyClaimed = claimed.size > 0;
   for await (const page of audience.readers()) {
     for (const reader of page) {
-      if (claimed.has(reader.email)) continue;
+      if (anyClaimed && claimed.has(reader.email)) continue;
       chunk.push(reader);
       if (chunk.length === MAX_BATCH) {
         yield { batch: batch++, recipients: chunk };

@@ -35,10 +35,10 @@ function reference(file: string, text: string): { records: string[][]; lines: nu
   }
 }
 
-async function records(file: string): Promise<{ records: string[][]; lines: number[] } | string> {
+async function records(file: string, chunkBytes?: number): Promise<{ records: string[][]; lines: number[] } | string> {
   const all: { records: string[][]; lines: number[] } = { records: [], lines: [] };
   try {
-    for await (const chunk of csvRecords(file)) {
+    for await (const chunk of csvRecords(file, chunkBytes)) {
       all.records.push(...chunk.records);
       all.lines.push(...chunk.lines);
     }
@@ -89,6 +89,37 @@ describe('csvRecords', () => {
       await writeFile(file, text);
       expect({ text, read: await records(file) }).toEqual({ text, read: reference(file, text) });
     }
+  });
+
+  it.each([
+    ['well-formed', false],
+    ['with mistakes', true],
+  ])(
+    'reads random %s CSVs cut into chunks of any size as csv-parse does, plain rows from their bytes and the others by papaparse',
+    async (_, mistakes) => {
+      const random = mulberry32(mistakes ? 29 : 11);
+      for (let i = 0; i < 150; i++) {
+        const text = randomCsv(random, mistakes);
+        const file = path.join(dir, `chunks-${mistakes}-${i}.csv`);
+        await writeFile(file, text);
+        const chunkBytes = 1 + Math.floor(random() * 24);
+        expect({ text, chunkBytes, read: await records(file, chunkBytes) }).toEqual({ text, chunkBytes, read: reference(file, text) });
+      }
+    },
+  );
+
+  it('reads short fields alike in length and in their first, middle and last bytes as they are, and bytes that are not UTF-8 as csv-parse does', async () => {
+    const random = mulberry32(3);
+    const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)] as T;
+    const inner = [Buffer.from('x'), Buffer.from('y'), Buffer.from('é'), Buffer.from([0x80]), Buffer.from([0xff]), Buffer.from([0xc3])];
+    const field = () => Buffer.concat([Buffer.from('a'), pick(inner), Buffer.from('b'), pick(inner), Buffer.from('c')]);
+    const rows = [Buffer.from('email,name,categories,status\n')];
+    for (let i = 0; i < 3000; i++)
+      rows.push(Buffer.concat([field(), Buffer.from(','), field(), Buffer.from(',,'), field(), Buffer.from('\n')]));
+    const bytes = Buffer.concat(rows);
+    const file = path.join(dir, 'alike.csv');
+    await writeFile(file, bytes);
+    expect(await records(file, 1000)).toEqual(reference(file, bytes.toString()));
   });
 
   it('reads UTF-16 little-endian with its BOM (Excel\'s "Unicode Text"), which csv-parse garbles after a trimmed space', async () => {

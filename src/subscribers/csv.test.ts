@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../test/helpers/random.ts';
 import { SubscribersError } from '../errors.ts';
-import { isProblem, readSubscriberCsv, type RowProblem } from './csv.ts';
+import { regexes } from 'zod';
+import { isProblem, plainAddress, readSubscriberCsv, type RowProblem } from './csv.ts';
 import type { ListRow } from './list.ts';
 
 let dir: string;
@@ -35,6 +36,25 @@ async function read(text: string): Promise<{ file: string; rows: ListRow[]; prob
   const items = await drain(file);
   return { file, rows: items.filter((i): i is ListRow => !isProblem(i)), problems: items.filter(isProblem) };
 }
+
+describe('plainAddress', () => {
+  it("takes exactly the addresses zod's email pattern takes, among random texts of the characters that matter to it", () => {
+    const random = mulberry32(17);
+    const part = (chars: string, most: number) =>
+      Array.from({ length: Math.floor(random() * (most + 1)) }, () => chars[Math.floor(random() * chars.length)]).join('');
+    let taken = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const at = random() < 0.95 ? '@' : '';
+      const dot = random() < 0.95 ? '.' : '';
+      const text = `${part("ab.'-_+9Z.é@", 5)}${at}${part('ab.-9Z.-é@', 6)}${dot}${part('abZ9-é', 3)}`;
+      const pattern = regexes.email.test(text);
+      if (plainAddress(text) !== pattern) expect({ text, plain: plainAddress(text) }).toEqual({ text, plain: pattern });
+      if (pattern) taken++;
+    }
+    expect(taken).toBeGreaterThan(200);
+    expect(['ana.smith24@gmail.com', "o'brien+x@mail.example.co.uk", 'a-b_c@x-1.io'].every(plainAddress)).toBe(true);
+  });
+});
 
 describe('readSubscriberCsv', () => {
   it.each([

@@ -6,6 +6,7 @@ import Papa from 'papaparse';
 import { regexes } from 'zod';
 import { atLine, SubscribersError } from '../errors.ts';
 import { printable, quoted } from '../plain-text.ts';
+import { readBytes, type Sink } from './csv-bytes.ts';
 import type { ListRow } from './list.ts';
 import { Address, parseCategories, SubscriberStatus } from './schema.ts';
 
@@ -90,31 +91,22 @@ async function* csvParseRecords(file: string, skip: number): AsyncGenerator<{ re
 class CsvParseDisagrees extends Error {}
 
 /**
- * The records of a CSV as csv-parse reads it with CSV_PARSE, each with the line it ends on, a chunk of the file
- * at a time. papaparse reads them (a third of csv-parse's time); a record it may read otherwise than csv-parse
- * (a quote inside a field, space around a quoted field, anything it calls an error) is read again by csv-parse
- * from its own text, and a file csv-parse cannot read throws csv-parse's own sentence, so nothing changes but
- * the speed. Line numbers count the line breaks of each record's text, a CRLF inside quotes as one.
+ * A reader of text at a record's start with papaparse, into `sink`; it gives back the text it left for later (a record
+ * the text may not hold all of). papaparse reads a third of csv-parse's time; a record it may read otherwise than
+ * csv-parse (a quote inside a field, space around a quoted field) is read again by csv-parse from its own text, and a
+ * record csv-parse cannot read, or anything papaparse calls an error, sets `failed`, so nothing changes but the speed.
  */
-export async function* csvRecords(file: string): AsyncGenerator<{ records: string[][]; lines: number[] }> {
-  const stream = createReadStream(file, { highWaterMark: 64 * 1024 });
-  let decoder: StringDecoder | null = null;
-  let parser: Papa.Parser | null = null;
-  let rest = '';
-  let linesBefore = 0;
-  let records: string[][] = [];
-  let lines: number[] = [];
+function papaparseReader(newline: '\n' | '\r' | '\r\n', sink: Sink): (text: string, final: boolean) => string {
   let text = '';
   let from = 0;
   let nextQuote = -1;
-  let failed = false;
-  let newline: '\n' | '\r' | '\r\n' = '\n';
+  let parser: Papa.Parser | null = null;
   // Papa.Parser, unlike Papa.parse, hands each row in an array of one.
   const onRow = (results: Papa.ParseStepResult<string[][]>) => {
     const row = results.data[0] as string[];
     const end = results.meta.cursor;
     if (results.errors.length > 0) {
-      failed = true;
+      sink.failed = true;
       parser?.abort();
       return;
     }
@@ -123,81 +115,105 @@ export async function* csvRecords(file: string): AsyncGenerator<{ records: strin
     const breaks = lineBreaks(text, from, end);
     const last = text.charCodeAt(end - 1);
     const terminated = end > from && (last === 10 || last === 13);
-    const line = linesBefore + breaks + (terminated ? 0 : 1);
-    linesBefore += breaks;
+    const line = sink.linesBefore + breaks + (terminated ? 0 : 1);
+    sink.linesBefore += breaks;
     const start = from;
     from = end;
     if (!hasQuote) {
       if (row.length === 1 && (row[0] as string).trim() === '') return;
-      for (let i = 0; i < row.length; i++) row[i] = (row[i] as string).trim();
+      for (let i = 0; i < row.length; i++) row[i] = own((row[i] as string).trim());
     } else if (row.some((field) => field.includes('"') || field !== field.trim())) {
       let again: string[][];
       try {
         again = parseSync(text.slice(start, end), { ...CSV_PARSE, bom: false, record_delimiter: newline });
       } catch {
-        failed = true;
+        sink.failed = true;
         parser?.abort();
         return;
       }
       if (again.length !== 1) throw new CsvParseDisagrees();
-      records.push(again[0] as string[]);
-      lines.push(line);
+      sink.records.push(again[0] as string[]);
+      sink.lines.push(line);
       return;
-    }
-    records.push(row);
-    lines.push(line);
+    } else for (let i = 0; i < row.length; i++) row[i] = own(row[i] as string);
+    sink.records.push(row);
+    sink.lines.push(line);
   };
-  const feed = (chunk: string, final: boolean) => {
-    text = rest + chunk;
-    if (parser === null) {
-      const found = newlineOf(text);
-      if (found === null && !final) {
-        rest = text;
-        return;
-      }
-      newline = found ?? '\n';
-      parser = new Papa.Parser({ delimiter: ',', newline, quoteChar: '"', escapeChar: '"', step: onRow });
-    }
+  return (chunk, final) => {
+    text = chunk;
     from = 0;
     nextQuote = text.indexOf('"');
+    parser = new Papa.Parser({ delimiter: ',', newline, quoteChar: '"', escapeChar: '"', step: onRow });
     const results = parser.parse(text, 0, !final);
-    if (results.errors.length > 0) failed = true;
-    rest = final ? '' : text.slice(from);
+    if (results.errors.length > 0) sink.failed = true;
+    return final ? '' : text.slice(from);
+  };
+}
+
+/**
+ * The records of a CSV as csv-parse reads it with CSV_PARSE, each with the line it ends on, a chunk of the file
+ * at a time. UTF-8 with LF or CRLF line breaks is read from its bytes (readBytes); UTF-16 and CR files are decoded and
+ * read by papaparse. A file csv-parse cannot read throws csv-parse's own sentence. Line numbers count the line breaks
+ * of each record's text, a CRLF inside quotes as one. `chunkBytes` lets a test cut the file anywhere.
+ */
+export async function* csvRecords(file: string, chunkBytes = 256 * 1024): AsyncGenerator<{ records: string[][]; lines: number[] }> {
+  const stream = createReadStream(file, { highWaterMark: chunkBytes });
+  const sink: Sink = { records: [], lines: [], linesBefore: 0, failed: false, recent: new Array(1024), fields: [] };
+  let papaparse: ((text: string, final: boolean) => string) | null = null;
+  let decoder: StringDecoder | null = null;
+  let crlf = false;
+  let rest: Buffer = Buffer.alloc(0);
+  let restText = '';
+  const feed = (chunk: Buffer, final: boolean) => {
+    if (papaparse === null) {
+      // The file's head tells its encoding and line break; latin1 keeps each byte of UTF-8 one character.
+      const head = Buffer.concat([rest, chunk]);
+      rest = head;
+      if (head.length < 3 && !final) return;
+      const utf16 = head[0] === 0xff && head[1] === 0xfe;
+      const bom = utf16 ? 2 : head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+      const found = newlineOf(head.toString(utf16 ? 'utf16le' : 'latin1', bom));
+      if (found === null && !final) return;
+      const newline = found ?? '\n';
+      papaparse = papaparseReader(newline, sink);
+      if (utf16 || newline === '\r') decoder = new StringDecoder(utf16 ? 'utf16le' : 'utf8');
+      crlf = newline === '\r\n';
+      chunk = head.subarray(bom);
+      rest = Buffer.alloc(0);
+    }
+    if (decoder) restText = papaparse(restText + decoder.write(chunk) + (final ? decoder.end() : ''), final);
+    else rest = readBytes(rest.length === 0 ? chunk : Buffer.concat([rest, chunk]), crlf, final, sink, papaparse);
   };
   let yielded = 0;
   try {
     for await (const bytes of stream as AsyncIterable<Buffer>) {
-      if (decoder === null) {
-        decoder = new StringDecoder(bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf16le' : 'utf8');
-        const head = decoder.write(bytes);
-        feed(head.charCodeAt(0) === 0xfeff ? head.slice(1) : head, false);
-      } else feed(decoder.write(bytes), false);
-      if (failed) break;
-      if (records.length > 0) {
-        yield { records, lines };
-        yielded += records.length;
-        records = [];
-        lines = [];
+      feed(bytes, false);
+      if (sink.failed) break;
+      if (sink.records.length > 0) {
+        yield { records: sink.records, lines: sink.lines };
+        yielded += sink.records.length;
+        sink.records = [];
+        sink.lines = [];
       }
     }
-    if (!failed) feed(decoder?.end() ?? '', true);
+    if (!sink.failed) feed(Buffer.alloc(0), true);
   } catch (error) {
     if (!(error instanceof CsvParseDisagrees)) throw readError(file, error);
-    failed = true;
+    sink.failed = true;
   } finally {
     stream.destroy();
   }
-  if (failed) yield* csvParseRecords(file, yielded);
-  else if (records.length > 0) yield { records, lines };
+  if (sink.failed) yield* csvParseRecords(file, yielded);
+  else if (sink.records.length > 0) yield { records: sink.records, lines: sink.lines };
 }
 
 /**
  * A copy of `text` that holds nothing else: a string papaparse cuts from a chunk of the file keeps the whole chunk
  * alive, and a million kept addresses and names would keep the whole file (as UTF-16). Concatenating or
- * slicing copies nothing; the round trip through a Buffer does.
+ * slicing copies nothing (V8 copies a cut shorter than 13 characters); the round trip through a Buffer does.
  */
 function own(text: string): string {
-  return Buffer.from(text).toString();
+  return text.length < 13 ? text : Buffer.from(text).toString();
 }
 
 /** parseCategories of each distinct text, one shared array each: a list repeats a few mixes a million times. */
@@ -217,10 +233,41 @@ function categoriesReader(): (text: string | undefined) => string[] {
   };
 }
 
-/** An address as Address reads it, without zod for the valid ones: trimmed, lowercased, then zod's own email pattern. */
+/** The characters of a word of an address's local part (zod's email pattern), by code: letters, digits and _'+-. */
+const LOCAL = new Uint8Array(128);
+for (const c of "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_'+-") LOCAL[c.charCodeAt(0)] = 1;
+const isLetter = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+const isAlnum = (c: number) => isLetter(c) || (c >= 48 && c <= 57);
+
+/**
+ * Whether `address` has the shape zod's email pattern takes, checked a character at a time in a fraction of the
+ * pattern's time: words of LOCAL characters between single dots, the last character not ' ; an @; labels of
+ * letters, digits and -, not starting with -, each followed by a dot; two letters or more.
+ */
+export function plainAddress(address: string): boolean {
+  const at = address.indexOf('@');
+  const dot = address.lastIndexOf('.');
+  if (at < 1 || dot < at + 2 || address.length - dot < 3) return false;
+  for (let i = 0; i < at; i++) {
+    const c = address.charCodeAt(i);
+    if (c === 46 ? i === 0 || address.charCodeAt(i - 1) === 46 : LOCAL[c] !== 1) return false;
+  }
+  const last = address.charCodeAt(at - 1);
+  if (last === 46 || last === 39) return false;
+  let labelStart = true;
+  for (let i = at + 1; i < dot; i++) {
+    const c = address.charCodeAt(i);
+    if (c === 46 ? labelStart : !(isAlnum(c) || (c === 45 && !labelStart))) return false;
+    labelStart = c === 46;
+  }
+  for (let i = dot + 1; i < address.length; i++) if (!isLetter(address.charCodeAt(i))) return false;
+  return !labelStart;
+}
+
+/** An address as Address reads it, without zod for the valid ones: trimmed, lowercased, then plainAddress or zod's own email pattern. */
 function addressOf(text: string): string | null {
   const address = text.trim().toLowerCase();
-  if (regexes.email.test(address)) return own(address);
+  if (plainAddress(address) || regexes.email.test(address)) return address;
   const parsed = Address.safeParse(text);
   return parsed.success ? parsed.data : null;
 }
@@ -264,7 +311,7 @@ export async function* readSubscriberRows(file: string): AsyncGenerator<(ListRow
       }
       const name = columns.name === -1 ? undefined : record[columns.name];
       const categories = columns.categories === -1 ? undefined : record[columns.categories];
-      items.push({ line, email, name: name ? own(name) : null, categories: categoriesOf(categories), status: status as SubscriberStatus });
+      items.push({ line, email, name: name || null, categories: categoriesOf(categories), status: status as SubscriberStatus });
     }
     if (items.length > 0) yield items;
   }

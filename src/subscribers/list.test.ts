@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isProblem, readSubscriberCsv } from './csv.ts';
 import { mulberry32 } from '../../test/helpers/random.ts';
-import { SubscriberList, type ListRow } from './list.ts';
+import { hashOf, SubscriberList, type ListRow } from './list.ts';
 import { SubscriberStatus as Statuses, type Subscriber, type SubscriberEvent, type SubscriberStatus } from './schema.ts';
 
 const AT = '2026-11-17T09:00:00.000Z';
@@ -79,6 +79,40 @@ describe('SubscriberList', () => {
       expect(list.get('nobody@example.com')).toBeUndefined();
       expect(list.has('nobody@example.com')).toBe(false);
     }
+  });
+
+  it('keeps every reader of a list of several pages, by address and by slot, in first-seen order', () => {
+    const list = new SubscriberList();
+    const emails = Array.from({ length: 20_000 }, (_, i) => `r${i}@example.com`);
+    for (const [i, email] of emails.entries()) list.foldRow({ email, name: `R ${i}`, categories: [], status: 'active' });
+    list.foldRow({ email: 'r9000@example.com', name: null, categories: [], status: 'bounced' });
+    expect(list.size).toBe(emails.length);
+    expect([...list.keys()]).toEqual(emails);
+    expect(emails.every((email, i) => list.emailAt(i) === email && list.get(email)?.name === `R ${i}`)).toBe(true);
+    expect(list.atSlot(9000)).toEqual({ email: 'r9000@example.com', name: 'R 9000', categories: [], status: 'bounced' });
+  });
+
+  it('keeps addresses apart whose hashes are equal, and finds each past the other', () => {
+    const seen = new Map<number, string>();
+    let pair: [string, string] | undefined;
+    for (let i = 0; pair === undefined; i++) {
+      const email = `r${i}@example.com`;
+      const other = seen.get(hashOf(email));
+      if (other !== undefined) pair = [other, email];
+      seen.set(hashOf(email), email);
+    }
+    const list = new SubscriberList();
+    list.foldRow({ email: pair[0], name: 'First', categories: [], status: 'active' });
+    list.foldRow({ email: pair[1], name: 'Second', categories: [], status: 'bounced' });
+    list.foldRow({ email: pair[1], name: null, categories: [], status: 'active' });
+    expect(list.size).toBe(2);
+    expect([list.get(pair[0])?.name, list.get(pair[1])?.name, list.get(pair[1])?.status]).toEqual(['First', 'Second', 'bounced']);
+  });
+
+  it('finds again an address whose hash is the starting one, as the empty text is', () => {
+    const list = new SubscriberList();
+    for (const email of ['', 'a@example.com', '']) list.foldRow({ email, name: null, categories: [], status: 'active' });
+    expect([...list.keys()]).toEqual(['', 'a@example.com']);
   });
 
   it("stores each distinct category list once, frozen, so no reader can change another's", () => {

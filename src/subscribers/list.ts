@@ -71,11 +71,25 @@ export function applyEvent(known: Subscriber | undefined, event: SubscriberEvent
 }
 
 const STATUSES = SubscriberStatus.options;
+/**
+ * Addresses and names are kept in pages of 2^PAGE_BITS slots: one array of a million, grown by copying, left its
+ * outgrown copies behind (some 25 MB) until the next full collection.
+ */
+const PAGE_BITS = 13;
+const PAGE_MASK = (1 << PAGE_BITS) - 1;
 /** Set on the status byte of a reader the editor's file marks stopped: no recorded event makes them active again. */
 const HELD_BY_FILE = 0x80;
 
 /** What the list is folded from: a row of the editor's file, or an event the program recorded. */
 export type ListEntry = Omit<ListRow, 'line'> | SubscriberEvent;
+
+/** A 32-bit FNV-1a hash of `text`'s code units, for SubscriberList's index. */
+export function hashOf(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  // As an Int32Array keeps it, for the empty text too.
+  return hash | 0;
+}
 
 /**
  * The merged list, read like a Map from address to Subscriber. It is built by `fold`, the one place the
@@ -85,10 +99,17 @@ export type ListEntry = Omit<ListRow, 'line'> | SubscriberEvent;
  * whose category arrays are shared and frozen.
  */
 export class SubscriberList {
-  private readonly slots = new Map<string, number>();
+  /**
+   * Slot + 1 of each address (0: free) at its hash, the next free place on a collision: a Map of a million
+   * addresses took twice the time to fill and three times the memory. Never more than half full.
+   */
+  private index = new Int32Array(128);
+  /** The hash of each slot's address, so a probe compares addresses only when their hashes agree. */
+  private hashes = new Int32Array(64);
   /** The address of each slot, so a reader can be handed out by slot without a lookup. */
-  private readonly emails: string[] = [];
-  private readonly names: (string | null)[] = [];
+  private readonly emails: string[][] = [];
+  private readonly names: (string | null)[][] = [];
+  private count = 0;
   private statuses = new Uint8Array(64);
   private categoryIds = new Uint32Array(64);
   private readonly categoryLists: string[][] = [];
@@ -116,18 +137,12 @@ export class SubscriberList {
    * whatever the events say. Events apply in order; a stop holds until the reader opts in again and confirms.
    */
   fold(entry: ListEntry): void {
-    const slot = this.slots.get(entry.email);
-    if (!('type' in entry) && slot === undefined) {
-      // Most rows are a new address: stored as they are, without an object for the merged reader.
-      this.put(entry.email, slot, entry.name, entry.categories, entry.status, STOPPED.has(entry.status));
-      return;
-    }
-    const known = slot === undefined ? undefined : this.at(entry.email, slot);
     if (!('type' in entry)) {
-      const next = mergeRow(known, entry);
-      this.set(entry.email, next, STOPPED.has(next.status));
+      this.foldRow(entry);
       return;
     }
+    const slot = this.slotOf(entry.email);
+    const known = slot === undefined ? undefined : this.at(entry.email, slot);
     const next = applyEvent(known, entry);
     if (!next || next === known) return;
     // A reader's own completed double opt-in releases the file's hold: it re-activates them whatever said otherwise before.
@@ -135,25 +150,39 @@ export class SubscriberList {
     this.set(entry.email, held && known && !STOPPED.has(next.status) ? { ...next, status: known.status } : next, held);
   }
 
+  /** fold for a row of the editor's file, as a million of them are folded: one look-up, and no object for a new address. */
+  foldRow(row: Omit<ListRow, 'line'>): void {
+    const hash = hashOf(row.email);
+    const place = this.place(row.email, hash);
+    const slot = (this.index[place] as number) - 1;
+    if (slot === -1) {
+      this.write(this.add(row.email, hash, place, row.name), row.categories, row.status, STOPPED.has(row.status));
+      return;
+    }
+    const next = mergeRow(this.at(row.email, slot), row);
+    this.setName(slot, next.name);
+    this.write(slot, next.categories, next.status, STOPPED.has(next.status));
+  }
+
   get size(): number {
-    return this.slots.size;
+    return this.count;
   }
 
   has(email: string): boolean {
-    return this.slots.has(email);
+    return this.slotOf(email) !== undefined;
   }
 
   get(email: string): Subscriber | undefined {
-    const slot = this.slots.get(email);
+    const slot = this.slotOf(email);
     return slot === undefined ? undefined : this.at(email, slot);
   }
 
-  keys(): IterableIterator<string> {
-    return this.slots.keys();
+  *keys(): Generator<string> {
+    for (let slot = 0; slot < this.count; slot++) yield this.emailAt(slot);
   }
 
   *values(): Generator<Subscriber> {
-    for (const [email, slot] of this.slots) yield this.at(email, slot);
+    for (let slot = 0; slot < this.count; slot++) yield this.atSlot(slot);
   }
 
   /**
@@ -161,47 +190,80 @@ export class SubscriberList {
    * keeps its readers as slots sorted by address and hands each out without looking its address up.
    */
   atSlot(slot: number): Subscriber {
-    return this.at(this.emails[slot] as string, slot);
+    return this.at(this.emailAt(slot), slot);
+  }
+
+  /** The status of the reader in `slot` (see atSlot), without making the reader. */
+  statusAt(slot: number): SubscriberStatus {
+    return STATUSES[(this.statuses[slot] as number) & ~HELD_BY_FILE] as SubscriberStatus;
+  }
+
+  /** The categories of the reader in `slot`: one frozen array for each distinct list. */
+  categoriesAt(slot: number): readonly string[] {
+    return this.categoryLists[this.categoryIds[slot] as number] as string[];
   }
 
   /** The address in `slot` (see atSlot). */
   emailAt(slot: number): string {
-    return this.emails[slot] as string;
+    return (this.emails[slot >>> PAGE_BITS] as string[])[slot & PAGE_MASK] as string;
+  }
+
+  private setName(slot: number, name: string | null): void {
+    (this.names[slot >>> PAGE_BITS] as (string | null)[])[slot & PAGE_MASK] = name;
+  }
+
+  /** The place of `email` in the index: its slot's, or the free one it would take. */
+  private place(email: string, hash: number): number {
+    const mask = this.index.length - 1;
+    for (let place = hash & mask; ; place = (place + 1) & mask) {
+      const slot = (this.index[place] as number) - 1;
+      if (slot === -1 || (this.hashes[slot] === hash && this.emailAt(slot) === email)) return place;
+    }
+  }
+
+  private slotOf(email: string): number | undefined {
+    const slot = (this.index[this.place(email, hashOf(email))] as number) - 1;
+    return slot === -1 ? undefined : slot;
   }
 
   private set(email: string, subscriber: Subscriber, heldByFile: boolean): void {
-    this.put(email, this.slots.get(email), subscriber.name, subscriber.categories, subscriber.status, heldByFile);
+    const hash = hashOf(email);
+    const place = this.place(email, hash);
+    let slot = (this.index[place] as number) - 1;
+    if (slot === -1) slot = this.add(email, hash, place, subscriber.name);
+    else this.setName(slot, subscriber.name);
+    this.write(slot, subscriber.categories, subscriber.status, heldByFile);
   }
 
-  private put(
-    email: string,
-    slot: number | undefined,
-    name: string | null,
-    categories: readonly string[],
-    status: SubscriberStatus,
-    heldByFile: boolean,
-  ): void {
-    if (slot === undefined) {
-      slot = this.names.length;
-      this.slots.set(email, slot);
-      this.emails.push(email);
-      this.names.push(name);
-      if (slot === this.statuses.length) this.grow();
-    } else {
-      this.names[slot] = name;
+  /** A new slot for `email`, at its free `place` in the index. */
+  private add(email: string, hash: number, place: number, name: string | null): number {
+    const slot = this.count++;
+    if ((slot & PAGE_MASK) === 0) {
+      this.emails.push([]);
+      this.names.push([]);
     }
+    (this.emails[slot >>> PAGE_BITS] as string[]).push(email);
+    (this.names[slot >>> PAGE_BITS] as (string | null)[]).push(name);
+    if (slot === this.statuses.length) this.grow();
+    this.hashes[slot] = hash;
+    this.index[place] = slot + 1;
+    if (2 * (slot + 1) > this.index.length) this.reindex();
+    return slot;
+  }
+
+  private write(slot: number, categories: readonly string[], status: SubscriberStatus, heldByFile: boolean): void {
     this.statuses[slot] = STATUSES.indexOf(status) | (heldByFile ? HELD_BY_FILE : 0);
     this.categoryIds[slot] = this.categoryId(categories);
   }
 
   // Indexed directly, not through invariant's at(): called for every reader by a send, where at() taking four kinds
-  // of array made each access the slowest kind. A slot comes from the map, so each index is in range.
+  // of array made each access the slowest kind. A slot comes from the index, so each index is in range.
   private at(email: string, slot: number): Subscriber {
     return {
       email,
-      name: this.names[slot] as string | null,
-      categories: this.categoryLists[this.categoryIds[slot] as number] as string[],
-      status: STATUSES[(this.statuses[slot] as number) & ~HELD_BY_FILE] as SubscriberStatus,
+      name: (this.names[slot >>> PAGE_BITS] as (string | null)[])[slot & PAGE_MASK] as string | null,
+      categories: this.categoriesAt(slot) as string[],
+      status: this.statusAt(slot),
     };
   }
 
@@ -227,7 +289,21 @@ export class SubscriberList {
     return id;
   }
 
+  private reindex(): void {
+    const index = new Int32Array(this.index.length * 2);
+    const mask = index.length - 1;
+    for (let slot = 0; slot < this.count; slot++) {
+      let place = (this.hashes[slot] as number) & mask;
+      while (index[place] !== 0) place = (place + 1) & mask;
+      index[place] = slot + 1;
+    }
+    this.index = index;
+  }
+
   private grow(): void {
+    const hashes = new Int32Array(this.hashes.length * 2);
+    hashes.set(this.hashes);
+    this.hashes = hashes;
     const statuses = new Uint8Array(this.statuses.length * 2);
     statuses.set(this.statuses);
     this.statuses = statuses;

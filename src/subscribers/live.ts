@@ -91,7 +91,7 @@ export class LiveSubscribers implements ListReader {
       for await (const items of readSubscriberRows(this.csvFile))
         for (const item of items) {
           if (isProblem(item)) problems.push(item);
-          else list.fold(item);
+          else list.foldRow(item);
         }
     }
     return { list, problems };
