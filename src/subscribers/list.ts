@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { SubscriberStatus, type Subscriber, type SubscriberEvent } from './schema.ts';
 import { at } from '../invariant.ts';
 
@@ -83,9 +84,15 @@ const HELD_BY_FILE = 0x80;
 /** What the list is folded from: a row of the editor's file, or an event the program recorded. */
 export type ListEntry = Omit<ListRow, 'line'> | SubscriberEvent;
 
-/** A 32-bit FNV-1a hash of `text`'s code units, for SubscriberList's index. */
+/**
+ * Where this process's hashes start: signups add addresses a stranger chooses, who could otherwise pick many with one
+ * hash and make each look-up walk them all (V8 seeds its Map's hashes for the same reason).
+ */
+const SEED = randomBytes(4).readInt32LE();
+
+/** A 32-bit FNV-1a hash of `text`'s code units from this process's seed, for SubscriberList's index. */
 export function hashOf(text: string): number {
-  let hash = 0x811c9dc5;
+  let hash = 0x811c9dc5 ^ SEED;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   // As an Int32Array keeps it, for the empty text too.
   return hash | 0;
