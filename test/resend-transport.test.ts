@@ -130,7 +130,8 @@ async function holdingServer() {
 const rendered = (n: number, size = 1): OutgoingEmail[] =>
   Array.from({ length: n }, (_, i) => {
     const template = [`<p class="x">Bonjour «${'é'.repeat(size)}»\n`, 'NAME', ` — 🚀 "<a href='/u?t=`, 'TOKEN', `'>désabonner</a>\\</p>`];
-    const fills = [`Zoë ${i}`, `tok.${i}`];
+    // A fill JSON must escape (quote, backslash, tab, lone surrogate) beside plain ones.
+    const fills = [i % 4 === 0 ? `Zoë "${i}" \\\t\ud800 😀` : `Zoë ${i}`, `tok.${i}`];
     const text = `Hi ${fills[0]},\r\n\tsee\u2028you`;
     return {
       to: `reader${i}@example.com`,

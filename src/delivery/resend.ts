@@ -64,8 +64,11 @@ function headerSeconds(headers: Record<string, string> | null, name: string): nu
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** The JSON string of `text` without its quotes. */
-const escaped = (text: string) => JSON.stringify(text).slice(1, -1);
+// What JSON.stringify escapes in a string: quotes, backslashes, control characters and lone surrogates (any surrogate, to be quick).
+const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** The JSON string of `text` without its quotes; a signed link or a plain name is its own, and that is most of the fills. */
+const escaped = (text: string) => (ESCAPED.test(text) ? JSON.stringify(text).slice(1, -1) : text);
 
 // A template's pieces, escaped and encoded once for all the messages that share it.
 const escapedTemplates = new WeakMap<readonly string[], Buffer<ArrayBuffer>[]>();
