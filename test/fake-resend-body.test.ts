@@ -33,7 +33,10 @@ function unreadFrom(value: unknown): unknown {
 describe('parseBody', () => {
   it('reads what JSON.parse reads, spacing and all, and steps over the strings it is told to leave', () => {
     let seed = 7;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     for (let i = 0; i < 500; i++) {
       const value = randomValue(random);
       for (const json of [JSON.stringify(value), JSON.stringify(value, null, random() < 0.5 ? 2 : '\t')]) {

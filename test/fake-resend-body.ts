@@ -45,7 +45,7 @@ class Reader {
   private object(): Record<string, unknown> {
     const object: Record<string, unknown> = {};
     this.pos++;
-    if (this.next() === 0x7d) return (this.pos++, object);
+    if (this.closes(0x7d)) return object;
     for (;;) {
       if (this.next() !== QUOTE) throw new SyntaxError(`Expected a key at ${this.pos}`);
       const key = this.string();
@@ -53,7 +53,7 @@ class Reader {
       const value = this.unread.has(key) && this.next() === QUOTE ? this.skipString() : this.value();
       // As JSON.parse does: a key "__proto__" is an own property, not the object's prototype.
       Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
-      if (this.next() === 0x7d) return (this.pos++, object);
+      if (this.closes(0x7d)) return object;
       this.expect(0x2c);
     }
   }
@@ -61,10 +61,10 @@ class Reader {
   private array(): unknown[] {
     const array: unknown[] = [];
     this.pos++;
-    if (this.next() === 0x5d) return (this.pos++, array);
+    if (this.closes(0x5d)) return array;
     for (;;) {
       array.push(this.value());
-      if (this.next() === 0x5d) return (this.pos++, array);
+      if (this.closes(0x5d)) return array;
       this.expect(0x2c);
     }
   }
@@ -97,6 +97,13 @@ class Reader {
   private next(): number | undefined {
     this.space();
     return this.buf[this.pos];
+  }
+
+  /** True, and past it, when the next byte that is not white space is `byte` (a closing bracket). */
+  private closes(byte: number): boolean {
+    if (this.next() !== byte) return false;
+    this.pos++;
+    return true;
   }
 
   private expect(byte: number): void {

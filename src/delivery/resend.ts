@@ -65,6 +65,7 @@ function headerSeconds(headers: Record<string, string> | null, name: string): nu
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 // What JSON.stringify escapes in a string: quotes, backslashes, control characters and lone surrogates (any surrogate, to be quick).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it looks for.
 const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** The JSON string of `text` without its quotes; a signed link or a plain name is its own, and that is most of the fills. */
