@@ -179,9 +179,9 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
     (await Promise.all(recipients.map((r) => renderer.renderWithPieces(r))))
       .filter((m): m is OutgoingEmail => m !== null)
       .map((m) => ({ ...m, tags: [{ name: ISSUE_TAG, value: issue.week }] }));
-  // Batches rendered and not yet on their way, at most four: sixteen waiting outlived the young generation, and the
+  // Batches rendered and not yet on their way, at most two: sixteen waiting outlived the young generation, and the
   // megabyte of messages each holds piled up in the old one until a full collection (heaps of 150 MB at 20,000 readers).
-  const rendered = new ByteBudget(4);
+  const rendered = new ByteBudget(2);
   const sendOne = async (job: Job): Promise<boolean> => {
     const recipients = await job.recipients();
     let to: string[] = [];
