@@ -382,6 +382,26 @@ describe('options and standalone use', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(75);
   });
 
+  it('keeps envelopes only when asked, and still checks the bodies it does not keep', async () => {
+    fake = await startFakeResend({ envelopesOnly: true });
+    const resend = new Resend(KEY, { baseUrl: fake.url });
+    expect((await resend.batch.send(batch(2))).error).toBeNull();
+    expect(fake.emails.map((e) => [e.to, e.html, e.text])).toEqual([
+      [['reader0@example.com'], undefined, undefined],
+      [['reader1@example.com'], undefined, undefined],
+    ]);
+    const { html: _html, text: _text, ...noBody } = email();
+    expect((await resend.batch.send([email(), malformed({ ...noBody, html: '', text: '' })])).error).toMatchObject({
+      statusCode: 422,
+      name: 'missing_required_field',
+    });
+    expect((await resend.emails.send(malformed({ ...email(), html: 42 }))).error).toMatchObject({
+      statusCode: 422,
+      name: 'validation_error',
+    });
+    expect(fake.emails).toHaveLength(2);
+  });
+
   it('runs from the command line, printing its URL and a line per request', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/fake-resend.ts', '--port', '0', '--rate-limit', '5'], {
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -17,6 +17,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseBody, Unread } from './fake-resend-body.ts';
 
 /** Options for {@link startFakeResend}. */
 export interface FakeResendOptions {
@@ -145,7 +146,7 @@ interface IncomingRequest {
   method: string;
   path: string;
   headers: IncomingHttpHeaders;
-  /** The raw bytes: hashed as they came, parsed as UTF-8 JSON. */
+  /** The raw bytes: hashed as they came, parsed as UTF-8 JSON. Valid only until `route` returns (the buffer is reused). */
   body: Buffer;
   idempotencyKey?: string;
   at: number;
@@ -156,6 +157,9 @@ type IdempotencyRecord = { fingerprint: string } & ({ state: 'pending' } | { sta
 type EmailCheck = { ok: true; email: Omit<ReceivedEmail, 'id' | 'receivedAt' | 'idempotencyKey'> } | Invalid;
 type Invalid = { ok: false; name: ErrorName; message: string };
 
+// What an email's html and text are read as: enough to check them, kept only when the fake keeps bodies.
+const BODIES = new Set(['html', 'text']);
+const NONE = new Set<string>();
 const MAX_BATCH = 100;
 const MAX_RECIPIENTS = 50;
 const MAX_IDEMPOTENCY_KEY = 256;
@@ -183,6 +187,8 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
   const idempotency = new Map<string, IdempotencyRecord>();
   const timers = new Set<NodeJS.Timeout>();
   let nextId = 1;
+  // One buffer every request's body is gathered into, as routing reads it synchronously: no 8 MB allocation per batch.
+  let scratch = Buffer.alloc(0);
   const holding = () => {
     let resolve!: () => void;
     const promise = new Promise<void>((r) => (resolve = r));
@@ -271,7 +277,7 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
   function processIdempotently(req: IncomingRequest, apiKey: string): Reply {
     let body: unknown;
     try {
-      body = JSON.parse(req.body.toString('utf8'));
+      body = parseBody(req.body, options.envelopesOnly ? BODIES : NONE);
     } catch {
       return apiError(400, 'validation_error', 'The request body is not valid JSON.');
     }
@@ -351,7 +357,11 @@ export async function startFakeResend(options: FakeResendOptions = {}): Promise<
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://fake-resend').pathname;
     const idempotencyKey = firstHeader(req.headers['idempotency-key']);
-    const body = await readBody(req);
+    const chunks = await readBody(req);
+    const size = chunks.reduce((n, chunk) => n + chunk.length, 0);
+    if (scratch.length < size) scratch = Buffer.allocUnsafe(size);
+    const body = scratch.subarray(0, size);
+    chunks.reduce((offset, chunk) => offset + chunk.copy(body, offset), 0);
 
     const reply = route({ method, path, headers: req.headers, body, idempotencyKey, at });
     const entry: RequestLogEntry = {
@@ -448,8 +458,8 @@ function validateEmail(input: unknown, inBatch: boolean, rejected: ReadonlySet<s
   const { from, subject, html, text, headers } = input;
   if (typeof from !== 'string' || !isAddress(from)) return invalid('validation_error', `Invalid \`from\` field. ${ADDRESS_HINT}`);
   if (typeof subject !== 'string') return invalid('validation_error', 'The `subject` field must be a string.');
-  if (html !== undefined && typeof html !== 'string') return invalid('validation_error', 'The `html` field must be a string.');
-  if (text !== undefined && typeof text !== 'string') return invalid('validation_error', 'The `text` field must be a string.');
+  if (html !== undefined && !isText(html)) return invalid('validation_error', 'The `html` field must be a string.');
+  if (text !== undefined && !isText(text)) return invalid('validation_error', 'The `text` field must be a string.');
   if (headers !== undefined && !isStringRecord(headers)) {
     return invalid('validation_error', 'The `headers` field must be an object of string values.');
   }
@@ -583,8 +593,19 @@ function isStringRecord(value: unknown): value is Record<string, string> {
   return isRecord(value) && Object.values(value).every((item) => typeof item === 'string');
 }
 
+/** A string, or one the reader left unread (see fake-resend-body.ts). */
+function isText(value: unknown): value is string | Unread {
+  return typeof value === 'string' || value instanceof Unread;
+}
+
 function isBlank(value: unknown): boolean {
-  return value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0);
+  return (
+    value === undefined ||
+    value === null ||
+    value === '' ||
+    (value instanceof Unread && value.bytes === 0) ||
+    (Array.isArray(value) && value.length === 0)
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -628,10 +649,13 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+function readBody(req: IncomingMessage): Promise<Buffer[]> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(chunks));
+    req.on('error', reject);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -86,6 +86,7 @@ describe('ResendTransport', () => {
 async function holdingServer() {
   const open: { body: Buffer; answer: () => void }[] = [];
   const bodies: Buffer[] = [];
+  const heads: Record<string, string | string[] | undefined>[] = [];
   let openBytes = 0;
   /** The bytes of the requests open as each request came, the one that came included. */
   const openAtArrival: number[] = [];
@@ -94,6 +95,7 @@ async function holdingServer() {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     bodies.push(body);
+    heads.push(req.headers);
     openBytes += body.length;
     openAtArrival.push(openBytes);
     const count = (JSON.parse(body.toString()) as unknown[]).length;
@@ -113,6 +115,7 @@ async function holdingServer() {
     url: `http://127.0.0.1:${port}`,
     open,
     bodies,
+    heads,
     openAtArrival,
     /** Answers the oldest request still open, once there is one. */
     answerNext: async () => {
@@ -127,7 +130,8 @@ async function holdingServer() {
 const rendered = (n: number, size = 1): OutgoingEmail[] =>
   Array.from({ length: n }, (_, i) => {
     const template = [`<p class="x">Bonjour «${'é'.repeat(size)}»\n`, 'NAME', ` — 🚀 "<a href='/u?t=`, 'TOKEN', `'>désabonner</a>\\</p>`];
-    const fills = [`Zoë ${i}`, `tok.${i}`];
+    // A fill JSON must escape (quote, backslash, tab, lone surrogate) beside plain ones.
+    const fills = [i % 4 === 0 ? `Zoë "${i}" \\\t\ud800 😀` : `Zoë ${i}`, `tok.${i}`];
     const text = `Hi ${fills[0]},\r\n\tsee\u2028you`;
     return {
       to: `reader${i}@example.com`,
@@ -142,7 +146,7 @@ const rendered = (n: number, size = 1): OutgoingEmail[] =>
   });
 
 describe('ResendTransport request bodies', () => {
-  it('sends the very bytes the SDK would build from the messages, pieces or not', async () => {
+  it('sends the very bytes and headers the SDK would send for the messages, pieces or not', async () => {
     const server = await holdingServer();
     try {
       const emails = rendered(7);
@@ -158,6 +162,10 @@ describe('ResendTransport request bodies', () => {
       const [ours, theirs] = server.bodies;
       expect(ours?.toString()).toBe(theirs?.toString());
       expect(ours?.equals(theirs ?? Buffer.alloc(0))).toBe(true);
+      const sent = ['authorization', 'user-agent', 'content-type', 'content-length', 'idempotency-key', 'x-batch-validation'];
+      const [ourHead, theirHead] = server.heads.map((h) => Object.fromEntries(sent.map((name) => [name, h[name]])));
+      expect(ourHead).toEqual(theirHead);
+      expect(ourHead?.['user-agent']).toMatch(/^resend-node:/);
     } finally {
       await server.close();
     }

@@ -1,4 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import { BACKSTOP_MS } from '../../test/helpers/cli.ts';
 import type { Tool } from '../catalog/schema.ts';
 import { buildIssue } from '../digest/issue.ts';
 import type { Issue } from '../digest/schema.ts';
@@ -8,7 +12,9 @@ import type { Subscriber, SubscriberStatus } from '../subscribers/schema.ts';
 import { SubscriberList } from '../subscribers/list.ts';
 import { recipientOf, type Recipient } from '../mail.ts';
 import { type Audience, audienceOf } from '../state/audience.ts';
-import { batchKey } from './batches.ts';
+import { Ledger } from '../state/ledger.ts';
+import { batchKey, sendIssue } from './batches.ts';
+import type { Transport } from './transport.ts';
 
 function tool(slug: string, category: string): Tool {
   return {
@@ -161,5 +167,44 @@ describe('batchKey', () => {
 
   it('changes with the batch number, so readers planned again after a refusal get a fresh key', () => {
     expect(batchKey(issue, 2, readers)).not.toBe(key);
+  });
+});
+
+describe('sendIssue', () => {
+  it('hands the transport at most two rendered batches that are not on their way yet, whatever its parallelism', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'batches-'));
+    const list = SubscriberList.from(Array.from({ length: 1000 }, (_, i) => subscriber(`reader${i}@example.com`)));
+    const waiting: (() => void)[] = [];
+    let handed = 0;
+    let going = 0;
+    const transport: Transport = {
+      description: 'a transport that holds each batch until the test lets it go',
+      parallelism: 16,
+      async sendBatch(_emails, _key, options) {
+        handed++;
+        await new Promise<void>((resolve) => waiting.push(resolve));
+        going++;
+        await options?.beforeSend?.();
+        return { kind: 'sent', rejected: [] };
+      },
+    };
+    const settings = {
+      from: 'V <v@example.com>',
+      publicUrl: 'https://v.example.com',
+      secret: 'a-test-secret-that-is-long-enough-1234',
+      postalAddress: null,
+    };
+    try {
+      const ledger = new Ledger(dir, issue.week);
+      const sending = sendIssue({ issue, audience: audienceOf(issue, list, []), settings, transport, ledger, now: new Date() });
+      for (let released = 0; released < 10; released++) {
+        // Two are handed over, and no third, until one of them goes.
+        await vi.waitFor(() => expect(handed - going).toBe(Math.min(2, 10 - released)), { timeout: BACKSTOP_MS, interval: 5 });
+        waiting.shift()?.();
+      }
+      expect((await sending).sentThisRun).toBe(1000);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,6 +7,7 @@ import { recipientOf, type OutgoingEmail, type Recipient, type SenderSettings } 
 import type { Audience, SkipReason } from '../state/audience.ts';
 import type { SettingsFingerprint } from '../state/submission.ts';
 import type { LedgerStore } from '../state/stores.ts';
+import { ByteBudget } from './in-flight.ts';
 import { ISSUE_TAG, MAX_BATCH, type BatchOutcome, type Transport } from './transport.ts';
 import { at } from '../invariant.ts';
 
@@ -180,11 +181,20 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
     (await Promise.all(recipients.map((r) => renderer.renderWithPieces(r))))
       .filter((m): m is OutgoingEmail => m !== null)
       .map((m) => ({ ...m, tags: [{ name: ISSUE_TAG, value: issue.week }] }));
+  // Batches rendered and not yet on their way, at most two: sixteen waiting outlived the young generation, and the
+  // megabyte of messages each holds piled up in the old one until a full collection (heaps of 150 MB at 20,000 readers).
+  const rendered = new ByteBudget(2);
   const sendOne = async (job: Job): Promise<boolean> => {
     const recipients = await job.recipients();
     let to: string[] = [];
     let size = job.size;
     let outcome: BatchOutcome;
+    await rendered.acquire(1);
+    let waiting = true;
+    const going = () => {
+      if (waiting) rendered.release(1);
+      waiting = false;
+    };
     try {
       // Rendered before its turn, so the time from the turn to the wire is only the ledger's write: the pace holds on a
       // loaded machine. Handed over in a callback that keeps only the addresses: the transport lets the messages go.
@@ -192,6 +202,7 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
         to = emails.map((e) => e.to);
         return transport.sendBatch(emails, job.key, {
           beforeSend: async () => {
+            going();
             // A stop asked (or a run stopped) while this batch waited for its turn leaves it unsent, as if never started.
             if (options.shouldStop?.() || report.stoppedEarly !== null) throw new Withdrawn();
             const submission = await ledger.submitting(job.batch, {
@@ -210,11 +221,13 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
         });
       });
     } catch (error) {
+      going();
       if (error instanceof Withdrawn) return false;
       if (error instanceof FateUnknown) report.fateUnknown += job.size;
       if (error instanceof FateUnknown || error instanceof NobodyLeft) return true;
       return stopAtLostLock(error);
     }
+    going();
     if (outcome.kind === 'sent') {
       const rejected = outcome.rejected.map((r) => ({ email: to[r.index] ?? '', reason: r.reason }));
       await ledger.sent(job.batch, rejected).catch(stopAtLostLock);

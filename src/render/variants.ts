@@ -5,7 +5,7 @@ import { categoryKey } from '../catalog/schema.ts';
 import type { Issue } from '../digest/schema.ts';
 import type { OutgoingEmail, Pieces, Recipient, SenderSettings } from '../mail.ts';
 import { givenName } from '../digest/wording.ts';
-import { signVoteToken } from '../subscribers/tokens.ts';
+import { signVoteToken, type VoteChoice } from '../subscribers/tokens.ts';
 import { digestLinks, digestProps, messageFrom, readerTokens, renderMessage, toolSlugs, unsubscribeHeaders } from './message.ts';
 import { at, present } from '../invariant.ts';
 
@@ -27,7 +27,12 @@ function escapeLikeReact(text: string): string {
 type Template = string[];
 
 /** A message with the reader's parts left as placeholders, its bodies split once so each reader's copy is only concatenated. */
-type Variant = Omit<OutgoingEmail, 'to' | 'headers' | 'html' | 'text'> & { html: Template; text: Template; slugs: string[] };
+type Variant = Omit<OutgoingEmail, 'to' | 'headers' | 'html' | 'text'> & {
+  html: Template;
+  text: Template;
+  /** The tool and choice of each vote placeholder. */
+  votes: ReadonlyMap<string, { slug: string; choice: VoteChoice }>;
+};
 
 const templateOf = (text: string): Template => text.split(PLACEHOLDER);
 
@@ -66,14 +71,8 @@ export class DigestRenderer {
     const voteToken = (p: string) => {
       let token = votes.get(p);
       if (token === undefined) {
-        const [, choice, i] = present(/^WatvPlaceholderVote(Ship|Skip)(\d+)x$/.exec(p), `the vote placeholder in ${p}`);
-        const vote = {
-          email: recipient.email,
-          week: this.issue.week,
-          slug: at(variant.slugs, Number(i)),
-          choice: choice === 'Ship' ? ('ship' as const) : ('skip' as const),
-        };
-        token = signVoteToken(this.settings.secret, vote);
+        const { slug, choice } = present(variant.votes.get(p), `the vote placeholder ${p}`);
+        token = signVoteToken(this.settings.secret, { email: recipient.email, week: this.issue.week, slug, choice });
         votes.set(p, token);
       }
       return token;
@@ -128,6 +127,9 @@ export class DigestRenderer {
       text,
       ...variant
     } = messageFrom(props, reader, this.settings, await render(createElement(WeeklyDigest, props)));
-    return { ...variant, html: templateOf(html), text: templateOf(text), slugs };
+    const votes = new Map<string, { slug: string; choice: VoteChoice }>();
+    for (const [i, slug] of slugs.entries())
+      votes.set(vote('Ship', i), { slug, choice: 'ship' }).set(vote('Skip', i), { slug, choice: 'skip' });
+    return { ...variant, html: templateOf(html), text: templateOf(text), votes };
   }
 }
