@@ -1,4 +1,6 @@
-import { render } from '@react-email/render';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import type { render } from '@react-email/render';
 import { createElement } from 'react';
 import ConfirmSubscription, { type ConfirmSubscriptionProps } from '../../emails/ConfirmSubscription.tsx';
 import type { OutgoingEmail, SenderSettings } from '../mail.ts';
@@ -37,6 +39,22 @@ function confirmationText(props: ConfirmSubscriptionProps): string {
   ].join('\n');
 }
 
+/**
+ * `render` from @react-email/render's edge build: the same bytes as its node build, through react-dom/server.edge, which
+ * keeps no AsyncLocalStorage store on Node. The node renderer runs each render in one, and on Node 20 a store once used
+ * turns on promise hooks for the rest of the process: serve, which renders only this email, paid them on every request
+ * after its first signup. The package exports this build only under other runtimes' conditions, so it is loaded by path.
+ */
+let edgeRender: Promise<typeof render> | undefined;
+function renderOutsideStores(...args: Parameters<typeof render>): ReturnType<typeof render> {
+  edgeRender ??= (async () => {
+    const nodeBuild = createRequire(import.meta.url).resolve('@react-email/render');
+    const edgeBuild: typeof import('@react-email/render') = await import(new URL('../edge/index.mjs', pathToFileURL(nodeBuild)).href);
+    return edgeBuild.render;
+  })();
+  return edgeRender.then((edge) => edge(...args));
+}
+
 /** The double opt-in message for `email`, HTML and plain text. */
 export async function confirmationMessage(email: string, settings: SenderSettings, now: Date): Promise<OutgoingEmail> {
   const props = confirmationProps(email, settings, now);
@@ -44,7 +62,7 @@ export async function confirmationMessage(email: string, settings: SenderSetting
     to: email,
     from: settings.from,
     subject: `Confirm your subscription to ${NEWSLETTER}`,
-    html: await render(createElement(ConfirmSubscription, props)),
+    html: await renderOutsideStores(createElement(ConfirmSubscription, props)),
     text: confirmationText(props),
     headers: {},
   };

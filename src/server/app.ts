@@ -21,6 +21,7 @@ import {
   confirmPage,
   errorPage,
   homePage,
+  keptHomePage,
   personalLinkPage,
   preferencesPage,
   unsubscribedPage,
@@ -192,7 +193,8 @@ export function createRoutes(
   });
   app.notFound((c) => c.html(errorPage('Page not found', 'There is nothing at this address.'), 404));
 
-  app.get('/', async (c) => c.html(homePage(await categories(), await archive.summaries())));
+  const home = keptHomePage();
+  app.get('/', async (c) => c.html(home(await categories(), await archive.summaries())));
 
   registerArchive(app, { publicUrl: settings.publicUrl, archive, votes, categories });
   registerVotes(app, {

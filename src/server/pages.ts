@@ -140,6 +140,20 @@ ${issueList(issues)}
   );
 }
 
+/**
+ * `homePage(categories, issues)` for the visits that follow each other: made again only when the categories (one array
+ * per catalog read) or an issue's summary (one object per issue read) are not those of the last visit.
+ */
+export function keptHomePage(): (categories: readonly string[], issues: readonly IssueSummary[]) => string {
+  let kept = { categories: [] as readonly string[], issues: [] as readonly IssueSummary[], page: '' };
+  return (categories, issues) => {
+    const { categories: before, issues: shown, page } = kept;
+    if (page && categories === before && issues.length === shown.length && issues.every((issue, i) => issue === shown[i])) return page;
+    kept = { categories, issues, page: homePage(categories, issues) };
+    return kept.page;
+  };
+}
+
 /** `/issues`: every past issue, newest first. */
 export function issueIndexPage(issues: readonly IssueSummary[]): string {
   return layout(

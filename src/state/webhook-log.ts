@@ -52,14 +52,18 @@ export class WebhookLog {
   }
 
   private ids(): Promise<Set<string>> {
-    this.seen ??= (async () => {
+    if (this.seen) return this.seen;
+    const seen = (async () => {
       const ids = new Set<string>();
       for await (const { record } of readRecords(this.file, parse)) ids.add(record.id);
       return ids;
     })();
     // A log that could not be read is tried again on the next delivery, not remembered as broken.
-    this.seen.catch(() => (this.seen = null));
-    return this.seen;
+    seen.catch(() => {
+      if (this.seen === seen) this.seen = null;
+    });
+    this.seen = seen;
+    return seen;
   }
 
   /** Lets go of the log's file once the appends under way are on disk. */
@@ -89,7 +93,8 @@ export class WebhookLog {
   private async act(entry: WebhookEntry, stops: readonly SubscriberEvent[]): Promise<void> {
     // The stop first: if the process dies before the log line, a redelivery records it again, which changes nothing.
     if (stops.length > 0) await this.subscribers.record(...stops);
-    await this.journal.append([JSON.stringify(WebhookEntry.parse(entry))]);
+    // Not parsed again: the entry's type is its schema, and the route builds it from an event already parsed.
+    await this.journal.append([JSON.stringify(entry)]);
     (await this.ids()).add(entry.id);
   }
 }
