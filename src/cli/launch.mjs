@@ -1,7 +1,7 @@
 /**
  * What `npm run digest` and `npm start` run: the CLI bundled (src/cli/bundle.mjs) into node_modules/.cache, made
- * anew whenever a source changes. Through tsx's loader thread each start cost 2.3 s of CPU and 135 MB before any
- * work (BENCHMARKS.md); bundled, 0.8 s and 90 MB. Where no bundle can be made, the CLI runs through tsx.
+ * anew whenever a source changes. Through tsx's loader thread each start cost 2.5 s of CPU and 135 MB before any
+ * work (BENCHMARKS.md); bundled, about 1 s and 95 MB. Where no bundle can be made, the CLI runs through tsx.
  */
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
