@@ -85,6 +85,11 @@ describe.skipIf(!TEST_DATABASE_URL)('serve processes on PostgreSQL', () => {
     const proxy = await startDatabaseProxy(database.url);
     try {
       const server = await serve(proxy.url);
+      // A request that gets no answer says what serve printed: a reset connection once hid whether serve had ended.
+      const fetch = (url: string, init?: RequestInit) =>
+        globalThis.fetch(url, init).catch((error: Error) => {
+          throw new Error(`${error.message} (${error.cause}); serve exited ${server.child.exitCode} and said:\n${server.output()}`);
+        });
       expect((await fetch(`${server.url}/`)).status).toBe(200);
       proxy.cut();
       expect((await fetch(`${server.url}/`)).status).toBe(503);
