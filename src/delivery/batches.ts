@@ -221,13 +221,13 @@ export async function sendIssue(options: SendOptions): Promise<SendReport> {
         });
       });
     } catch (error) {
-      going();
       if (error instanceof Withdrawn) return false;
       if (error instanceof FateUnknown) report.fateUnknown += job.size;
       if (error instanceof FateUnknown || error instanceof NobodyLeft) return true;
       return stopAtLostLock(error);
+    } finally {
+      going();
     }
-    going();
     if (outcome.kind === 'sent') {
       const rejected = outcome.rejected.map((r) => ({ email: to[r.index] ?? '', reason: r.reason }));
       await ledger.sent(job.batch, rejected).catch(stopAtLostLock);
