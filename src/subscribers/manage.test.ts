@@ -1,7 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { appendFile, cp, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Config, resolveConfig } from '../config.ts';
 import { addSubscriber, importSubscribers, unsubscribe } from './manage.ts';
 import { openFiles } from '../state/open.ts';
@@ -45,4 +46,56 @@ it('imports a list larger than a call can take as arguments (200,000 new readers
   expect(await importSubscribers(config, store(), file, at)).toBe(`Imported ${file}:\n  200000 added as active`);
   const { list } = await store().list({ allowMissingCsv: true }).current();
   expect(list.size).toBe(200_000);
+});
+
+/** More rows than the files backend records at a time, so a one-pass import would have recorded some. */
+const readers = (count: number, categories = '') => Array.from({ length: count }, (_, i) => `reader${i}@example.com,${categories}`);
+
+describe('importSubscribers on files: every row checked, then recorded a part at a time', () => {
+  let file: string;
+  beforeEach(async () => {
+    file = path.join(dir, 'export.csv');
+    await cp(new URL('../../data/tools', import.meta.url), path.join(dir, 'tools'), { recursive: true });
+  });
+
+  it('records nothing from a file whose last row, past the first parts, has a status it does not know', async () => {
+    await writeFile(file, `email,categories,status\n${readers(25_000).join(',active\n')},active\nlast@example.com,,vip\n`);
+    await expect(importSubscribers(config, store(), file, at)).rejects.toThrow(
+      `${file}, line 25002: unknown status "vip"; nothing was imported`,
+    );
+    expect(await store().subscribers.hasEvents()).toBe(false);
+  });
+
+  it('records nothing from a file whose last row has a category the catalog lacks, and names a row it cannot read first', async () => {
+    await writeFile(file, `email,categories\n${readers(25_000, 'design').join('\n')}\nlast@example.com,Gardening\n`);
+    await expect(importSubscribers(config, store(), file, at)).rejects.toThrow(
+      `${file}, line 25002: categories "Gardening" is not a category of the catalog in ${dir}/tools`,
+    );
+    await appendFile(file, 'after,"unclosed\n');
+    await expect(importSubscribers(config, store(), file, at)).rejects.toThrow(`${file}, line 25003: Quote Not Closed`);
+    expect(await store().subscribers.hasEvents()).toBe(false);
+  });
+
+  it('records each row with its categories as the catalog spells them, past the first parts', async () => {
+    await writeFile(file, `email,categories\n${readers(25_000, 'design; WRITING').join('\n')}\n`);
+    expect(await importSubscribers(config, store(), file, at)).toBe(`Imported ${file}:\n  25000 added as active`);
+    const { list } = await store().list().current();
+    expect(list.get('reader24999@example.com')?.categories).toEqual(['Design', 'Writing']);
+  });
+
+  it('records nothing when the file changes between the check of every row and their recording', async () => {
+    await writeFile(file, 'email,categories\nada@example.com,Design\n');
+    // A tool file of the catalog as a pipe: the import, checking the first row's categories, waits to read it.
+    const tool = path.join(dir, 'tools', 'citebloom.json');
+    const content = await readFile(tool);
+    await rm(tool);
+    execFileSync('mkfifo', [tool]);
+    const imported = importSubscribers(config, store(), file, at);
+    const catalog = await open(tool, 'w');
+    await appendFile(file, 'bo@example.com,Gardening\n');
+    await catalog.writeFile(content);
+    await catalog.close();
+    await expect(imported).rejects.toThrow(`${file} changed while it was being imported; nothing was imported: run the import again.`);
+    expect(await store().subscribers.hasEvents()).toBe(false);
+  });
 });
